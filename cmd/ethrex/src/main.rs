@@ -1,1 +1,27 @@
-fn main() {}
+//! The `ethrex` binary: parses the command line and runs the chosen subcommand.
+//!
+//! Where to start reading: [`cli::Cli`] (every flag, grouped), then the subcommand modules.
+//! Running `ethrex` without a subcommand will start the node once the node work lands; until
+//! then it says so and exits with status 2.
+
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        Some(cli::Command::ComputeStateRoot) => commands::compute_state_root::run(&cli.node.network),
+        None => Err(commands::CliError::NodeUnavailable),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,1 +1,24 @@
-//! placeholder
+//! Core types of ethrex: blocks, transactions, receipts, account state, the chain configuration
+//! with its fork schedule, EIP-2124 fork identifiers and genesis.
+//!
+//! Where to start reading: [`Fork`] (the fork list), [`ChainConfig::fork_at`] (which rules
+//! apply to a block), [`Genesis`] (from a JSON file to the genesis block), [`types`] (the data
+//! types, on top of alloy's wire types) and [`validation`] (stateless transaction rules).
+
+pub mod config;
+pub mod constants;
+mod error;
+pub mod fork;
+pub mod forkid;
+pub mod genesis;
+pub mod network;
+pub mod types;
+pub mod validation;
+
+pub use alloy_primitives::{Address, B256, Bloom, Bytes, U256, keccak256};
+pub use config::{BlobParams, ChainConfig};
+pub use error::{CommonError, Result};
+pub use fork::Fork;
+pub use forkid::ForkId;
+pub use genesis::Genesis;
+pub use network::Network;

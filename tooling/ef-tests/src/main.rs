@@ -1,1 +1,64 @@
-fn main() {}
+//! `ef-tests`: runs Ethereum conformance fixtures against ethrex and reports per fork.
+//!
+//! Usage: `ef-tests <suite> <path>...` where each path is a fixture file or a directory searched
+//! recursively for `.json` files. Prints counts per fork, every failure and skip with its
+//! reason, and ends with `N passed, M failed, K skipped`; exits 1 on any failure, 2 on a usage or
+//! I/O error. Where to start reading: [`suites`] (one module per fixture format), [`report`].
+
+mod fixtures;
+mod report;
+mod suites;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, ValueEnum};
+
+/// Runs Ethereum conformance fixtures against ethrex.
+#[derive(Debug, Parser)]
+#[command(name = "ef-tests", version, about)]
+struct Args {
+    /// Fixture format to run.
+    #[arg(value_enum)]
+    suite: Suite,
+    /// Fixture files, or directories searched recursively for `.json` files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Print only the summary, not each failure and skip.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// The fixture formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Suite {
+    /// `ethereum/tests` TrieTests: roots of key/value sets, and next/prev key lookups.
+    Trie,
+    /// `ethereum/tests` RLPTests: encodings, invalid and random valid inputs.
+    Rlp,
+    /// `ethereum/tests` TransactionTests: validity per fork, sender, hash, intrinsic gas.
+    Transaction,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let files = match fixtures::collect_json_files(&args.paths) {
+        Ok(files) => files,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut report = report::Report::default();
+    for file in &files {
+        let result = match args.suite {
+            Suite::Trie => suites::trie::run_file(file, &mut report),
+            Suite::Rlp => suites::rlp::run_file(file, &mut report),
+            Suite::Transaction => suites::transaction::run_file(file, &mut report),
+        };
+        if let Err(err) = result {
+            report.fail(report::NO_FORK, &file.display().to_string(), err.to_string());
+        }
+    }
+    report.print(files.len(), args.quiet);
+    if report.failed() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}

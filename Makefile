@@ -1,0 +1,71 @@
+# ethrex — the two commands: `make run` (the main job) and `make test` (every check).
+# Builds share one cargo profile (dev, with optimised dependencies) so that nothing compiles twice,
+# and a target directory outside the work tree so that builds survive between checkouts.
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/ethrex-target
+FIXTURES_SRC ?= $(abspath ../shared/fixtures)
+FIXTURES_DIR := target/fixtures
+NETWORK ?= mainnet
+EF_TESTS := cargo run --quiet -p ef-tests --
+
+.PHONY: all deps build run test lint unit ef-tests fixtures bench cli-docs clean-fixtures
+
+all: build
+
+## deps: install what the build and tests need and is missing (libclang for RocksDB, zstd).
+deps:
+	@missing=""; \
+	command -v zstd >/dev/null 2>&1 || missing="$$missing zstd"; \
+	dpkg -s libclang-dev >/dev/null 2>&1 || missing="$$missing libclang-dev"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
+
+build: deps
+	cargo build --workspace
+
+## run: the main job, for now the genesis state root of $(NETWORK).
+run: deps
+	cargo run --quiet --bin ethrex -- compute-state-root --network $(NETWORK)
+
+## fixtures: unpack the conformance fixtures into target/fixtures (once).
+fixtures: deps $(FIXTURES_DIR)/.legacy
+
+$(FIXTURES_DIR)/.legacy: $(FIXTURES_SRC)/ethereum-tests-legacy.tar.zst
+	@mkdir -p $(FIXTURES_DIR)/legacy
+	zstd -dc $< | tar -x -C $(FIXTURES_DIR)/legacy
+	@touch $@
+
+clean-fixtures:
+	rm -rf $(FIXTURES_DIR)
+
+## test: formatting, lints, unit and integration tests, then the fixture suites.
+test: deps lint unit ef-tests
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit:
+	cargo nextest run --workspace --no-fail-fast
+
+ef-tests: fixtures
+	$(EF_TESTS) trie $(FIXTURES_DIR)/legacy/TrieTests
+	$(EF_TESTS) rlp $(FIXTURES_DIR)/legacy/RLPTests
+	$(EF_TESTS) transaction $(FIXTURES_DIR)/legacy/TransactionTests
+
+## bench: benchmarks against the reference implementations (release profile).
+bench:
+	cargo run --release -p ethrex-bench -- trie
+
+## cli-docs: regenerate docs/CLI.md from `ethrex --help`.
+cli-docs:
+	cargo build --quiet --bin ethrex
+	@{ echo '# ethrex command line'; echo; \
+	   echo 'Generated from `ethrex --help` by `make cli-docs`; a test fails when it is stale.'; \
+	   echo 'Every flag can also be set through the environment variable shown in brackets.'; echo; \
+	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex --help; echo '```'; } > docs/CLI.md

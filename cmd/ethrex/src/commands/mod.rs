@@ -1,0 +1,25 @@
+//! The subcommands of `ethrex`, one module each, and their shared error type.
+
+pub mod compute_state_root;
+
+/// Errors a subcommand reports to the user; each maps to an exit status.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(
+        "the ethrex node is not available yet: this build only has subcommands (see `ethrex --help`), \
+         such as `ethrex compute-state-root --network mainnet`"
+    )]
+    NodeUnavailable,
+    #[error(transparent)]
+    Common(#[from] ethrex_common::CommonError),
+}
+
+impl CliError {
+    /// The process exit status for this error: 2 for "not available", 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::NodeUnavailable => 2,
+            CliError::Common(_) => 1,
+        }
+    }
+}

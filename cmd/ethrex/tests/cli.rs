@@ -1,0 +1,108 @@
+//! End-to-end tests of the `ethrex` binary: real process, real arguments, real output.
+
+use std::process::{Command, Output};
+
+use ethrex_common::Network;
+
+fn ethrex(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ethrex"))
+        .args(args)
+        .env_clear()
+        .output()
+        .expect("run the ethrex binary")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn compute_state_root_prints_each_preset_genesis_state_root() {
+    for network in Network::PRESETS {
+        let name = network.to_string();
+        let out = ethrex(&["compute-state-root", "--network", &name]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        // The genesis header (whose hash the common crate checks against the published hash)
+        // commits to this state root.
+        let expected = network.genesis().unwrap().header().unwrap().state_root;
+        assert_eq!(stdout(&out).trim(), expected.to_string(), "{name}");
+    }
+}
+
+#[test]
+fn compute_state_root_of_mainnet_is_the_known_root() {
+    let out = ethrex(&["compute-state-root", "--network", "mainnet"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "0xd7f8974fb5ac78d9ac099b9ad5018bedc2ce0a72dad1827a1709da30580f0544"
+    );
+}
+
+#[test]
+fn compute_state_root_reads_a_genesis_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genesis.json");
+    // One account with balance 1 at address 0x..01: a root any client computes the same way.
+    std::fs::write(
+        &path,
+        r#"{"config":{"chainId":7},"alloc":{"0x0000000000000000000000000000000000000001":{"balance":"0x1"}},"gasLimit":"0x1000","difficulty":"0x1"}"#,
+    )
+    .unwrap();
+    let out = ethrex(&["compute-state-root", "--network", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = Network::GenesisFile(path.clone()).genesis().unwrap().state_root().unwrap();
+    assert_eq!(stdout(&out).trim(), expected.to_string());
+    assert_ne!(expected, ethrex_common::constants::EMPTY_TRIE_ROOT);
+}
+
+#[test]
+fn malformed_genesis_file_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, r#"{"config":{"chainId":7},"alloc":{"0x01":{"balance":"0x1"}}"#).unwrap();
+    let out = ethrex(&["compute-state-root", "--network", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.starts_with("error: invalid genesis: "), "{err}");
+    assert!(err.contains("broken.json"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unknown_network_is_a_clear_error() {
+    let out = ethrex(&["compute-state-root", "--network", "goerli"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unknown network \"goerli\""), "{}", stderr(&out));
+}
+
+#[test]
+fn running_the_node_says_it_is_not_available_yet() {
+    let out = ethrex(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("node is not available yet"), "{}", stderr(&out));
+}
+
+#[test]
+fn version_flag_prints_the_version() {
+    let out = ethrex(&["--version"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim(), format!("ethrex {}", env!("CARGO_PKG_VERSION")));
+}
+
+/// docs/CLI.md is generated from `--help` (`make cli-docs`); this fails when they drift.
+#[test]
+fn cli_reference_matches_help_output() {
+    let help = stdout(&ethrex(&["--help"]));
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/CLI.md");
+    let doc = std::fs::read_to_string(path).expect("read docs/CLI.md");
+    let block = doc
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/CLI.md has a ```text block");
+    assert_eq!(block.trim_end(), help.trim_end(), "docs/CLI.md is stale: run `make cli-docs`");
+}

@@ -1,0 +1,25 @@
+//! Ethereum data types: blocks, headers, transactions, receipts, withdrawals, requests and
+//! account state.
+//!
+//! Wire types come from `alloy-consensus`/`alloy-eips` (their RLP and EIP-2718 encodings are
+//! the reference ones); this module names them for ethrex, adds the root computations over our
+//! own trie, and the few types alloy does not have.
+
+mod account;
+mod block;
+mod receipt;
+mod transaction;
+
+pub use account::AccountState;
+pub use alloy_eips::{
+    eip4895::{Withdrawal, Withdrawals},
+    eip7685::Requests,
+};
+pub use block::{
+    Block, BlockBody, Header, decode_block, transactions_root, withdrawals_root,
+};
+pub use receipt::{Log, Receipt, ReceiptData, receipts_root};
+pub use transaction::{
+    Signature, Signed, Transaction, TxEip1559, TxEip2930, TxEip4844, TxEip4844Variant,
+    TxEip4844WithSidecar, TxEip7702, TxLegacy, TxType, decode_transaction, recover_sender,
+};

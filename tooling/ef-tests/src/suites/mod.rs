@@ -1,0 +1,6 @@
+//! One module per fixture format. Each `run_file` reads one fixture file, runs every case in
+//! it, and records each case's outcome in the report.
+
+pub mod rlp;
+pub mod transaction;
+pub mod trie;
