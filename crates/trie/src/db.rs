@@ -48,7 +48,9 @@ impl InMemoryTrieDB {
 
 impl std::fmt::Debug for InMemoryTrieDB {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InMemoryTrieDB").field("nodes", &self.len()).finish()
+        f.debug_struct("InMemoryTrieDB")
+            .field("nodes", &self.len())
+            .finish()
     }
 }
 
@@ -71,7 +73,8 @@ mod tests {
     fn put_batch_then_get_returns_latest_value() {
         let db = InMemoryTrieDB::default();
         let path = Nibbles::from_bytes(&[0x12]);
-        db.put_batch(vec![(path.clone(), vec![1]), (Nibbles::new(), vec![2])]).unwrap();
+        db.put_batch(vec![(path.clone(), vec![1]), (Nibbles::new(), vec![2])])
+            .unwrap();
         db.put_batch(vec![(path.clone(), vec![3])]).unwrap();
         assert_eq!(db.get(&path).unwrap(), Some(vec![3]));
         assert_eq!(db.get(&Nibbles::new()).unwrap(), Some(vec![2]));

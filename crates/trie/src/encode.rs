@@ -36,7 +36,10 @@ impl PathNibbles for [u8] {
 /// A one-byte hex-prefix path starts with a flag nibble `<= 3`, so that byte is `< 0x80` and RLP
 /// encodes it as itself, without a header.
 fn path_header(compact: usize) -> Option<Header> {
-    (compact > 1).then_some(Header { list: false, payload_length: compact })
+    (compact > 1).then_some(Header {
+        list: false,
+        payload_length: compact,
+    })
 }
 
 /// Encoded length of a hex-prefix path of `nibbles` nibbles as an RLP string.
@@ -55,7 +58,11 @@ fn write_path<P: PathNibbles + ?Sized>(path: &P, is_leaf: bool, out: &mut Vec<u8
 /// Appends the RLP of a leaf node `[hex_prefix(path, leaf), value]`.
 pub(crate) fn encode_leaf<P: PathNibbles + ?Sized>(path: &P, value: &[u8], out: &mut Vec<u8>) {
     let payload_length = path_rlp_len(path.nibble_count()) + value.length();
-    Header { list: true, payload_length }.encode(out);
+    Header {
+        list: true,
+        payload_length,
+    }
+    .encode(out);
     write_path(path, true, out);
     value.encode(out);
 }
@@ -67,7 +74,11 @@ pub(crate) fn encode_extension<P: PathNibbles + ?Sized>(
     out: &mut Vec<u8>,
 ) {
     let payload_length = path_rlp_len(path.nibble_count()) + child.len();
-    Header { list: true, payload_length }.encode(out);
+    Header {
+        list: true,
+        payload_length,
+    }
+    .encode(out);
     write_path(path, false, out);
     out.extend_from_slice(child.as_slice());
 }
@@ -86,7 +97,11 @@ pub(crate) fn encode_branch(
         .map(|(i, child)| if mask & (1 << i) != 0 { child.len() } else { 1 })
         .sum();
     let payload_length = children_len + value.map_or(1, |v| v.length());
-    Header { list: true, payload_length }.encode(out);
+    Header {
+        list: true,
+        payload_length,
+    }
+    .encode(out);
     for (i, child) in children.iter().enumerate() {
         if mask & (1 << i) != 0 {
             out.extend_from_slice(child.as_slice());
@@ -104,6 +119,12 @@ pub(crate) fn encode_branch(
 mod tests {
     use super::*;
 
+    fn rlp_list(items: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        alloy_rlp::encode_list::<_, [u8]>(items, &mut out);
+        out
+    }
+
     #[test]
     fn leaf_with_empty_path_encodes_flag_byte_without_header() {
         let mut out = Vec::new();
@@ -118,8 +139,8 @@ mod tests {
         let value = vec![0x42u8; 60];
         let mut out = Vec::new();
         encode_leaf(&path[..], &value, &mut out);
-        let compact = vec![0x31u8, 0x23];
-        let expected = alloy_rlp::encode_list::<_, [u8]>(&[&compact[..], &value[..]]);
+        let compact = [0x31u8, 0x23];
+        let expected = rlp_list(&[&compact[..], &value[..]]);
         assert_eq!(out, expected);
     }
 

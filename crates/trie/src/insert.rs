@@ -38,10 +38,14 @@ impl Child {
             return Ok(true);
         };
         let changed = match &mut node.kind {
-            NodeKind::Leaf { path, value: stored } if path.as_slice() == rest => {
-                replace_if_different(stored, value)
-            }
-            NodeKind::Leaf { path, value: stored } => {
+            NodeKind::Leaf {
+                path,
+                value: stored,
+            } if path.as_slice() == rest => replace_if_different(stored, value),
+            NodeKind::Leaf {
+                path,
+                value: stored,
+            } => {
                 let displaced = Displaced::Leaf(mem::take(path), mem::take(stored));
                 node.kind = split(displaced, rest, value);
                 true
@@ -54,7 +58,10 @@ impl Child {
                 node.kind = split(displaced, rest, value);
                 true
             }
-            NodeKind::Branch { children, value: stored } => match rest.split_first() {
+            NodeKind::Branch {
+                children,
+                value: stored,
+            } => match rest.split_first() {
                 None if stored.as_ref() == Some(&value) => false,
                 None => {
                     *stored = Some(value);
@@ -101,7 +108,10 @@ fn split(displaced: Displaced, rest: &[u8], value: Vec<u8>) -> NodeKind {
                 children[usize::from(nibble)] = if tail.is_empty() {
                     child
                 } else {
-                    Child::new(NodeKind::Extension { path: Nibbles::from_vec(tail.to_vec()), child })
+                    Child::new(NodeKind::Extension {
+                        path: Nibbles::from_vec(tail.to_vec()),
+                        child,
+                    })
                 };
             }
         }
@@ -110,11 +120,17 @@ fn split(displaced: Displaced, rest: &[u8], value: Vec<u8>) -> NodeKind {
         None => branch_value = Some(value),
         Some((&nibble, tail)) => children[usize::from(nibble)] = Child::leaf(tail, value),
     }
-    let branch = NodeKind::Branch { children, value: branch_value };
+    let branch = NodeKind::Branch {
+        children,
+        value: branch_value,
+    };
     if shared_path.is_empty() {
         branch
     } else {
-        NodeKind::Extension { path: shared_path, child: Child::new(branch) }
+        NodeKind::Extension {
+            path: shared_path,
+            child: Child::new(branch),
+        }
     }
 }
 
@@ -151,9 +167,13 @@ mod tests {
         let mut root = Child::Empty;
         insert(&mut root, &[1, 2, 3], b"a");
         insert(&mut root, &[1, 2, 4], b"b");
-        let NodeKind::Extension { path, child } = kind(&root) else { panic!("extension") };
+        let NodeKind::Extension { path, child } = kind(&root) else {
+            panic!("extension")
+        };
         assert_eq!(path.as_slice(), [1, 2]);
-        let NodeKind::Branch { children, value } = kind(child) else { panic!("branch") };
+        let NodeKind::Branch { children, value } = kind(child) else {
+            panic!("branch")
+        };
         assert!(value.is_none());
         assert!(matches!(kind(&children[3]), NodeKind::Leaf { path, .. } if path.is_empty()));
         assert!(matches!(kind(&children[4]), NodeKind::Leaf { path, .. } if path.is_empty()));
@@ -164,8 +184,12 @@ mod tests {
         let mut root = Child::Empty;
         insert(&mut root, &[1, 2, 3], b"long");
         insert(&mut root, &[1], b"short");
-        let NodeKind::Extension { child, .. } = kind(&root) else { panic!("extension") };
-        let NodeKind::Branch { value, .. } = kind(child) else { panic!("branch") };
+        let NodeKind::Extension { child, .. } = kind(&root) else {
+            panic!("extension")
+        };
+        let NodeKind::Branch { value, .. } = kind(child) else {
+            panic!("branch")
+        };
         assert_eq!(value.as_deref(), Some(&b"short"[..]));
     }
 
@@ -175,10 +199,16 @@ mod tests {
         insert(&mut root, &[1, 2, 3, 4], b"a");
         insert(&mut root, &[1, 2, 3, 5], b"b");
         insert(&mut root, &[1, 7], b"c");
-        let NodeKind::Extension { path, child } = kind(&root) else { panic!("extension") };
+        let NodeKind::Extension { path, child } = kind(&root) else {
+            panic!("extension")
+        };
         assert_eq!(path.as_slice(), [1]);
-        let NodeKind::Branch { children, .. } = kind(child) else { panic!("branch") };
-        let NodeKind::Extension { path, .. } = kind(&children[2]) else { panic!("tail") };
+        let NodeKind::Branch { children, .. } = kind(child) else {
+            panic!("branch")
+        };
+        let NodeKind::Extension { path, .. } = kind(&children[2]) else {
+            panic!("tail")
+        };
         assert_eq!(path.as_slice(), [3]);
         assert!(is_dirty(&children[7]));
     }

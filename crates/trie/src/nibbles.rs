@@ -34,7 +34,10 @@ impl Nibbles {
 
     /// Wraps nibbles given one per byte; `None` if any is `>= 16`.
     pub fn from_nibbles(nibbles: &[u8]) -> Option<Self> {
-        nibbles.iter().all(|n| *n < 16).then(|| Self(nibbles.to_vec()))
+        nibbles
+            .iter()
+            .all(|n| *n < 16)
+            .then(|| Self(nibbles.to_vec()))
     }
 
     /// The nibbles, one per byte.
@@ -54,7 +57,10 @@ impl Nibbles {
 
     /// Packs pairs of nibbles back into bytes; an odd last nibble becomes a high half.
     pub fn pack(&self) -> Vec<u8> {
-        self.0.chunks(2).map(|pair| (pair[0] << 4) | pair.get(1).copied().unwrap_or(0)).collect()
+        self.0
+            .chunks(2)
+            .map(|pair| (pair[0] << 4) | pair.get(1).copied().unwrap_or(0))
+            .collect()
     }
 
     /// Hex-prefix encoding of this path, flagged as a leaf's or an extension's.
@@ -66,15 +72,18 @@ impl Nibbles {
 
     /// Decodes a hex-prefix encoded path into the nibbles and the leaf flag.
     pub fn decode_compact(compact: &[u8]) -> Result<(Self, bool)> {
-        let (&first, rest) =
-            compact.split_first().ok_or(TrieError::InvalidNode("empty hex-prefix path"))?;
+        let (&first, rest) = compact
+            .split_first()
+            .ok_or(TrieError::InvalidNode("empty hex-prefix path"))?;
         let flag = first >> 4;
         if flag > 3 {
             return Err(TrieError::InvalidNode("hex-prefix flag nibble above 3"));
         }
         let odd = flag & 1 == 1;
         if !odd && first & 0x0f != 0 {
-            return Err(TrieError::InvalidNode("hex-prefix padding nibble is not zero"));
+            return Err(TrieError::InvalidNode(
+                "hex-prefix padding nibble is not zero",
+            ));
         }
         let mut nibbles = Vec::with_capacity(rest.len() * 2 + 1);
         if odd {
@@ -140,7 +149,7 @@ pub(crate) const fn compact_flag(is_leaf: bool, odd: bool) -> u8 {
 
 /// Appends the hex-prefix encoding of `nibbles` to `out`.
 pub(crate) fn write_compact(nibbles: &[u8], is_leaf: bool, out: &mut Vec<u8>) {
-    let odd = nibbles.len() % 2 == 1;
+    let odd = !nibbles.len().is_multiple_of(2);
     let flag = compact_flag(is_leaf, odd) << 4;
     let rest = if let Some((&first, rest)) = nibbles.split_first().filter(|_| odd) {
         out.push(flag | first);
@@ -158,7 +167,10 @@ mod tests {
 
     #[test]
     fn from_bytes_puts_high_half_first() {
-        assert_eq!(Nibbles::from_bytes(&[0xab, 0x01]).as_slice(), &[0xa, 0xb, 0x0, 0x1]);
+        assert_eq!(
+            Nibbles::from_bytes(&[0xab, 0x01]).as_slice(),
+            &[0xa, 0xb, 0x0, 0x1]
+        );
     }
 
     #[test]
@@ -200,7 +212,10 @@ mod tests {
 
     #[test]
     fn display_shows_one_hex_digit_per_nibble() {
-        assert_eq!(Nibbles::from_nibbles(&[1, 0xa, 3]).unwrap().to_string(), "0x1a3");
+        assert_eq!(
+            Nibbles::from_nibbles(&[1, 0xa, 3]).unwrap().to_string(),
+            "0x1a3"
+        );
     }
 
     #[test]

@@ -46,18 +46,28 @@ pub(crate) enum NodeKind {
     /// A shared run of nibbles leading to a branch.
     Extension { path: Nibbles, child: Child },
     /// One child per next nibble, plus the value of a key ending here.
-    Branch { children: Box<[Child; 16]>, value: Option<Vec<u8>> },
+    Branch {
+        children: Box<[Child; 16]>,
+        value: Option<Vec<u8>>,
+    },
 }
 
 impl Child {
     /// A new (dirty) node of this kind.
     pub(crate) fn new(kind: NodeKind) -> Self {
-        Self::Node(Box::new(Node { kind, cache: None, dirty: true }))
+        Self::Node(Box::new(Node {
+            kind,
+            cache: None,
+            dirty: true,
+        }))
     }
 
     /// A new leaf.
     pub(crate) fn leaf(path: &[u8], value: Vec<u8>) -> Self {
-        Self::new(NodeKind::Leaf { path: Nibbles::from_vec(path.to_vec()), value })
+        Self::new(NodeKind::Leaf {
+            path: Nibbles::from_vec(path.to_vec()),
+            value,
+        })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -90,10 +100,17 @@ impl Node {
     /// Reads the node at `path` from `db` and checks it hashes to `hash`.
     pub(crate) fn load(db: &dyn TrieDB, path: &[u8], hash: B256) -> Result<Self> {
         let path = Nibbles::from_vec(path.to_vec());
-        let rlp = db.get(&path)?.ok_or_else(|| TrieError::MissingNode { path: path.clone(), hash })?;
+        let rlp = db.get(&path)?.ok_or_else(|| TrieError::MissingNode {
+            path: path.clone(),
+            hash,
+        })?;
         let got = keccak256(&rlp);
         if got != hash {
-            return Err(TrieError::NodeHashMismatch { path, expected: hash, got });
+            return Err(TrieError::NodeHashMismatch {
+                path,
+                expected: hash,
+                got,
+            });
         }
         Self::decode_with_hash(&rlp, hash)
     }
@@ -101,7 +118,11 @@ impl Node {
     /// Decodes a node whose hash is known; it is clean and its reference cached.
     pub(crate) fn decode_with_hash(rlp: &[u8], hash: B256) -> Result<Self> {
         let kind = decode_kind(rlp)?;
-        Ok(Self { kind, cache: Some(RlpRef::from_rlp_with_hash(rlp, hash)), dirty: false })
+        Ok(Self {
+            kind,
+            cache: Some(RlpRef::from_rlp_with_hash(rlp, hash)),
+            dirty: false,
+        })
     }
 
     /// Forgets the cached reference and marks the node for writing, after a change.
@@ -130,7 +151,9 @@ impl Node {
             }
             NodeKind::Extension { path, child } => {
                 // A valid extension always has a child; an empty one encodes as the empty string.
-                let child_ref = child.rlp_ref(buf).unwrap_or_else(|| RlpRef::from_rlp(&[EMPTY_STRING_CODE]));
+                let child_ref = child
+                    .rlp_ref(buf)
+                    .unwrap_or_else(|| RlpRef::from_rlp(&[EMPTY_STRING_CODE]));
                 buf.clear();
                 encode_extension(path.as_slice(), &child_ref, buf);
             }
@@ -170,12 +193,18 @@ fn decode_kind(rlp: &[u8]) -> Result<NodeKind> {
         2 => {
             let (path, is_leaf) = Nibbles::decode_compact(string_payload(items[0])?)?;
             if is_leaf {
-                return Ok(NodeKind::Leaf { path, value: string_payload(items[1])?.to_vec() });
+                return Ok(NodeKind::Leaf {
+                    path,
+                    value: string_payload(items[1])?.to_vec(),
+                });
             }
             if path.is_empty() {
                 return Err(TrieError::InvalidNode("extension with an empty path"));
             }
-            Ok(NodeKind::Extension { path, child: decode_child(items[1])? })
+            Ok(NodeKind::Extension {
+                path,
+                child: decode_child(items[1])?,
+            })
         }
         17 => {
             let mut children: Box<[Child; 16]> = Box::default();
@@ -223,13 +252,21 @@ fn decode_child(item: &[u8]) -> Result<Child> {
     match header.payload_length {
         0 => Ok(Child::Empty),
         32 => Ok(Child::Hash(B256::from_slice(buf))),
-        _ => Err(TrieError::InvalidNode("child reference is neither empty, a hash nor a node")),
+        _ => Err(TrieError::InvalidNode(
+            "child reference is neither empty, a hash nor a node",
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rlp_list(items: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        alloy_rlp::encode_list::<_, [u8]>(items, &mut out);
+        out
+    }
 
     fn encoded(node: &mut Node) -> Vec<u8> {
         let mut buf = Vec::new();
@@ -239,7 +276,9 @@ mod tests {
 
     #[test]
     fn leaf_roundtrips_through_rlp() {
-        let Child::Node(mut leaf) = Child::leaf(&[1, 2, 3], b"value".to_vec()) else { panic!() };
+        let Child::Node(mut leaf) = Child::leaf(&[1, 2, 3], b"value".to_vec()) else {
+            panic!()
+        };
         let rlp = encoded(&mut leaf);
         let mut decoded = Node::decode_with_hash(&rlp, keccak256(&rlp)).unwrap();
         assert_eq!(encoded(&mut decoded), rlp);
@@ -252,14 +291,19 @@ mod tests {
         children[0] = Child::leaf(&[5], b"a".to_vec());
         children[9] = Child::Hash(B256::repeat_byte(9));
         let mut branch = Node {
-            kind: NodeKind::Branch { children, value: Some(b"v".to_vec()) },
+            kind: NodeKind::Branch {
+                children,
+                value: Some(b"v".to_vec()),
+            },
             cache: None,
             dirty: true,
         };
         let rlp = encoded(&mut branch);
         let mut decoded = Node::decode_with_hash(&rlp, keccak256(&rlp)).unwrap();
         assert_eq!(encoded(&mut decoded), rlp);
-        let NodeKind::Branch { children, value } = &decoded.kind else { panic!() };
+        let NodeKind::Branch { children, value } = &decoded.kind else {
+            panic!()
+        };
         assert!(matches!(children[0], Child::Node(_)));
         assert!(matches!(children[9], Child::Hash(h) if h == B256::repeat_byte(9)));
         assert_eq!(value.as_deref(), Some(&b"v"[..]));
@@ -267,25 +311,30 @@ mod tests {
 
     #[test]
     fn decode_rejects_malformed_nodes() {
-        let three_items = alloy_rlp::encode_list::<_, [u8]>(&[&[0x20][..], b"a", b"b"]);
+        let three_items = rlp_list(&[&[0x20][..], b"a", b"b"]);
         assert!(decode_kind(&three_items).is_err());
-        let bad_child = alloy_rlp::encode_list::<_, [u8]>(&[&[0x1a][..], &[1, 2, 3][..]]);
+        let bad_child = rlp_list(&[&[0x1a][..], &[1, 2, 3][..]]);
         assert!(decode_kind(&bad_child).is_err());
-        let empty_extension = alloy_rlp::encode_list::<_, [u8]>(&[&[0x00][..], &[0u8; 32][..]]);
+        let empty_extension = rlp_list(&[&[0x00][..], &[0u8; 32][..]]);
         assert!(decode_kind(&empty_extension).is_err());
         assert!(decode_kind(&[0x80]).is_err());
     }
 
     #[test]
     fn cached_reference_is_reused_until_invalidated() {
-        let Child::Node(mut leaf) = Child::leaf(&[1], vec![7; 40]) else { panic!() };
+        let Child::Node(mut leaf) = Child::leaf(&[1], vec![7; 40]) else {
+            panic!()
+        };
         let mut buf = Vec::new();
         let first = leaf.rlp_ref(&mut buf);
         assert!(leaf.cache.is_some());
         if let NodeKind::Leaf { value, .. } = &mut leaf.kind {
             value.push(8);
         }
-        assert!(leaf.rlp_ref(&mut buf) == first, "stale cache is returned until invalidated");
+        assert!(
+            leaf.rlp_ref(&mut buf) == first,
+            "stale cache is returned until invalidated"
+        );
         leaf.invalidate();
         assert!(leaf.rlp_ref(&mut buf) != first);
     }

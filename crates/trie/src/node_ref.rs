@@ -21,16 +21,27 @@ pub(crate) struct RlpRef {
 
 impl RlpRef {
     /// Placeholder used to fill fixed arrays; never encoded (its length is zero).
-    pub(crate) const PLACEHOLDER: Self = Self { len: 0, bytes: [0; HASH_REF_LEN] };
+    pub(crate) const PLACEHOLDER: Self = Self {
+        len: 0,
+        bytes: [0; HASH_REF_LEN],
+    };
 
     /// Reference to a node of this RLP: the RLP itself when short, else its hash.
     pub(crate) fn from_rlp(rlp: &[u8]) -> Self {
-        if rlp.len() < 32 { Self::inline(rlp) } else { Self::hash(keccak256(rlp)) }
+        if rlp.len() < 32 {
+            Self::inline(rlp)
+        } else {
+            Self::hash(keccak256(rlp))
+        }
     }
 
     /// Same as [`RlpRef::from_rlp`] when the caller already knows `keccak256(rlp)`.
     pub(crate) fn from_rlp_with_hash(rlp: &[u8], hash: B256) -> Self {
-        if rlp.len() < 32 { Self::inline(rlp) } else { Self::hash(hash) }
+        if rlp.len() < 32 {
+            Self::inline(rlp)
+        } else {
+            Self::hash(hash)
+        }
     }
 
     /// Reference by hash.
@@ -38,14 +49,20 @@ impl RlpRef {
         let mut bytes = [0; HASH_REF_LEN];
         bytes[0] = HASH_HEADER;
         bytes[1..].copy_from_slice(hash.as_slice());
-        Self { len: HASH_REF_LEN as u8, bytes }
+        Self {
+            len: HASH_REF_LEN as u8,
+            bytes,
+        }
     }
 
     fn inline(rlp: &[u8]) -> Self {
         debug_assert!(rlp.len() < 32);
         let mut bytes = [0; HASH_REF_LEN];
         bytes[..rlp.len()].copy_from_slice(rlp);
-        Self { len: rlp.len() as u8, bytes }
+        Self {
+            len: rlp.len() as u8,
+            bytes,
+        }
     }
 
     /// The bytes to place in the parent's RLP.

@@ -52,13 +52,17 @@ impl Child {
         let replacement = match &mut node.kind {
             // Only reached when the leaf's own key was removed.
             NodeKind::Leaf { .. } => Self::Empty,
-            NodeKind::Extension { path: prefix, child } => match child {
+            NodeKind::Extension {
+                path: prefix,
+                child,
+            } => match child {
                 Self::Empty => Self::Empty,
                 Self::Node(below) => match &mut below.kind {
                     NodeKind::Leaf { path: tail, value } => leaf(prefix, tail, mem::take(value)),
-                    NodeKind::Extension { path: tail, child: grandchild } => {
-                        extension(prefix, tail, mem::take(grandchild))
-                    }
+                    NodeKind::Extension {
+                        path: tail,
+                        child: grandchild,
+                    } => extension(prefix, tail, mem::take(grandchild)),
                     NodeKind::Branch { .. } => return Ok(()),
                 },
                 Self::Hash(_) => return Ok(()),
@@ -85,12 +89,14 @@ impl Child {
                         NodeKind::Leaf { path: tail, value } => {
                             leaf(&prefix, tail, mem::take(value))
                         }
-                        NodeKind::Extension { path: tail, child: grandchild } => {
-                            extension(&prefix, tail, mem::take(grandchild))
-                        }
-                        NodeKind::Branch { .. } => {
-                            Self::new(NodeKind::Extension { path: prefix, child: mem::take(child) })
-                        }
+                        NodeKind::Extension {
+                            path: tail,
+                            child: grandchild,
+                        } => extension(&prefix, tail, mem::take(grandchild)),
+                        NodeKind::Branch { .. } => Self::new(NodeKind::Extension {
+                            path: prefix,
+                            child: mem::take(child),
+                        }),
                     },
                     // `resolve` loaded it, and it was not empty.
                     Self::Empty | Self::Hash(_) => return Ok(()),
@@ -113,11 +119,17 @@ fn joined(prefix: &Nibbles, tail: &Nibbles) -> Nibbles {
 }
 
 fn leaf(prefix: &Nibbles, tail: &Nibbles, value: Vec<u8>) -> Child {
-    Child::new(NodeKind::Leaf { path: joined(prefix, tail), value })
+    Child::new(NodeKind::Leaf {
+        path: joined(prefix, tail),
+        value,
+    })
 }
 
 fn extension(prefix: &Nibbles, tail: &Nibbles, child: Child) -> Child {
-    Child::new(NodeKind::Extension { path: joined(prefix, tail), child })
+    Child::new(NodeKind::Extension {
+        path: joined(prefix, tail),
+        child,
+    })
 }
 
 #[cfg(test)]
@@ -158,7 +170,11 @@ mod tests {
                 }
             }
             trie.remove(removed).unwrap();
-            assert_eq!(trie.root_hash(), expected.root_hash(), "after removing {removed:?}");
+            assert_eq!(
+                trie.root_hash(),
+                expected.root_hash(),
+                "after removing {removed:?}"
+            );
         }
     }
 

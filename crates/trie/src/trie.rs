@@ -33,7 +33,9 @@ impl std::fmt::Debug for Trie {
             Child::Hash(_) => "in database",
             Child::Node(_) => "in memory",
         };
-        f.debug_struct("Trie").field("root", &root).finish_non_exhaustive()
+        f.debug_struct("Trie")
+            .field("root", &root)
+            .finish_non_exhaustive()
     }
 }
 
@@ -46,12 +48,20 @@ impl Trie {
     /// The trie of root `root` whose nodes are in `db` (the root node at the empty path).
     /// Nothing is read until the trie is used.
     pub fn open(db: Arc<dyn TrieDB>, root: B256) -> Self {
-        let root = if root == EMPTY_TRIE_ROOT { Child::Empty } else { Child::Hash(root) };
+        let root = if root == EMPTY_TRIE_ROOT {
+            Child::Empty
+        } else {
+            Child::Hash(root)
+        };
         Self::from_root(root, db)
     }
 
     pub(crate) fn from_root(root: Child, db: Arc<dyn TrieDB>) -> Self {
-        Self { root, db, buf: Vec::new() }
+        Self {
+            root,
+            db,
+            buf: Vec::new(),
+        }
     }
 
     /// The value stored at `key`, if any.
@@ -101,7 +111,11 @@ impl Trie {
                 root_ref.root_hash()
             }
         };
-        self.root = if root == EMPTY_TRIE_ROOT { Child::Empty } else { Child::Hash(root) };
+        self.root = if root == EMPTY_TRIE_ROOT {
+            Child::Empty
+        } else {
+            Child::Hash(root)
+        };
         Ok(root)
     }
 }
@@ -146,7 +160,10 @@ fn collect_dirty(
     let depth = path.len();
     match &mut node.kind {
         NodeKind::Leaf { .. } => {}
-        NodeKind::Extension { path: extension, child } => {
+        NodeKind::Extension {
+            path: extension,
+            child,
+        } => {
             if let Child::Node(child) = child {
                 path.extend_from_slice(extension.as_slice());
                 collect_dirty(child, path, false, buf, batch);
@@ -185,14 +202,23 @@ mod tests {
     }
 
     #[test]
+    fn trie_can_move_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Trie>();
+    }
+
+    #[test]
     fn empty_trie_has_empty_root() {
         assert_eq!(Trie::new_in_memory().root_hash(), EMPTY_TRIE_ROOT);
     }
 
     #[test]
     fn dogs_vector_has_known_root() {
-        let mut trie =
-            trie_of(&[(b"doe", b"reindeer"), (b"dog", b"puppy"), (b"dogglesworth", b"cat")]);
+        let mut trie = trie_of(&[
+            (b"doe", b"reindeer"),
+            (b"dog", b"puppy"),
+            (b"dogglesworth", b"cat"),
+        ]);
         let expected = b256!("0x8aad789dff2f538bca5d8ea56e8abe10f4c7ba3a5dea95fea4cd6e7c3a1168d3");
         assert_eq!(trie.root_hash(), expected);
     }
@@ -221,7 +247,8 @@ mod tests {
         let db = Arc::new(InMemoryTrieDB::default());
         let mut trie = Trie::open(db.clone(), EMPTY_TRIE_ROOT);
         for i in 0u32..200 {
-            trie.insert(&i.to_be_bytes(), vec![1; 1 + (i % 40) as usize]).unwrap();
+            trie.insert(&i.to_be_bytes(), vec![1; 1 + (i % 40) as usize])
+                .unwrap();
         }
         let root = trie.commit().unwrap();
         let mut reopened = Trie::open(db.clone(), root);
@@ -232,7 +259,11 @@ mod tests {
         reopened.remove(&8u32.to_be_bytes()).unwrap();
         let mut fresh = Trie::new_in_memory();
         for i in 0u32..200 {
-            let value = if i == 7 { vec![2] } else { vec![1; 1 + (i % 40) as usize] };
+            let value = if i == 7 {
+                vec![2]
+            } else {
+                vec![1; 1 + (i % 40) as usize]
+            };
             if i != 8 {
                 fresh.insert(&i.to_be_bytes(), value).unwrap();
             }
@@ -246,7 +277,10 @@ mod tests {
         let mut trie = Trie::open(db.clone(), EMPTY_TRIE_ROOT);
         trie.insert(b"k", b"v".to_vec()).unwrap();
         let root = trie.commit().unwrap();
-        assert_eq!(db.get(&Nibbles::new()).unwrap(), Some(hex!("c482206b76").to_vec()));
+        assert_eq!(
+            db.get(&Nibbles::new()).unwrap(),
+            Some(hex!("c482206b76").to_vec())
+        );
         assert_eq!(Trie::open(db, root).get(b"k").unwrap(), Some(b"v".to_vec()));
     }
 
@@ -256,8 +290,13 @@ mod tests {
         let mut trie = Trie::open(db.clone(), EMPTY_TRIE_ROOT);
         trie.insert(b"key", b"value".to_vec()).unwrap();
         trie.commit().unwrap();
-        let err = Trie::open(db, B256::repeat_byte(1)).get(b"key").unwrap_err();
-        assert!(matches!(err, crate::TrieError::NodeHashMismatch { .. }), "{err}");
+        let err = Trie::open(db, B256::repeat_byte(1))
+            .get(b"key")
+            .unwrap_err();
+        assert!(
+            matches!(err, crate::TrieError::NodeHashMismatch { .. }),
+            "{err}"
+        );
     }
 
     #[test]

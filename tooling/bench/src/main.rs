@@ -1,1 +1,39 @@
-fn main() {}
+//! `ethrex-bench`: benchmarks of ethrex against reference implementations, run side by side on
+//! the same inputs in one process, so their ratio is meaningful on a noisy machine.
+//!
+//! One subcommand per benchmark, each in its own module with a `#[derive(Args)]` struct for its
+//! flags. A benchmark exits non-zero when the implementations disagree on the result, so it
+//! doubles as a large-input correctness check. See `README.md` for how to run and read them.
+
+mod trie;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Benchmarks of ethrex against reference implementations.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Trie root of random leaves: ethrex TrieBuilder and Trie against alloy-trie's HashBuilder.
+    Trie(trie::TrieArgs),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Trie(args) => trie::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
