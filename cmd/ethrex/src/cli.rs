@@ -41,16 +41,32 @@ pub enum Command {
 #[command(next_help_heading = "Node options")]
 pub struct NodeOptions {
     /// Network to join: mainnet, sepolia, holesky, hoodi, or the path of a genesis JSON file.
-    #[arg(long, value_name = "NAME|GENESIS_FILE", default_value = "mainnet", env = "ETHREX_NETWORK", global = true)]
+    #[arg(
+        long,
+        value_name = "NAME|GENESIS_FILE",
+        default_value = "mainnet",
+        env = "ETHREX_NETWORK",
+        global = true
+    )]
     pub network: String,
     /// Data directory; `memory` keeps everything in memory.
-    #[arg(long, value_name = "PATH", default_value = "~/.local/share/ethrex", env = "ETHREX_DATADIR")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "~/.local/share/ethrex",
+        env = "ETHREX_DATADIR"
+    )]
     pub datadir: String,
     /// Delete the data directory's contents without asking when a command needs it.
     #[arg(long, env = "ETHREX_FORCE")]
     pub force: bool,
     /// Maximum number of transactions in the mempool.
-    #[arg(long = "mempool.maxsize", value_name = "COUNT", default_value_t = 10_000, env = "ETHREX_MEMPOOL_MAXSIZE")]
+    #[arg(
+        long = "mempool.maxsize",
+        value_name = "COUNT",
+        default_value_t = 10_000,
+        env = "ETHREX_MEMPOOL_MAXSIZE"
+    )]
     pub mempool_max_size: usize,
     /// Compute and store an execution witness for every block (for provers).
     #[arg(long = "precompute-witnesses", env = "ETHREX_PRECOMPUTE_WITNESSES")]
@@ -71,7 +87,12 @@ pub enum SyncMode {
 #[command(next_help_heading = "P2P options")]
 pub struct P2pOptions {
     /// Comma-separated enode URLs to bootstrap discovery (defaults to the network's bootnodes).
-    #[arg(long, value_name = "ENODES", value_delimiter = ',', env = "ETHREX_BOOTNODES")]
+    #[arg(
+        long,
+        value_name = "ENODES",
+        value_delimiter = ',',
+        env = "ETHREX_BOOTNODES"
+    )]
     pub bootnodes: Vec<String>,
     /// Sync mode.
     #[arg(long, value_enum, default_value = "snap", env = "ETHREX_SYNCMODE")]
@@ -80,22 +101,52 @@ pub struct P2pOptions {
     #[arg(long = "p2p.disabled", env = "ETHREX_P2P_DISABLED")]
     pub disabled: bool,
     /// Address to listen on for peers.
-    #[arg(long = "p2p.addr", value_name = "ADDRESS", default_value = "0.0.0.0", env = "ETHREX_P2P_ADDR")]
-    pub addr: IpAddr,
+    #[arg(
+        long = "p2p.addr",
+        value_name = "ADDRESS",
+        default_value = "0.0.0.0",
+        env = "ETHREX_P2P_ADDR"
+    )]
+    pub p2p_addr: IpAddr,
     /// TCP port for RLPx connections.
-    #[arg(long = "p2p.port", value_name = "PORT", default_value_t = 30303, env = "ETHREX_P2P_PORT")]
-    pub port: u16,
+    #[arg(
+        long = "p2p.port",
+        value_name = "PORT",
+        default_value_t = 30303,
+        env = "ETHREX_P2P_PORT"
+    )]
+    pub p2p_port: u16,
     /// UDP port for discovery.
-    #[arg(long = "discovery.port", value_name = "PORT", default_value_t = 30303, env = "ETHREX_DISCOVERY_PORT")]
+    #[arg(
+        long = "discovery.port",
+        value_name = "PORT",
+        default_value_t = 30303,
+        env = "ETHREX_DISCOVERY_PORT"
+    )]
     pub discovery_port: u16,
     /// Interval between transaction broadcasts to peers, in milliseconds.
-    #[arg(long = "p2p.tx-broadcasting-interval", value_name = "MS", default_value_t = 1000, env = "ETHREX_P2P_TX_BROADCASTING_INTERVAL")]
+    #[arg(
+        long = "p2p.tx-broadcasting-interval",
+        value_name = "MS",
+        default_value_t = 1000,
+        env = "ETHREX_P2P_TX_BROADCASTING_INTERVAL"
+    )]
     pub tx_broadcasting_interval_ms: u64,
     /// Number of peers to aim for.
-    #[arg(long = "p2p.target-peers", value_name = "COUNT", default_value_t = 100, env = "ETHREX_P2P_TARGET_PEERS")]
+    #[arg(
+        long = "p2p.target-peers",
+        value_name = "COUNT",
+        default_value_t = 100,
+        env = "ETHREX_P2P_TARGET_PEERS"
+    )]
     pub target_peers: usize,
     /// Interval between discovery lookups, in milliseconds.
-    #[arg(long = "p2p.lookup-interval", value_name = "MS", default_value_t = 100, env = "ETHREX_P2P_LOOKUP_INTERVAL")]
+    #[arg(
+        long = "p2p.lookup-interval",
+        value_name = "MS",
+        default_value_t = 100,
+        env = "ETHREX_P2P_LOOKUP_INTERVAL"
+    )]
     pub lookup_interval_ms: u64,
 }
 
@@ -104,28 +155,63 @@ pub struct P2pOptions {
 #[command(next_help_heading = "RPC options")]
 pub struct RpcOptions {
     /// Address of the HTTP JSON-RPC server.
-    #[arg(long = "http.addr", value_name = "ADDRESS", default_value = "0.0.0.0", env = "ETHREX_HTTP_ADDR")]
+    #[arg(
+        long = "http.addr",
+        value_name = "ADDRESS",
+        default_value = "0.0.0.0",
+        env = "ETHREX_HTTP_ADDR"
+    )]
     pub http_addr: IpAddr,
     /// Port of the HTTP JSON-RPC server.
-    #[arg(long = "http.port", value_name = "PORT", default_value_t = 8545, env = "ETHREX_HTTP_PORT")]
+    #[arg(
+        long = "http.port",
+        value_name = "PORT",
+        default_value_t = 8545,
+        env = "ETHREX_HTTP_PORT"
+    )]
     pub http_port: u16,
     /// Enable the WebSocket JSON-RPC server.
     #[arg(long = "ws.enabled", env = "ETHREX_ENABLE_WS")]
     pub ws_enabled: bool,
     /// Address of the WebSocket JSON-RPC server.
-    #[arg(long = "ws.addr", value_name = "ADDRESS", default_value = "0.0.0.0", env = "ETHREX_WS_ADDR")]
+    #[arg(
+        long = "ws.addr",
+        value_name = "ADDRESS",
+        default_value = "0.0.0.0",
+        env = "ETHREX_WS_ADDR"
+    )]
     pub ws_addr: IpAddr,
     /// Port of the WebSocket JSON-RPC server.
-    #[arg(long = "ws.port", value_name = "PORT", default_value_t = 8546, env = "ETHREX_WS_PORT")]
+    #[arg(
+        long = "ws.port",
+        value_name = "PORT",
+        default_value_t = 8546,
+        env = "ETHREX_WS_PORT"
+    )]
     pub ws_port: u16,
     /// Address of the authenticated Engine API server.
-    #[arg(long = "authrpc.addr", value_name = "ADDRESS", default_value = "127.0.0.1", env = "ETHREX_AUTHRPC_ADDR")]
+    #[arg(
+        long = "authrpc.addr",
+        value_name = "ADDRESS",
+        default_value = "127.0.0.1",
+        env = "ETHREX_AUTHRPC_ADDR"
+    )]
     pub authrpc_addr: IpAddr,
     /// Port of the authenticated Engine API server.
-    #[arg(long = "authrpc.port", value_name = "PORT", default_value_t = 8551, env = "ETHREX_AUTHRPC_PORT")]
+    #[arg(
+        long = "authrpc.port",
+        value_name = "PORT",
+        default_value_t = 8551,
+        env = "ETHREX_AUTHRPC_PORT"
+    )]
     pub authrpc_port: u16,
     /// File holding the hex JWT secret shared with the consensus client; created if missing.
-    #[arg(long = "authrpc.jwtsecret", value_name = "PATH", default_value = "jwt.hex", env = "ETHREX_AUTHRPC_JWTSECRET")]
+    #[arg(
+        long = "authrpc.jwtsecret",
+        value_name = "PATH",
+        default_value = "jwt.hex",
+        env = "ETHREX_AUTHRPC_JWTSECRET"
+    )]
     pub authrpc_jwtsecret: PathBuf,
 }
 
@@ -137,10 +223,19 @@ pub struct BuilderOptions {
     #[arg(long = "builder.extra-data", value_name = "DATA", default_value = concat!("ethrex ", env!("CARGO_PKG_VERSION")), env = "ETHREX_BUILDER_EXTRA_DATA")]
     pub extra_data: String,
     /// Gas limit the builder aims for.
-    #[arg(long = "builder.gas-limit", value_name = "GAS", default_value_t = 60_000_000, env = "ETHREX_BUILDER_GAS_LIMIT")]
+    #[arg(
+        long = "builder.gas-limit",
+        value_name = "GAS",
+        default_value_t = 60_000_000,
+        env = "ETHREX_BUILDER_GAS_LIMIT"
+    )]
     pub gas_limit: u64,
     /// Maximum blobs per built block (default: the protocol maximum of the fork).
-    #[arg(long = "builder.max-blobs", value_name = "COUNT", env = "ETHREX_BUILDER_MAX_BLOBS")]
+    #[arg(
+        long = "builder.max-blobs",
+        value_name = "COUNT",
+        env = "ETHREX_BUILDER_MAX_BLOBS"
+    )]
     pub max_blobs: Option<u64>,
 }
 
@@ -152,11 +247,21 @@ pub struct MetricsOptions {
     #[arg(long, env = "ETHREX_METRICS")]
     pub metrics: bool,
     /// Address of the metrics endpoint.
-    #[arg(long = "metrics.addr", value_name = "ADDRESS", default_value = "0.0.0.0", env = "ETHREX_METRICS_ADDR")]
-    pub addr: IpAddr,
+    #[arg(
+        long = "metrics.addr",
+        value_name = "ADDRESS",
+        default_value = "0.0.0.0",
+        env = "ETHREX_METRICS_ADDR"
+    )]
+    pub metrics_addr: IpAddr,
     /// Port of the metrics endpoint.
-    #[arg(long = "metrics.port", value_name = "PORT", default_value_t = 9090, env = "ETHREX_METRICS_PORT")]
-    pub port: u16,
+    #[arg(
+        long = "metrics.port",
+        value_name = "PORT",
+        default_value_t = 9090,
+        env = "ETHREX_METRICS_PORT"
+    )]
+    pub metrics_port: u16,
 }
 
 /// When to color log output.
@@ -172,10 +277,20 @@ pub enum LogColor {
 #[command(next_help_heading = "Logging options")]
 pub struct LogOptions {
     /// Log level: error, warn, info, debug, trace, or a RUST_LOG-style filter.
-    #[arg(long = "log.level", value_name = "LEVEL", default_value = "info", env = "ETHREX_LOG_LEVEL")]
+    #[arg(
+        long = "log.level",
+        value_name = "LEVEL",
+        default_value = "info",
+        env = "ETHREX_LOG_LEVEL"
+    )]
     pub level: String,
     /// Colored log output.
-    #[arg(long = "log.color", value_enum, default_value = "auto", env = "ETHREX_LOG_COLOR")]
+    #[arg(
+        long = "log.color",
+        value_enum,
+        default_value = "auto",
+        env = "ETHREX_LOG_COLOR"
+    )]
     pub color: LogColor,
     /// Also write logs to files in this directory.
     #[arg(long = "log.dir", value_name = "PATH", env = "ETHREX_LOG_DIR")]
@@ -201,31 +316,41 @@ mod tests {
         assert_eq!(cli.rpc.ws_port, 8546);
         assert_eq!(cli.rpc.authrpc_addr.to_string(), "127.0.0.1");
         assert_eq!(cli.rpc.authrpc_port, 8551);
-        assert_eq!(cli.p2p.port, 30303);
+        assert_eq!(cli.p2p.p2p_port, 30303);
         assert_eq!(cli.p2p.syncmode, SyncMode::Snap);
-        assert_eq!(cli.metrics.port, 9090);
+        assert_eq!(cli.metrics.metrics_port, 9090);
         assert_eq!(cli.builder.gas_limit, 60_000_000);
         assert_eq!(cli.log.color, LogColor::Auto);
     }
 
     #[test]
     fn bad_flag_values_are_rejected_with_the_flag_name() {
-        let err = Cli::try_parse_from(["ethrex", "--http.port", "99999"]).unwrap_err().to_string();
+        let err = Cli::try_parse_from(["ethrex", "--http.port", "99999"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--http.port"), "{err}");
-        let err = Cli::try_parse_from(["ethrex", "--syncmode", "fast"]).unwrap_err().to_string();
+        let err = Cli::try_parse_from(["ethrex", "--syncmode", "fast"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--syncmode"), "{err}");
     }
 
     #[test]
     fn network_is_accepted_after_the_subcommand() {
-        let cli = Cli::try_parse_from(["ethrex", "compute-state-root", "--network", "hoodi"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["ethrex", "compute-state-root", "--network", "hoodi"]).unwrap();
         assert!(matches!(cli.command, Some(Command::ComputeStateRoot)));
         assert_eq!(cli.node.network, "hoodi");
     }
 
     #[test]
     fn bootnodes_split_on_commas() {
-        let cli = Cli::try_parse_from(["ethrex", "--bootnodes", "enode://a@1.2.3.4:1,enode://b@5.6.7.8:2"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "ethrex",
+            "--bootnodes",
+            "enode://a@1.2.3.4:1,enode://b@5.6.7.8:2",
+        ])
+        .unwrap();
         assert_eq!(cli.p2p.bootnodes.len(), 2);
     }
 }

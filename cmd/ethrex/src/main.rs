@@ -14,7 +14,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match &cli.command {
-        Some(cli::Command::ComputeStateRoot) => commands::compute_state_root::run(&cli.node.network),
+        Some(cli::Command::ComputeStateRoot) => {
+            commands::compute_state_root::run(&cli.node.network)
+        }
         None => Err(commands::CliError::NodeUnavailable),
     };
     match result {

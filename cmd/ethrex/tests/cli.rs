@@ -54,7 +54,11 @@ fn compute_state_root_reads_a_genesis_file() {
     .unwrap();
     let out = ethrex(&["compute-state-root", "--network", path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let expected = Network::GenesisFile(path.clone()).genesis().unwrap().state_root().unwrap();
+    let expected = Network::GenesisFile(path.clone())
+        .genesis()
+        .unwrap()
+        .state_root()
+        .unwrap();
     assert_eq!(stdout(&out).trim(), expected.to_string());
     assert_ne!(expected, ethrex_common::constants::EMPTY_TRIE_ROOT);
 }
@@ -63,7 +67,11 @@ fn compute_state_root_reads_a_genesis_file() {
 fn malformed_genesis_file_is_a_clear_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.json");
-    std::fs::write(&path, r#"{"config":{"chainId":7},"alloc":{"0x01":{"balance":"0x1"}}"#).unwrap();
+    std::fs::write(
+        &path,
+        r#"{"config":{"chainId":7},"alloc":{"0x01":{"balance":"0x1"}}"#,
+    )
+    .unwrap();
     let out = ethrex(&["compute-state-root", "--network", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -76,21 +84,32 @@ fn malformed_genesis_file_is_a_clear_error_not_a_panic() {
 fn unknown_network_is_a_clear_error() {
     let out = ethrex(&["compute-state-root", "--network", "goerli"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("unknown network \"goerli\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown network \"goerli\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn running_the_node_says_it_is_not_available_yet() {
     let out = ethrex(&[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("node is not available yet"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("node is not available yet"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn version_flag_prints_the_version() {
     let out = ethrex(&["--version"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).trim(), format!("ethrex {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("ethrex {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 /// docs/CLI.md is generated from `--help` (`make cli-docs`); this fails when they drift.
@@ -104,5 +123,9 @@ fn cli_reference_matches_help_output() {
         .nth(1)
         .and_then(|rest| rest.split("```").next())
         .expect("docs/CLI.md has a ```text block");
-    assert_eq!(block.trim_end(), help.trim_end(), "docs/CLI.md is stale: run `make cli-docs`");
+    assert_eq!(
+        block.trim_end(),
+        help.trim_end(),
+        "docs/CLI.md is stale: run `make cli-docs`"
+    );
 }

@@ -37,11 +37,17 @@ pub struct BlobParams {
 
 impl BlobParams {
     /// Cancun's parameters (EIP-4844).
-    pub const CANCUN: BlobParams =
-        BlobParams { target: 3, max: 6, base_fee_update_fraction: 3_338_477 };
+    pub const CANCUN: BlobParams = BlobParams {
+        target: 3,
+        max: 6,
+        base_fee_update_fraction: 3_338_477,
+    };
     /// Prague's parameters (EIP-7691), which Osaka keeps.
-    pub const PRAGUE: BlobParams =
-        BlobParams { target: 6, max: 9, base_fee_update_fraction: 5_007_716 };
+    pub const PRAGUE: BlobParams = BlobParams {
+        target: 6,
+        max: 9,
+        base_fee_update_fraction: 5_007_716,
+    };
 }
 
 /// The chain's parameters: which forks activate when, and their blob schedule.
@@ -117,7 +123,8 @@ impl ChainConfig {
             eip158_block: raw.eip158_block,
             byzantium_block: raw.byzantium_block,
             constantinople_block: raw.constantinople_block,
-            petersburg_block: raw.petersburg_block,
+            // As geth: a genesis without a Petersburg block gets it with Constantinople.
+            petersburg_block: raw.petersburg_block.or(raw.constantinople_block),
             istanbul_block: raw.istanbul_block,
             muir_glacier_block: raw.muir_glacier_block,
             berlin_block: raw.berlin_block,
@@ -194,13 +201,15 @@ impl ChainConfig {
         match fork {
             Fork::Frontier => Some(Block(0)),
             Fork::Homestead => self.homestead_block.map(Block),
-            Fork::DaoFork => self.dao_fork_block.filter(|_| self.dao_fork_support).map(Block),
+            Fork::DaoFork => self
+                .dao_fork_block
+                .filter(|_| self.dao_fork_support)
+                .map(Block),
             Fork::Tangerine => self.eip150_block.map(Block),
             Fork::SpuriousDragon => self.eip158_block.or(self.eip155_block).map(Block),
             Fork::Byzantium => self.byzantium_block.map(Block),
             Fork::Constantinople => self.constantinople_block.map(Block),
-            // geth: a config without a Petersburg block gets it with Constantinople.
-            Fork::Petersburg => self.petersburg_block.or(self.constantinople_block).map(Block),
+            Fork::Petersburg => self.petersburg_block.map(Block),
             Fork::Istanbul => self.istanbul_block.map(Block),
             Fork::MuirGlacier => self.muir_glacier_block.map(Block),
             Fork::Berlin => self.berlin_block.map(Block),
@@ -264,7 +273,11 @@ impl ChainConfig {
         if fork < Fork::Cancun {
             return None;
         }
-        let default = if fork >= Fork::Prague { BlobParams::PRAGUE } else { BlobParams::CANCUN };
+        let default = if fork >= Fork::Prague {
+            BlobParams::PRAGUE
+        } else {
+            BlobParams::CANCUN
+        };
         match self.blob_schedule.range(..=fork).next_back() {
             // A Cancun entry does not carry over into Prague, which changed the defaults.
             Some((scheduled, params)) if fork < Fork::Prague || *scheduled >= Fork::Prague => {
@@ -352,9 +365,18 @@ mod tests {
     fn merge_needs_terminal_total_difficulty() {
         let c = mainnet_like();
         let ttd = U256::from(58_750_000_000_000_000_000_000u128);
-        assert_eq!(c.fork_at_td(15_537_394, 1_663_224_179, Some(ttd - U256::from(1))), Fork::GrayGlacier);
-        assert_eq!(c.fork_at_td(15_537_394, 1_663_224_179, Some(ttd)), Fork::Paris);
-        assert!(c.is_active(Fork::Paris, 17_000_000, 1_681_338_455), "Shanghai implies the merge");
+        assert_eq!(
+            c.fork_at_td(15_537_394, 1_663_224_179, Some(ttd - U256::from(1))),
+            Fork::GrayGlacier
+        );
+        assert_eq!(
+            c.fork_at_td(15_537_394, 1_663_224_179, Some(ttd)),
+            Fork::Paris
+        );
+        assert!(
+            c.is_active(Fork::Paris, 17_000_000, 1_681_338_455),
+            "Shanghai implies the merge"
+        );
     }
 
     #[test]
@@ -374,10 +396,18 @@ mod tests {
         assert_eq!(c.blob_params(Fork::London), None);
         assert_eq!(c.blob_params(Fork::Cancun), Some(BlobParams::CANCUN));
         assert_eq!(c.blob_params(Fork::Osaka), Some(BlobParams::PRAGUE));
-        let bpo1 = BlobParams { target: 10, max: 15, base_fee_update_fraction: 8_346_193 };
+        let bpo1 = BlobParams {
+            target: 10,
+            max: 15,
+            base_fee_update_fraction: 8_346_193,
+        };
         c.blob_schedule.insert(Fork::Bpo1, bpo1);
         assert_eq!(c.blob_params(Fork::Bpo1), Some(bpo1));
-        assert_eq!(c.blob_params(Fork::Bpo2), Some(bpo1), "a BPO fork without entry keeps the last");
+        assert_eq!(
+            c.blob_params(Fork::Bpo2),
+            Some(bpo1),
+            "a BPO fork without entry keeps the last"
+        );
     }
 
     #[test]
@@ -385,6 +415,9 @@ mod tests {
         let mut c = mainnet_like();
         c.berlin_block = Some(1);
         let err = c.check_fork_order().unwrap_err();
-        assert!(err.to_string().contains("Berlin is scheduled at 1"), "{err}");
+        assert!(
+            err.to_string().contains("Berlin is scheduled at 1"),
+            "{err}"
+        );
     }
 }

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CommonError {
     #[error("invalid {what} RLP: {source}")]
-    Rlp { what: &'static str, source: alloy_rlp::Error },
+    Rlp {
+        what: &'static str,
+        source: alloy_rlp::Error,
+    },
     #[error("{count} trailing bytes after the {what}")]
     TrailingBytes { what: &'static str, count: usize },
     #[error("invalid transaction: {0}")]
@@ -20,7 +23,10 @@ pub enum CommonError {
     #[error("invalid chain config: {0}")]
     InvalidChainConfig(String),
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "unknown network {0:?}: expected mainnet, sepolia, holesky, hoodi or the path of a genesis file"
     )]

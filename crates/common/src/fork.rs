@@ -200,7 +200,10 @@ mod tests {
         ] {
             assert_eq!(name.parse::<Fork>(), Ok(fork), "{name}");
         }
-        assert_eq!("Amsterdam".parse::<Fork>(), Err(UnknownFork("Amsterdam".into())));
+        assert_eq!(
+            "Amsterdam".parse::<Fork>(),
+            Err(UnknownFork("Amsterdam".into()))
+        );
     }
 
     #[test]

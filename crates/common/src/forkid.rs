@@ -76,16 +76,23 @@ impl ForkId {
         let (blocks, times) = fork_activations(config, genesis_timestamp);
         let mut hasher = crc32fast::Hasher::new();
         hasher.update(genesis_hash.as_slice());
-        let passed = |hasher: &crc32fast::Hasher| FixedBytes(hasher.clone().finalize().to_be_bytes());
+        let passed =
+            |hasher: &crc32fast::Hasher| FixedBytes(hasher.clone().finalize().to_be_bytes());
         for (forks, head) in [(blocks, head_number), (times, head_timestamp)] {
             for fork in forks {
                 if fork > head {
-                    return ForkId { hash: passed(&hasher), next: fork };
+                    return ForkId {
+                        hash: passed(&hasher),
+                        next: fork,
+                    };
                 }
                 hasher.update(&fork.to_be_bytes());
             }
         }
-        ForkId { hash: passed(&hasher), next: 0 }
+        ForkId {
+            hash: passed(&hasher),
+            next: 0,
+        }
     }
 }
 
@@ -134,7 +141,10 @@ mod tests {
             let id = ForkId::new(config, MAINNET_GENESIS, 0, block, time);
             assert_eq!(
                 id,
-                ForkId { hash: FixedBytes(hash.to_be_bytes()), next },
+                ForkId {
+                    hash: FixedBytes(hash.to_be_bytes()),
+                    next
+                },
                 "head block {block} time {time}"
             );
         }
@@ -143,8 +153,20 @@ mod tests {
     #[test]
     fn fork_id_rlp_matches_eip2124_vectors() {
         for (id, encoded) in [
-            (ForkId { hash: FixedBytes([0; 4]), next: 0 }, "c6840000000080"),
-            (ForkId { hash: FixedBytes([0xde, 0xad, 0xbe, 0xef]), next: 0xbaddcafe }, "ca84deadbeef84baddcafe"),
+            (
+                ForkId {
+                    hash: FixedBytes([0; 4]),
+                    next: 0,
+                },
+                "c6840000000080",
+            ),
+            (
+                ForkId {
+                    hash: FixedBytes([0xde, 0xad, 0xbe, 0xef]),
+                    next: 0xbaddcafe,
+                },
+                "ca84deadbeef84baddcafe",
+            ),
         ] {
             let bytes = alloy_rlp::encode(id);
             assert_eq!(alloy_primitives::hex::encode(&bytes), encoded);

@@ -13,7 +13,9 @@ use ethrex_trie::TrieBuilder;
 
 use crate::{
     ChainConfig, CommonError, Fork, Result,
-    constants::{EMPTY_CODE_HASH, EMPTY_OMMERS_HASH, EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, INITIAL_BASE_FEE},
+    constants::{
+        EMPTY_CODE_HASH, EMPTY_OMMERS_HASH, EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, INITIAL_BASE_FEE,
+    },
     types::{AccountState, Block, BlockBody, Header},
 };
 
@@ -29,19 +31,30 @@ pub struct Genesis {
 impl Genesis {
     /// Parses a genesis JSON document.
     pub fn from_json(json: &str) -> Result<Self> {
-        let raw: alloy_genesis::Genesis =
-            serde_json::from_str(json).map_err(|e| CommonError::InvalidGenesis(e.to_string()))?;
-        let config = ChainConfig::from_genesis_config(&raw.config)?;
-        if config.chain_id == 0 {
-            return Err(CommonError::InvalidGenesis("config.chainId is missing or zero".into()));
+        let raw: alloy_genesis::Genesis = serde_json::from_str(json)
+            .map_err(|e| CommonError::InvalidGenesis(describe_json_error(json, &e)))?;
+        // alloy defaults a missing `config` (or `chainId`) to chain 1: insist on an explicit one.
+        let probe: ChainIdProbe = serde_json::from_str(json)
+            .map_err(|e| CommonError::InvalidGenesis(describe_json_error(json, &e)))?;
+        if probe
+            .config
+            .and_then(|c| c.chain_id)
+            .is_none_or(|id| id == 0)
+        {
+            return Err(CommonError::InvalidGenesis(
+                "config.chainId is missing or zero".into(),
+            ));
         }
+        let config = ChainConfig::from_genesis_config(&raw.config)?;
         Ok(Genesis { raw, config })
     }
 
     /// Reads and parses a genesis file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let json = std::fs::read_to_string(path)
-            .map_err(|source| CommonError::Io { path: path.to_path_buf(), source })?;
+        let json = std::fs::read_to_string(path).map_err(|source| CommonError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_json(&json).map_err(|e| match e {
             CommonError::InvalidGenesis(msg) => {
                 CommonError::InvalidGenesis(format!("{}: {msg}", path.display()))
@@ -67,7 +80,8 @@ impl Genesis {
 
     /// The fork active at genesis.
     pub fn fork(&self) -> Fork {
-        self.config.fork_at(self.raw.number.unwrap_or(0), self.raw.timestamp)
+        self.config
+            .fork_at(self.raw.number.unwrap_or(0), self.raw.timestamp)
     }
 
     /// The state root of the genesis allocation.
@@ -131,18 +145,61 @@ impl Genesis {
     pub fn block(&self) -> Result<Block> {
         let header = self.header()?;
         let withdrawals = header.withdrawals_root.map(|_| Default::default());
-        Ok(Block::new(header, BlockBody { transactions: vec![], ommers: vec![], withdrawals }))
+        Ok(Block::new(
+            header,
+            BlockBody {
+                transactions: vec![],
+                ommers: vec![],
+                withdrawals,
+            },
+        ))
+    }
+}
+
+/// Just enough of a genesis document to see whether it names its chain id.
+#[derive(serde::Deserialize)]
+struct ChainIdProbe {
+    config: Option<ChainIdOnly>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChainIdOnly {
+    chain_id: Option<u64>,
+}
+
+/// A serde error with the text around where it happened, so the user sees the culprit.
+fn describe_json_error(json: &str, err: &serde_json::Error) -> String {
+    let line = json
+        .lines()
+        .nth(err.line().saturating_sub(1))
+        .unwrap_or_default();
+    let column = err.column().min(line.len());
+    let start = line.floor_char_boundary(column.saturating_sub(40));
+    let end = line.ceil_char_boundary((column + 20).min(line.len()));
+    let excerpt = line[start..end].trim();
+    if excerpt.is_empty() {
+        err.to_string()
+    } else {
+        format!("{err}, near `{excerpt}`")
     }
 }
 
 /// Root of an account's storage: slots keyed by `keccak256(slot)`, values RLP-encoded without
 /// leading zeros, zero values omitted.
 fn storage_root(account: &GenesisAccount) -> Result<B256> {
-    let Some(storage) = &account.storage else { return Ok(EMPTY_TRIE_ROOT) };
+    let Some(storage) = &account.storage else {
+        return Ok(EMPTY_TRIE_ROOT);
+    };
     let mut slots: Vec<(B256, Vec<u8>)> = storage
         .iter()
         .filter(|(_, value)| !value.is_zero())
-        .map(|(slot, value)| (keccak256(slot), alloy_rlp::encode(U256::from_be_bytes(value.0))))
+        .map(|(slot, value)| {
+            (
+                keccak256(slot),
+                alloy_rlp::encode(U256::from_be_bytes(value.0)),
+            )
+        })
         .collect();
     slots.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     root_of_sorted(&slots)
@@ -180,7 +237,10 @@ mod tests {
         assert_eq!(header.excess_blob_gas, Some(0));
         assert_eq!(header.parent_beacon_block_root, Some(B256::ZERO));
         assert_eq!(header.requests_hash, Some(EMPTY_REQUESTS_HASH));
-        assert_eq!(genesis.block().unwrap().body.withdrawals.map(|w| w.len()), Some(0));
+        assert_eq!(
+            genesis.block().unwrap().body.withdrawals.map(|w| w.len()),
+            Some(0)
+        );
     }
 
     #[test]
@@ -188,7 +248,12 @@ mod tests {
         let genesis = Genesis::from_json(MINIMAL).unwrap();
         let account = genesis.alloc().values().next().unwrap();
         let mut storage = ethrex_trie::Trie::new_in_memory();
-        storage.insert(keccak256(B256::with_last_byte(1)).as_slice(), alloy_rlp::encode(U256::from(2))).unwrap();
+        storage
+            .insert(
+                keccak256(B256::with_last_byte(1)).as_slice(),
+                alloy_rlp::encode(U256::from(2)),
+            )
+            .unwrap();
         assert_eq!(storage_root(account).unwrap(), storage.root_hash());
         let state = AccountState {
             nonce: 0,
@@ -198,7 +263,8 @@ mod tests {
         };
         let mut trie = ethrex_trie::Trie::new_in_memory();
         let address = alloy_primitives::address!("0000000000000000000000000000000000000100");
-        trie.insert(keccak256(address).as_slice(), alloy_rlp::encode(state)).unwrap();
+        trie.insert(keccak256(address).as_slice(), alloy_rlp::encode(state))
+            .unwrap();
         assert_eq!(genesis.state_root().unwrap(), trie.root_hash());
     }
 
@@ -206,15 +272,33 @@ mod tests {
     fn malformed_genesis_names_the_problem() {
         let cases = [
             ("{", "EOF"),
-            (r#"{"config": {"chainId": 1}, "alloc": {"0xzz": {"balance": "0x1"}}}"#, "0xzz"),
-            (r#"{"config": {"chainId": 1}, "alloc": {}, "gasLimit": "lots"}"#, "lots"),
+            (
+                r#"{"config": {"chainId": 1}, "alloc": {"0xzz": {"balance": "0x1"}}}"#,
+                "0xzz",
+            ),
+            (
+                r#"{"config": {"chainId": 1}, "alloc": {}, "gasLimit": "lots"}"#,
+                "lots",
+            ),
             (r#"{"alloc": {}}"#, "chainId"),
-            (r#"{"config": {"chainId": 1, "londonBlock": 5, "berlinBlock": 9}, "alloc": {}}"#, "London is scheduled at 5, before Berlin at 9"),
-            (r#"{"config": {"chainId": 1, "blobSchedule": {"nope": {"target": 1, "max": 2, "baseFeeUpdateFraction": 3}}}, "alloc": {}}"#, "unknown fork \"nope\""),
+            (
+                r#"{"config": {"chainId": 1, "londonBlock": 5, "berlinBlock": 9}, "alloc": {}}"#,
+                "London is scheduled at 5, before Berlin at 9",
+            ),
+            (
+                r#"{"config": {"chainId": 1, "blobSchedule": {"nope": {"target": 1, "max": 2, "baseFeeUpdateFraction": 3}}}, "alloc": {}}"#,
+                "unknown fork \"nope\"",
+            ),
         ];
         for (json, needle) in cases {
-            let err = Genesis::from_json(json).unwrap_err().to_string();
-            assert!(err.contains(needle), "error {err:?} should mention {needle:?}");
+            let Err(err) = Genesis::from_json(json) else {
+                panic!("accepted {json}")
+            };
+            let err = err.to_string();
+            assert!(
+                err.contains(needle),
+                "error {err:?} should mention {needle:?}"
+            );
         }
     }
 }

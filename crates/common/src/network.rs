@@ -20,8 +20,12 @@ pub enum Network {
 
 impl Network {
     /// The built-in presets.
-    pub const PRESETS: [Network; 4] =
-        [Network::Mainnet, Network::Sepolia, Network::Holesky, Network::Hoodi];
+    pub const PRESETS: [Network; 4] = [
+        Network::Mainnet,
+        Network::Sepolia,
+        Network::Holesky,
+        Network::Hoodi,
+    ];
 
     /// The genesis of this network.
     pub fn genesis(&self) -> Result<Genesis> {
@@ -86,10 +90,22 @@ mod tests {
 
     /// Genesis block hashes published for each network (shared/fixtures/README.md).
     const KNOWN_HASHES: [(Network, B256); 4] = [
-        (Network::Mainnet, b256!("d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3")),
-        (Network::Sepolia, b256!("25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9")),
-        (Network::Holesky, b256!("b5f7f912443c940f21fd611f12828d75b534364ed9e95ca4e307729a4661bde4")),
-        (Network::Hoodi, b256!("bbe312868b376a3001692a646dd2d7d1e4406380dfd86b98aa8a34d1557c971b")),
+        (
+            Network::Mainnet,
+            b256!("d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3"),
+        ),
+        (
+            Network::Sepolia,
+            b256!("25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9"),
+        ),
+        (
+            Network::Holesky,
+            b256!("b5f7f912443c940f21fd611f12828d75b534364ed9e95ca4e307729a4661bde4"),
+        ),
+        (
+            Network::Hoodi,
+            b256!("bbe312868b376a3001692a646dd2d7d1e4406380dfd86b98aa8a34d1557c971b"),
+        ),
     ];
 
     #[test]
@@ -102,7 +118,10 @@ mod tests {
 
     #[test]
     fn preset_chain_ids() {
-        let ids: Vec<u64> = Network::PRESETS.iter().map(|n| n.genesis().unwrap().config().chain_id).collect();
+        let ids: Vec<u64> = Network::PRESETS
+            .iter()
+            .map(|n| n.genesis().unwrap().config().chain_id)
+            .collect();
         assert_eq!(ids, [1, 11_155_111, 17_000, 560_048]);
     }
 
@@ -111,7 +130,11 @@ mod tests {
         for network in [Network::Sepolia, Network::Holesky, Network::Hoodi] {
             let nodes = network.bootnodes();
             assert!(nodes.len() >= 3, "{network}: {nodes:?}");
-            assert!(nodes.iter().all(|n| n.starts_with("enode://") && n.contains('@')));
+            assert!(
+                nodes
+                    .iter()
+                    .all(|n| n.starts_with("enode://") && n.contains('@'))
+            );
         }
     }
 

@@ -5,7 +5,6 @@
 //! blockchain's). Each rule names the EIP and fork that introduced it; [`intrinsic_gas`] is the
 //! single source of the intrinsic cost, shared with the EVM.
 
-use alloy_consensus::Transaction as _;
 use alloy_primitives::U256;
 
 use crate::{
@@ -69,7 +68,7 @@ pub enum TxValidityError {
     #[error("initcode of {size} bytes exceeds the EIP-3860 maximum {max}")]
     InitcodeSizeExceeded { size: usize, max: usize },
     #[error("max priority fee {priority} is greater than max fee {max_fee}")]
-    PriorityAboveMaxFee { priority: u128, max_fee: u128 },
+    PriorityAboveMaxFee { priority: U256, max_fee: U256 },
     #[error("blob transaction without blobs")]
     NoBlobs,
     #[error("{count} blobs exceed the per-transaction maximum {max}")]
@@ -96,7 +95,7 @@ pub const fn fork_enabling(ty: TxType) -> Fork {
 /// Intrinsic gas of `tx` under `fork`: base, creation, calldata, access list, initcode words,
 /// authorizations. The EIP-7623 floor is separate: [`calldata_floor_gas`].
 pub fn intrinsic_gas(tx: &Transaction, fork: Fork) -> u64 {
-    let input = tx.input();
+    let input = tx.data();
     let zeros = input.iter().filter(|b| **b == 0).count() as u64;
     let non_zeros = input.len() as u64 - zeros;
     let non_zero_cost = if fork >= Fork::Istanbul {
@@ -118,9 +117,9 @@ pub fn intrinsic_gas(tx: &Transaction, fork: Fork) -> u64 {
     }
     if let Some(list) = tx.access_list() {
         for item in list.iter() {
-            gas = gas
-                .saturating_add(ACCESS_LIST_ADDRESS_GAS)
-                .saturating_add((item.storage_keys.len() as u64).saturating_mul(ACCESS_LIST_STORAGE_KEY_GAS));
+            gas = gas.saturating_add(ACCESS_LIST_ADDRESS_GAS).saturating_add(
+                (item.storage_keys.len() as u64).saturating_mul(ACCESS_LIST_STORAGE_KEY_GAS),
+            );
         }
     }
     if let Some(auths) = tx.authorization_list() {
@@ -131,18 +130,26 @@ pub fn intrinsic_gas(tx: &Transaction, fork: Fork) -> u64 {
 
 /// The EIP-7623 calldata floor (Prague): `21000 + 10 * (zero bytes + 4 * non-zero bytes)`.
 pub fn calldata_floor_gas(tx: &Transaction) -> u64 {
-    let input = tx.input();
+    let input = tx.data();
     let zeros = input.iter().filter(|b| **b == 0).count() as u64;
     let tokens = zeros.saturating_add((input.len() as u64 - zeros).saturating_mul(4));
     TX_BASE_GAS.saturating_add(tokens.saturating_mul(FLOOR_GAS_PER_TOKEN))
 }
 
 /// Checks every stateless rule of `fork` on `tx` for a chain with id `chain_id`.
-pub fn validate_transaction(tx: &Transaction, fork: Fork, chain_id: u64) -> Result<(), TxValidityError> {
+pub fn validate_transaction(
+    tx: &Transaction,
+    fork: Fork,
+    chain_id: u64,
+) -> Result<(), TxValidityError> {
     let ty = tx.tx_type();
     let needs = fork_enabling(ty);
     if fork < needs {
-        return Err(TxValidityError::TypeNotSupported { ty: ty as u8, needs, fork });
+        return Err(TxValidityError::TypeNotSupported {
+            ty: ty as u8,
+            needs,
+            fork,
+        });
     }
     check_signature(tx, fork)?;
     if let Some(got) = tx.chain_id() {
@@ -150,7 +157,10 @@ pub fn validate_transaction(tx: &Transaction, fork: Fork, chain_id: u64) -> Resu
             return Err(TxValidityError::ReplayProtectionNotActive);
         }
         if got != chain_id {
-            return Err(TxValidityError::InvalidChainId { expected: chain_id, got });
+            return Err(TxValidityError::InvalidChainId {
+                expected: chain_id,
+                got,
+            });
         }
     }
     if tx.nonce() == u64::MAX {
@@ -158,25 +168,37 @@ pub fn validate_transaction(tx: &Transaction, fork: Fork, chain_id: u64) -> Resu
     }
     let gas_limit = tx.gas_limit();
     U256::from(gas_limit)
-        .checked_mul(U256::from(tx.max_fee_per_gas()))
+        .checked_mul(tx.max_fee_per_gas())
         .ok_or(TxValidityError::GasCostOverflow)?;
     if let Some(priority) = tx.max_priority_fee_per_gas() {
         if priority > tx.max_fee_per_gas() {
-            return Err(TxValidityError::PriorityAboveMaxFee { priority, max_fee: tx.max_fee_per_gas() });
+            return Err(TxValidityError::PriorityAboveMaxFee {
+                priority,
+                max_fee: tx.max_fee_per_gas(),
+            });
         }
     }
-    if fork >= Fork::Shanghai && tx.is_create() && tx.input().len() > MAX_INITCODE_SIZE {
-        return Err(TxValidityError::InitcodeSizeExceeded { size: tx.input().len(), max: MAX_INITCODE_SIZE });
+    if fork >= Fork::Shanghai && tx.is_create() && tx.data().len() > MAX_INITCODE_SIZE {
+        return Err(TxValidityError::InitcodeSizeExceeded {
+            size: tx.data().len(),
+            max: MAX_INITCODE_SIZE,
+        });
     }
     let mut intrinsic = intrinsic_gas(tx, fork);
     if fork >= Fork::Prague {
         intrinsic = intrinsic.max(calldata_floor_gas(tx));
     }
     if gas_limit < intrinsic {
-        return Err(TxValidityError::IntrinsicGasTooLow { gas_limit, intrinsic });
+        return Err(TxValidityError::IntrinsicGasTooLow {
+            gas_limit,
+            intrinsic,
+        });
     }
     if fork >= Fork::Osaka && gas_limit > MAX_TX_GAS_LIMIT_OSAKA {
-        return Err(TxValidityError::GasLimitAboveCap { gas_limit, cap: MAX_TX_GAS_LIMIT_OSAKA });
+        return Err(TxValidityError::GasLimitAboveCap {
+            gas_limit,
+            cap: MAX_TX_GAS_LIMIT_OSAKA,
+        });
     }
     if let Some(hashes) = tx.blob_versioned_hashes() {
         check_blobs(hashes, fork)?;
@@ -189,10 +211,14 @@ pub fn validate_transaction(tx: &Transaction, fork: Fork, chain_id: u64) -> Resu
 
 fn check_signature(tx: &Transaction, fork: Fork) -> Result<(), TxValidityError> {
     let sig = tx.signature();
-    if sig.r().is_zero() || sig.s().is_zero() || sig.r() >= ethrex_crypto::SECP256K1_N || sig.s() >= ethrex_crypto::SECP256K1_N {
+    if sig.r.is_zero()
+        || sig.s.is_zero()
+        || sig.r >= ethrex_crypto::SECP256K1_N
+        || sig.s >= ethrex_crypto::SECP256K1_N
+    {
         return Err(TxValidityError::SignatureOutOfRange);
     }
-    if fork >= Fork::Homestead && sig.s() > SECP256K1_HALF_N {
+    if fork >= Fork::Homestead && sig.s > SECP256K1_HALF_N {
         return Err(TxValidityError::HighS);
     }
     Ok(())
@@ -203,7 +229,10 @@ fn check_blobs(hashes: &[alloy_primitives::B256], fork: Fork) -> Result<(), TxVa
         return Err(TxValidityError::NoBlobs);
     }
     if fork >= Fork::Osaka && hashes.len() > MAX_BLOBS_PER_TX_OSAKA {
-        return Err(TxValidityError::TooManyBlobs { count: hashes.len(), max: MAX_BLOBS_PER_TX_OSAKA });
+        return Err(TxValidityError::TooManyBlobs {
+            count: hashes.len(),
+            max: MAX_BLOBS_PER_TX_OSAKA,
+        });
     }
     match hashes.iter().find(|h| h[0] != VERSIONED_HASH_VERSION_KZG) {
         Some(bad) => Err(TxValidityError::InvalidBlobHashVersion(bad[0])),
@@ -214,13 +243,20 @@ fn check_blobs(hashes: &[alloy_primitives::B256], fork: Fork) -> Result<(), TxVa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{Signature, TxEip1559, TxLegacy};
-    use alloy_consensus::SignableTransaction;
+    use crate::types::{Eip1559Tx, LegacyTx};
     use alloy_primitives::{Bytes, TxKind};
 
+    /// A legacy EIP-155 transaction with r = s = 1 (in range; validity rules only look at that).
     fn signed_legacy(input: &[u8], to: TxKind, gas_limit: u64) -> Transaction {
-        let tx = TxLegacy { chain_id: Some(1), gas_limit, to, input: Bytes::copy_from_slice(input), ..Default::default() };
-        tx.into_signed(Signature::new(U256::from(1), U256::from(1), false)).into()
+        Transaction::Legacy(LegacyTx {
+            v: 37,
+            gas_limit,
+            to,
+            data: Bytes::copy_from_slice(input),
+            r: U256::from(1),
+            s: U256::from(1),
+            ..Default::default()
+        })
     }
 
     #[test]
@@ -240,17 +276,29 @@ mod tests {
 
     #[test]
     fn type_before_its_fork_is_rejected() {
-        let tx: Transaction = TxEip1559 { chain_id: 1, gas_limit: 21_000, ..Default::default() }
-            .into_signed(Signature::new(U256::from(1), U256::from(1), false))
-            .into();
+        let tx = Transaction::Eip1559(Eip1559Tx {
+            chain_id: 1,
+            gas_limit: 21_000,
+            to: TxKind::Call(Default::default()),
+            r: U256::from(1),
+            s: U256::from(1),
+            ..Default::default()
+        });
         assert_eq!(
             validate_transaction(&tx, Fork::Berlin, 1),
-            Err(TxValidityError::TypeNotSupported { ty: 2, needs: Fork::London, fork: Fork::Berlin })
+            Err(TxValidityError::TypeNotSupported {
+                ty: 2,
+                needs: Fork::London,
+                fork: Fork::Berlin
+            })
         );
         assert_eq!(validate_transaction(&tx, Fork::London, 1), Ok(()));
         assert_eq!(
             validate_transaction(&tx, Fork::London, 5),
-            Err(TxValidityError::InvalidChainId { expected: 5, got: 1 })
+            Err(TxValidityError::InvalidChainId {
+                expected: 5,
+                got: 1
+            })
         );
     }
 
@@ -259,7 +307,10 @@ mod tests {
         let tx = signed_legacy(&[1], TxKind::Call(Default::default()), 21_000);
         assert_eq!(
             validate_transaction(&tx, Fork::London, 1),
-            Err(TxValidityError::IntrinsicGasTooLow { gas_limit: 21_000, intrinsic: 21_016 })
+            Err(TxValidityError::IntrinsicGasTooLow {
+                gas_limit: 21_000,
+                intrinsic: 21_016
+            })
         );
     }
 
@@ -269,16 +320,53 @@ mod tests {
         assert_eq!(validate_transaction(&tx, Fork::Cancun, 1), Ok(()));
         assert_eq!(
             validate_transaction(&tx, Fork::Prague, 1),
-            Err(TxValidityError::IntrinsicGasTooLow { gas_limit: 22_600, intrinsic: 25_000 })
+            Err(TxValidityError::IntrinsicGasTooLow {
+                gas_limit: 22_600,
+                intrinsic: 25_000
+            })
         );
     }
 
     #[test]
+    fn gas_cost_overflow_and_priority_above_max_fee_are_rejected() {
+        let mut tx = signed_legacy(&[], TxKind::Call(Default::default()), 21_000);
+        if let Transaction::Legacy(t) = &mut tx {
+            t.gas_price = U256::MAX / U256::from(20_000);
+        }
+        assert_eq!(
+            validate_transaction(&tx, Fork::London, 1),
+            Err(TxValidityError::GasCostOverflow)
+        );
+        let tx = Transaction::Eip1559(Eip1559Tx {
+            chain_id: 1,
+            gas_limit: 21_000,
+            to: TxKind::Call(Default::default()),
+            max_fee_per_gas: U256::from(1),
+            max_priority_fee_per_gas: U256::from(2),
+            r: U256::from(1),
+            s: U256::from(1),
+            ..Default::default()
+        });
+        assert!(matches!(
+            validate_transaction(&tx, Fork::London, 1),
+            Err(TxValidityError::PriorityAboveMaxFee { .. })
+        ));
+    }
+
+    #[test]
     fn high_s_is_valid_only_in_frontier() {
-        let tx: Transaction = TxLegacy { gas_limit: 21_000, ..Default::default() }
-            .into_signed(Signature::new(U256::from(1), SECP256K1_HALF_N + U256::from(1), false))
-            .into();
+        let tx = Transaction::Legacy(LegacyTx {
+            v: 27,
+            gas_limit: 21_000,
+            to: TxKind::Call(Default::default()),
+            r: U256::from(1),
+            s: SECP256K1_HALF_N + U256::from(1),
+            ..Default::default()
+        });
         assert_eq!(validate_transaction(&tx, Fork::Frontier, 1), Ok(()));
-        assert_eq!(validate_transaction(&tx, Fork::Homestead, 1), Err(TxValidityError::HighS));
+        assert_eq!(
+            validate_transaction(&tx, Fork::Homestead, 1),
+            Err(TxValidityError::HighS)
+        );
     }
 }

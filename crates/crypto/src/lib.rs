@@ -9,7 +9,9 @@
 mod secp;
 
 pub use alloy_primitives::keccak256;
-pub use secp::{RecoverableSig, SECP256K1_N, address_of, recover_address, secret_to_address, sign_hash};
+pub use secp::{
+    RecoverableSig, SECP256K1_N, address_of, recover_address, secret_to_address, sign_hash,
+};
 
 /// Errors of the crypto primitives.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

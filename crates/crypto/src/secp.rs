@@ -32,7 +32,10 @@ pub struct RecoverableSig {
 /// Recovers the signer's address of `hash` from `sig`.
 pub fn recover_address(hash: &B256, sig: &RecoverableSig) -> Result<Address> {
     if sig.r.is_zero() || sig.s.is_zero() || sig.r >= SECP256K1_N || sig.s >= SECP256K1_N {
-        return Err(CryptoError::InvalidSignature(format!("r={:#x} s={:#x}", sig.r, sig.s)));
+        return Err(CryptoError::InvalidSignature(format!(
+            "r={:#x} s={:#x}",
+            sig.r, sig.s
+        )));
     }
     let mut compact = [0u8; 64];
     compact[..32].copy_from_slice(&sig.r.to_be_bytes::<32>());
@@ -99,7 +102,11 @@ mod tests {
     fn zero_or_overflowing_signature_values_are_rejected() {
         let hash = keccak256(b"x");
         for (r, s) in [(U256::ZERO, U256::from(1)), (U256::from(1), SECP256K1_N)] {
-            let sig = RecoverableSig { r, s, y_parity: false };
+            let sig = RecoverableSig {
+                r,
+                s,
+                y_parity: false,
+            };
             assert!(matches!(
                 recover_address(&hash, &sig),
                 Err(CryptoError::InvalidSignature(_))
@@ -109,6 +116,9 @@ mod tests {
 
     #[test]
     fn zero_secret_key_is_rejected() {
-        assert_eq!(secret_to_address(&B256::ZERO), Err(CryptoError::InvalidSecretKey));
+        assert_eq!(
+            secret_to_address(&B256::ZERO),
+            Err(CryptoError::InvalidSecretKey)
+        );
     }
 }

@@ -6,9 +6,15 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: invalid JSON: {source}")]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("{path} is neither a file nor a directory")]
     NotFound { path: PathBuf },
     #[error("malformed fixture: {0}")]
@@ -32,7 +38,10 @@ pub fn collect_json_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FixtureErro
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), FixtureError> {
-    let io = |source| FixtureError::Io { path: dir.to_path_buf(), source };
+    let io = |source| FixtureError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
@@ -46,19 +55,29 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), FixtureError> {
 
 /// Reads and parses a JSON fixture file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, FixtureError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| FixtureError::Io { path: path.to_path_buf(), source })?;
-    serde_json::from_str(&text).map_err(|source| FixtureError::Json { path: path.to_path_buf(), source })
+    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| FixtureError::Json {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Decodes a `0x`-prefixed (or bare) hex string.
 pub fn hex_bytes(s: &str) -> Result<Vec<u8>, FixtureError> {
-    alloy_primitives::hex::decode(s).map_err(|e| FixtureError::Malformed(format!("bad hex {s:?}: {e}")))
+    alloy_primitives::hex::decode(s)
+        .map_err(|e| FixtureError::Malformed(format!("bad hex {s:?}: {e}")))
 }
 
 /// A trie-test key or value: `0x`-prefixed strings are hex, others are the UTF-8 bytes.
 pub fn hex_or_utf8(s: &str) -> Result<Vec<u8>, FixtureError> {
-    if s.starts_with("0x") { hex_bytes(s) } else { Ok(s.as_bytes().to_vec()) }
+    if s.starts_with("0x") {
+        hex_bytes(s)
+    } else {
+        Ok(s.as_bytes().to_vec())
+    }
 }
 
 /// Parses a quantity (`0x` hex) that fits in 64 bits.

@@ -56,9 +56,17 @@ fn main() -> ExitCode {
             Suite::Transaction => suites::transaction::run_file(file, &mut report),
         };
         if let Err(err) = result {
-            report.fail(report::NO_FORK, &file.display().to_string(), err.to_string());
+            report.fail(
+                report::NO_FORK,
+                &file.display().to_string(),
+                err.to_string(),
+            );
         }
     }
     report.print(files.len(), args.quiet);
-    if report.failed() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if report.failed() > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

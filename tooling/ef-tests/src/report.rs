@@ -55,10 +55,16 @@ impl Report {
     /// Prints the per-fork table, the failures and skips, and the closing line.
     pub fn print(&self, files: usize, quiet: bool) {
         println!("ran {files} fixture files");
-        println!("{:<18} {:>8} {:>8} {:>8}", "fork", "passed", "failed", "skipped");
+        println!(
+            "{:<18} {:>8} {:>8} {:>8}",
+            "fork", "passed", "failed", "skipped"
+        );
         let mut total = Counts::default();
         for (fork, c) in &self.per_fork {
-            println!("{fork:<18} {:>8} {:>8} {:>8}", c.passed, c.failed, c.skipped);
+            println!(
+                "{fork:<18} {:>8} {:>8} {:>8}",
+                c.passed, c.failed, c.skipped
+            );
             total.passed += c.passed;
             total.failed += c.failed;
             total.skipped += c.skipped;
@@ -71,6 +77,9 @@ impl Report {
                 println!("FAIL {case}: {reason}");
             }
         }
-        println!("{} passed, {} failed, {} skipped", total.passed, total.failed, total.skipped);
+        println!(
+            "{} passed, {} failed, {} skipped",
+            total.passed, total.failed, total.skipped
+        );
     }
 }

@@ -35,7 +35,11 @@ mod tests {
 
     #[test]
     fn account_state_rlp_roundtrips() {
-        let account = AccountState { nonce: 7, balance: U256::from(10u64).pow(U256::from(20)), ..Default::default() };
+        let account = AccountState {
+            nonce: 7,
+            balance: U256::from(10u64).pow(U256::from(20)),
+            ..Default::default()
+        };
         let mut out = Vec::new();
         account.encode(&mut out);
         assert_eq!(out[0], 0xf8, "a list longer than 55 bytes");

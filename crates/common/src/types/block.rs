@@ -3,7 +3,6 @@
 //! `Header` is alloy's: every field through Prague's `requests_hash`, with optional fields
 //! encoded only when present (and no later one is absent), as each fork requires.
 
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::B256;
 use alloy_rlp::Decodable;
 
@@ -24,14 +23,17 @@ pub fn decode_block(bytes: &[u8]) -> Result<Block> {
     let mut buf = bytes;
     let block = Block::decode(&mut buf).map_err(|e| CommonError::rlp("block", e))?;
     if !buf.is_empty() {
-        return Err(CommonError::TrailingBytes { what: "block", count: buf.len() });
+        return Err(CommonError::TrailingBytes {
+            what: "block",
+            count: buf.len(),
+        });
     }
     Ok(block)
 }
 
 /// The transactions root: the ordered trie of the EIP-2718 encodings.
 pub fn transactions_root(transactions: &[Transaction]) -> B256 {
-    ethrex_trie::ordered_trie_root(transactions.iter().map(|tx| tx.encoded_2718()))
+    ethrex_trie::ordered_trie_root(transactions.iter().map(Transaction::encode_2718))
 }
 
 /// The withdrawals root (EIP-4895): the ordered trie of the RLP encodings.
@@ -54,7 +56,12 @@ mod tests {
     #[test]
     fn withdrawals_root_matches_alloy_reference() {
         let withdrawals: Vec<Withdrawal> = (0..20u64)
-            .map(|i| Withdrawal { index: i, validator_index: i * 3, address: Address::repeat_byte(i as u8), amount: i * 1000 })
+            .map(|i| Withdrawal {
+                index: i,
+                validator_index: i * 3,
+                address: Address::repeat_byte(i as u8),
+                amount: i * 1000,
+            })
             .collect();
         let reference = alloy_consensus::proofs::calculate_withdrawals_root(&withdrawals);
         assert_eq!(withdrawals_root(&withdrawals), reference);
@@ -65,7 +72,10 @@ mod tests {
         // Mainnet's genesis header, field by field (yellow paper appendix and every client).
         let header = Header {
             difficulty: alloy_primitives::U256::from(0x400000000u64),
-            extra_data: alloy_primitives::hex!("11bbe8db4e347b4e8c937c1c8370e4b5ed33adb3db69cbdb7a38e1e50b1b82fa").into(),
+            extra_data: alloy_primitives::hex!(
+                "11bbe8db4e347b4e8c937c1c8370e4b5ed33adb3db69cbdb7a38e1e50b1b82fa"
+            )
+            .into(),
             gas_limit: 5000,
             nonce: alloy_primitives::B64::from(0x42u64),
             state_root: b256!("d7f8974fb5ac78d9ac099b9ad5018bedc2ce0a72dad1827a1709da30580f0544"),
@@ -82,13 +92,16 @@ mod tests {
 
     #[test]
     fn truncated_block_rlp_is_a_clear_error() {
-        let block = Block::default();
+        let block = Block::new(Header::default(), BlockBody::default());
         let mut bytes = alloy_rlp::encode(&block);
         bytes.pop();
         let err = decode_block(&bytes).unwrap_err();
         assert!(err.to_string().starts_with("invalid block RLP"), "{err}");
         let mut extra = alloy_rlp::encode(&block);
         extra.push(0);
-        assert!(matches!(decode_block(&extra), Err(CommonError::TrailingBytes { .. })));
+        assert!(matches!(
+            decode_block(&extra),
+            Err(CommonError::TrailingBytes { .. })
+        ));
     }
 }

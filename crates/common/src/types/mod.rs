@@ -15,11 +15,8 @@ pub use alloy_eips::{
     eip4895::{Withdrawal, Withdrawals},
     eip7685::Requests,
 };
-pub use block::{
-    Block, BlockBody, Header, decode_block, transactions_root, withdrawals_root,
-};
+pub use block::{Block, BlockBody, Header, decode_block, transactions_root, withdrawals_root};
 pub use receipt::{Log, Receipt, ReceiptData, receipts_root};
 pub use transaction::{
-    Signature, Signed, Transaction, TxEip1559, TxEip2930, TxEip4844, TxEip4844Variant,
-    TxEip4844WithSidecar, TxEip7702, TxLegacy, TxType, decode_transaction, recover_sender,
+    Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, Transaction, TxType, decode_transaction,
 };

@@ -27,7 +27,11 @@ mod tests {
             address: Address::repeat_byte(i),
             data: LogData::new_unchecked(vec![B256::repeat_byte(i)], Bytes::from(vec![i; 3])),
         };
-        let data = ReceiptData { status: (i % 2 == 0).into(), cumulative_gas_used: 21_000 * u64::from(i), logs: vec![log] };
+        let data = ReceiptData {
+            status: (i % 2 == 0).into(),
+            cumulative_gas_used: 21_000 * u64::from(i),
+            logs: vec![log],
+        };
         Receipt::Eip1559(ReceiptWithBloom::from(data))
     }
 
@@ -35,9 +39,15 @@ mod tests {
     fn bloom_contains_log_address_and_topics() {
         let r = receipt(5);
         let bloom = r.bloom();
-        assert!(bloom.contains_input(alloy_primitives::BloomInput::Raw(Address::repeat_byte(5).as_slice())));
-        assert!(bloom.contains_input(alloy_primitives::BloomInput::Raw(B256::repeat_byte(5).as_slice())));
-        assert!(!bloom.contains_input(alloy_primitives::BloomInput::Raw(Address::repeat_byte(6).as_slice())));
+        assert!(bloom.contains_input(alloy_primitives::BloomInput::Raw(
+            Address::repeat_byte(5).as_slice()
+        )));
+        assert!(bloom.contains_input(alloy_primitives::BloomInput::Raw(
+            B256::repeat_byte(5).as_slice()
+        )));
+        assert!(!bloom.contains_input(alloy_primitives::BloomInput::Raw(
+            Address::repeat_byte(6).as_slice()
+        )));
     }
 
     #[test]

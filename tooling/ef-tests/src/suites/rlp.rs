@@ -46,7 +46,9 @@ fn run_case(case: &Case) -> Result<(), String> {
             Ok(item) => Err(format!("decoded invalid input to {item:?}")),
             Err(_) => Ok(()),
         },
-        Value::String(s) if s == "VALID" => decode_all(&out).map(|_| ()).map_err(|e| format!("rejected valid input: {e}")),
+        Value::String(s) if s == "VALID" => decode_all(&out)
+            .map(|_| ())
+            .map_err(|e| format!("rejected valid input: {e}")),
         input => {
             let expected = to_item(input)?;
             let encoded = encode(&expected);
@@ -75,12 +77,18 @@ fn to_item(value: &Value) -> Result<Item, String> {
             None => Ok(Item::Bytes(s.as_bytes().to_vec())),
         },
         Value::Number(n) => {
-            let n = n.as_u64().ok_or_else(|| format!("unsupported number {n}"))?;
+            let n = n
+                .as_u64()
+                .ok_or_else(|| format!("unsupported number {n}"))?;
             let bytes = n.to_be_bytes();
             let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
             Ok(Item::Bytes(bytes[first..].to_vec()))
         }
-        Value::Array(items) => items.iter().map(to_item).collect::<Result<_, _>>().map(Item::List),
+        Value::Array(items) => items
+            .iter()
+            .map(to_item)
+            .collect::<Result<_, _>>()
+            .map(Item::List),
         other => Err(format!("unsupported input {other}")),
     }
 }
@@ -89,7 +97,9 @@ fn to_item(value: &Value) -> Result<Item, String> {
 fn decimal_to_be_bytes(digits: &str) -> Result<Vec<u8>, String> {
     let mut out: Vec<u8> = Vec::new(); // little-endian base-256 digits
     for c in digits.chars() {
-        let mut carry = c.to_digit(10).ok_or_else(|| format!("bad decimal {digits:?}"))?;
+        let mut carry = c
+            .to_digit(10)
+            .ok_or_else(|| format!("bad decimal {digits:?}"))?;
         for byte in out.iter_mut() {
             let v = u32::from(*byte) * 10 + carry;
             *byte = (v & 0xff) as u8;
@@ -110,7 +120,11 @@ fn encode(item: &Item) -> Vec<u8> {
         Item::Bytes(bytes) => bytes.as_slice().encode(&mut out),
         Item::List(items) => {
             let payload: Vec<u8> = items.iter().flat_map(encode).collect();
-            Header { list: true, payload_length: payload.len() }.encode(&mut out);
+            Header {
+                list: true,
+                payload_length: payload.len(),
+            }
+            .encode(&mut out);
             out.extend_from_slice(&payload);
         }
     }
@@ -152,7 +166,8 @@ mod tests {
     fn big_decimal_converts_to_bytes() {
         assert_eq!(decimal_to_be_bytes("0").unwrap(), Vec::<u8>::new());
         assert_eq!(decimal_to_be_bytes("256").unwrap(), vec![1, 0]);
-        let two_pow_256 = "115792089237316195423570985008687907853269984665640564039457584007913129639936";
+        let two_pow_256 =
+            "115792089237316195423570985008687907853269984665640564039457584007913129639936";
         let mut expected = vec![1u8];
         expected.extend([0u8; 32]);
         assert_eq!(decimal_to_be_bytes(two_pow_256).unwrap(), expected);
@@ -160,9 +175,18 @@ mod tests {
 
     #[test]
     fn non_canonical_and_truncated_inputs_are_rejected() {
-        for bad in [&[0x81, 0x05][..], &[0xb8, 0x02, 0x61, 0x62], &[0x83, 0x61], &[0xc2, 0x80], &[0x80, 0x80]] {
+        for bad in [
+            &[0x81, 0x05][..],
+            &[0xb8, 0x02, 0x61, 0x62],
+            &[0x83, 0x61],
+            &[0xc2, 0x80],
+            &[0x80, 0x80],
+        ] {
             assert!(decode_all(bad).is_err(), "{bad:02x?}");
         }
-        assert_eq!(decode_all(&[0xc2, 0x80, 0x01]).unwrap(), Item::List(vec![Item::Bytes(vec![]), Item::Bytes(vec![1])]));
+        assert_eq!(
+            decode_all(&[0xc2, 0x80, 0x01]).unwrap(),
+            Item::List(vec![Item::Bytes(vec![]), Item::Bytes(vec![1])])
+        );
     }
 }

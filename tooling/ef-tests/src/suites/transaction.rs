@@ -8,7 +8,7 @@ use std::{collections::BTreeMap, path::Path};
 use alloy_primitives::{Address, B256};
 use ethrex_common::{
     Fork,
-    types::{decode_transaction, recover_sender},
+    types::decode_transaction,
     validation::{intrinsic_gas, validate_transaction},
 };
 use serde::Deserialize;
@@ -66,14 +66,20 @@ pub fn run_file(path: &Path, report: &mut Report) -> Result<(), FixtureError> {
 fn execute(bytes: &[u8], fork: Fork) -> Result<Outcome, String> {
     let tx = decode_transaction(bytes).map_err(|e| e.to_string())?;
     validate_transaction(&tx, fork, CHAIN_ID).map_err(|e| e.to_string())?;
-    let sender = recover_sender(&tx).map_err(|e| e.to_string())?;
-    Ok(Outcome { hash: *tx.tx_hash(), sender, intrinsic_gas: intrinsic_gas(&tx, fork) })
+    let sender = tx.sender().map_err(|e| e.to_string())?;
+    Ok(Outcome {
+        hash: tx.hash(),
+        sender,
+        intrinsic_gas: intrinsic_gas(&tx, fork),
+    })
 }
 
 fn compare(expected: &Expectation, outcome: Result<Outcome, String>) -> Result<(), String> {
     match (&expected.exception, outcome) {
         (Some(_), Err(_)) => Ok(()),
-        (Some(exception), Ok(_)) => Err(format!("expected {exception}, but the transaction is valid")),
+        (Some(exception), Ok(_)) => Err(format!(
+            "expected {exception}, but the transaction is valid"
+        )),
         (None, Err(reason)) => Err(format!("expected valid, rejected: {reason}")),
         (None, Ok(got)) => {
             if let Some(hash) = expected.hash.filter(|h| *h != got.hash) {
@@ -85,7 +91,10 @@ fn compare(expected: &Expectation, outcome: Result<Outcome, String>) -> Result<(
             if let Some(gas) = &expected.intrinsic_gas {
                 let gas = quantity_u64(gas).map_err(|e| e.to_string())?;
                 if gas != got.intrinsic_gas {
-                    return Err(format!("intrinsic gas: expected {gas}, got {}", got.intrinsic_gas));
+                    return Err(format!(
+                        "intrinsic gas: expected {gas}, got {}",
+                        got.intrinsic_gas
+                    ));
                 }
             }
             Ok(())

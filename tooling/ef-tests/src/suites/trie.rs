@@ -30,7 +30,10 @@ struct NextPrevCase {
 }
 
 pub fn run_file(path: &Path, report: &mut Report) -> Result<(), FixtureError> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     if file_name.contains("nextprev") {
         let cases: std::collections::BTreeMap<String, NextPrevCase> = read_json(path)?;
         for (name, case) in cases {
@@ -85,17 +88,28 @@ fn run_root_case(case: &RootCase, secure: bool) -> Result<(), String> {
         }
     }
     let root = trie.root_hash();
-    if root == case.root { Ok(()) } else { Err(format!("root: expected {}, got {root}", case.root)) }
+    if root == case.root {
+        Ok(())
+    } else {
+        Err(format!("root: expected {}, got {root}", case.root))
+    }
 }
 
 fn run_next_prev(case: &NextPrevCase) -> Result<(), String> {
     let mut trie = Trie::new_in_memory();
     for key in &case.input {
-        trie.insert(key.as_bytes(), key.as_bytes().to_vec()).map_err(|e| e.to_string())?;
+        trie.insert(key.as_bytes(), key.as_bytes().to_vec())
+            .map_err(|e| e.to_string())?;
     }
     for [probe, prev, next] in &case.tests {
-        let got_prev = trie.prev_key(probe.as_bytes()).map_err(|e| e.to_string())?.unwrap_or_default();
-        let got_next = trie.next_key(probe.as_bytes()).map_err(|e| e.to_string())?.unwrap_or_default();
+        let got_prev = trie
+            .prev_key(probe.as_bytes())
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let got_next = trie
+            .next_key(probe.as_bytes())
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
         if got_prev != prev.as_bytes() || got_next != next.as_bytes() {
             return Err(format!(
                 "key {probe:?}: expected prev {prev:?} next {next:?}, got prev {:?} next {:?}",
