@@ -1,5 +1,10 @@
 //! End-to-end tests of the `ethrex` binary: real process, real arguments, real output.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup step should abort the test"
+)]
+
 use std::process::{Command, Output};
 
 use ethrex_common::Network;

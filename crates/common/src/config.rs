@@ -299,12 +299,12 @@ impl ChainConfig {
                 Some(Activation::Timestamp(t)) => (&mut last_time, t),
                 _ => continue,
             };
-            if let Some((prev, prev_value)) = *slot {
-                if value < prev_value {
-                    return Err(CommonError::InvalidChainConfig(format!(
-                        "{fork} is scheduled at {value}, before {prev} at {prev_value}"
-                    )));
-                }
+            if let Some((prev, prev_value)) = *slot
+                && value < prev_value
+            {
+                return Err(CommonError::InvalidChainConfig(format!(
+                    "{fork} is scheduled at {value}, before {prev} at {prev_value}"
+                )));
             }
             *slot = Some((fork, value));
         }

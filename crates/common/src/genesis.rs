@@ -100,7 +100,7 @@ impl Genesis {
                 Ok((keccak256(address), alloy_rlp::encode(state)))
             })
             .collect::<Result<_>>()?;
-        accounts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        accounts.sort_unstable_by_key(|a| a.0);
         root_of_sorted(&accounts)
     }
 
@@ -201,7 +201,7 @@ fn storage_root(account: &GenesisAccount) -> Result<B256> {
             )
         })
         .collect();
-    slots.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    slots.sort_unstable_by_key(|a| a.0);
     root_of_sorted(&slots)
 }
 

@@ -170,13 +170,13 @@ pub fn validate_transaction(
     U256::from(gas_limit)
         .checked_mul(tx.max_fee_per_gas())
         .ok_or(TxValidityError::GasCostOverflow)?;
-    if let Some(priority) = tx.max_priority_fee_per_gas() {
-        if priority > tx.max_fee_per_gas() {
-            return Err(TxValidityError::PriorityAboveMaxFee {
-                priority,
-                max_fee: tx.max_fee_per_gas(),
-            });
-        }
+    if let Some(priority) = tx.max_priority_fee_per_gas()
+        && priority > tx.max_fee_per_gas()
+    {
+        return Err(TxValidityError::PriorityAboveMaxFee {
+            priority,
+            max_fee: tx.max_fee_per_gas(),
+        });
     }
     if fork >= Fork::Shanghai && tx.is_create() && tx.data().len() > MAX_INITCODE_SIZE {
         return Err(TxValidityError::InitcodeSizeExceeded {

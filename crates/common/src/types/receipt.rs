@@ -28,7 +28,7 @@ mod tests {
             data: LogData::new_unchecked(vec![B256::repeat_byte(i)], Bytes::from(vec![i; 3])),
         };
         let data = ReceiptData {
-            status: (i % 2 == 0).into(),
+            status: i.is_multiple_of(2).into(),
             cumulative_gas_used: 21_000 * u64::from(i),
             logs: vec![log],
         };

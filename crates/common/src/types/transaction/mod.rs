@@ -206,13 +206,13 @@ impl Transaction {
     /// Recovers the sender's address. Accepts high-`s` signatures (valid before Homestead);
     /// fork rules are checked by [`crate::validation`].
     pub fn sender(&self) -> Result<Address> {
-        if let Transaction::Legacy(tx) = self {
-            if tx.y_parity().is_none() {
-                return Err(CommonError::InvalidTransaction(format!(
-                    "invalid legacy v value {}",
-                    tx.v
-                )));
-            }
+        if let Transaction::Legacy(tx) = self
+            && tx.y_parity().is_none()
+        {
+            return Err(CommonError::InvalidTransaction(format!(
+                "invalid legacy v value {}",
+                tx.v
+            )));
         }
         Ok(ethrex_crypto::recover_address(
             &self.signature_hash(),
