@@ -32,12 +32,14 @@ build: deps
 run: deps
 	cargo run --quiet --bin ethrex -- compute-state-root --network $(NETWORK)
 
-## fixtures: unpack the conformance fixtures into target/fixtures (once).
-fixtures: deps $(FIXTURES_DIR)/.legacy
+## fixtures: unpack every ../shared/fixtures/*.tar.zst into target/fixtures/<archive name>/ (once).
+ARCHIVES := $(notdir $(basename $(basename $(wildcard $(FIXTURES_SRC)/*.tar.zst))))
+LEGACY := $(FIXTURES_DIR)/ethereum-tests-legacy
+fixtures: deps $(foreach a,$(ARCHIVES),$(FIXTURES_DIR)/$(a)/.unpacked)
 
-$(FIXTURES_DIR)/.legacy: $(FIXTURES_SRC)/ethereum-tests-legacy.tar.zst
-	@mkdir -p $(FIXTURES_DIR)/legacy
-	zstd -dc $< | tar -x -C $(FIXTURES_DIR)/legacy
+$(FIXTURES_DIR)/%/.unpacked: $(FIXTURES_SRC)/%.tar.zst
+	@mkdir -p $(@D)
+	zstd -dc $< | tar -x -C $(@D)
 	@touch $@
 
 clean-fixtures:
@@ -53,10 +55,10 @@ lint:
 unit:
 	cargo nextest run --workspace --no-fail-fast
 
-ef-tests: fixtures
-	$(EF_TESTS) trie $(FIXTURES_DIR)/legacy/TrieTests
-	$(EF_TESTS) rlp $(FIXTURES_DIR)/legacy/RLPTests
-	$(EF_TESTS) transaction $(FIXTURES_DIR)/legacy/TransactionTests
+ef-tests: deps $(LEGACY)/.unpacked
+	$(EF_TESTS) trie $(LEGACY)/TrieTests
+	$(EF_TESTS) rlp $(LEGACY)/RLPTests
+	$(EF_TESTS) transaction $(LEGACY)/TransactionTests
 
 ## bench: benchmarks against the reference implementations (release profile).
 bench:
