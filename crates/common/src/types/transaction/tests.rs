@@ -237,3 +237,28 @@ fn invalid_signature_is_a_clear_error() {
     let err = tx.sender().unwrap_err().to_string();
     assert!(err.contains("invalid signature"), "{err}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Arbitrary bytes never panic the decoder: they decode or give an error.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+        let _ = decode_transaction(&bytes);
+        let _ = alloy_rlp::decode_exact::<Transaction>(&bytes);
+    }
+
+    /// A valid encoding with one byte changed or cut short never panics the decoder, and a
+    /// truncated one is always rejected.
+    #[test]
+    fn corrupted_encodings_never_panic(index in 0usize..6, pos in proptest::prelude::any::<usize>(), byte in proptest::prelude::any::<u8>()) {
+        let bytes = one_of_each()[index].encode_2718();
+        let pos = pos % bytes.len();
+        let mut corrupted = bytes.clone();
+        corrupted[pos] = byte;
+        if let Ok(tx) = decode_transaction(&corrupted) {
+            let _ = tx.sender();
+        }
+        proptest::prop_assert!(decode_transaction(&bytes[..pos]).is_err());
+    }
+}
