@@ -1,0 +1,1 @@
+//! Precompiled contracts (placeholder; being written).
