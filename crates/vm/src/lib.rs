@@ -2,6 +2,71 @@
 //! every fork from Frontier to Osaka.
 //!
 //! The VM never touches storage directly: it reads through the [`Database`] trait and returns
-//! the state changes of what it executed.
+//! the [`StateChanges`] of what it executed. Where to start reading: [`Evm`] (a block's worth of
+//! transactions over one state), `transaction.rs` (the L1 transaction hook: validation, gas
+//! purchase, refunds, fees), `interpreter.rs` (the frame loop) and `opcodes/` (one file per
+//! opcode family, indexed by a 256-entry table per fork).
 
+mod code;
+mod db;
+mod delegation;
+mod env;
+mod errors;
+mod evm;
+mod frame;
+pub mod gas;
+mod hook;
+mod interpreter;
+mod l1_hook;
+mod memory;
+mod opcodes;
 pub mod precompiles;
+mod stack;
+mod state;
+
+use alloy_primitives::{Address, Bytes, Log, U256};
+
+pub use db::{AccountInfo, Database, GenesisAccount, InMemoryDb};
+pub use env::{BlockEnv, GAS_PER_BLOB, fake_exponential};
+pub use evm::Evm;
+pub use hook::{Hook, Prepared};
+pub use interpreter::{create2_address, create_address};
+pub use l1_hook::L1Hook;
+pub use errors::{Halt, InvalidTransaction, TxError, VmError};
+
+/// The outcome of an included transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxResult {
+    /// Whether execution succeeded (receipt status 1).
+    pub success: bool,
+    /// Gas charged to the sender (after refunds and the EIP-7623 floor).
+    pub gas_used: u64,
+    /// Return data, or revert data.
+    pub output: Bytes,
+    /// Logs emitted (empty when the transaction failed).
+    pub logs: Vec<Log>,
+    /// Why the top frame halted, if it did exceptionally.
+    pub halt: Option<Halt>,
+    /// The created contract's address, for a successful creation.
+    pub created: Option<Address>,
+}
+
+/// The changes to apply to the state after executing transactions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateChanges {
+    pub accounts: Vec<AccountChange>,
+}
+
+/// One account's change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountChange {
+    pub address: Address,
+    /// The new account, or `None` if it was deleted.
+    pub info: Option<AccountInfo>,
+    /// New code, when it changed.
+    pub code: Option<Bytes>,
+    /// Whether all previous storage is dropped (the account was (re)created).
+    pub storage_cleared: bool,
+    /// Changed slots, a zero value meaning deleted.
+    pub storage: Vec<(U256, U256)>,
+}

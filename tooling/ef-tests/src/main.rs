@@ -1,9 +1,10 @@
 //! `ef-tests`: runs Ethereum conformance fixtures against ethrex and reports per fork.
 //!
-//! Usage: `ef-tests <suite> <path>...` where each path is a fixture file or a directory searched
-//! recursively for `.json` files. Prints counts per fork, every failure and skip with its
-//! reason, and ends with `N passed, M failed, K skipped`; exits 1 on any failure, 2 on a usage or
-//! I/O error. Where to start reading: [`suites`] (one module per fixture format), [`report`].
+//! Usage: `ef-tests <suite> <path>... [--fork NAME] [--quiet]` where each path is a fixture
+//! file or a directory searched recursively for `.json` files. Prints counts per fork, every
+//! failure and skip with its reason, and ends with `N passed, M failed, K skipped`; exits 1 on
+//! any failure, 2 on a usage or I/O error. Where to start reading: [`suites`] (one module per
+//! fixture format), [`report`].
 
 mod fixtures;
 mod report;
@@ -12,6 +13,7 @@ mod suites;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, ValueEnum};
+use ethrex_common::Fork;
 
 /// Runs Ethereum conformance fixtures against ethrex.
 #[derive(Debug, Parser)]
@@ -26,6 +28,9 @@ struct Args {
     /// Print only the summary, not each failure and skip.
     #[arg(long)]
     quiet: bool,
+    /// Run only this fork's cases (state suite), e.g. `Cancun` or `EIP150`.
+    #[arg(long, value_name = "NAME")]
+    fork: Option<Fork>,
 }
 
 /// The fixture formats.
@@ -37,10 +42,16 @@ enum Suite {
     Rlp,
     /// `ethereum/tests` TransactionTests: validity per fork, sender, hash, intrinsic gas.
     Transaction,
+    /// `state_tests` and GeneralStateTests: one transaction's post-state root and logs per fork.
+    State,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.fork.is_some() && !matches!(args.suite, Suite::State) {
+        eprintln!("error: --fork applies to the state suite only");
+        return ExitCode::from(2);
+    }
     let files = match fixtures::collect_json_files(&args.paths) {
         Ok(files) => files,
         Err(err) => {
@@ -54,6 +65,7 @@ fn main() -> ExitCode {
             Suite::Trie => suites::trie::run_file(file, &mut report),
             Suite::Rlp => suites::rlp::run_file(file, &mut report),
             Suite::Transaction => suites::transaction::run_file(file, &mut report),
+            Suite::State => suites::state::run_file(file, args.fork, &mut report),
         };
         if let Err(err) = result {
             report.fail(

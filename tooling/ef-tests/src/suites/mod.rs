@@ -2,5 +2,6 @@
 //! it, and records each case's outcome in the report.
 
 pub mod rlp;
+pub mod state;
 pub mod transaction;
 pub mod trie;

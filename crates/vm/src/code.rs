@@ -1,0 +1,86 @@
+//! Analysed bytecode: the code padded so that a PUSH at the end reads zeros, and the bitmap of
+//! valid JUMPDESTs (a 0x5b byte that is not PUSH data). Analysis happens once per code hash.
+
+use alloy_primitives::Bytes;
+
+/// Code with its jump destinations.
+#[derive(Debug)]
+pub struct Code {
+    /// The code followed by 33 zero bytes (so PUSH32 at the end and STOP past the end read 0).
+    padded: Vec<u8>,
+    len: usize,
+    jumpdests: Vec<u64>,
+}
+
+impl Code {
+    pub fn analyse(code: &Bytes) -> Code {
+        let len = code.len();
+        let mut padded = Vec::with_capacity(len + 33);
+        padded.extend_from_slice(code);
+        padded.resize(len + 33, 0);
+        let mut jumpdests = vec![0u64; len.div_ceil(64)];
+        let mut pc = 0;
+        while pc < len {
+            let op = padded[pc];
+            if op == 0x5b {
+                jumpdests[pc / 64] |= 1 << (pc % 64);
+            }
+            pc += 1 + usize::from(op.wrapping_sub(0x60) < 32) * usize::from(op.wrapping_sub(0x5f));
+        }
+        Code { padded, len, jumpdests }
+    }
+
+    /// Length of the original code.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The original code.
+    #[inline]
+    pub fn bytes(&self) -> &[u8] {
+        &self.padded[..self.len]
+    }
+
+    /// The byte at `pc` (0, i.e. STOP, past the end).
+    #[inline]
+    pub fn op(&self, pc: usize) -> u8 {
+        self.padded.get(pc).copied().unwrap_or(0)
+    }
+
+    /// `n` bytes of PUSH data starting at `pc` (zero-padded past the end).
+    #[inline]
+    pub fn push_data(&self, pc: usize, n: usize) -> &[u8] {
+        let start = pc.min(self.len);
+        &self.padded[start..start + n]
+    }
+
+    /// Whether `dest` is a valid JUMPDEST.
+    #[inline]
+    pub fn is_jumpdest(&self, dest: usize) -> bool {
+        dest < self.len && self.jumpdests[dest / 64] & (1 << (dest % 64)) != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jumpdest_inside_push_data_is_not_valid() {
+        // PUSH1 0x5b, JUMPDEST, PUSH2 0x5b5b
+        let code = Code::analyse(&Bytes::from_static(&[0x60, 0x5b, 0x5b, 0x61, 0x5b, 0x5b]));
+        assert!(!code.is_jumpdest(1));
+        assert!(code.is_jumpdest(2));
+        assert!(!code.is_jumpdest(4) && !code.is_jumpdest(5));
+        assert!(!code.is_jumpdest(100));
+    }
+
+    #[test]
+    fn push_past_the_end_reads_zeros() {
+        let code = Code::analyse(&Bytes::from_static(&[0x7f, 0xaa]));
+        assert_eq!(code.push_data(1, 32)[0], 0xaa);
+        assert!(code.push_data(1, 32)[1..].iter().all(|b| *b == 0));
+        assert_eq!(code.op(5), 0);
+    }
+}

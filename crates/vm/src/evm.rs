@@ -1,0 +1,117 @@
+//! [`Evm`]: executes the transactions of one block over one state, accumulating their changes.
+
+use std::{collections::HashMap, sync::Arc};
+
+use alloy_primitives::{Address, B256, Bytes};
+use ethrex_common::{Fork, types::Transaction};
+
+use crate::{
+    BlockEnv, Database, StateChanges, TxError, TxResult, VmError,
+    code::Code,
+    delegation::delegate_of,
+    frame::{CallKind, CallRequest, Machine, TxContext},
+    hook::Hook,
+    interpreter::{self, create_address},
+    l1_hook::L1Hook,
+    opcodes,
+    state::State,
+};
+
+/// A block's worth of execution over a [`Database`]: transactions see each other's changes.
+pub struct Evm<'a, H: Hook = L1Hook> {
+    state: State<'a>,
+    env: BlockEnv,
+    hook: H,
+    code_cache: HashMap<B256, Arc<Code>>,
+    gas_used: u64,
+}
+
+impl<'a> Evm<'a, L1Hook> {
+    /// An EVM with Ethereum's transaction rules over `db` for the block described by `env`.
+    pub fn new(db: &'a dyn Database, env: BlockEnv) -> Self {
+        Evm::with_hook(db, env, L1Hook)
+    }
+}
+
+impl<'a, H: Hook> Evm<'a, H> {
+    /// An EVM with a custom transaction hook.
+    pub fn with_hook(db: &'a dyn Database, env: BlockEnv, hook: H) -> Self {
+        Evm { state: State::new(db), env, hook, code_cache: HashMap::new(), gas_used: 0 }
+    }
+
+    /// Gas used by the transactions executed so far.
+    pub fn gas_used(&self) -> u64 {
+        self.gas_used
+    }
+
+    /// Validates and executes `tx`, sent by `sender` (recovered by the caller). An invalid
+    /// transaction changes nothing.
+    pub fn transact(&mut self, tx: &Transaction, sender: Address) -> Result<TxResult, TxError> {
+        let fork = self.env.fork;
+        let mut m = Machine {
+            state: &mut self.state,
+            env: &self.env,
+            tx: TxContext {
+                origin: sender,
+                gas_price: Default::default(),
+                blob_hashes: tx.blob_versioned_hashes().map(<[B256]>::to_vec).unwrap_or_default(),
+            },
+            memory: Default::default(),
+            fork,
+            table: opcodes::table(fork),
+            code_cache: &mut self.code_cache,
+        };
+        let prepared = self.hook.prepare(&mut m, tx, sender, self.gas_used)?;
+        m.tx.gas_price = prepared.effective_gas_price;
+        let start = match tx.to().to() {
+            Some(to) => {
+                let mut code_address = *to;
+                if fork >= Fork::Prague {
+                    if let Some(delegate) = delegate_of(&m.state.code(*to)?) {
+                        m.state.prewarm_account(delegate);
+                        code_address = delegate;
+                    }
+                }
+                let request = CallRequest {
+                    kind: CallKind::Call,
+                    gas: prepared.gas_left,
+                    address: *to,
+                    code_address,
+                    caller: sender,
+                    value: tx.value(),
+                    transfers_value: true,
+                    checks_balance: false,
+                    delegated: code_address != *to,
+                    input: tx.data().clone(),
+                    is_static: false,
+                    ret_offset: 0,
+                    ret_len: 0,
+                };
+                interpreter::start_call(&mut m, request, 0)?
+            }
+            None => {
+                let address = create_address(sender, tx.nonce());
+                let init_code: Bytes = tx.data().clone();
+                interpreter::create_frame(&mut m, sender, address, tx.value(), init_code, prepared.gas_left, 0)?
+            }
+        };
+        let result = interpreter::execute(&mut m, start)?;
+        let gas_used = self.hook.settle(&mut m, tx, sender, &prepared, &result)?;
+        let logs = if result.success { std::mem::take(&mut m.state.logs) } else { Vec::new() };
+        m.state.finish_transaction(fork >= Fork::SpuriousDragon);
+        self.gas_used += gas_used;
+        Ok(TxResult {
+            success: result.success,
+            gas_used,
+            output: result.output,
+            logs,
+            halt: result.halt,
+            created: result.created,
+        })
+    }
+
+    /// The changes of every transaction executed so far.
+    pub fn into_changes(self) -> Result<StateChanges, VmError> {
+        Ok(self.state.into_changes())
+    }
+}

@@ -1,0 +1,170 @@
+//! A call frame and the per-transaction machine the opcodes act on.
+
+use std::{collections::HashMap, sync::Arc};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use ethrex_common::Fork;
+
+use crate::{
+    BlockEnv, Halt, VmError,
+    code::Code,
+    memory::{Memory, access_end},
+    opcodes::OpTable,
+    stack::Stack,
+    state::{Checkpoint, State},
+};
+
+/// How a frame's result goes back to its parent.
+#[derive(Debug, Clone, Copy)]
+pub enum FrameKind {
+    /// A message call: copy the output to `[ret_offset, ret_offset + ret_len)`.
+    Call { ret_offset: usize, ret_len: usize },
+    /// A contract creation at `address`.
+    Create { address: Address },
+}
+
+/// One executing frame.
+pub struct Frame {
+    pub code: Arc<Code>,
+    pub pc: usize,
+    pub stack: Stack,
+    /// Base of this frame's memory in the shared buffer.
+    pub mem: usize,
+    /// Gas left.
+    pub gas: u64,
+    /// The account whose storage and balance this frame acts on.
+    pub address: Address,
+    pub caller: Address,
+    pub value: U256,
+    pub input: Bytes,
+    pub is_static: bool,
+    pub depth: usize,
+    /// Output of the last finished child frame (RETURNDATASIZE/COPY).
+    pub return_data: Bytes,
+    pub kind: FrameKind,
+    /// State to revert to if this frame fails.
+    pub checkpoint: Checkpoint,
+}
+
+impl Frame {
+    /// Charges `amount` gas.
+    #[inline]
+    pub fn charge(&mut self, amount: u64) -> Result<(), Halt> {
+        self.gas = self.gas.checked_sub(amount).ok_or(Halt::OutOfGas)?;
+        Ok(())
+    }
+}
+
+/// How a frame ended.
+pub enum Exit {
+    Stop,
+    Return(Bytes),
+    Revert(Bytes),
+    Halt(Halt),
+    /// The frame asks for a sub-call; it resumes when the child ends.
+    Call(Box<CallRequest>),
+    /// The frame asks for a contract creation; it resumes when the child ends.
+    Create(Box<CreateRequest>),
+    /// The VM itself failed (database error): execution stops.
+    Fatal(VmError),
+}
+
+impl From<Halt> for Exit {
+    fn from(halt: Halt) -> Self {
+        Exit::Halt(halt)
+    }
+}
+
+impl From<VmError> for Exit {
+    fn from(err: VmError) -> Self {
+        Exit::Fatal(err)
+    }
+}
+
+/// Which CALL opcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Call,
+    CallCode,
+    DelegateCall,
+    StaticCall,
+}
+
+/// A sub-call asked for by CALL, CALLCODE, DELEGATECALL or STATICCALL (gas already charged).
+pub struct CallRequest {
+    pub kind: CallKind,
+    /// Gas given to the callee (stipend included).
+    pub gas: u64,
+    /// The account whose context the callee runs in.
+    pub address: Address,
+    /// The account whose code runs.
+    pub code_address: Address,
+    pub caller: Address,
+    /// Value transferred (CALL, CALLCODE) or passed along (DELEGATECALL).
+    pub value: U256,
+    /// Whether `value` actually moves between accounts (CALL).
+    pub transfers_value: bool,
+    /// Whether the caller must hold `value` (CALL and CALLCODE).
+    pub checks_balance: bool,
+    /// Whether `code_address` came from an EIP-7702 delegation (a delegated precompile address
+    /// runs as empty code, not as the precompile).
+    pub delegated: bool,
+    pub input: Bytes,
+    pub is_static: bool,
+    pub ret_offset: usize,
+    pub ret_len: usize,
+}
+
+/// A creation asked for by CREATE or CREATE2 (gas already charged).
+pub struct CreateRequest {
+    pub gas: u64,
+    pub value: U256,
+    pub init_code: Bytes,
+    pub salt: Option<U256>,
+}
+
+/// Per-transaction context the opcodes read.
+#[derive(Debug, Clone)]
+pub struct TxContext {
+    pub origin: Address,
+    pub gas_price: U256,
+    pub blob_hashes: Vec<B256>,
+}
+
+/// Everything opcodes act on besides their frame.
+pub struct Machine<'s, 'a> {
+    pub state: &'s mut State<'a>,
+    pub env: &'s BlockEnv,
+    pub tx: TxContext,
+    pub memory: Memory,
+    pub fork: Fork,
+    pub table: &'static OpTable,
+    pub code_cache: &'s mut HashMap<B256, Arc<Code>>,
+}
+
+impl Machine<'_, '_> {
+    /// Charges the expansion of `frame`'s memory to cover `[offset, offset + size)` and grows
+    /// it; returns the offset as `usize` (0 for an empty range).
+    pub fn expand(&mut self, frame: &mut Frame, offset: U256, size: U256) -> Result<usize, Halt> {
+        let end = access_end(offset, size).ok_or(Halt::OutOfGas)?;
+        if end == 0 {
+            return Ok(0);
+        }
+        let cost = self.memory.expansion_cost(frame.mem, end);
+        frame.charge(cost)?;
+        self.memory.resize(frame.mem, end);
+        // `end` fits in usize and offset <= end.
+        Ok(end - usize::try_from(size).unwrap_or(0))
+    }
+
+    /// The analysed code of `address` (cached by code hash).
+    pub fn code_of(&mut self, address: Address) -> Result<Arc<Code>, VmError> {
+        let hash = self.state.info(address)?.code_hash;
+        if let Some(code) = self.code_cache.get(&hash) {
+            return Ok(code.clone());
+        }
+        let code = Arc::new(Code::analyse(&self.state.code(address)?));
+        self.code_cache.insert(hash, code.clone());
+        Ok(code)
+    }
+}

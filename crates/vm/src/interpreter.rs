@@ -1,0 +1,309 @@
+//! The frame loop. Frames live on an explicit stack (not the Rust call stack), so a call depth
+//! of 1024 needs no deep recursion: an opcode that calls or creates returns an [`Exit`] asking
+//! for a child frame; when the child ends, its result is delivered to the parent, which resumes.
+//!
+//! Invariants: every frame pushed has taken a state checkpoint; a frame that reverts or halts
+//! restores it; a halted frame returns no gas, a reverted one returns what it has left.
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, Bytes, U256, keccak256};
+use ethrex_common::Fork;
+
+use crate::{
+    Halt, VmError,
+    code::Code,
+    frame::{CallKind, CallRequest, CreateRequest, Exit, Frame, FrameKind, Machine},
+    gas,
+    precompiles::execute_precompile,
+};
+
+/// Maximum call depth.
+pub const MAX_DEPTH: usize = 1024;
+
+/// How a frame (or an immediately answered call) ended.
+#[derive(Debug, Clone)]
+pub struct FrameResult {
+    pub success: bool,
+    pub gas_left: u64,
+    pub output: Bytes,
+    pub halt: Option<Halt>,
+    pub created: Option<Address>,
+}
+
+impl FrameResult {
+    fn failed(gas_left: u64) -> Self {
+        FrameResult { success: false, gas_left, output: Bytes::new(), halt: None, created: None }
+    }
+
+    fn halted(halt: Halt) -> Self {
+        FrameResult { success: false, gas_left: 0, output: Bytes::new(), halt: Some(halt), created: None }
+    }
+}
+
+/// A call or creation that either needs a frame or was answered at once.
+pub enum Started {
+    Frame(Frame),
+    Done(FrameResult),
+}
+
+/// Runs a frame until it ends or asks for a child.
+fn run(f: &mut Frame, m: &mut Machine) -> Exit {
+    let table = m.table;
+    loop {
+        let op = f.code.op(f.pc);
+        f.pc += 1;
+        if let Err(exit) = (table.0[usize::from(op)])(f, m) {
+            return exit;
+        }
+    }
+}
+
+/// Runs `root` and every frame it spawns to completion.
+pub fn execute(m: &mut Machine, root: Started) -> Result<FrameResult, VmError> {
+    let mut frames = match root {
+        Started::Done(result) => return Ok(result),
+        Started::Frame(frame) => vec![frame],
+    };
+    loop {
+        let Some(frame) = frames.last_mut() else {
+            return Err(VmError::Internal("empty frame stack".into()));
+        };
+        let exit = run(frame, m);
+        let (depth, address) = (frame.depth + 1, frame.address);
+        match exit {
+            Exit::Call(request) => {
+                let kind = FrameKind::Call { ret_offset: request.ret_offset, ret_len: request.ret_len };
+                match start_call(m, *request, depth)? {
+                    Started::Frame(child) => frames.push(child),
+                    Started::Done(result) => deliver(m, frame, kind, result),
+                }
+            }
+            Exit::Create(request) => match start_create(m, address, *request, depth)? {
+                Started::Frame(child) => frames.push(child),
+                Started::Done(result) => deliver(m, frame, FrameKind::Create { address: Address::ZERO }, result),
+            },
+            Exit::Fatal(err) => return Err(err),
+            end => {
+                let Some(finished) = frames.pop() else {
+                    return Err(VmError::Internal("empty frame stack".into()));
+                };
+                let kind = finished.kind;
+                let result = finish(m, finished, end)?;
+                match frames.last_mut() {
+                    Some(parent) => deliver(m, parent, kind, result),
+                    None => return Ok(result),
+                }
+            }
+        }
+    }
+}
+
+/// Starts a message call at `depth` (the transaction's own call is depth 0).
+pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Started, VmError> {
+    if depth > MAX_DEPTH {
+        return Ok(Started::Done(FrameResult::failed(req.gas)));
+    }
+    if req.checks_balance && m.state.info(req.caller)?.balance < req.value {
+        return Ok(Started::Done(FrameResult::failed(req.gas)));
+    }
+    let checkpoint = m.state.checkpoint();
+    let precompile = !req.delegated && crate::precompiles::is_precompile(&req.code_address, m.fork);
+    match req.kind {
+        CallKind::Call => {
+            if !m.state.exists(req.address)? && m.fork >= Fork::SpuriousDragon && req.value.is_zero() && !precompile {
+                // EIP-161: a zero-value call to a non-existent account creates nothing.
+                return Ok(Started::Done(FrameResult { success: true, ..FrameResult::failed(req.gas) }));
+            }
+            m.state.transfer(req.caller, req.address, req.value)?;
+        }
+        CallKind::StaticCall => m.state.touch(req.address)?,
+        CallKind::CallCode | CallKind::DelegateCall => {}
+    }
+    if precompile {
+        return Ok(Started::Done(match execute_precompile(&req.code_address, &req.input, req.gas, m.fork) {
+            Some(Ok(out)) => FrameResult {
+                success: true,
+                gas_left: req.gas.saturating_sub(out.gas_used),
+                output: out.output,
+                halt: None,
+                created: None,
+            },
+            _ => {
+                m.state.revert(checkpoint);
+                FrameResult::halted(Halt::PrecompileFailure)
+            }
+        }));
+    }
+    let code = m.code_of(req.code_address)?;
+    if code.len() == 0 {
+        return Ok(Started::Done(FrameResult { success: true, ..FrameResult::failed(req.gas) }));
+    }
+    Ok(Started::Frame(Frame {
+        code,
+        pc: 0,
+        stack: Default::default(),
+        mem: m.memory.enter(),
+        gas: req.gas,
+        address: req.address,
+        caller: req.caller,
+        value: req.value,
+        input: req.input,
+        is_static: req.is_static,
+        depth,
+        return_data: Bytes::new(),
+        kind: FrameKind::Call { ret_offset: req.ret_offset, ret_len: req.ret_len },
+        checkpoint,
+    }))
+}
+
+/// The address of a contract created by `sender` with `nonce` (CREATE).
+pub fn create_address(sender: Address, nonce: u64) -> Address {
+    let mut buf = Vec::with_capacity(32);
+    alloy_rlp::Header { list: true, payload_length: sender.as_slice().len() + 1 + alloy_rlp::Encodable::length(&nonce) }.encode(&mut buf);
+    alloy_rlp::Encodable::encode(&sender, &mut buf);
+    alloy_rlp::Encodable::encode(&nonce, &mut buf);
+    Address::from_slice(&keccak256(&buf)[12..])
+}
+
+/// The address of a contract created with CREATE2 (EIP-1014).
+pub fn create2_address(sender: Address, salt: U256, init_code: &[u8]) -> Address {
+    let mut buf = Vec::with_capacity(85);
+    buf.push(0xff);
+    buf.extend_from_slice(sender.as_slice());
+    buf.extend_from_slice(&salt.to_be_bytes::<32>());
+    buf.extend_from_slice(keccak256(init_code).as_slice());
+    Address::from_slice(&keccak256(&buf)[12..])
+}
+
+/// CREATE/CREATE2 from a running frame: checks, bumps the creator's nonce, then starts the
+/// init code frame.
+fn start_create(m: &mut Machine, creator: Address, req: CreateRequest, depth: usize) -> Result<Started, VmError> {
+    if depth > MAX_DEPTH {
+        return Ok(Started::Done(FrameResult::failed(req.gas)));
+    }
+    let info = m.state.info(creator)?;
+    if info.balance < req.value {
+        return Ok(Started::Done(FrameResult::failed(req.gas)));
+    }
+    let Some(next_nonce) = info.nonce.checked_add(1) else {
+        return Ok(Started::Done(FrameResult::failed(req.gas)));
+    };
+    m.state.set_nonce(creator, next_nonce)?;
+    let address = match req.salt {
+        Some(salt) => create2_address(creator, salt, &req.init_code),
+        None => create_address(creator, info.nonce),
+    };
+    create_frame(m, creator, address, req.value, req.init_code, req.gas, depth)
+}
+
+/// Starts the init code frame of a contract at `address` (the creator's nonce already bumped).
+pub fn create_frame(
+    m: &mut Machine,
+    creator: Address,
+    address: Address,
+    value: U256,
+    init_code: Bytes,
+    gas: u64,
+    depth: usize,
+) -> Result<Started, VmError> {
+    m.state.warm_account(address);
+    let target = m.state.info(address)?;
+    if target.nonce != 0 || target.code_hash != ethrex_common::constants::EMPTY_CODE_HASH || m.state.has_storage(address)? {
+        return Ok(Started::Done(FrameResult::halted(Halt::CreateCollision)));
+    }
+    let checkpoint = m.state.checkpoint();
+    let nonce = if m.fork >= Fork::SpuriousDragon { 1 } else { 0 };
+    m.state.create_account(address, nonce)?;
+    m.state.transfer(creator, address, value)?;
+    Ok(Started::Frame(Frame {
+        code: Arc::new(Code::analyse(&init_code)),
+        pc: 0,
+        stack: Default::default(),
+        mem: m.memory.enter(),
+        gas,
+        address,
+        caller: creator,
+        value,
+        input: Bytes::new(),
+        is_static: false,
+        depth,
+        return_data: Bytes::new(),
+        kind: FrameKind::Create { address },
+        checkpoint,
+    }))
+}
+
+/// Turns a frame's exit into its result: deploys code for creations, reverts on failure.
+fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, VmError> {
+    m.memory.leave(frame.mem);
+    let result = match exit {
+        Exit::Stop => Ok(Bytes::new()),
+        Exit::Return(output) => Ok(output),
+        Exit::Revert(output) => Err((output, None)),
+        Exit::Halt(halt) => Err((Bytes::new(), Some(halt))),
+        Exit::Fatal(err) => return Err(err),
+        Exit::Call(_) | Exit::Create(_) => return Err(VmError::Internal("frame ended with a request".into())),
+    };
+    let result = match (result, frame.kind) {
+        (Ok(code), FrameKind::Create { address }) => deploy(m, &mut frame, address, code),
+        (other, _) => other,
+    };
+    match result {
+        Ok(output) => {
+            let created = match frame.kind {
+                FrameKind::Create { address } => Some(address),
+                FrameKind::Call { .. } => None,
+            };
+            let output = if created.is_some() { Bytes::new() } else { output };
+            Ok(FrameResult { success: true, gas_left: frame.gas, output, halt: None, created })
+        }
+        Err((output, halt)) => {
+            m.state.revert(frame.checkpoint);
+            let gas_left = if halt.is_some() { 0 } else { frame.gas };
+            Ok(FrameResult { success: false, gas_left, output, halt, created: None })
+        }
+    }
+}
+
+/// Checks and stores a creation's returned code, charging the deposit.
+fn deploy(m: &mut Machine, frame: &mut Frame, address: Address, code: Bytes) -> Result<Bytes, (Bytes, Option<Halt>)> {
+    if m.fork >= Fork::SpuriousDragon && code.len() > gas::MAX_CODE_SIZE {
+        return Err((Bytes::new(), Some(Halt::CodeSizeExceeded)));
+    }
+    if m.fork >= Fork::London && code.first() == Some(&0xef) {
+        return Err((Bytes::new(), Some(Halt::InvalidCodePrefix)));
+    }
+    let deposit = gas::CODE_DEPOSIT.saturating_mul(code.len() as u64);
+    if frame.gas < deposit {
+        if m.fork >= Fork::Homestead {
+            return Err((Bytes::new(), Some(Halt::OutOfGas)));
+        }
+        // Frontier: the contract is created without code.
+        return Ok(Bytes::new());
+    }
+    frame.gas -= deposit;
+    m.state.set_code(address, code).map_err(|_| (Bytes::new(), Some(Halt::OutOfGas)))?;
+    Ok(Bytes::new())
+}
+
+/// Gives a finished child's result to its parent, which then resumes.
+fn deliver(m: &mut Machine, parent: &mut Frame, kind: FrameKind, result: FrameResult) {
+    parent.gas = parent.gas.saturating_add(result.gas_left);
+    let flag = match kind {
+        FrameKind::Call { ret_offset, ret_len } => {
+            let len = ret_len.min(result.output.len());
+            if len > 0 {
+                m.memory.write(parent.mem, ret_offset, &result.output[..len]);
+            }
+            U256::from(u8::from(result.success))
+        }
+        FrameKind::Create { .. } => result.created.map_or(U256::ZERO, |a| U256::from_be_slice(a.as_slice())),
+    };
+    parent.return_data = match (kind, result.success) {
+        (FrameKind::Create { .. }, true) => Bytes::new(),
+        _ => result.output,
+    };
+    // The parent popped at least three arguments for this request: one push always fits.
+    let _ = parent.stack.push(flag);
+}

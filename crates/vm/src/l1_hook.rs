@@ -1,0 +1,180 @@
+//! [`L1Hook`]: Ethereum's transaction rules around execution.
+//!
+//! Prepare: stateless validity, block gas, base fee, blob fees and counts, sender nonce, EIP-3607
+//! (no code, or an EIP-7702 designator), balance for the maximum cost; then buy gas, bump the
+//! nonce, warm the access set (EIP-2929/2930/3651) and apply EIP-7702 authorizations.
+//! Settle: refunds (capped by EIP-3529's quotient), the EIP-7623 floor, unused gas back to the
+//! sender, the priority fee to the coinbase.
+
+use alloy_primitives::{Address, U256};
+use ethrex_common::{
+    Fork,
+    types::Transaction,
+    validation::{calldata_floor_gas, intrinsic_gas, validate_transaction},
+};
+
+use crate::{
+    GAS_PER_BLOB, InvalidTransaction, TxError, VmError,
+    delegation::{delegate_of, designator},
+    frame::Machine,
+    gas,
+    hook::{Hook, Prepared},
+    interpreter::FrameResult,
+    precompiles::active_precompiles,
+};
+
+/// EIP-7702: refund when an authority already existed (`PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST`).
+const AUTH_EXISTING_REFUND: i64 = 25_000 - 12_500;
+
+/// Ethereum L1 transaction processing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct L1Hook;
+
+fn u(v: u64) -> U256 {
+    U256::from(v)
+}
+
+impl Hook for L1Hook {
+    fn prepare(&self, m: &mut Machine, tx: &Transaction, sender: Address, block_gas_used: u64) -> Result<Prepared, TxError> {
+        let env = m.env;
+        let fork = m.fork;
+        validate_transaction(tx, fork, env.chain_id).map_err(InvalidTransaction::from)?;
+        let available = env.gas_limit.saturating_sub(block_gas_used);
+        if tx.gas_limit() > available {
+            return Err(InvalidTransaction::GasAboveBlockLimit { gas_limit: tx.gas_limit(), available }.into());
+        }
+        let max_fee = tx.max_fee_per_gas();
+        let effective_gas_price = match (env.base_fee, tx.max_priority_fee_per_gas()) {
+            (Some(base_fee), priority) => {
+                if max_fee < base_fee {
+                    return Err(InvalidTransaction::FeeBelowBaseFee { max_fee, base_fee }.into());
+                }
+                priority.map_or(max_fee, |p| max_fee.min(base_fee.saturating_add(p)))
+            }
+            (None, _) => max_fee,
+        };
+        let blob_count = tx.blob_versioned_hashes().map_or(0, <[_]>::len);
+        let blob_gas = u(blob_count as u64 * GAS_PER_BLOB);
+        let (mut max_blob_cost, mut blob_cost) = (U256::ZERO, U256::ZERO);
+        if let Transaction::Eip4844(blob_tx, _) = tx {
+            let blob_base_fee = env.blob_base_fee().unwrap_or_default();
+            if blob_tx.max_fee_per_blob_gas < blob_base_fee {
+                return Err(InvalidTransaction::BlobFeeBelowBaseFee { max_fee: blob_tx.max_fee_per_blob_gas, blob_base_fee }.into());
+            }
+            let max = env.blob_params.map_or(0, |p| p.max);
+            if blob_count as u64 > max {
+                return Err(InvalidTransaction::TooManyBlobs { count: blob_count, max }.into());
+            }
+            max_blob_cost = blob_gas.saturating_mul(blob_tx.max_fee_per_blob_gas);
+            blob_cost = blob_gas.saturating_mul(blob_base_fee);
+        }
+        let account = m.state.info(sender)?;
+        if account.nonce != tx.nonce() {
+            return Err(InvalidTransaction::NonceMismatch { tx: tx.nonce(), state: account.nonce }.into());
+        }
+        if account.nonce == u64::MAX {
+            return Err(InvalidTransaction::NonceOverflow.into());
+        }
+        if account.code_hash != ethrex_common::constants::EMPTY_CODE_HASH {
+            let code = m.state.code(sender)?;
+            if !(fork >= Fork::Prague && delegate_of(&code).is_some()) {
+                return Err(InvalidTransaction::SenderNotEoa(sender).into());
+            }
+        }
+        let gas_limit = u(tx.gas_limit());
+        let max_cost = gas_limit
+            .saturating_mul(max_fee)
+            .saturating_add(tx.value())
+            .saturating_add(max_blob_cost);
+        if account.balance < max_cost {
+            return Err(InvalidTransaction::InsufficientFunds { balance: account.balance, cost: max_cost }.into());
+        }
+        // Validated: from here on, the transaction is included.
+        let upfront = gas_limit.saturating_mul(effective_gas_price).saturating_add(blob_cost);
+        m.state.set_balance(sender, account.balance - upfront)?;
+        m.state.set_nonce(sender, account.nonce + 1)?;
+        warm_access_set(m, tx, sender);
+        if let Some(list) = tx.authorization_list() {
+            for auth in list {
+                apply_authorization(m, auth)?;
+            }
+        }
+        let floor_gas = if fork >= Fork::Prague { calldata_floor_gas(tx) } else { 0 };
+        let gas_left = tx.gas_limit() - intrinsic_gas(tx, fork);
+        Ok(Prepared { gas_left, effective_gas_price, floor_gas })
+    }
+
+    fn settle(&self, m: &mut Machine, tx: &Transaction, sender: Address, prepared: &Prepared, result: &FrameResult) -> Result<u64, VmError> {
+        let mut gas_used = tx.gas_limit() - result.gas_left;
+        let refund = u64::try_from(m.state.refund.max(0)).unwrap_or(0).min(gas::max_refund(m.fork, gas_used));
+        gas_used -= refund;
+        gas_used = gas_used.max(prepared.floor_gas);
+        let price = prepared.effective_gas_price;
+        m.state.add_balance(sender, u(tx.gas_limit() - gas_used).saturating_mul(price))?;
+        let tip = match m.env.base_fee {
+            Some(base_fee) if m.fork >= Fork::London => price.saturating_sub(base_fee),
+            _ => price,
+        };
+        m.state.add_balance(m.env.coinbase, u(gas_used).saturating_mul(tip))?;
+        Ok(gas_used)
+    }
+}
+
+/// Warms what a transaction starts with: sender, recipient, coinbase (EIP-3651, Shanghai),
+/// precompiles and the access list (Berlin).
+fn warm_access_set(m: &mut Machine, tx: &Transaction, sender: Address) {
+    if m.fork < Fork::Berlin {
+        return;
+    }
+    m.state.prewarm_account(sender);
+    if let Some(to) = tx.to().to() {
+        m.state.prewarm_account(*to);
+    }
+    if m.fork >= Fork::Shanghai {
+        m.state.prewarm_account(m.env.coinbase);
+    }
+    for address in active_precompiles(m.fork) {
+        m.state.prewarm_account(*address);
+    }
+    if let Some(list) = tx.access_list() {
+        for item in list.iter() {
+            m.state.prewarm_account(item.address);
+            for key in &item.storage_keys {
+                m.state.prewarm_slot(item.address, (*key).into());
+            }
+        }
+    }
+}
+
+/// Applies one EIP-7702 authorization; invalid ones are skipped, as the EIP says.
+fn apply_authorization(m: &mut Machine, auth: &alloy_eips::eip7702::SignedAuthorization) -> Result<(), VmError> {
+    let chain_id = auth.chain_id;
+    if !chain_id.is_zero() && chain_id != u(m.env.chain_id) {
+        return Ok(());
+    }
+    if auth.nonce == u64::MAX {
+        return Ok(());
+    }
+    let y_parity = auth.y_parity();
+    if y_parity > 1 || auth.s() > ethrex_common::validation::SECP256K1_HALF_N {
+        return Ok(());
+    }
+    let hash = auth.inner().signature_hash();
+    let sig = ethrex_crypto::RecoverableSig { r: auth.r(), s: auth.s(), y_parity: y_parity == 1 };
+    let Ok(authority) = ethrex_crypto::recover_address(&hash, &sig) else { return Ok(()) };
+    m.state.prewarm_account(authority);
+    let info = m.state.info(authority)?;
+    if info.code_hash != ethrex_common::constants::EMPTY_CODE_HASH && delegate_of(&m.state.code(authority)?).is_none() {
+        return Ok(());
+    }
+    if info.nonce != auth.nonce {
+        return Ok(());
+    }
+    if m.state.exists(authority)? {
+        m.state.refund += AUTH_EXISTING_REFUND;
+    }
+    let code = if auth.address == Address::ZERO { Default::default() } else { designator(auth.address) };
+    m.state.set_code(authority, code)?;
+    m.state.set_nonce(authority, info.nonce + 1)?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Storage: SLOAD, SSTORE (with each fork's metering, see `gas::sstore_cost`), and transient
+//! storage TLOAD/TSTORE (EIP-1153, Cancun).
+
+use ethrex_common::Fork;
+
+use super::Step;
+use crate::{
+    Halt,
+    frame::{Frame, Machine},
+    gas,
+};
+
+pub fn sload(f: &mut Frame, m: &mut Machine) -> Step {
+    let key = f.stack.pop()?;
+    let cold = m.state.warm_slot(f.address, key);
+    f.charge(gas::sload_cost(m.fork, cold))?;
+    let value = m.state.storage(f.address, key)?.current;
+    f.stack.push(value)?;
+    Ok(())
+}
+
+pub fn sstore(f: &mut Frame, m: &mut Machine) -> Step {
+    if f.is_static {
+        return Err(Halt::StaticStateChange.into());
+    }
+    if m.fork >= Fork::Istanbul && f.gas <= gas::SSTORE_SENTRY {
+        return Err(Halt::OutOfGas.into());
+    }
+    let [key, value] = f.stack.pop_n::<2>()?;
+    let slot = m.state.storage(f.address, key)?;
+    let cold = m.state.warm_slot(f.address, key);
+    let (cost, refund) = gas::sstore_cost(m.fork, slot.original, slot.current, value, cold);
+    f.charge(cost)?;
+    m.state.refund += refund;
+    m.state.set_storage(f.address, key, value)?;
+    Ok(())
+}
+
+pub fn tload(f: &mut Frame, m: &mut Machine) -> Step {
+    f.charge(gas::TLOAD_TSTORE)?;
+    let key = f.stack.pop()?;
+    f.stack.push(m.state.transient(f.address, key))?;
+    Ok(())
+}
+
+pub fn tstore(f: &mut Frame, m: &mut Machine) -> Step {
+    if f.is_static {
+        return Err(Halt::StaticStateChange.into());
+    }
+    f.charge(gas::TLOAD_TSTORE)?;
+    let [key, value] = f.stack.pop_n::<2>()?;
+    m.state.set_transient(f.address, key, value);
+    Ok(())
+}
+
