@@ -61,9 +61,10 @@ pub fn bn254_pairing_check(input: &[u8]) -> Result<bool> {
     if g1s.is_empty() {
         return Ok(true);
     }
-    let product = Bn254::final_exponentiation(Bn254::multi_miller_loop(g1s, g2s))
-        .ok_or(CryptoError::PointNotOnCurve("BN254 pairing"))?;
-    Ok(product.0.is_one())
+    // The final exponentiation is `None` only for a zero Miller-loop value, which valid points
+    // never produce; it could not be 1 anyway.
+    let product = Bn254::final_exponentiation(Bn254::multi_miller_loop(g1s, g2s));
+    Ok(product.is_some_and(|p| p.0.is_one()))
 }
 
 /// Decodes a base-field element, rejecting values not below the modulus.

@@ -27,7 +27,11 @@ impl Code {
             }
             pc += 1 + usize::from(op.wrapping_sub(0x60) < 32) * usize::from(op.wrapping_sub(0x5f));
         }
-        Code { padded, len, jumpdests }
+        Code {
+            padded,
+            len,
+            jumpdests,
+        }
     }
 
     /// Length of the original code.

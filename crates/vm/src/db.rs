@@ -20,7 +20,11 @@ pub struct AccountInfo {
 
 impl Default for AccountInfo {
     fn default() -> Self {
-        AccountInfo { nonce: 0, balance: U256::ZERO, code_hash: EMPTY_CODE_HASH }
+        AccountInfo {
+            nonce: 0,
+            balance: U256::ZERO,
+            code_hash: EMPTY_CODE_HASH,
+        }
     }
 }
 
@@ -64,10 +68,32 @@ pub struct InMemoryDb {
 
 impl InMemoryDb {
     /// Adds (or replaces) an account with its code and storage.
-    pub fn insert_account(&mut self, address: Address, nonce: u64, balance: U256, code: Bytes, storage: HashMap<U256, U256>) {
-        let code_hash = if code.is_empty() { EMPTY_CODE_HASH } else { keccak256(&code) };
+    pub fn insert_account(
+        &mut self,
+        address: Address,
+        nonce: u64,
+        balance: U256,
+        code: Bytes,
+        storage: HashMap<U256, U256>,
+    ) {
+        let code_hash = if code.is_empty() {
+            EMPTY_CODE_HASH
+        } else {
+            keccak256(&code)
+        };
         let storage = storage.into_iter().filter(|(_, v)| !v.is_zero()).collect();
-        self.accounts.insert(address, GenesisAccount { info: AccountInfo { nonce, balance, code_hash }, code, storage });
+        self.accounts.insert(
+            address,
+            GenesisAccount {
+                info: AccountInfo {
+                    nonce,
+                    balance,
+                    code_hash,
+                },
+                code,
+                storage,
+            },
+        );
     }
 
     /// Applies the changes of executed transactions.
@@ -102,7 +128,11 @@ impl Database for InMemoryDb {
     }
 
     fn storage(&self, address: &Address, slot: &U256) -> Result<U256, VmError> {
-        Ok(self.accounts.get(address).and_then(|a| a.storage.get(slot).copied()).unwrap_or_default())
+        Ok(self
+            .accounts
+            .get(address)
+            .and_then(|a| a.storage.get(slot).copied())
+            .unwrap_or_default())
     }
 
     fn code(&self, code_hash: &B256) -> Result<Bytes, VmError> {
@@ -117,11 +147,18 @@ impl Database for InMemoryDb {
     }
 
     fn has_storage(&self, address: &Address) -> Result<bool, VmError> {
-        Ok(self.accounts.get(address).is_some_and(|a| !a.storage.is_empty()))
+        Ok(self
+            .accounts
+            .get(address)
+            .is_some_and(|a| !a.storage.is_empty()))
     }
 
     fn block_hash(&self, number: u64) -> Result<B256, VmError> {
         let fallback = |n| self.block_hash_fallback.map(|f| f(n)).unwrap_or_default();
-        Ok(self.block_hashes.get(&number).copied().unwrap_or_else(|| fallback(number)))
+        Ok(self
+            .block_hashes
+            .get(&number)
+            .copied()
+            .unwrap_or_else(|| fallback(number)))
     }
 }

@@ -64,7 +64,9 @@ mod tests {
 
     #[test]
     fn blob_base_fee_follows_eip4844_examples() {
-        let f = |excess: u64| fake_exponential(U256::from(1), U256::from(excess), U256::from(3_338_477u64));
+        let f = |excess: u64| {
+            fake_exponential(U256::from(1), U256::from(excess), U256::from(3_338_477u64))
+        };
         assert_eq!(f(0), U256::from(1));
         assert_eq!(f(3_338_477), U256::from(2)); // e^1 = 2.71.. floored
         assert_eq!(f(10 * 3_338_477), U256::from(22_026)); // e^10 = 22026.46..

@@ -36,7 +36,13 @@ impl<'a> Evm<'a, L1Hook> {
 impl<'a, H: Hook> Evm<'a, H> {
     /// An EVM with a custom transaction hook.
     pub fn with_hook(db: &'a dyn Database, env: BlockEnv, hook: H) -> Self {
-        Evm { state: State::new(db), env, hook, code_cache: HashMap::new(), gas_used: 0 }
+        Evm {
+            state: State::new(db),
+            env,
+            hook,
+            code_cache: HashMap::new(),
+            gas_used: 0,
+        }
     }
 
     /// Gas used by the transactions executed so far.
@@ -54,7 +60,10 @@ impl<'a, H: Hook> Evm<'a, H> {
             tx: TxContext {
                 origin: sender,
                 gas_price: Default::default(),
-                blob_hashes: tx.blob_versioned_hashes().map(<[B256]>::to_vec).unwrap_or_default(),
+                blob_hashes: tx
+                    .blob_versioned_hashes()
+                    .map(<[B256]>::to_vec)
+                    .unwrap_or_default(),
             },
             memory: Default::default(),
             fork,
@@ -66,11 +75,11 @@ impl<'a, H: Hook> Evm<'a, H> {
         let start = match tx.to().to() {
             Some(to) => {
                 let mut code_address = *to;
-                if fork >= Fork::Prague {
-                    if let Some(delegate) = delegate_of(&m.state.code(*to)?) {
-                        m.state.prewarm_account(delegate);
-                        code_address = delegate;
-                    }
+                if fork >= Fork::Prague
+                    && let Some(delegate) = delegate_of(&m.state.code(*to)?)
+                {
+                    m.state.prewarm_account(delegate);
+                    code_address = delegate;
                 }
                 let request = CallRequest {
                     kind: CallKind::Call,
@@ -92,12 +101,24 @@ impl<'a, H: Hook> Evm<'a, H> {
             None => {
                 let address = create_address(sender, tx.nonce());
                 let init_code: Bytes = tx.data().clone();
-                interpreter::create_frame(&mut m, sender, address, tx.value(), init_code, prepared.gas_left, 0)?
+                interpreter::create_frame(
+                    &mut m,
+                    sender,
+                    address,
+                    tx.value(),
+                    init_code,
+                    prepared.gas_left,
+                    0,
+                )?
             }
         };
         let result = interpreter::execute(&mut m, start)?;
         let gas_used = self.hook.settle(&mut m, tx, sender, &prepared, &result)?;
-        let logs = if result.success { std::mem::take(&mut m.state.logs) } else { Vec::new() };
+        let logs = if result.success {
+            std::mem::take(&mut m.state.logs)
+        } else {
+            Vec::new()
+        };
         m.state.finish_transaction(fork >= Fork::SpuriousDragon);
         self.gas_used += gas_used;
         Ok(TxResult {

@@ -62,7 +62,13 @@ pub fn exp_cost(fork: Fork, exponent: U256) -> u64 {
 /// SLOAD (cold/warm from Berlin).
 pub fn sload_cost(fork: Fork, cold: bool) -> u64 {
     match fork {
-        f if f >= Fork::Berlin => if cold { COLD_SLOAD } else { WARM_ACCESS },
+        f if f >= Fork::Berlin => {
+            if cold {
+                COLD_SLOAD
+            } else {
+                WARM_ACCESS
+            }
+        }
         f if f >= Fork::Istanbul => 800,
         f if f >= Fork::Tangerine => 200,
         _ => 50,
@@ -99,7 +105,11 @@ pub fn extcodehash_cost(fork: Fork, cold: bool) -> u64 {
 
 /// EIP-2929 account access.
 pub fn account_access_cost(cold: bool) -> u64 {
-    if cold { COLD_ACCOUNT_ACCESS } else { WARM_ACCESS }
+    if cold {
+        COLD_ACCOUNT_ACCESS
+    } else {
+        WARM_ACCESS
+    }
 }
 
 /// The base of the CALL family (access included from Berlin).
@@ -131,8 +141,16 @@ pub fn call_gas(fork: Fork, requested: U256, available: u64) -> Option<u64> {
 pub fn sstore_cost(fork: Fork, original: U256, current: U256, new: U256, cold: bool) -> (u64, i64) {
     let net_metering = fork >= Fork::Istanbul || fork == Fork::Constantinople;
     if !net_metering {
-        let cost = if current.is_zero() && !new.is_zero() { SSTORE_SET } else { SSTORE_RESET_FRONTIER };
-        let refund = if !current.is_zero() && new.is_zero() { SSTORE_REFUND_FRONTIER } else { 0 };
+        let cost = if current.is_zero() && !new.is_zero() {
+            SSTORE_SET
+        } else {
+            SSTORE_RESET_FRONTIER
+        };
+        let refund = if !current.is_zero() && new.is_zero() {
+            SSTORE_REFUND_FRONTIER
+        } else {
+            0
+        };
         return (cost, refund);
     }
     let (noop, reset, clears) = match fork {
@@ -141,7 +159,11 @@ pub fn sstore_cost(fork: Fork, original: U256, current: U256, new: U256, cold: b
         f if f >= Fork::Istanbul => (800, SSTORE_RESET_FRONTIER, 15_000),
         _ => (200, SSTORE_RESET_FRONTIER, 15_000), // Constantinople (EIP-1283)
     };
-    let cold_cost = if fork >= Fork::Berlin && cold { COLD_SLOAD } else { 0 };
+    let cold_cost = if fork >= Fork::Berlin && cold {
+        COLD_SLOAD
+    } else {
+        0
+    };
     let mut refund = 0i64;
     let cost = if current == new {
         noop
@@ -163,7 +185,11 @@ pub fn sstore_cost(fork: Fork, original: U256, current: U256, new: U256, cold: b
             }
         }
         if original == new {
-            let restored = if original.is_zero() { SSTORE_SET } else { reset };
+            let restored = if original.is_zero() {
+                SSTORE_SET
+            } else {
+                reset
+            };
             refund += (restored - noop) as i64;
         }
         noop
@@ -198,16 +224,32 @@ mod tests {
             ((1, 2, 0), (800, 15_000)),
         ];
         for ((o, c, n), expected) in rows {
-            assert_eq!(sstore_cost(Fork::Istanbul, u(o), u(c), u(n), false), expected, "{o} {c} {n}");
+            assert_eq!(
+                sstore_cost(Fork::Istanbul, u(o), u(c), u(n), false),
+                expected,
+                "{o} {c} {n}"
+            );
         }
     }
 
     #[test]
     fn sstore_london_refunds_and_berlin_cold_surcharge() {
-        assert_eq!(sstore_cost(Fork::London, u(1), u(1), u(0), false), (2_900, 4_800));
-        assert_eq!(sstore_cost(Fork::Berlin, u(1), u(1), u(0), true), (5_000, 15_000));
-        assert_eq!(sstore_cost(Fork::Petersburg, u(0), u(0), u(1), false), (20_000, 0));
-        assert_eq!(sstore_cost(Fork::Petersburg, u(1), u(1), u(0), false), (5_000, 15_000));
+        assert_eq!(
+            sstore_cost(Fork::London, u(1), u(1), u(0), false),
+            (2_900, 4_800)
+        );
+        assert_eq!(
+            sstore_cost(Fork::Berlin, u(1), u(1), u(0), true),
+            (5_000, 15_000)
+        );
+        assert_eq!(
+            sstore_cost(Fork::Petersburg, u(0), u(0), u(1), false),
+            (20_000, 0)
+        );
+        assert_eq!(
+            sstore_cost(Fork::Petersburg, u(1), u(1), u(0), false),
+            (5_000, 15_000)
+        );
     }
 
     #[test]

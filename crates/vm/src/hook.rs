@@ -23,8 +23,21 @@ pub struct Prepared {
 pub trait Hook {
     /// Checks `tx` against the block and state, charges the up-front cost and warms the
     /// transaction's access set. Must change nothing if it fails.
-    fn prepare(&self, m: &mut Machine, tx: &Transaction, sender: Address, block_gas_used: u64) -> Result<Prepared, TxError>;
+    fn prepare(
+        &self,
+        m: &mut Machine,
+        tx: &Transaction,
+        sender: Address,
+        block_gas_used: u64,
+    ) -> Result<Prepared, TxError>;
 
     /// Applies refunds and pays fees after execution; returns the gas used by the transaction.
-    fn settle(&self, m: &mut Machine, tx: &Transaction, sender: Address, prepared: &Prepared, result: &FrameResult) -> Result<u64, VmError>;
+    fn settle(
+        &self,
+        m: &mut Machine,
+        tx: &Transaction,
+        sender: Address,
+        prepared: &Prepared,
+        result: &FrameResult,
+    ) -> Result<u64, VmError>;
 }

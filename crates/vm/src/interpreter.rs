@@ -33,11 +33,23 @@ pub struct FrameResult {
 
 impl FrameResult {
     fn failed(gas_left: u64) -> Self {
-        FrameResult { success: false, gas_left, output: Bytes::new(), halt: None, created: None }
+        FrameResult {
+            success: false,
+            gas_left,
+            output: Bytes::new(),
+            halt: None,
+            created: None,
+        }
     }
 
     fn halted(halt: Halt) -> Self {
-        FrameResult { success: false, gas_left: 0, output: Bytes::new(), halt: Some(halt), created: None }
+        FrameResult {
+            success: false,
+            gas_left: 0,
+            output: Bytes::new(),
+            halt: Some(halt),
+            created: None,
+        }
     }
 }
 
@@ -73,7 +85,10 @@ pub fn execute(m: &mut Machine, root: Started) -> Result<FrameResult, VmError> {
         let (depth, address) = (frame.depth + 1, frame.address);
         match exit {
             Exit::Call(request) => {
-                let kind = FrameKind::Call { ret_offset: request.ret_offset, ret_len: request.ret_len };
+                let kind = FrameKind::Call {
+                    ret_offset: request.ret_offset,
+                    ret_len: request.ret_len,
+                };
                 match start_call(m, *request, depth)? {
                     Started::Frame(child) => frames.push(child),
                     Started::Done(result) => deliver(m, frame, kind, result),
@@ -81,7 +96,14 @@ pub fn execute(m: &mut Machine, root: Started) -> Result<FrameResult, VmError> {
             }
             Exit::Create(request) => match start_create(m, address, *request, depth)? {
                 Started::Frame(child) => frames.push(child),
-                Started::Done(result) => deliver(m, frame, FrameKind::Create { address: Address::ZERO }, result),
+                Started::Done(result) => deliver(
+                    m,
+                    frame,
+                    FrameKind::Create {
+                        address: Address::ZERO,
+                    },
+                    result,
+                ),
             },
             Exit::Fatal(err) => return Err(err),
             end => {
@@ -111,9 +133,16 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
     let precompile = !req.delegated && crate::precompiles::is_precompile(&req.code_address, m.fork);
     match req.kind {
         CallKind::Call => {
-            if !m.state.exists(req.address)? && m.fork >= Fork::SpuriousDragon && req.value.is_zero() && !precompile {
+            if !m.state.exists(req.address)?
+                && m.fork >= Fork::SpuriousDragon
+                && req.value.is_zero()
+                && !precompile
+            {
                 // EIP-161: a zero-value call to a non-existent account creates nothing.
-                return Ok(Started::Done(FrameResult { success: true, ..FrameResult::failed(req.gas) }));
+                return Ok(Started::Done(FrameResult {
+                    success: true,
+                    ..FrameResult::failed(req.gas)
+                }));
             }
             m.state.transfer(req.caller, req.address, req.value)?;
         }
@@ -121,23 +150,28 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
         CallKind::CallCode | CallKind::DelegateCall => {}
     }
     if precompile {
-        return Ok(Started::Done(match execute_precompile(&req.code_address, &req.input, req.gas, m.fork) {
-            Some(Ok(out)) => FrameResult {
-                success: true,
-                gas_left: req.gas.saturating_sub(out.gas_used),
-                output: out.output,
-                halt: None,
-                created: None,
+        return Ok(Started::Done(
+            match execute_precompile(&req.code_address, &req.input, req.gas, m.fork) {
+                Some(Ok(out)) => FrameResult {
+                    success: true,
+                    gas_left: req.gas.saturating_sub(out.gas_used),
+                    output: out.output,
+                    halt: None,
+                    created: None,
+                },
+                _ => {
+                    m.state.revert(checkpoint);
+                    FrameResult::halted(Halt::PrecompileFailure)
+                }
             },
-            _ => {
-                m.state.revert(checkpoint);
-                FrameResult::halted(Halt::PrecompileFailure)
-            }
-        }));
+        ));
     }
     let code = m.code_of(req.code_address)?;
     if code.len() == 0 {
-        return Ok(Started::Done(FrameResult { success: true, ..FrameResult::failed(req.gas) }));
+        return Ok(Started::Done(FrameResult {
+            success: true,
+            ..FrameResult::failed(req.gas)
+        }));
     }
     Ok(Started::Frame(Frame {
         code,
@@ -152,7 +186,10 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
         is_static: req.is_static,
         depth,
         return_data: Bytes::new(),
-        kind: FrameKind::Call { ret_offset: req.ret_offset, ret_len: req.ret_len },
+        kind: FrameKind::Call {
+            ret_offset: req.ret_offset,
+            ret_len: req.ret_len,
+        },
         checkpoint,
     }))
 }
@@ -160,7 +197,11 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
 /// The address of a contract created by `sender` with `nonce` (CREATE).
 pub fn create_address(sender: Address, nonce: u64) -> Address {
     let mut buf = Vec::with_capacity(32);
-    alloy_rlp::Header { list: true, payload_length: sender.as_slice().len() + 1 + alloy_rlp::Encodable::length(&nonce) }.encode(&mut buf);
+    alloy_rlp::Header {
+        list: true,
+        payload_length: sender.as_slice().len() + 1 + alloy_rlp::Encodable::length(&nonce),
+    }
+    .encode(&mut buf);
     alloy_rlp::Encodable::encode(&sender, &mut buf);
     alloy_rlp::Encodable::encode(&nonce, &mut buf);
     Address::from_slice(&keccak256(&buf)[12..])
@@ -178,7 +219,12 @@ pub fn create2_address(sender: Address, salt: U256, init_code: &[u8]) -> Address
 
 /// CREATE/CREATE2 from a running frame: checks, bumps the creator's nonce, then starts the
 /// init code frame.
-fn start_create(m: &mut Machine, creator: Address, req: CreateRequest, depth: usize) -> Result<Started, VmError> {
+fn start_create(
+    m: &mut Machine,
+    creator: Address,
+    req: CreateRequest,
+    depth: usize,
+) -> Result<Started, VmError> {
     if depth > MAX_DEPTH {
         return Ok(Started::Done(FrameResult::failed(req.gas)));
     }
@@ -194,7 +240,15 @@ fn start_create(m: &mut Machine, creator: Address, req: CreateRequest, depth: us
         Some(salt) => create2_address(creator, salt, &req.init_code),
         None => create_address(creator, info.nonce),
     };
-    create_frame(m, creator, address, req.value, req.init_code, req.gas, depth)
+    create_frame(
+        m,
+        creator,
+        address,
+        req.value,
+        req.init_code,
+        req.gas,
+        depth,
+    )
 }
 
 /// Starts the init code frame of a contract at `address` (the creator's nonce already bumped).
@@ -209,7 +263,10 @@ pub fn create_frame(
 ) -> Result<Started, VmError> {
     m.state.warm_account(address);
     let target = m.state.info(address)?;
-    if target.nonce != 0 || target.code_hash != ethrex_common::constants::EMPTY_CODE_HASH || m.state.has_storage(address)? {
+    if target.nonce != 0
+        || target.code_hash != ethrex_common::constants::EMPTY_CODE_HASH
+        || m.state.has_storage(address)?
+    {
         return Ok(Started::Done(FrameResult::halted(Halt::CreateCollision)));
     }
     let checkpoint = m.state.checkpoint();
@@ -243,7 +300,9 @@ fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, 
         Exit::Revert(output) => Err((output, None)),
         Exit::Halt(halt) => Err((Bytes::new(), Some(halt))),
         Exit::Fatal(err) => return Err(err),
-        Exit::Call(_) | Exit::Create(_) => return Err(VmError::Internal("frame ended with a request".into())),
+        Exit::Call(_) | Exit::Create(_) => {
+            return Err(VmError::Internal("frame ended with a request".into()));
+        }
     };
     let result = match (result, frame.kind) {
         (Ok(code), FrameKind::Create { address }) => deploy(m, &mut frame, address, code),
@@ -255,19 +314,40 @@ fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, 
                 FrameKind::Create { address } => Some(address),
                 FrameKind::Call { .. } => None,
             };
-            let output = if created.is_some() { Bytes::new() } else { output };
-            Ok(FrameResult { success: true, gas_left: frame.gas, output, halt: None, created })
+            let output = if created.is_some() {
+                Bytes::new()
+            } else {
+                output
+            };
+            Ok(FrameResult {
+                success: true,
+                gas_left: frame.gas,
+                output,
+                halt: None,
+                created,
+            })
         }
         Err((output, halt)) => {
             m.state.revert(frame.checkpoint);
             let gas_left = if halt.is_some() { 0 } else { frame.gas };
-            Ok(FrameResult { success: false, gas_left, output, halt, created: None })
+            Ok(FrameResult {
+                success: false,
+                gas_left,
+                output,
+                halt,
+                created: None,
+            })
         }
     }
 }
 
 /// Checks and stores a creation's returned code, charging the deposit.
-fn deploy(m: &mut Machine, frame: &mut Frame, address: Address, code: Bytes) -> Result<Bytes, (Bytes, Option<Halt>)> {
+fn deploy(
+    m: &mut Machine,
+    frame: &mut Frame,
+    address: Address,
+    code: Bytes,
+) -> Result<Bytes, (Bytes, Option<Halt>)> {
     if m.fork >= Fork::SpuriousDragon && code.len() > gas::MAX_CODE_SIZE {
         return Err((Bytes::new(), Some(Halt::CodeSizeExceeded)));
     }
@@ -283,7 +363,9 @@ fn deploy(m: &mut Machine, frame: &mut Frame, address: Address, code: Bytes) -> 
         return Ok(Bytes::new());
     }
     frame.gas -= deposit;
-    m.state.set_code(address, code).map_err(|_| (Bytes::new(), Some(Halt::OutOfGas)))?;
+    m.state
+        .set_code(address, code)
+        .map_err(|_| (Bytes::new(), Some(Halt::OutOfGas)))?;
     Ok(Bytes::new())
 }
 
@@ -291,14 +373,20 @@ fn deploy(m: &mut Machine, frame: &mut Frame, address: Address, code: Bytes) -> 
 fn deliver(m: &mut Machine, parent: &mut Frame, kind: FrameKind, result: FrameResult) {
     parent.gas = parent.gas.saturating_add(result.gas_left);
     let flag = match kind {
-        FrameKind::Call { ret_offset, ret_len } => {
+        FrameKind::Call {
+            ret_offset,
+            ret_len,
+        } => {
             let len = ret_len.min(result.output.len());
             if len > 0 {
-                m.memory.write(parent.mem, ret_offset, &result.output[..len]);
+                m.memory
+                    .write(parent.mem, ret_offset, &result.output[..len]);
             }
             U256::from(u8::from(result.success))
         }
-        FrameKind::Create { .. } => result.created.map_or(U256::ZERO, |a| U256::from_be_slice(a.as_slice())),
+        FrameKind::Create { .. } => result
+            .created
+            .map_or(U256::ZERO, |a| U256::from_be_slice(a.as_slice())),
     };
     parent.return_data = match (kind, result.success) {
         (FrameKind::Create { .. }, true) => Bytes::new(),

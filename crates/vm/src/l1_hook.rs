@@ -35,13 +35,23 @@ fn u(v: u64) -> U256 {
 }
 
 impl Hook for L1Hook {
-    fn prepare(&self, m: &mut Machine, tx: &Transaction, sender: Address, block_gas_used: u64) -> Result<Prepared, TxError> {
+    fn prepare(
+        &self,
+        m: &mut Machine,
+        tx: &Transaction,
+        sender: Address,
+        block_gas_used: u64,
+    ) -> Result<Prepared, TxError> {
         let env = m.env;
         let fork = m.fork;
         validate_transaction(tx, fork, env.chain_id).map_err(InvalidTransaction::from)?;
         let available = env.gas_limit.saturating_sub(block_gas_used);
         if tx.gas_limit() > available {
-            return Err(InvalidTransaction::GasAboveBlockLimit { gas_limit: tx.gas_limit(), available }.into());
+            return Err(InvalidTransaction::GasAboveBlockLimit {
+                gas_limit: tx.gas_limit(),
+                available,
+            }
+            .into());
         }
         let max_fee = tx.max_fee_per_gas();
         let effective_gas_price = match (env.base_fee, tx.max_priority_fee_per_gas()) {
@@ -59,18 +69,30 @@ impl Hook for L1Hook {
         if let Transaction::Eip4844(blob_tx, _) = tx {
             let blob_base_fee = env.blob_base_fee().unwrap_or_default();
             if blob_tx.max_fee_per_blob_gas < blob_base_fee {
-                return Err(InvalidTransaction::BlobFeeBelowBaseFee { max_fee: blob_tx.max_fee_per_blob_gas, blob_base_fee }.into());
+                return Err(InvalidTransaction::BlobFeeBelowBaseFee {
+                    max_fee: blob_tx.max_fee_per_blob_gas,
+                    blob_base_fee,
+                }
+                .into());
             }
             let max = env.blob_params.map_or(0, |p| p.max);
             if blob_count as u64 > max {
-                return Err(InvalidTransaction::TooManyBlobs { count: blob_count, max }.into());
+                return Err(InvalidTransaction::TooManyBlobs {
+                    count: blob_count,
+                    max,
+                }
+                .into());
             }
             max_blob_cost = blob_gas.saturating_mul(blob_tx.max_fee_per_blob_gas);
             blob_cost = blob_gas.saturating_mul(blob_base_fee);
         }
         let account = m.state.info(sender)?;
         if account.nonce != tx.nonce() {
-            return Err(InvalidTransaction::NonceMismatch { tx: tx.nonce(), state: account.nonce }.into());
+            return Err(InvalidTransaction::NonceMismatch {
+                tx: tx.nonce(),
+                state: account.nonce,
+            }
+            .into());
         }
         if account.nonce == u64::MAX {
             return Err(InvalidTransaction::NonceOverflow.into());
@@ -87,10 +109,16 @@ impl Hook for L1Hook {
             .saturating_add(tx.value())
             .saturating_add(max_blob_cost);
         if account.balance < max_cost {
-            return Err(InvalidTransaction::InsufficientFunds { balance: account.balance, cost: max_cost }.into());
+            return Err(InvalidTransaction::InsufficientFunds {
+                balance: account.balance,
+                cost: max_cost,
+            }
+            .into());
         }
         // Validated: from here on, the transaction is included.
-        let upfront = gas_limit.saturating_mul(effective_gas_price).saturating_add(blob_cost);
+        let upfront = gas_limit
+            .saturating_mul(effective_gas_price)
+            .saturating_add(blob_cost);
         m.state.set_balance(sender, account.balance - upfront)?;
         m.state.set_nonce(sender, account.nonce + 1)?;
         warm_access_set(m, tx, sender);
@@ -99,23 +127,42 @@ impl Hook for L1Hook {
                 apply_authorization(m, auth)?;
             }
         }
-        let floor_gas = if fork >= Fork::Prague { calldata_floor_gas(tx) } else { 0 };
+        let floor_gas = if fork >= Fork::Prague {
+            calldata_floor_gas(tx)
+        } else {
+            0
+        };
         let gas_left = tx.gas_limit() - intrinsic_gas(tx, fork);
-        Ok(Prepared { gas_left, effective_gas_price, floor_gas })
+        Ok(Prepared {
+            gas_left,
+            effective_gas_price,
+            floor_gas,
+        })
     }
 
-    fn settle(&self, m: &mut Machine, tx: &Transaction, sender: Address, prepared: &Prepared, result: &FrameResult) -> Result<u64, VmError> {
+    fn settle(
+        &self,
+        m: &mut Machine,
+        tx: &Transaction,
+        sender: Address,
+        prepared: &Prepared,
+        result: &FrameResult,
+    ) -> Result<u64, VmError> {
         let mut gas_used = tx.gas_limit() - result.gas_left;
-        let refund = u64::try_from(m.state.refund.max(0)).unwrap_or(0).min(gas::max_refund(m.fork, gas_used));
+        let refund = u64::try_from(m.state.refund.max(0))
+            .unwrap_or(0)
+            .min(gas::max_refund(m.fork, gas_used));
         gas_used -= refund;
         gas_used = gas_used.max(prepared.floor_gas);
         let price = prepared.effective_gas_price;
-        m.state.add_balance(sender, u(tx.gas_limit() - gas_used).saturating_mul(price))?;
+        m.state
+            .add_balance(sender, u(tx.gas_limit() - gas_used).saturating_mul(price))?;
         let tip = match m.env.base_fee {
             Some(base_fee) if m.fork >= Fork::London => price.saturating_sub(base_fee),
             _ => price,
         };
-        m.state.add_balance(m.env.coinbase, u(gas_used).saturating_mul(tip))?;
+        m.state
+            .add_balance(m.env.coinbase, u(gas_used).saturating_mul(tip))?;
         Ok(gas_used)
     }
 }
@@ -147,7 +194,10 @@ fn warm_access_set(m: &mut Machine, tx: &Transaction, sender: Address) {
 }
 
 /// Applies one EIP-7702 authorization; invalid ones are skipped, as the EIP says.
-fn apply_authorization(m: &mut Machine, auth: &alloy_eips::eip7702::SignedAuthorization) -> Result<(), VmError> {
+fn apply_authorization(
+    m: &mut Machine,
+    auth: &alloy_eips::eip7702::SignedAuthorization,
+) -> Result<(), VmError> {
     let chain_id = auth.chain_id;
     if !chain_id.is_zero() && chain_id != u(m.env.chain_id) {
         return Ok(());
@@ -160,11 +210,19 @@ fn apply_authorization(m: &mut Machine, auth: &alloy_eips::eip7702::SignedAuthor
         return Ok(());
     }
     let hash = auth.inner().signature_hash();
-    let sig = ethrex_crypto::RecoverableSig { r: auth.r(), s: auth.s(), y_parity: y_parity == 1 };
-    let Ok(authority) = ethrex_crypto::recover_address(&hash, &sig) else { return Ok(()) };
+    let sig = ethrex_crypto::RecoverableSig {
+        r: auth.r(),
+        s: auth.s(),
+        y_parity: y_parity == 1,
+    };
+    let Ok(authority) = ethrex_crypto::recover_address(&hash, &sig) else {
+        return Ok(());
+    };
     m.state.prewarm_account(authority);
     let info = m.state.info(authority)?;
-    if info.code_hash != ethrex_common::constants::EMPTY_CODE_HASH && delegate_of(&m.state.code(authority)?).is_none() {
+    if info.code_hash != ethrex_common::constants::EMPTY_CODE_HASH
+        && delegate_of(&m.state.code(authority)?).is_none()
+    {
         return Ok(());
     }
     if info.nonce != auth.nonce {
@@ -173,7 +231,11 @@ fn apply_authorization(m: &mut Machine, auth: &alloy_eips::eip7702::SignedAuthor
     if m.state.exists(authority)? {
         m.state.refund += AUTH_EXISTING_REFUND;
     }
-    let code = if auth.address == Address::ZERO { Default::default() } else { designator(auth.address) };
+    let code = if auth.address == Address::ZERO {
+        Default::default()
+    } else {
+        designator(auth.address)
+    };
     m.state.set_code(authority, code)?;
     m.state.set_nonce(authority, info.nonce + 1)?;
     Ok(())

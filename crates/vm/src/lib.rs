@@ -28,11 +28,11 @@ use alloy_primitives::{Address, Bytes, Log, U256};
 
 pub use db::{AccountInfo, Database, GenesisAccount, InMemoryDb};
 pub use env::{BlockEnv, GAS_PER_BLOB, fake_exponential};
+pub use errors::{Halt, InvalidTransaction, TxError, VmError};
 pub use evm::Evm;
 pub use hook::{Hook, Prepared};
-pub use interpreter::{create2_address, create_address};
+pub use interpreter::{create_address, create2_address};
 pub use l1_hook::L1Hook;
-pub use errors::{Halt, InvalidTransaction, TxError, VmError};
 
 /// The outcome of an included transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]

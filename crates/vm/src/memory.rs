@@ -16,7 +16,9 @@ pub struct Memory {
 
 /// Gas of `words` words of memory: `3 * words + words^2 / 512`.
 pub fn memory_cost(words: u64) -> u64 {
-    words.saturating_mul(3).saturating_add(words.saturating_mul(words) / 512)
+    words
+        .saturating_mul(3)
+        .saturating_add(words.saturating_mul(words) / 512)
 }
 
 /// Converts a 256-bit offset/size pair to the end of the accessed range, or `None` for a range
@@ -82,9 +84,18 @@ impl Memory {
 
     /// Writes `len` bytes at `offset` from `src` starting at `src_offset`, zero-filling what
     /// `src` does not cover (CALLDATACOPY, CODECOPY, ... semantics).
-    pub fn write_padded(&mut self, base: usize, offset: usize, len: usize, src: &[u8], src_offset: U256) {
+    pub fn write_padded(
+        &mut self,
+        base: usize,
+        offset: usize,
+        len: usize,
+        src: &[u8],
+        src_offset: U256,
+    ) {
         let dest = &mut self.buffer[base + offset..base + offset + len];
-        let start = usize::try_from(src_offset).unwrap_or(usize::MAX).min(src.len());
+        let start = usize::try_from(src_offset)
+            .unwrap_or(usize::MAX)
+            .min(src.len());
         let available = (src.len() - start).min(len);
         dest[..available].copy_from_slice(&src[start..start + available]);
         dest[available..].fill(0);
@@ -92,7 +103,8 @@ impl Memory {
 
     /// MCOPY within the frame's memory (ranges within size).
     pub fn copy_within(&mut self, base: usize, src: usize, dest: usize, len: usize) {
-        self.buffer.copy_within(base + src..base + src + len, base + dest);
+        self.buffer
+            .copy_within(base + src..base + src + len, base + dest);
     }
 
     /// Reads a 32-byte word at `offset` (within size).
@@ -110,14 +122,21 @@ mod tests {
         let memory = Memory::default();
         assert_eq!(memory.expansion_cost(0, 32), 3);
         assert_eq!(memory.expansion_cost(0, 33), 6);
-        assert_eq!(memory.expansion_cost(0, 32 * 1024), 3 * 1024 + 1024 * 1024 / 512);
+        assert_eq!(
+            memory.expansion_cost(0, 32 * 1024),
+            3 * 1024 + 1024 * 1024 / 512
+        );
     }
 
     #[test]
     fn huge_offsets_are_unpayable_not_allocated() {
         assert_eq!(access_end(U256::MAX, U256::from(1)), None);
         assert_eq!(access_end(U256::from(1) << 40, U256::from(1)), None);
-        assert_eq!(access_end(U256::MAX, U256::ZERO), Some(0), "zero size never expands");
+        assert_eq!(
+            access_end(U256::MAX, U256::ZERO),
+            Some(0),
+            "zero size never expands"
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub struct Stack {
 
 impl Default for Stack {
     fn default() -> Self {
-        Stack { data: Vec::with_capacity(STACK_LIMIT) }
+        Stack {
+            data: Vec::with_capacity(STACK_LIMIT),
+        }
     }
 }
 
@@ -105,7 +107,10 @@ mod tests {
             stack.push(U256::from(i)).unwrap();
         }
         assert_eq!(stack.push(U256::ZERO), Err(Halt::StackOverflow));
-        assert_eq!(stack.pop_n::<2>().unwrap(), [U256::from(1023), U256::from(1022)]);
+        assert_eq!(
+            stack.pop_n::<2>().unwrap(),
+            [U256::from(1023), U256::from(1022)]
+        );
     }
 
     #[test]

@@ -93,10 +93,16 @@ impl<'a> State<'a> {
     fn load(&mut self, address: Address) -> Result<&mut Account, VmError> {
         if !self.accounts.contains_key(&address) {
             let loaded = self.db.account(&address)?;
-            let account = Account { info: loaded.unwrap_or_default(), exists: loaded.is_some(), ..Default::default() };
+            let account = Account {
+                info: loaded.unwrap_or_default(),
+                exists: loaded.is_some(),
+                ..Default::default()
+            };
             self.accounts.insert(address, account);
         }
-        self.accounts.get_mut(&address).ok_or_else(|| VmError::Internal("account vanished".into()))
+        self.accounts
+            .get_mut(&address)
+            .ok_or_else(|| VmError::Internal("account vanished".into()))
     }
 
     pub fn info(&mut self, address: Address) -> Result<AccountInfo, VmError> {
@@ -131,8 +137,15 @@ impl<'a> State<'a> {
         if let Some(slot) = account.storage.get(&key) {
             return Ok(*slot);
         }
-        let value = if account.storage_cleared { U256::ZERO } else { db.storage(&address, &key)? };
-        let slot = Slot { original: value, current: value };
+        let value = if account.storage_cleared {
+            U256::ZERO
+        } else {
+            db.storage(&address, &key)?
+        };
+        let slot = Slot {
+            original: value,
+            current: value,
+        };
         account.storage.insert(key, slot);
         Ok(slot)
     }
@@ -197,11 +210,16 @@ impl<'a> State<'a> {
 
     pub fn set_code(&mut self, address: Address, code: Bytes) -> Result<(), VmError> {
         let account = self.touch_entry(address)?;
-        let hash = if code.is_empty() { EMPTY_CODE_HASH } else { keccak256(&code) };
+        let hash = if code.is_empty() {
+            EMPTY_CODE_HASH
+        } else {
+            keccak256(&code)
+        };
         let prev_hash = std::mem::replace(&mut account.info.code_hash, hash);
         let prev_code = account.code.replace(code);
         let prev_changed = std::mem::replace(&mut account.code_changed, true);
-        self.journal.push(Entry::Code(address, prev_hash, prev_code, prev_changed));
+        self.journal
+            .push(Entry::Code(address, prev_hash, prev_code, prev_changed));
         Ok(())
     }
 
@@ -217,11 +235,17 @@ impl<'a> State<'a> {
     }
 
     pub fn transient(&self, address: Address, key: U256) -> U256 {
-        self.transient.get(&(address, key)).copied().unwrap_or_default()
+        self.transient
+            .get(&(address, key))
+            .copied()
+            .unwrap_or_default()
     }
 
     pub fn set_transient(&mut self, address: Address, key: U256, value: U256) {
-        let prev = self.transient.insert((address, key), value).unwrap_or_default();
+        let prev = self
+            .transient
+            .insert((address, key), value)
+            .unwrap_or_default();
         self.journal.push(Entry::Transient(address, key, prev));
     }
 
@@ -288,13 +312,19 @@ impl<'a> State<'a> {
     }
 
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { journal: self.journal.len(), logs: self.logs.len(), refund: self.refund }
+        Checkpoint {
+            journal: self.journal.len(),
+            logs: self.logs.len(),
+            refund: self.refund,
+        }
     }
 
     /// Undoes every change since `checkpoint`.
     pub fn revert(&mut self, checkpoint: Checkpoint) {
         while self.journal.len() > checkpoint.journal {
-            let Some(entry) = self.journal.pop() else { break };
+            let Some(entry) = self.journal.pop() else {
+                break;
+            };
             self.undo(entry);
         }
         self.logs.truncate(checkpoint.logs);
@@ -325,7 +355,9 @@ impl<'a> State<'a> {
                     | Entry::SelfDestruct(a, _) => *a,
                     _ => return,
                 };
-                let Some(account) = self.accounts.get_mut(&address) else { return };
+                let Some(account) = self.accounts.get_mut(&address) else {
+                    return;
+                };
                 match other {
                     Entry::Balance(_, prev) => account.info.balance = prev,
                     Entry::Nonce(_, prev) => account.info.nonce = prev,
@@ -354,7 +386,8 @@ impl<'a> State<'a> {
     /// ones, makes current slot values the new originals, and clears per-transaction sets.
     pub fn finish_transaction(&mut self, delete_empty: bool) {
         for account in self.accounts.values_mut() {
-            let delete = account.selfdestructed || (delete_empty && account.touched && account.info.is_empty());
+            let delete = account.selfdestructed
+                || (delete_empty && account.touched && account.info.is_empty());
             if delete {
                 *account = Account {
                     exists: false,

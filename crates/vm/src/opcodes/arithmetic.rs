@@ -38,7 +38,10 @@ pub fn sdiv(f: &mut Frame, _: &mut Machine) -> Step {
             return U256::ZERO;
         }
         let (a_neg, b_neg) = (a.bit(255), b.bit(255));
-        let (ua, ub) = (if a_neg { a.wrapping_neg() } else { a }, if b_neg { b.wrapping_neg() } else { b });
+        let (ua, ub) = (
+            if a_neg { a.wrapping_neg() } else { a },
+            if b_neg { b.wrapping_neg() } else { b },
+        );
         let q = ua / ub;
         if a_neg != b_neg { q.wrapping_neg() } else { q }
     })
@@ -64,14 +67,22 @@ pub fn smod(f: &mut Frame, _: &mut Machine) -> Step {
 pub fn addmod(f: &mut Frame, _: &mut Machine) -> Step {
     f.charge(gas::MID)?;
     let [a, b, n] = f.stack.pop_n::<3>()?;
-    f.stack.push(if n.is_zero() { U256::ZERO } else { a.add_mod(b, n) })?;
+    f.stack.push(if n.is_zero() {
+        U256::ZERO
+    } else {
+        a.add_mod(b, n)
+    })?;
     Ok(())
 }
 
 pub fn mulmod(f: &mut Frame, _: &mut Machine) -> Step {
     f.charge(gas::MID)?;
     let [a, b, n] = f.stack.pop_n::<3>()?;
-    f.stack.push(if n.is_zero() { U256::ZERO } else { a.mul_mod(b, n) })?;
+    f.stack.push(if n.is_zero() {
+        U256::ZERO
+    } else {
+        a.mul_mod(b, n)
+    })?;
     Ok(())
 }
 
@@ -100,13 +111,22 @@ mod tests {
     #[test]
     fn signed_division_and_modulo_follow_twos_complement() {
         let neg = |v: u64| U256::from(v).wrapping_neg();
-        let run = |op: fn(&mut Frame, &mut Machine) -> Step, a: U256, b: U256| super::super::tests::run_binary(op, a, b);
+        let run = |op: fn(&mut Frame, &mut Machine) -> Step, a: U256, b: U256| {
+            super::super::tests::run_binary(op, a, b)
+        };
         assert_eq!(run(sdiv, neg(10), U256::from(3)), neg(3));
         assert_eq!(run(sdiv, neg(10), neg(3)), U256::from(3));
         assert_eq!(run(smod, neg(10), U256::from(3)), neg(1));
-        assert_eq!(run(sdiv, U256::from(1) << 255, neg(1)), U256::from(1) << 255, "MIN / -1 overflows to MIN");
+        assert_eq!(
+            run(sdiv, U256::from(1) << 255, neg(1)),
+            U256::from(1) << 255,
+            "MIN / -1 overflows to MIN"
+        );
         assert_eq!(run(div, U256::from(7), U256::ZERO), U256::ZERO);
         assert_eq!(run(signextend, U256::ZERO, U256::from(0xff)), U256::MAX);
-        assert_eq!(run(signextend, U256::ZERO, U256::from(0x7f)), U256::from(0x7f));
+        assert_eq!(
+            run(signextend, U256::ZERO, U256::from(0x7f)),
+            U256::from(0x7f)
+        );
     }
 }

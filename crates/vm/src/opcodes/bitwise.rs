@@ -85,11 +85,23 @@ pub fn byte(f: &mut Frame, _: &mut Machine) -> Step {
 }
 
 pub fn shl(f: &mut Frame, _: &mut Machine) -> Step {
-    binary(f, |shift, value| if shift >= U256::from(256) { U256::ZERO } else { value << shift.to::<usize>() })
+    binary(f, |shift, value| {
+        if shift >= U256::from(256) {
+            U256::ZERO
+        } else {
+            value << shift.to::<usize>()
+        }
+    })
 }
 
 pub fn shr(f: &mut Frame, _: &mut Machine) -> Step {
-    binary(f, |shift, value| if shift >= U256::from(256) { U256::ZERO } else { value >> shift.to::<usize>() })
+    binary(f, |shift, value| {
+        if shift >= U256::from(256) {
+            U256::ZERO
+        } else {
+            value >> shift.to::<usize>()
+        }
+    })
 }
 
 pub fn sar(f: &mut Frame, _: &mut Machine) -> Step {
@@ -119,7 +131,10 @@ mod tests {
         let one = U256::from(1);
         assert_eq!(run_binary(shl, U256::from(255), one), one << 255);
         assert_eq!(run_binary(shl, U256::from(256), one), U256::ZERO);
-        assert_eq!(run_binary(sar, U256::from(1), one << 255), U256::from(0b11) << 254);
+        assert_eq!(
+            run_binary(sar, U256::from(1), one << 255),
+            U256::from(0b11) << 254
+        );
         assert_eq!(run_binary(sar, U256::from(300), one << 255), U256::MAX);
         assert_eq!(run_binary(shr, U256::from(255), one << 255), one);
     }

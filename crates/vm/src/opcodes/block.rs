@@ -63,7 +63,10 @@ pub fn basefee(f: &mut Frame, m: &mut Machine) -> Step {
 pub fn blobhash(f: &mut Frame, m: &mut Machine) -> Step {
     f.charge(gas::BLOBHASH)?;
     let index = f.stack.pop()?;
-    let hash = usize::try_from(index).ok().and_then(|i| m.tx.blob_hashes.get(i)).map_or(U256::ZERO, |h| (*h).into());
+    let hash = usize::try_from(index)
+        .ok()
+        .and_then(|i| m.tx.blob_hashes.get(i))
+        .map_or(U256::ZERO, |h| (*h).into());
     f.stack.push(hash)?;
     Ok(())
 }

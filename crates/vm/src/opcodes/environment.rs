@@ -70,11 +70,11 @@ pub fn calldataload(f: &mut Frame, _: &mut Machine) -> Step {
     f.charge(gas::VERYLOW)?;
     let offset = f.stack.pop()?;
     let mut word = [0u8; 32];
-    if let Ok(start) = usize::try_from(offset) {
-        if start < f.input.len() {
-            let available = (f.input.len() - start).min(32);
-            word[..available].copy_from_slice(&f.input[start..start + available]);
-        }
+    if let Ok(start) = usize::try_from(offset)
+        && start < f.input.len()
+    {
+        let available = (f.input.len() - start).min(32);
+        word[..available].copy_from_slice(&f.input[start..start + available]);
     }
     f.stack.push(U256::from_be_bytes(word))?;
     Ok(())
@@ -86,7 +86,15 @@ pub fn calldatasize(f: &mut Frame, _: &mut Machine) -> Step {
 }
 
 /// The shared shape of the *COPY opcodes: charge, expand, copy with zero padding.
-fn copy_to_memory(f: &mut Frame, m: &mut Machine, base_cost: u64, src: &[u8], dest: U256, src_offset: U256, size: U256) -> Step {
+fn copy_to_memory(
+    f: &mut Frame,
+    m: &mut Machine,
+    base_cost: u64,
+    src: &[u8],
+    dest: U256,
+    src_offset: U256,
+    size: U256,
+) -> Step {
     let len = usize::try_from(size).unwrap_or(usize::MAX);
     f.charge(base_cost.saturating_add(gas::copy_cost(len)))?;
     let dest = m.expand(f, dest, size)?;
@@ -125,13 +133,25 @@ pub fn extcodecopy(f: &mut Frame, m: &mut Machine) -> Step {
     let (address, cold) = pop_address(f, m)?;
     let [dest, offset, size] = f.stack.pop_n::<3>()?;
     let code = m.state.code(address)?;
-    copy_to_memory(f, m, gas::extcode_cost(m.fork, cold), &code, dest, offset, size)
+    copy_to_memory(
+        f,
+        m,
+        gas::extcode_cost(m.fork, cold),
+        &code,
+        dest,
+        offset,
+        size,
+    )
 }
 
 pub fn extcodehash(f: &mut Frame, m: &mut Machine) -> Step {
     let (address, cold) = pop_address(f, m)?;
     f.charge(gas::extcodehash_cost(m.fork, cold))?;
-    let hash = if m.state.is_dead(address)? { U256::ZERO } else { m.state.info(address)?.code_hash.into() };
+    let hash = if m.state.is_dead(address)? {
+        U256::ZERO
+    } else {
+        m.state.info(address)?.code_hash.into()
+    };
     f.stack.push(hash)?;
     Ok(())
 }
@@ -143,7 +163,9 @@ pub fn returndatasize(f: &mut Frame, _: &mut Machine) -> Step {
 
 pub fn returndatacopy(f: &mut Frame, m: &mut Machine) -> Step {
     let [dest, offset, size] = f.stack.pop_n::<3>()?;
-    let end = offset.checked_add(size).ok_or(Halt::ReturnDataOutOfBounds)?;
+    let end = offset
+        .checked_add(size)
+        .ok_or(Halt::ReturnDataOutOfBounds)?;
     if end > U256::from(f.return_data.len()) {
         return Err(Halt::ReturnDataOutOfBounds.into());
     }

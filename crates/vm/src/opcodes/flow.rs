@@ -32,7 +32,11 @@ pub fn jump(f: &mut Frame, _: &mut Machine) -> Step {
 pub fn jumpi(f: &mut Frame, _: &mut Machine) -> Step {
     f.charge(gas::HIGH)?;
     let [dest, condition] = f.stack.pop_n::<2>()?;
-    if condition.is_zero() { Ok(()) } else { jump_to(f, dest) }
+    if condition.is_zero() {
+        Ok(())
+    } else {
+        jump_to(f, dest)
+    }
 }
 
 pub fn pc(f: &mut Frame, _: &mut Machine) -> Step {

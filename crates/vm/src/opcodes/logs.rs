@@ -24,8 +24,15 @@ pub fn log<const N: usize>(f: &mut Frame, m: &mut Machine) -> Step {
         topics.push(B256::from(f.stack.pop()?));
     }
     let offset = m.expand(f, offset, size)?;
-    let data = if size.is_zero() { Bytes::new() } else { Bytes::copy_from_slice(m.memory.slice(f.mem, offset, len)) };
+    let data = if size.is_zero() {
+        Bytes::new()
+    } else {
+        Bytes::copy_from_slice(m.memory.slice(f.mem, offset, len))
+    };
     let address: Address = f.address;
-    m.state.logs.push(Log { address, data: LogData::new_unchecked(topics, data) });
+    m.state.logs.push(Log {
+        address,
+        data: LogData::new_unchecked(topics, data),
+    });
     Ok(())
 }

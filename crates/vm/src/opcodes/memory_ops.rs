@@ -59,7 +59,10 @@ pub fn keccak(f: &mut Frame, m: &mut Machine) -> Step {
     let len = usize::try_from(size).unwrap_or(usize::MAX);
     f.charge(gas::KECCAK.saturating_add(gas::words(len).saturating_mul(gas::KECCAK_WORD)))?;
     let offset = m.expand(f, offset, size)?;
-    let hash = keccak256(m.memory.slice(f.mem, offset, if size.is_zero() { 0 } else { len }));
+    let hash = keccak256(
+        m.memory
+            .slice(f.mem, offset, if size.is_zero() { 0 } else { len }),
+    );
     f.stack.push(hash.into())?;
     Ok(())
 }

@@ -52,4 +52,3 @@ pub fn tstore(f: &mut Frame, m: &mut Machine) -> Step {
     m.state.set_transient(f.address, key, value);
     Ok(())
 }
-

@@ -34,12 +34,12 @@ fn call(f: &mut Frame, m: &mut Machine, kind: CallKind) -> Step {
     let mut cost = gas::call_base_cost(m.fork, cold);
     // EIP-7702: calling a delegated account runs the delegate's code (and pays its access).
     let mut code_address = target;
-    if m.fork >= Fork::Prague {
-        if let Some(delegate) = crate::delegation::delegate_of(&m.state.code(target)?) {
-            let delegate_cold = m.state.warm_account(delegate);
-            cost = cost.saturating_add(gas::account_access_cost(delegate_cold));
-            code_address = delegate;
-        }
+    if m.fork >= Fork::Prague
+        && let Some(delegate) = crate::delegation::delegate_of(&m.state.code(target)?)
+    {
+        let delegate_cold = m.state.warm_account(delegate);
+        cost = cost.saturating_add(gas::account_access_cost(delegate_cold));
+        code_address = delegate;
     }
     if !value.is_zero() {
         cost += gas::CALL_VALUE;
@@ -63,7 +63,11 @@ fn call(f: &mut Frame, m: &mut Machine, kind: CallKind) -> Step {
         child_gas += gas::CALL_STIPEND;
     }
     let in_len = usize::try_from(in_size).unwrap_or(0);
-    let input = if in_size.is_zero() { Bytes::new() } else { Bytes::copy_from_slice(m.memory.slice(f.mem, in_start, in_len)) };
+    let input = if in_size.is_zero() {
+        Bytes::new()
+    } else {
+        Bytes::copy_from_slice(m.memory.slice(f.mem, in_start, in_len))
+    };
     let checks_balance = matches!(kind, CallKind::Call | CallKind::CallCode) && !value.is_zero();
     let delegated = code_address != target;
     let (address, caller, value, transfers_value) = match kind {
@@ -110,7 +114,11 @@ fn create(f: &mut Frame, m: &mut Machine, with_salt: bool) -> Step {
         return Err(Halt::StaticStateChange.into());
     }
     let [value, offset, size] = f.stack.pop_n::<3>()?;
-    let salt = if with_salt { Some(f.stack.pop()?) } else { None };
+    let salt = if with_salt {
+        Some(f.stack.pop()?)
+    } else {
+        None
+    };
     let len = usize::try_from(size).unwrap_or(usize::MAX);
     if m.fork >= Fork::Shanghai && len > gas::MAX_INITCODE_SIZE {
         return Err(Halt::InitcodeSizeExceeded.into());
@@ -124,10 +132,23 @@ fn create(f: &mut Frame, m: &mut Machine, with_salt: bool) -> Step {
     }
     f.charge(cost)?;
     let start = m.expand(f, offset, size)?;
-    let init_code = if size.is_zero() { Bytes::new() } else { Bytes::copy_from_slice(m.memory.slice(f.mem, start, len)) };
-    let child_gas = if m.fork >= Fork::Tangerine { f.gas - f.gas / 64 } else { f.gas };
+    let init_code = if size.is_zero() {
+        Bytes::new()
+    } else {
+        Bytes::copy_from_slice(m.memory.slice(f.mem, start, len))
+    };
+    let child_gas = if m.fork >= Fork::Tangerine {
+        f.gas - f.gas / 64
+    } else {
+        f.gas
+    };
     f.charge(child_gas)?;
-    Err(Exit::Create(Box::new(CreateRequest { gas: child_gas, value, init_code, salt })))
+    Err(Exit::Create(Box::new(CreateRequest {
+        gas: child_gas,
+        value,
+        init_code,
+        salt,
+    })))
 }
 
 pub fn create_op(f: &mut Frame, m: &mut Machine) -> Step {
@@ -158,7 +179,11 @@ pub fn selfdestruct(f: &mut Frame, m: &mut Machine) -> Step {
     }
     f.charge(cost)?;
     let deletes = m.fork < Fork::Cancun || m.state.created_in_tx(f.address)?;
-    let already = if deletes { m.state.mark_selfdestruct(f.address)? } else { true };
+    let already = if deletes {
+        m.state.mark_selfdestruct(f.address)?
+    } else {
+        true
+    };
     if !already && m.fork < Fork::London {
         m.state.refund += gas::SELFDESTRUCT_REFUND;
     }

@@ -22,7 +22,9 @@ pub(super) fn blake2f(input: &[u8], gas_limit: u64, _fork: Fork) -> PrecompileRe
         }
         .into());
     }
-    let rounds = input.first_chunk::<4>().map_or(0, |r| u32::from_be_bytes(*r));
+    let rounds = input
+        .first_chunk::<4>()
+        .map_or(0, |r| u32::from_be_bytes(*r));
     let gas = charge(u64::from(rounds), gas_limit)?;
     let f = blake2::blake2f_input(input).map_err(PrecompileError::from)?;
     let state = blake2::blake2f(f.rounds, f.h, &f.m, f.t, f.f);

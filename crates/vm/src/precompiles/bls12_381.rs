@@ -143,10 +143,22 @@ mod tests {
     #[test]
     fn msm_discount_applies_per_pair_count_and_caps_after_128() {
         assert_eq!(msm_cost(1, G1_MUL_GAS, &G1_MSM_DISCOUNT), 12_000);
-        assert_eq!(msm_cost(2, G1_MUL_GAS, &G1_MSM_DISCOUNT), 2 * 12_000 * 949 / 1000);
+        assert_eq!(
+            msm_cost(2, G1_MUL_GAS, &G1_MSM_DISCOUNT),
+            2 * 12_000 * 949 / 1000
+        );
         assert_eq!(msm_cost(2, G2_MUL_GAS, &G2_MSM_DISCOUNT), 2 * 22_500);
-        assert_eq!(msm_cost(128, G1_MUL_GAS, &G1_MSM_DISCOUNT), 128 * 12_000 * 519 / 1000);
-        assert_eq!(msm_cost(1000, G1_MUL_GAS, &G1_MSM_DISCOUNT), 1000 * 12_000 * 519 / 1000);
-        assert_eq!(msm_cost(1000, G2_MUL_GAS, &G2_MSM_DISCOUNT), 1000 * 22_500 * 524 / 1000);
+        assert_eq!(
+            msm_cost(128, G1_MUL_GAS, &G1_MSM_DISCOUNT),
+            128 * 12_000 * 519 / 1000
+        );
+        assert_eq!(
+            msm_cost(1000, G1_MUL_GAS, &G1_MSM_DISCOUNT),
+            1000 * 12_000 * 519 / 1000
+        );
+        assert_eq!(
+            msm_cost(1000, G2_MUL_GAS, &G2_MSM_DISCOUNT),
+            1000 * 22_500 * 524 / 1000
+        );
     }
 }

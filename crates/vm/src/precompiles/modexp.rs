@@ -35,7 +35,11 @@ pub(super) fn modexp(input: &[u8], gas_limit: u64, fork: Fork) -> PrecompileResu
     let base_len = length_word(input, 0);
     let exp_len = length_word(input, 32);
     let mod_len = length_word(input, 64);
-    if fork >= Fork::Osaka && [base_len, exp_len, mod_len].iter().any(|&l| l > OSAKA_MAX_LEN) {
+    if fork >= Fork::Osaka
+        && [base_len, exp_len, mod_len]
+            .iter()
+            .any(|&l| l > OSAKA_MAX_LEN)
+    {
         return Err(PrecompileError::InvalidInput(format!(
             "modexp operand longer than 1024 bytes (EIP-7823): base {base_len}, \
              exponent {exp_len}, modulus {mod_len}"
@@ -183,7 +187,10 @@ mod tests {
         let mut input = vec![0xffu8; 96]; // every length is 2^256 - 1
         input.push(1);
         for fork in [Fork::Byzantium, Fork::Berlin] {
-            assert_eq!(modexp(&input, 30_000_000, fork), Err(PrecompileError::OutOfGas));
+            assert_eq!(
+                modexp(&input, 30_000_000, fork),
+                Err(PrecompileError::OutOfGas)
+            );
         }
         assert!(matches!(
             modexp(&input, 30_000_000, Fork::Osaka),
@@ -209,7 +216,10 @@ mod tests {
         assert_eq!(out.output.as_ref(), &[0, 8]);
         let mut exact = lengths(1, 1, 1);
         exact.extend_from_slice(&[2, 3, 5]);
-        assert_eq!(modexp(&exact, 1_000, Fork::Berlin).unwrap().output.as_ref(), &[3]);
+        assert_eq!(
+            modexp(&exact, 1_000, Fork::Berlin).unwrap().output.as_ref(),
+            &[3]
+        );
     }
 
     #[test]
@@ -234,8 +244,16 @@ mod tests {
         // iterations = bitlen(3) - 1 = 1.
         // Byzantium: 64^2 * 1 / 20 = 204; Berlin: max(200, 8^2 / 3 = 21) = 200;
         // Osaka: max(500, 2 * 8^2 = 128) = 500.
-        for (fork, gas) in [(Fork::Byzantium, 204), (Fork::Berlin, 200), (Fork::Osaka, 500)] {
-            assert_eq!(modexp(&input, u64::MAX, fork).unwrap().gas_used, gas, "{fork}");
+        for (fork, gas) in [
+            (Fork::Byzantium, 204),
+            (Fork::Berlin, 200),
+            (Fork::Osaka, 500),
+        ] {
+            assert_eq!(
+                modexp(&input, u64::MAX, fork).unwrap().gas_used,
+                gas,
+                "{fork}"
+            );
         }
     }
 }

@@ -10,7 +10,9 @@ use alloy_primitives::{B256, U256};
 use ethrex_common::Fork;
 use ethrex_crypto::{
     CryptoError,
-    kzg::{BLS_MODULUS, FIELD_ELEMENTS_PER_BLOB, kzg_commitment_to_versioned_hash, verify_kzg_proof},
+    kzg::{
+        BLS_MODULUS, FIELD_ELEMENTS_PER_BLOB, kzg_commitment_to_versioned_hash, verify_kzg_proof,
+    },
 };
 
 use super::{PrecompileError, PrecompileResult, charge, chunk_at, success};

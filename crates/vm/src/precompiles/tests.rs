@@ -1,10 +1,9 @@
 //! Tests of the precompile layer: go-ethereum's precompile vectors (kept as JSON in
 //! `crates/vm/tests/precompiles/`, each with `Input`, `Expected` or `ExpectedError`, `Gas`,
-//! `Name`), activation and gas per fork, and property tests that no input panics.
+//! `Name`), activation and gas per fork. Property tests are in `proptests.rs`.
 
 use alloy_primitives::{Address, B256, Bytes, hex};
 use ethrex_common::Fork;
-use proptest::prelude::*;
 use serde::Deserialize;
 
 use super::*;
@@ -23,7 +22,7 @@ struct Vector {
 /// Runs every vector of `json` against precompile `address` under `fork`. A passing vector must
 /// give the expected output for exactly its gas, and run out of gas with one less; a failing
 /// vector must be an invalid input even with unlimited gas.
-fn run_vectors(json: &str, address: u16, fork: Fork) -> usize {
+fn run_vectors(json: &str, address: u16, fork: Fork) {
     let vectors: Vec<Vector> = serde_json::from_str(json).unwrap();
     let address = precompile_address(address);
     for v in &vectors {
@@ -52,7 +51,6 @@ fn run_vectors(json: &str, address: u16, fork: Fork) -> usize {
         }
     }
     assert!(!vectors.is_empty());
-    vectors.len()
 }
 
 macro_rules! vectors {
@@ -97,7 +95,7 @@ vectors! {
     p256verify_vectors: "p256Verify.json" at 0x100 under Osaka;
 }
 
-fn call(address: u16, input: &[u8], gas_limit: u64, fork: Fork) -> PrecompileResult {
+pub(super) fn call(address: u16, input: &[u8], gas_limit: u64, fork: Fork) -> PrecompileResult {
     execute_precompile(&precompile_address(address), input, gas_limit, fork)
         .unwrap_or_else(|| panic!("{address:#x} is not a precompile under {fork}"))
 }
@@ -187,20 +185,40 @@ fn ecrecover_rejects_bad_v_and_pads_short_input() {
         "eeb940b1d03b21e36b0e47e79769f095fe2ab855bd91e3a38756b7d75a9c4549"
     );
     let signer = hex!("000000000000000000000000a94f5374fce5edbc8e2a8697c15331677e6ebf0b");
-    assert_eq!(call(0x01, &valid, 3000, Fork::Frontier).unwrap().output[..], signer);
+    assert_eq!(
+        call(0x01, &valid, 3000, Fork::Frontier).unwrap().output[..],
+        signer
+    );
     // Trailing bytes are ignored.
     let longer = [&valid[..], &[0xff; 10]].concat();
-    assert_eq!(call(0x01, &longer, 3000, Fork::Frontier).unwrap().output[..], signer);
+    assert_eq!(
+        call(0x01, &longer, 3000, Fork::Frontier).unwrap().output[..],
+        signer
+    );
     for v in [0u8, 1, 26, 29] {
         let mut bad = valid;
         bad[63] = v;
-        assert!(call(0x01, &bad, 3000, Fork::Frontier).unwrap().output.is_empty(), "v={v}");
+        assert!(
+            call(0x01, &bad, 3000, Fork::Frontier)
+                .unwrap()
+                .output
+                .is_empty(),
+            "v={v}"
+        );
     }
     // A truncated s is zero-padded into another (invalid) signature: empty output, no error.
     let short = call(0x01, &valid[..100], 3000, Fork::Frontier).unwrap();
     assert_ne!(short.output[..], signer);
-    assert!(call(0x01, &[], 3000, Fork::Frontier).unwrap().output.is_empty());
-    assert_eq!(call(0x01, &valid, 2999, Fork::Frontier), Err(PrecompileError::OutOfGas));
+    assert!(
+        call(0x01, &[], 3000, Fork::Frontier)
+            .unwrap()
+            .output
+            .is_empty()
+    );
+    assert_eq!(
+        call(0x01, &valid, 2999, Fork::Frontier),
+        Err(PrecompileError::OutOfGas)
+    );
 }
 
 #[test]
@@ -222,10 +240,19 @@ fn bn254_is_repriced_in_istanbul() {
 #[test]
 fn bn254_pads_short_input_and_checks_pairing_length() {
     // Empty input: infinity + infinity, infinity * 0, and an empty pairing product (true).
-    assert_eq!(call(0x06, &[], 150, Fork::Istanbul).unwrap().output, Bytes::from(vec![0; 64]));
-    assert_eq!(call(0x07, &[], 6000, Fork::Istanbul).unwrap().output, Bytes::from(vec![0; 64]));
+    assert_eq!(
+        call(0x06, &[], 150, Fork::Istanbul).unwrap().output,
+        Bytes::from(vec![0; 64])
+    );
+    assert_eq!(
+        call(0x07, &[], 6000, Fork::Istanbul).unwrap().output,
+        Bytes::from(vec![0; 64])
+    );
     let one = B256::with_last_byte(1);
-    assert_eq!(call(0x08, &[], 45_000, Fork::Istanbul).unwrap().output[..], one[..]);
+    assert_eq!(
+        call(0x08, &[], 45_000, Fork::Istanbul).unwrap().output[..],
+        one[..]
+    );
     assert!(matches!(
         call(0x08, &[0; 191], u64::MAX, Fork::Istanbul),
         Err(PrecompileError::InvalidInput(_))
@@ -242,9 +269,15 @@ fn blake2f_charges_one_gas_per_round_and_checks_the_flag_after_charging() {
     let mut input = [0u8; 213];
     input[..4].copy_from_slice(&1000u32.to_be_bytes());
     assert_eq!(gas(0x09, &input, Fork::Istanbul), 1000);
-    assert_eq!(call(0x09, &input, 999, Fork::Istanbul), Err(PrecompileError::OutOfGas));
+    assert_eq!(
+        call(0x09, &input, 999, Fork::Istanbul),
+        Err(PrecompileError::OutOfGas)
+    );
     input[212] = 2;
-    assert_eq!(call(0x09, &input, 999, Fork::Istanbul), Err(PrecompileError::OutOfGas));
+    assert_eq!(
+        call(0x09, &input, 999, Fork::Istanbul),
+        Err(PrecompileError::OutOfGas)
+    );
     assert!(matches!(
         call(0x09, &input, 1000, Fork::Istanbul),
         Err(PrecompileError::InvalidInput(_))
@@ -254,8 +287,7 @@ fn blake2f_charges_one_gas_per_round_and_checks_the_flag_after_charging() {
 #[test]
 fn point_evaluation_rejects_bad_length_and_mismatched_hash() {
     let vectors: Vec<Vector> =
-        serde_json::from_str(include_str!("../../tests/precompiles/pointEvaluation.json"))
-            .unwrap();
+        serde_json::from_str(include_str!("../../tests/precompiles/pointEvaluation.json")).unwrap();
     let valid = hex::decode(&vectors[0].input).unwrap();
     assert_eq!(gas(0x0a, &valid, Fork::Cancun), 50_000);
     let mut wrong_hash = valid.clone();
@@ -272,11 +304,25 @@ fn point_evaluation_rejects_bad_length_and_mismatched_hash() {
 
 #[test]
 fn p256verify_costs_6900_and_returns_empty_on_any_invalid_input() {
-    for input in [&[][..], &[0u8; 159][..], &[0u8; 160][..], &[0u8; 161][..], &[1u8; 160][..]] {
+    for input in [
+        &[][..],
+        &[0u8; 159][..],
+        &[0u8; 160][..],
+        &[0u8; 161][..],
+        &[1u8; 160][..],
+    ] {
         let out = call(0x100, input, 6900, Fork::Osaka).unwrap();
-        assert_eq!((out.gas_used, out.output.len()), (6900, 0), "{} bytes", input.len());
+        assert_eq!(
+            (out.gas_used, out.output.len()),
+            (6900, 0),
+            "{} bytes",
+            input.len()
+        );
     }
-    assert_eq!(call(0x100, &[], 6899, Fork::Osaka), Err(PrecompileError::OutOfGas));
+    assert_eq!(
+        call(0x100, &[], 6899, Fork::Osaka),
+        Err(PrecompileError::OutOfGas)
+    );
 }
 
 #[test]
@@ -316,63 +362,10 @@ fn bls12_381_gas_matches_eip2537() {
         (0x11, 128, 23_800),
     ] {
         // All-zero input: infinity points, zero scalars, the zero field element.
-        assert_eq!(gas(address, &vec![0; len], Fork::Prague), cost, "{address:#x}");
-    }
-}
-
-/// Every precompile under the latest fork, with its address.
-fn all_addresses() -> impl Strategy<Value = Address> {
-    prop::sample::select(active_precompiles(Fork::Bpo5).to_vec())
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
-    #[test]
-    fn random_input_never_panics_and_respects_the_gas_limit(
-        address in all_addresses(),
-        input in prop::collection::vec(any::<u8>(), 0..800),
-        gas_limit in 0u64..2_000_000,
-        fork in prop::sample::select(vec![Fork::Byzantium, Fork::Istanbul, Fork::Berlin, Fork::Osaka]),
-    ) {
-        let fork = if is_precompile(&address, fork) { fork } else { Fork::Osaka };
-        if let Some(Ok(out)) = execute_precompile(&address, &input, gas_limit, fork) {
-            prop_assert!(out.gas_used <= gas_limit);
-        }
-    }
-
-    #[test]
-    fn modexp_with_small_lengths_returns_modulus_length_output(
-        base_len in 0usize..80,
-        exp_len in 0usize..40,
-        mod_len in 0usize..80,
-        data in prop::collection::vec(any::<u8>(), 0..200),
-        fork in prop::sample::select(vec![Fork::Byzantium, Fork::Berlin, Fork::Osaka]),
-    ) {
-        let mut input = Vec::new();
-        for len in [base_len, exp_len, mod_len] {
-            input.extend_from_slice(B256::left_padding_from(&len.to_be_bytes()).as_slice());
-        }
-        input.extend_from_slice(&data);
-        let out = call(0x05, &input, u64::MAX, fork).unwrap();
-        prop_assert_eq!(out.output.len(), mod_len);
-    }
-
-    #[test]
-    fn structured_curve_inputs_never_panic(
-        words in prop::collection::vec(
-            prop_oneof![
-                Just([0u8; 32]),
-                Just([0xff; 32]),
-                Just(B256::with_last_byte(1).0),
-                Just(B256::with_last_byte(2).0),
-                any::<[u8; 32]>(),
-            ],
-            0..24,
-        ),
-        address in prop::sample::select(vec![0x06u16, 0x07, 0x08, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11]),
-    ) {
-        let input: Vec<u8> = words.concat();
-        let _ = call(address, &input, 10_000_000, Fork::Osaka);
+        assert_eq!(
+            gas(address, &vec![0; len], Fork::Prague),
+            cost,
+            "{address:#x}"
+        );
     }
 }
