@@ -1,0 +1,1 @@
+//! Differential testing of the ethrex EVM against revm (being written).
