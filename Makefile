@@ -35,6 +35,7 @@ run: deps
 ## fixtures: unpack every ../shared/fixtures/*.tar.zst into target/fixtures/<archive name>/ (once).
 ARCHIVES := $(notdir $(basename $(basename $(wildcard $(FIXTURES_SRC)/*.tar.zst))))
 LEGACY := $(FIXTURES_DIR)/ethereum-tests-legacy
+EEST_STATE := $(FIXTURES_DIR)/eest-v5.4.0-state_tests
 fixtures: deps $(foreach a,$(ARCHIVES),$(FIXTURES_DIR)/$(a)/.unpacked)
 
 $(FIXTURES_DIR)/%/.unpacked: $(FIXTURES_SRC)/%.tar.zst
@@ -55,10 +56,12 @@ lint:
 unit:
 	cargo nextest run --workspace --no-fail-fast
 
-ef-tests: deps $(LEGACY)/.unpacked
+ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked
 	$(EF_TESTS) trie $(LEGACY)/TrieTests
 	$(EF_TESTS) rlp $(LEGACY)/RLPTests
 	$(EF_TESTS) transaction $(LEGACY)/TransactionTests
+	$(EF_TESTS) state $(LEGACY)/GeneralStateTests
+	$(EF_TESTS) state $(EEST_STATE)/state_tests
 
 ## bench: benchmarks against the reference implementations (release profile).
 bench:
