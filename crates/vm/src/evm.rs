@@ -11,6 +11,7 @@ use crate::{
     delegation::delegate_of,
     frame::{CallKind, CallRequest, Machine, TxContext},
     hook::Hook,
+    inspector::{CallInfo, CallType, Inspector, NoopInspector},
     interpreter::{self, create_address},
     l1_hook::L1Hook,
     opcodes,
@@ -53,6 +54,16 @@ impl<'a, H: Hook> Evm<'a, H> {
     /// Validates and executes `tx`, sent by `sender` (recovered by the caller). An invalid
     /// transaction changes nothing.
     pub fn transact(&mut self, tx: &Transaction, sender: Address) -> Result<TxResult, TxError> {
+        self.transact_with(tx, sender, &mut NoopInspector)
+    }
+
+    /// As [`Evm::transact`], reporting execution to `inspector` (a tracer).
+    pub fn transact_with<I: Inspector>(
+        &mut self,
+        tx: &Transaction,
+        sender: Address,
+        inspector: &mut I,
+    ) -> Result<TxResult, TxError> {
         let fork = self.env.fork;
         let mut m = Machine {
             state: &mut self.state,
@@ -72,6 +83,19 @@ impl<'a, H: Hook> Evm<'a, H> {
         };
         let prepared = self.hook.prepare(&mut m, tx, sender, self.gas_used)?;
         m.tx.gas_price = prepared.effective_gas_price;
+        inspector.call_start(&CallInfo {
+            call_type: if tx.is_create() {
+                CallType::Create
+            } else {
+                CallType::Call
+            },
+            from: sender,
+            to: tx.to().to().copied(),
+            value: tx.value(),
+            gas: prepared.gas_left,
+            input: tx.data().clone(),
+            depth: 0,
+        });
         let start = match tx.to().to() {
             Some(to) => {
                 let mut code_address = *to;
@@ -112,7 +136,7 @@ impl<'a, H: Hook> Evm<'a, H> {
                 )?
             }
         };
-        let result = interpreter::execute(&mut m, start)?;
+        let result = interpreter::execute(&mut m, start, prepared.gas_left, inspector)?;
         let gas_used = self.hook.settle(&mut m, tx, sender, &prepared, &result)?;
         let logs = if result.success {
             std::mem::take(&mut m.state.logs)

@@ -15,6 +15,7 @@ use crate::{
     code::Code,
     frame::{CallKind, CallRequest, CreateRequest, Exit, Frame, FrameKind, Machine},
     gas,
+    inspector::{CallInfo, CallOutcome, CallType, Inspector, StepInfo},
     precompiles::execute_precompile,
 };
 
@@ -60,28 +61,92 @@ pub enum Started {
 }
 
 /// Runs a frame until it ends or asks for a child.
-fn run(f: &mut Frame, m: &mut Machine) -> Exit {
+fn run<I: Inspector>(f: &mut Frame, m: &mut Machine, insp: &mut I) -> Exit {
     let table = m.table;
     loop {
         let op = f.code.op(f.pc);
+        if I::STEPS {
+            let memory = m.memory.slice(f.mem, 0, m.memory.size(f.mem));
+            insp.step(&StepInfo {
+                pc: f.pc,
+                op,
+                gas: f.gas,
+                depth: f.depth,
+                stack: f.stack.as_slice(),
+                memory,
+            });
+        }
         f.pc += 1;
-        if let Err(exit) = (table.0[usize::from(op)])(f, m) {
+        let result = (table.0[usize::from(op)])(f, m);
+        if I::STEPS {
+            insp.step_end(f.gas);
+        }
+        if let Err(exit) = result {
             return exit;
         }
     }
 }
 
-/// Runs `root` and every frame it spawns to completion.
-pub fn execute(m: &mut Machine, root: Started) -> Result<FrameResult, VmError> {
+fn call_info(req: &CallRequest, depth: usize) -> CallInfo {
+    let call_type = match req.kind {
+        CallKind::Call => CallType::Call,
+        CallKind::CallCode => CallType::CallCode,
+        CallKind::DelegateCall => CallType::DelegateCall,
+        CallKind::StaticCall => CallType::StaticCall,
+    };
+    let to = if matches!(req.kind, CallKind::CallCode | CallKind::DelegateCall) {
+        req.code_address
+    } else {
+        req.address
+    };
+    CallInfo {
+        call_type,
+        from: req.caller,
+        to: Some(to),
+        value: req.value,
+        gas: req.gas,
+        input: req.input.clone(),
+        depth,
+    }
+}
+
+fn outcome(gas: u64, result: &FrameResult) -> CallOutcome {
+    let error = match (result.success, result.halt) {
+        (true, _) => None,
+        (false, Some(halt)) => Some(halt.to_string()),
+        (false, None) => Some("execution reverted".to_string()),
+    };
+    CallOutcome {
+        success: result.success,
+        gas_used: gas.saturating_sub(result.gas_left),
+        output: result.output.clone(),
+        error,
+        created: result.created,
+    }
+}
+
+/// Runs `root` (whose start the caller reported to `insp`, with `root_gas`) and every frame it
+/// spawns to completion.
+pub fn execute<I: Inspector>(
+    m: &mut Machine,
+    root: Started,
+    root_gas: u64,
+    insp: &mut I,
+) -> Result<FrameResult, VmError> {
     let mut frames = match root {
-        Started::Done(result) => return Ok(result),
+        Started::Done(result) => {
+            insp.call_end(&outcome(root_gas, &result));
+            return Ok(result);
+        }
         Started::Frame(frame) => vec![frame],
     };
+    // Gas given to each running frame, for the outcomes reported to the inspector.
+    let mut gas_given = vec![root_gas];
     loop {
         let Some(frame) = frames.last_mut() else {
             return Err(VmError::Internal("empty frame stack".into()));
         };
-        let exit = run(frame, m);
+        let exit = run(frame, m, insp);
         let (depth, address) = (frame.depth + 1, frame.address);
         match exit {
             Exit::Call(request) => {
@@ -89,22 +154,52 @@ pub fn execute(m: &mut Machine, root: Started) -> Result<FrameResult, VmError> {
                     ret_offset: request.ret_offset,
                     ret_len: request.ret_len,
                 };
+                let gas = request.gas;
+                insp.call_start(&call_info(&request, depth));
                 match start_call(m, *request, depth)? {
-                    Started::Frame(child) => frames.push(child),
-                    Started::Done(result) => deliver(m, frame, kind, result),
+                    Started::Frame(child) => {
+                        frames.push(child);
+                        gas_given.push(gas);
+                    }
+                    Started::Done(result) => {
+                        insp.call_end(&outcome(gas, &result));
+                        deliver(m, frame, kind, result);
+                    }
                 }
             }
-            Exit::Create(request) => match start_create(m, address, *request, depth)? {
-                Started::Frame(child) => frames.push(child),
-                Started::Done(result) => deliver(
-                    m,
-                    frame,
-                    FrameKind::Create {
-                        address: Address::ZERO,
+            Exit::Create(request) => {
+                let gas = request.gas;
+                insp.call_start(&CallInfo {
+                    call_type: if request.salt.is_some() {
+                        CallType::Create2
+                    } else {
+                        CallType::Create
                     },
-                    result,
-                ),
-            },
+                    from: address,
+                    to: None,
+                    value: request.value,
+                    gas,
+                    input: request.init_code.clone(),
+                    depth,
+                });
+                match start_create(m, address, *request, depth)? {
+                    Started::Frame(child) => {
+                        frames.push(child);
+                        gas_given.push(gas);
+                    }
+                    Started::Done(result) => {
+                        insp.call_end(&outcome(gas, &result));
+                        deliver(
+                            m,
+                            frame,
+                            FrameKind::Create {
+                                address: Address::ZERO,
+                            },
+                            result,
+                        );
+                    }
+                }
+            }
             Exit::Fatal(err) => return Err(err),
             end => {
                 let Some(finished) = frames.pop() else {
@@ -112,6 +207,7 @@ pub fn execute(m: &mut Machine, root: Started) -> Result<FrameResult, VmError> {
                 };
                 let kind = finished.kind;
                 let result = finish(m, finished, end)?;
+                insp.call_end(&outcome(gas_given.pop().unwrap_or(0), &result));
                 match frames.last_mut() {
                     Some(parent) => deliver(m, parent, kind, result),
                     None => return Ok(result),

@@ -16,6 +16,7 @@ mod evm;
 mod frame;
 pub mod gas;
 mod hook;
+pub mod inspector;
 mod interpreter;
 mod l1_hook;
 mod memory;
@@ -23,6 +24,7 @@ mod opcodes;
 pub mod precompiles;
 mod stack;
 mod state;
+pub mod tracers;
 
 use alloy_primitives::{Address, Bytes, Log, U256};
 

@@ -27,6 +27,11 @@ impl Stack {
         self.data.len()
     }
 
+    /// The values, bottom first.
+    pub fn as_slice(&self) -> &[U256] {
+        &self.data
+    }
+
     #[inline]
     pub fn push(&mut self, value: U256) -> Result<(), Halt> {
         if self.data.len() >= STACK_LIMIT {

@@ -1,0 +1,89 @@
+//! The inspector interface: hooks a tracer attaches to, called before and after each opcode and
+//! at the start and end of each call frame.
+//!
+//! The interpreter is generic over the inspector, so with [`NoopInspector`] (the default) every
+//! hook compiles to nothing, and the per-opcode hooks are skipped entirely unless the inspector
+//! sets [`Inspector::STEPS`].
+
+use alloy_primitives::{Address, Bytes, U256};
+
+/// Which kind of frame a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallType {
+    Call,
+    CallCode,
+    DelegateCall,
+    StaticCall,
+    Create,
+    Create2,
+}
+
+impl CallType {
+    /// The name geth's tracers use.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallType::Call => "CALL",
+            CallType::CallCode => "CALLCODE",
+            CallType::DelegateCall => "DELEGATECALL",
+            CallType::StaticCall => "STATICCALL",
+            CallType::Create => "CREATE",
+            CallType::Create2 => "CREATE2",
+        }
+    }
+}
+
+/// A call or creation about to start.
+#[derive(Debug, Clone)]
+pub struct CallInfo {
+    pub call_type: CallType,
+    pub from: Address,
+    /// The callee; `None` for a creation (its address is in the outcome).
+    pub to: Option<Address>,
+    pub value: U256,
+    pub gas: u64,
+    pub input: Bytes,
+    pub depth: usize,
+}
+
+/// How a call or creation ended.
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    pub success: bool,
+    pub gas_used: u64,
+    pub output: Bytes,
+    /// The halt or revert reason, if the frame failed.
+    pub error: Option<String>,
+    pub created: Option<Address>,
+}
+
+/// An opcode about to execute.
+#[derive(Debug)]
+pub struct StepInfo<'a> {
+    pub pc: usize,
+    pub op: u8,
+    pub gas: u64,
+    pub depth: usize,
+    pub stack: &'a [U256],
+    pub memory: &'a [u8],
+}
+
+/// Hooks into execution. Every method has an empty default.
+pub trait Inspector {
+    /// Whether [`Inspector::step`] and [`Inspector::step_end`] are wanted (checked at compile time).
+    const STEPS: bool = false;
+
+    /// Before an opcode executes.
+    fn step(&mut self, _step: &StepInfo<'_>) {}
+    /// After an opcode executed (or ended the frame), with the frame's gas left.
+    fn step_end(&mut self, _gas_left: u64) {}
+    /// A call or creation starts.
+    fn call_start(&mut self, _call: &CallInfo) {}
+    /// The innermost running call or creation ended.
+    fn call_end(&mut self, _outcome: &CallOutcome) {}
+}
+
+/// The inspector that does nothing (and costs nothing).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoopInspector;
+
+impl Inspector for NoopInspector {}
