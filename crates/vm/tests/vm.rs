@@ -1,4 +1,9 @@
 //! End-to-end tests of the VM through its public API: transactions over an in-memory state,
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed setup step should abort the test"
+)]
 //! malformed programs, call depth, tracers.
 
 use std::collections::HashMap;
