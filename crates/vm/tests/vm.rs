@@ -1,10 +1,10 @@
 //! End-to-end tests of the VM through its public API: transactions over an in-memory state,
+//! malformed programs, call depth, tracers.
 
 #![expect(
     clippy::unwrap_used,
     reason = "test helpers: a failed setup step should abort the test"
 )]
-//! malformed programs, call depth, tracers.
 
 use std::collections::HashMap;
 
