@@ -1,6 +1,8 @@
 //! [`Evm`]: executes the transactions of one block over one state, accumulating their changes.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
+
+use alloy_primitives::map::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes};
 use ethrex_common::{Fork, types::Transaction};
@@ -41,7 +43,7 @@ impl<'a, H: Hook> Evm<'a, H> {
             state: State::new(db),
             env,
             hook,
-            code_cache: HashMap::new(),
+            code_cache: HashMap::default(),
             gas_used: 0,
         }
     }

@@ -1,6 +1,8 @@
 //! A call frame and the per-transaction machine the opcodes act on.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
+
+use alloy_primitives::map::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use ethrex_common::Fork;

@@ -6,7 +6,7 @@
 //! undoes exactly the entries after it. `Slot::original` is the value at the start of the
 //! current transaction (EIP-2200), reset by [`State::finish_transaction`].
 
-use std::collections::{HashMap, HashSet};
+use alloy_primitives::map::{HashMap, HashSet};
 
 use alloy_primitives::{Address, B256, Bytes, Log, U256, keccak256};
 use ethrex_common::constants::EMPTY_CODE_HASH;
@@ -76,11 +76,11 @@ impl<'a> State<'a> {
     pub fn new(db: &'a dyn Database) -> Self {
         State {
             db,
-            accounts: HashMap::new(),
+            accounts: HashMap::default(),
             journal: Vec::new(),
-            warm_accounts: HashSet::new(),
-            warm_slots: HashSet::new(),
-            transient: HashMap::new(),
+            warm_accounts: HashSet::default(),
+            warm_slots: HashSet::default(),
+            transient: HashMap::default(),
             logs: Vec::new(),
             refund: 0,
         }

@@ -168,15 +168,16 @@ pub(crate) mod tests {
         frame::{FrameKind, TxContext},
         state::State,
     };
+    use alloy_primitives::map::HashMap;
     use alloy_primitives::{Address, Bytes, U256};
-    use std::{collections::HashMap, sync::Arc};
+    use std::sync::Arc;
 
     /// Runs a binary opcode on `a` (top) and `b` and returns the result.
     pub fn run_binary(op: OpFn, a: U256, b: U256) -> U256 {
         let db = InMemoryDb::default();
         let mut state = State::new(&db);
         let env = test_env(Fork::Osaka);
-        let mut cache = HashMap::new();
+        let mut cache = HashMap::default();
         let mut machine = Machine {
             state: &mut state,
             env: &env,
