@@ -25,22 +25,22 @@ pub const FORKS: [(Fork, u32); 14] = [
     (Fork::Osaka, 6),
 ];
 
-/// The revm spec of a covered fork (`None` for forks revm does not have).
+/// The revm spec with the same execution rules as `fork` (`None` for forks revm does not have;
+/// the DAO and difficulty-bomb forks change no execution rule and map to their predecessor).
 pub fn revm_spec(fork: Fork) -> Option<SpecId> {
     Some(match fork {
         Fork::Frontier => SpecId::FRONTIER,
         Fork::Homestead => SpecId::HOMESTEAD,
-        Fork::DaoFork => SpecId::DAO_FORK,
+        Fork::DaoFork => SpecId::HOMESTEAD,
         Fork::Tangerine => SpecId::TANGERINE,
         Fork::SpuriousDragon => SpecId::SPURIOUS_DRAGON,
         Fork::Byzantium => SpecId::BYZANTIUM,
         Fork::Petersburg => SpecId::PETERSBURG,
         Fork::Istanbul => SpecId::ISTANBUL,
-        Fork::MuirGlacier => SpecId::MUIR_GLACIER,
+        Fork::MuirGlacier => SpecId::ISTANBUL,
         Fork::Berlin => SpecId::BERLIN,
         Fork::London => SpecId::LONDON,
-        Fork::ArrowGlacier => SpecId::ARROW_GLACIER,
-        Fork::GrayGlacier => SpecId::GRAY_GLACIER,
+        Fork::ArrowGlacier | Fork::GrayGlacier => SpecId::LONDON,
         Fork::Paris => SpecId::MERGE,
         Fork::Shanghai => SpecId::SHANGHAI,
         Fork::Cancun => SpecId::CANCUN,
