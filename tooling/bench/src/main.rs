@@ -5,6 +5,7 @@
 //! flags. A benchmark exits non-zero when the implementations disagree on the result, so it
 //! doubles as a large-input correctness check. See `README.md` for how to run and read them.
 
+mod evm;
 mod trie;
 
 use std::process::ExitCode;
@@ -23,11 +24,14 @@ struct Cli {
 enum Command {
     /// Trie root of random leaves: ethrex TrieBuilder and Trie against alloy-trie's HashBuilder.
     Trie(trie::TrieArgs),
+    /// EVM execution: ethrex's VM against revm on the same transactions and pre-state.
+    Evm(evm::EvmArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Trie(args) => trie::run(&args),
+        Command::Evm(args) => evm::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

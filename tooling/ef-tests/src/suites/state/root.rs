@@ -113,12 +113,15 @@ pub fn state_diff(expected: &BTreeMap<Address, Account>, got: &InMemoryDb) -> St
         .collect();
     extra.sort_unstable();
     diffs.extend(extra.into_iter().map(|a| format!("{a} unexpected")));
+    if diffs.is_empty() {
+        return "the accounts equal the fixture's post state".to_string();
+    }
     let more = diffs.len().saturating_sub(MAX_DIFFS);
     diffs.truncate(MAX_DIFFS);
     if more > 0 {
         diffs.push(format!("{more} more"));
     }
-    format!("(got != expected) {}", diffs.join("; "))
+    format!("post state (got != expected): {}", diffs.join("; "))
 }
 
 #[cfg(test)]
@@ -204,5 +207,6 @@ mod tests {
             assert!(diff.contains(needle), "{diff:?} should mention {needle:?}");
         }
         assert!(!diff.contains("balance"), "{diff}");
+        assert!(state_diff(&expected, &in_memory_db(&expected)).contains("equal"));
     }
 }

@@ -1,0 +1,181 @@
+//! Runs a [`Case`] on ethrex: the pre-state into an [`InMemoryDb`], the transaction through
+//! `Evm::transact` (signature r = s = 1: the VM takes the sender from the caller), the changes
+//! applied back and read out as a [`World`].
+
+use alloy_eips::eip2930::{AccessList, AccessListItem};
+use alloy_primitives::{TxKind, U256};
+use ethrex_common::{
+    Fork,
+    types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, LegacyTx, Transaction},
+};
+use ethrex_vm::{BlockEnv, Evm, InMemoryDb};
+
+use crate::{
+    case::{CHAIN_ID, Case, TxSpec, TxType},
+    forks::blob_params,
+    outcome::{Outcome, Status},
+    world::{Account, World, block_hash},
+};
+
+/// Executes `case` on ethrex.
+pub fn run(case: &Case) -> Outcome {
+    let mut db = InMemoryDb::default();
+    for (address, account) in &case.pre.accounts {
+        let storage = account.storage.iter().map(|(k, v)| (*k, *v)).collect();
+        db.insert_account(
+            *address,
+            account.nonce,
+            account.balance,
+            account.code.clone(),
+            storage,
+        );
+    }
+    db.block_hash_fallback = Some(block_hash);
+    let tx = transaction(&case.tx);
+    let mut evm = Evm::new(&db, block_env(case));
+    let result = evm.transact(&tx, case.tx.sender);
+    let changes = evm.into_changes();
+    let (result, changes) = match (result, changes) {
+        (Ok(result), Ok(changes)) => (result, changes),
+        (Err(e), _) => return invalid(case, e.to_string()),
+        (_, Err(e)) => return invalid(case, e.to_string()),
+    };
+    db.apply(&changes);
+    let status = match (result.success, result.halt) {
+        (true, _) => Status::Success,
+        (false, None) => Status::Revert,
+        (false, Some(_)) => Status::Halt,
+    };
+    Outcome {
+        status,
+        detail: result.halt.map(|h| h.to_string()).unwrap_or_default(),
+        gas_used: result.gas_used,
+        output: result.output,
+        logs: result.logs,
+        post: world_of(&db),
+    }
+}
+
+/// The outcome of a transaction ethrex refused: nothing changed.
+fn invalid(case: &Case, detail: String) -> Outcome {
+    Outcome {
+        status: Status::Invalid,
+        detail,
+        gas_used: 0,
+        output: Default::default(),
+        logs: Vec::new(),
+        post: case.pre.clone(),
+    }
+}
+
+fn block_env(case: &Case) -> BlockEnv {
+    let b = &case.block;
+    let fork = case.fork;
+    BlockEnv {
+        fork,
+        chain_id: CHAIN_ID,
+        number: b.number,
+        coinbase: b.coinbase,
+        timestamp: b.timestamp,
+        gas_limit: b.gas_limit,
+        base_fee: (fork >= Fork::London).then(|| U256::from(b.base_fee)),
+        difficulty: b.difficulty,
+        prev_randao: (fork >= Fork::Paris).then_some(b.prev_randao),
+        excess_blob_gas: (fork >= Fork::Cancun).then_some(b.excess_blob_gas),
+        blob_params: blob_params(fork),
+    }
+}
+
+fn transaction(tx: &TxSpec) -> Transaction {
+    let to = tx.to.map_or(TxKind::Create, TxKind::Call);
+    let access_list = AccessList(
+        tx.access_list
+            .iter()
+            .map(|(address, keys)| AccessListItem {
+                address: *address,
+                storage_keys: keys.clone(),
+            })
+            .collect(),
+    );
+    let (one, max_fee, priority) = (
+        U256::from(1),
+        U256::from(tx.max_fee),
+        U256::from(tx.priority_fee),
+    );
+    match tx.ty {
+        TxType::Legacy { eip155 } => Transaction::Legacy(LegacyTx {
+            nonce: tx.nonce,
+            gas_price: max_fee,
+            gas_limit: tx.gas_limit,
+            to,
+            value: tx.value,
+            data: tx.data.clone(),
+            v: if eip155 { CHAIN_ID * 2 + 35 } else { 27 },
+            r: one,
+            s: one,
+        }),
+        TxType::AccessList => Transaction::Eip2930(Eip2930Tx {
+            chain_id: CHAIN_ID,
+            nonce: tx.nonce,
+            gas_price: max_fee,
+            gas_limit: tx.gas_limit,
+            to,
+            value: tx.value,
+            data: tx.data.clone(),
+            access_list,
+            y_parity: false,
+            r: one,
+            s: one,
+        }),
+        TxType::DynamicFee => Transaction::Eip1559(Eip1559Tx {
+            chain_id: CHAIN_ID,
+            nonce: tx.nonce,
+            max_priority_fee_per_gas: priority,
+            max_fee_per_gas: max_fee,
+            gas_limit: tx.gas_limit,
+            to,
+            value: tx.value,
+            data: tx.data.clone(),
+            access_list,
+            y_parity: false,
+            r: one,
+            s: one,
+        }),
+        TxType::Blob => Transaction::Eip4844(
+            Eip4844Tx {
+                chain_id: CHAIN_ID,
+                nonce: tx.nonce,
+                max_priority_fee_per_gas: priority,
+                max_fee_per_gas: max_fee,
+                gas_limit: tx.gas_limit,
+                to: tx.to.unwrap_or_default(),
+                value: tx.value,
+                data: tx.data.clone(),
+                access_list,
+                max_fee_per_blob_gas: U256::from(tx.max_fee_per_blob_gas),
+                blob_versioned_hashes: tx.blob_hashes.clone(),
+                y_parity: false,
+                r: one,
+                s: one,
+            },
+            None,
+        ),
+    }
+}
+
+/// The state held by `db`, as a [`World`].
+fn world_of(db: &InMemoryDb) -> World {
+    let mut world = World::default();
+    for (address, account) in &db.accounts {
+        let mut out = Account::contract(
+            account.code.clone(),
+            account.info.nonce,
+            account.info.balance,
+        );
+        for (key, value) in &account.storage {
+            out.set_slot(*key, *value);
+        }
+        world.insert(*address, out);
+    }
+    world
+}
