@@ -5,7 +5,7 @@ pragma solidity ^0.8.24;
 /// (dbl-2009-l, madd-2007-bl), then a Fermat inversion back to affine. Big-number modular
 /// arithmetic (MULMOD, ADDMOD) with heavy stack shuffling: a compute-bound workload.
 contract EcMul {
-    uint256 internal constant P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+    uint256 internal constant P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
     uint256 internal constant GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
     uint256 internal constant GY = 0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8;
 

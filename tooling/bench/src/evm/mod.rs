@@ -29,7 +29,7 @@ pub struct EvmArgs {
     /// Run only the cases whose name contains this substring.
     #[arg(long)]
     filter: Option<String>,
-    /// Timed runs per side and case (default: as many as fit in `--seconds`, at least 5).
+    /// Timed runs per side and case (default: as many as fit in `--seconds`, at least 10).
     #[arg(long)]
     runs: Option<usize>,
     /// Time budget per case, both sides together, when `--runs` is not given.
@@ -111,21 +111,31 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times.get(times.len() / 2).copied().unwrap_or_default()
 }
 
-/// Checks, calibrates and times one case; `Err` with the disagreement if the sides differ.
+/// What became of one case.
+enum Measured {
+    Timed(Row),
+    /// The sides disagree, or the transaction failed on both: why.
+    Failed(String),
+}
+
+/// Checks, calibrates and times one case.
 fn measure(
     args: &EvmArgs,
     prepared: &Prepared,
     ethrex_state: &EthrexState,
     revm_state: &RevmState,
-) -> Result<Result<Row, String>, String> {
+) -> Result<Measured, String> {
     let name = prepared.case.name;
-    let (ethrex_outcome, _) = prepared.ethrex(ethrex_state)?;
-    let (revm_outcome, _) = prepared.revm(revm_state)?;
+    let (ethrex_outcome, revm_outcome) =
+        match (prepared.ethrex(ethrex_state), prepared.revm(revm_state)) {
+            (Ok((ethrex, _)), Ok((revm, _))) => (ethrex, revm),
+            (Err(err), _) | (_, Err(err)) => return Ok(Measured::Failed(format!("{name}: {err}"))),
+        };
     if let Some(diff) = disagreement(name, &ethrex_outcome, &revm_outcome) {
-        return Ok(Err(diff));
+        return Ok(Measured::Failed(diff));
     }
     if !ethrex_outcome.success {
-        return Ok(Err(format!(
+        return Ok(Measured::Failed(format!(
             "{name}: failed on both sides (output 0x{})",
             short_hex(&ethrex_outcome.output)
         )));
@@ -136,7 +146,7 @@ fn measure(
             let (_, ethrex_time) = prepared.ethrex(ethrex_state)?;
             let (_, revm_time) = prepared.revm(revm_state)?;
             let per_pair = (ethrex_time + revm_time).as_secs_f64().max(1e-9);
-            ((args.seconds / per_pair) as usize).clamp(5, 100_000)
+            ((args.seconds / per_pair) as usize).clamp(10, 100_000)
         }
     };
     let (mut ethrex_times, mut revm_times) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
@@ -144,7 +154,7 @@ fn measure(
         ethrex_times.push(prepared.ethrex(ethrex_state)?.1);
         revm_times.push(prepared.revm(revm_state)?.1);
     }
-    Ok(Ok(Row {
+    Ok(Measured::Timed(Row {
         name,
         gas_used: ethrex_outcome.gas_used,
         runs,
@@ -201,7 +211,8 @@ pub fn run(args: &EvmArgs) -> Result<(), String> {
         .filter(|case| args.filter.as_ref().is_none_or(|f| case.name.contains(f)))
         .collect();
     if cases.is_empty() {
-        return Err(format!("no case matches {:?}", args.filter));
+        let filter = args.filter.as_deref().unwrap_or_default();
+        return Err(format!("no case name contains {filter:?}"));
     }
     print_header();
     let (mut ratios, mut failures) = (Vec::new(), Vec::new());
@@ -212,11 +223,11 @@ pub fn run(args: &EvmArgs) -> Result<(), String> {
             revm_tx: RevmState::transaction(case)?,
         };
         match measure(args, &prepared, &ethrex_state, &revm_state)? {
-            Ok(row) => {
+            Measured::Timed(row) => {
                 print_row(&row);
                 ratios.push(row.ratio());
             }
-            Err(failure) => {
+            Measured::Failed(failure) => {
                 println!("{:<22} FAILED (see below)", case.name);
                 failures.push(failure);
             }
@@ -257,7 +268,10 @@ mod tests {
     }
 
     fn ethrex_call(contract: cases::Contract, signature: &str, args: &[u64]) -> Vec<U256> {
-        let args: Vec<_> = args.iter().map(|a| cases::Arg::Word(U256::from(*a))).collect();
+        let args: Vec<_> = args
+            .iter()
+            .map(|a| cases::Arg::Word(U256::from(*a)))
+            .collect();
         let case = Case {
             name: "test",
             to: contract.address(),
@@ -266,11 +280,7 @@ mod tests {
         let state = EthrexState::new().unwrap();
         let outcome = state.execute(&EthrexState::transaction(&case)).unwrap();
         assert!(outcome.success, "{signature} failed");
-        outcome
-            .output
-            .chunks(32)
-            .map(U256::from_be_slice)
-            .collect()
+        outcome.output.chunks(32).map(U256::from_be_slice).collect()
     }
 
     /// The contracts compute what they claim, so the cases measure real work.
@@ -279,9 +289,15 @@ mod tests {
         use cases::Contract::*;
         let u = U256::from;
         assert_eq!(ethrex_call(Math, "factorial(uint256)", &[5]), [u(120)]);
-        assert_eq!(ethrex_call(Math, "factorialRecursive(uint256,uint256)", &[5, 2]), [u(240)]);
+        assert_eq!(
+            ethrex_call(Math, "factorialRecursive(uint256,uint256)", &[5, 2]),
+            [u(240)]
+        );
         assert_eq!(ethrex_call(Math, "fibonacci(uint256)", &[10]), [u(55)]);
-        assert_eq!(ethrex_call(Math, "fibonacciRecursive(uint256)", &[10]), [u(55)]);
+        assert_eq!(
+            ethrex_call(Math, "fibonacciRecursive(uint256)", &[10]),
+            [u(55)]
+        );
         assert_eq!(ethrex_call(Erc20, "benchTransfer(uint256)", &[3]), [u(0)]);
         assert_eq!(ethrex_call(Erc20, "benchMint(uint256)", &[3]), [u(6)]);
         assert_eq!(ethrex_call(Erc20, "benchApprove(uint256)", &[3]), [u(3)]);
@@ -294,7 +310,10 @@ mod tests {
         preimage[..32].copy_from_slice(h1.as_slice());
         preimage[63] = 1;
         let h2 = alloy_primitives::keccak256(preimage);
-        assert_eq!(ethrex_call(Keccak, "hashChain(uint256)", &[2]), [h2.into()]);
+        assert_eq!(
+            ethrex_call(Keccak, "hashChain(uint256)", &[2]),
+            [U256::from_be_bytes(h2.0)]
+        );
 
         let mut seed = u(1);
         let mut values: Vec<U256> = (0..5)
@@ -305,7 +324,10 @@ mod tests {
             .collect();
         values.sort_unstable();
         let expected = values[0] ^ values[4];
-        assert_eq!(ethrex_call(BubbleSort, "sort(uint256,uint256)", &[5, 1]), [expected]);
+        assert_eq!(
+            ethrex_call(BubbleSort, "sort(uint256,uint256)", &[5, 1]),
+            [expected]
+        );
 
         // 3G on secp256k1 (the last of 2G, 3G).
         let three_g = [
@@ -313,7 +335,10 @@ mod tests {
             "0x388f7b0f632de8140fe337e62a37f3566500a99934c2231b6cb9fd7584b8e672",
         ]
         .map(|h| h.parse::<U256>().unwrap());
-        assert_eq!(ethrex_call(EcMul, "bench(uint256,uint256)", &[2, 2]), three_g);
+        assert_eq!(
+            ethrex_call(EcMul, "bench(uint256,uint256)", &[2, 2]),
+            three_g
+        );
     }
 
     #[test]
