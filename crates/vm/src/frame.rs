@@ -159,6 +159,13 @@ impl Machine<'_, '_> {
         Ok(end - usize::try_from(size).unwrap_or(0))
     }
 
+    /// Marks an account accessed (EIP-2929); returns whether it was cold. Precompiles are
+    /// always warm, by rule, without entering the warm set.
+    #[inline]
+    pub fn access_account(&mut self, address: Address) -> bool {
+        !crate::precompiles::is_precompile(&address, self.fork) && self.state.warm_account(address)
+    }
+
     /// The analysed code of `address` (cached by code hash).
     pub fn code_of(&mut self, address: Address) -> Result<Arc<Code>, VmError> {
         let hash = self.state.info(address)?.code_hash;

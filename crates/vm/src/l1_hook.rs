@@ -20,7 +20,6 @@ use crate::{
     gas,
     hook::{Hook, Prepared},
     interpreter::FrameResult,
-    precompiles::active_precompiles,
 };
 
 /// EIP-7702: refund when an authority already existed (`PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST`).
@@ -121,7 +120,7 @@ impl Hook for L1Hook {
             .saturating_add(blob_cost);
         m.state.set_balance(sender, account.balance - upfront)?;
         m.state.set_nonce(sender, account.nonce + 1)?;
-        warm_access_set(m, tx, sender);
+        warm_access_set(m, tx, sender)?;
         if let Some(list) = tx.authorization_list() {
             for auth in list {
                 apply_authorization(m, auth)?;
@@ -167,11 +166,11 @@ impl Hook for L1Hook {
     }
 }
 
-/// Warms what a transaction starts with: sender, recipient, coinbase (EIP-3651, Shanghai),
-/// precompiles and the access list (Berlin).
-fn warm_access_set(m: &mut Machine, tx: &Transaction, sender: Address) {
+/// Warms what a transaction starts with: sender, recipient, coinbase (EIP-3651, Shanghai) and
+/// the access list (Berlin). Precompiles are warm by rule (`Machine::access_account`).
+fn warm_access_set(m: &mut Machine, tx: &Transaction, sender: Address) -> Result<(), VmError> {
     if m.fork < Fork::Berlin {
-        return;
+        return Ok(());
     }
     m.state.prewarm_account(sender);
     if let Some(to) = tx.to().to() {
@@ -180,17 +179,15 @@ fn warm_access_set(m: &mut Machine, tx: &Transaction, sender: Address) {
     if m.fork >= Fork::Shanghai {
         m.state.prewarm_account(m.env.coinbase);
     }
-    for address in active_precompiles(m.fork) {
-        m.state.prewarm_account(*address);
-    }
     if let Some(list) = tx.access_list() {
         for item in list.iter() {
             m.state.prewarm_account(item.address);
             for key in &item.storage_keys {
-                m.state.prewarm_slot(item.address, (*key).into());
+                m.state.prewarm_slot(item.address, (*key).into())?;
             }
         }
     }
+    Ok(())
 }
 
 /// Applies one EIP-7702 authorization; invalid ones are skipped, as the EIP says.

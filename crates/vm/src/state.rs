@@ -6,9 +6,10 @@
 //! undoes exactly the entries after it. `Slot::original` is the value at the start of the
 //! current transaction (EIP-2200), reset by [`State::finish_transaction`].
 
-use alloy_primitives::map::{HashMap, HashSet};
-
-use alloy_primitives::{Address, B256, Bytes, Log, U256, keccak256};
+use alloy_primitives::{
+    Address, B256, Bytes, Log, U256, keccak256,
+    map::{AddressMap, AddressSet, B256Map, HashMap, hash_map::Entry as MapEntry},
+};
 use ethrex_common::constants::EMPTY_CODE_HASH;
 
 use crate::{AccountChange, AccountInfo, Database, StateChanges, VmError};
@@ -17,13 +18,21 @@ use crate::{AccountChange, AccountInfo, Database, StateChanges, VmError};
 pub struct Slot {
     pub original: U256,
     pub current: U256,
+    /// Accessed in the current transaction (EIP-2929).
+    pub warm: bool,
+}
+
+/// Storage keys are kept as 32-byte strings: fixed-size keys hash fastest.
+#[inline]
+fn slot_key(key: U256) -> B256 {
+    B256::from(key.to_be_bytes::<32>())
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Account {
     pub info: AccountInfo,
     pub code: Option<Bytes>,
-    pub storage: HashMap<U256, Slot>,
+    pub storage: B256Map<Slot>,
     /// Whether the account is in the state (loaded as existing, or created/touched since).
     pub exists: bool,
     /// The database's storage no longer applies (the account was created or deleted here).
@@ -62,10 +71,9 @@ pub struct Checkpoint {
 
 pub struct State<'a> {
     db: &'a dyn Database,
-    accounts: HashMap<Address, Account>,
+    accounts: AddressMap<Account>,
     journal: Vec<Entry>,
-    warm_accounts: HashSet<Address>,
-    warm_slots: HashSet<(Address, U256)>,
+    warm_accounts: AddressSet,
     transient: HashMap<(Address, U256), U256>,
     pub logs: Vec<Log>,
     /// Gas refund counter (may go negative inside a frame under EIP-2200 accounting).
@@ -76,10 +84,9 @@ impl<'a> State<'a> {
     pub fn new(db: &'a dyn Database) -> Self {
         State {
             db,
-            accounts: HashMap::default(),
+            accounts: AddressMap::default(),
             journal: Vec::new(),
-            warm_accounts: HashSet::default(),
-            warm_slots: HashSet::default(),
+            warm_accounts: AddressSet::default(),
             transient: HashMap::default(),
             logs: Vec::new(),
             refund: 0,
@@ -90,19 +97,19 @@ impl<'a> State<'a> {
         self.db
     }
 
+    #[inline]
     fn load(&mut self, address: Address) -> Result<&mut Account, VmError> {
-        if !self.accounts.contains_key(&address) {
-            let loaded = self.db.account(&address)?;
-            let account = Account {
-                info: loaded.unwrap_or_default(),
-                exists: loaded.is_some(),
-                ..Default::default()
-            };
-            self.accounts.insert(address, account);
+        match self.accounts.entry(address) {
+            MapEntry::Occupied(entry) => Ok(entry.into_mut()),
+            MapEntry::Vacant(entry) => {
+                let loaded = self.db.account(&address)?;
+                Ok(entry.insert(Account {
+                    info: loaded.unwrap_or_default(),
+                    exists: loaded.is_some(),
+                    ..Default::default()
+                }))
+            }
         }
-        self.accounts
-            .get_mut(&address)
-            .ok_or_else(|| VmError::Internal("account vanished".into()))
     }
 
     pub fn info(&mut self, address: Address) -> Result<AccountInfo, VmError> {
@@ -131,23 +138,36 @@ impl<'a> State<'a> {
         Ok(code)
     }
 
-    pub fn storage(&mut self, address: Address, key: U256) -> Result<Slot, VmError> {
+    /// The slot, loaded from the database on first access.
+    #[inline]
+    fn slot_mut(&mut self, address: Address, key: U256) -> Result<&mut Slot, VmError> {
         let db = self.db;
         let account = self.load(address)?;
-        if let Some(slot) = account.storage.get(&key) {
-            return Ok(*slot);
+        let cleared = account.storage_cleared;
+        match account.storage.entry(slot_key(key)) {
+            MapEntry::Occupied(entry) => Ok(entry.into_mut()),
+            MapEntry::Vacant(entry) => {
+                let value = if cleared { U256::ZERO } else { db.storage(&address, &key)? };
+                Ok(entry.insert(Slot { original: value, current: value, warm: false }))
+            }
         }
-        let value = if account.storage_cleared {
-            U256::ZERO
-        } else {
-            db.storage(&address, &key)?
-        };
-        let slot = Slot {
-            original: value,
-            current: value,
-        };
-        account.storage.insert(key, slot);
-        Ok(slot)
+    }
+
+    pub fn storage(&mut self, address: Address, key: U256) -> Result<Slot, VmError> {
+        self.slot_mut(address, key).map(|slot| *slot)
+    }
+
+    /// Reads a slot for SLOAD/SSTORE and marks it warm; returns it (as it was) and whether it
+    /// was cold.
+    #[inline]
+    pub fn access_slot(&mut self, address: Address, key: U256) -> Result<(Slot, bool), VmError> {
+        let slot = self.slot_mut(address, key)?;
+        let before = *slot;
+        slot.warm = true;
+        if !before.warm {
+            self.journal.push(Entry::WarmSlot(address, key));
+        }
+        Ok((before, !before.warm))
     }
 
     /// Whether the account has any non-zero storage (EIP-7610 collision check).
@@ -224,13 +244,12 @@ impl<'a> State<'a> {
     }
 
     pub fn set_storage(&mut self, address: Address, key: U256, value: U256) -> Result<(), VmError> {
-        let prev = self.storage(address, key)?.current;
-        let account = self.load(address)?;
-        account.changed = true;
-        if let Some(slot) = account.storage.get_mut(&key) {
-            slot.current = value;
-        }
+        let slot = self.slot_mut(address, key)?;
+        let prev = std::mem::replace(&mut slot.current, value);
         self.journal.push(Entry::Storage(address, key, prev));
+        if let Some(account) = self.accounts.get_mut(&address) {
+            account.changed = true;
+        }
         Ok(())
     }
 
@@ -263,22 +282,16 @@ impl<'a> State<'a> {
         self.warm_accounts.insert(address);
     }
 
-    pub fn prewarm_slot(&mut self, address: Address, key: U256) {
-        self.warm_slots.insert((address, key));
+    /// Warms a slot without journaling (transaction-start access list).
+    pub fn prewarm_slot(&mut self, address: Address, key: U256) -> Result<(), VmError> {
+        self.slot_mut(address, key)?.warm = true;
+        Ok(())
     }
 
     pub fn is_warm(&self, address: &Address) -> bool {
         self.warm_accounts.contains(address)
     }
 
-    /// Marks a slot warm; returns whether it was cold.
-    pub fn warm_slot(&mut self, address: Address, key: U256) -> bool {
-        let cold = self.warm_slots.insert((address, key));
-        if cold {
-            self.journal.push(Entry::WarmSlot(address, key));
-        }
-        cold
-    }
 
     /// Creates a contract account at `address` (CREATE/CREATE2), keeping its balance.
     pub fn create_account(&mut self, address: Address, nonce: u64) -> Result<(), VmError> {
@@ -287,7 +300,11 @@ impl<'a> State<'a> {
         account.info.nonce = nonce;
         account.info.code_hash = EMPTY_CODE_HASH;
         account.code = Some(Bytes::new());
-        account.storage.clear();
+        // The new account has no storage; slots already accessed in this transaction stay warm.
+        account.storage.retain(|_, slot| slot.warm);
+        for slot in account.storage.values_mut() {
+            (slot.original, slot.current) = (U256::ZERO, U256::ZERO);
+        }
         account.storage_cleared = true;
         account.exists = true;
         account.touched = true;
@@ -337,7 +354,9 @@ impl<'a> State<'a> {
                 self.warm_accounts.remove(&address);
             }
             Entry::WarmSlot(address, key) => {
-                self.warm_slots.remove(&(address, key));
+                if let Some(slot) = self.accounts.get_mut(&address).and_then(|a| a.storage.get_mut(&slot_key(key))) {
+                    slot.warm = false;
+                }
             }
             Entry::Transient(address, key, prev) => {
                 self.transient.insert((address, key), prev);
@@ -367,7 +386,7 @@ impl<'a> State<'a> {
                         account.code_changed = changed;
                     }
                     Entry::Storage(_, key, prev) => {
-                        if let Some(slot) = account.storage.get_mut(&key) {
+                        if let Some(slot) = account.storage.get_mut(&slot_key(key)) {
                             slot.current = prev;
                         }
                     }
@@ -399,6 +418,7 @@ impl<'a> State<'a> {
             }
             for slot in account.storage.values_mut() {
                 slot.original = slot.current;
+                slot.warm = false;
             }
             account.touched = false;
             account.created_in_tx = false;
@@ -406,7 +426,6 @@ impl<'a> State<'a> {
         }
         self.journal.clear();
         self.warm_accounts.clear();
-        self.warm_slots.clear();
         self.transient.clear();
         self.logs.clear();
         self.refund = 0;
@@ -423,7 +442,7 @@ impl<'a> State<'a> {
                 info: a.exists.then_some(a.info),
                 code: if a.code_changed { a.code } else { None },
                 storage_cleared: a.storage_cleared,
-                storage: a.storage.into_iter().map(|(k, s)| (k, s.current)).collect(),
+                storage: a.storage.into_iter().map(|(k, s)| (U256::from_be_bytes(k.0), s.current)).collect(),
             })
             .collect();
         accounts.sort_by_key(|a| a.address);

@@ -27,7 +27,7 @@ fn address_word(address: Address) -> U256 {
 fn pop_address(f: &mut Frame, m: &mut Machine) -> Result<(Address, bool), Exit> {
     let word = f.stack.pop()?;
     let address = Address::from_word(word.to_be_bytes::<32>().into());
-    Ok((address, m.state.warm_account(address)))
+    Ok((address, m.access_account(address)))
 }
 
 pub fn address(f: &mut Frame, _: &mut Machine) -> Step {

@@ -12,10 +12,9 @@ use crate::{
 
 pub fn sload(f: &mut Frame, m: &mut Machine) -> Step {
     let key = f.stack.pop()?;
-    let cold = m.state.warm_slot(f.address, key);
+    let (slot, cold) = m.state.access_slot(f.address, key)?;
     f.charge(gas::sload_cost(m.fork, cold))?;
-    let value = m.state.storage(f.address, key)?.current;
-    f.stack.push(value)?;
+    f.stack.push(slot.current)?;
     Ok(())
 }
 
@@ -27,12 +26,13 @@ pub fn sstore(f: &mut Frame, m: &mut Machine) -> Step {
         return Err(Halt::OutOfGas.into());
     }
     let [key, value] = f.stack.pop_n::<2>()?;
-    let slot = m.state.storage(f.address, key)?;
-    let cold = m.state.warm_slot(f.address, key);
+    let (slot, cold) = m.state.access_slot(f.address, key)?;
     let (cost, refund) = gas::sstore_cost(m.fork, slot.original, slot.current, value, cold);
     f.charge(cost)?;
     m.state.refund += refund;
-    m.state.set_storage(f.address, key, value)?;
+    if value != slot.current {
+        m.state.set_storage(f.address, key, value)?;
+    }
     Ok(())
 }
 

@@ -30,14 +30,14 @@ fn call(f: &mut Frame, m: &mut Machine, kind: CallKind) -> Step {
     if kind == CallKind::Call && f.is_static && !value.is_zero() {
         return Err(Halt::StaticStateChange.into());
     }
-    let cold = m.state.warm_account(target);
+    let cold = m.access_account(target);
     let mut cost = gas::call_base_cost(m.fork, cold);
     // EIP-7702: calling a delegated account runs the delegate's code (and pays its access).
     let mut code_address = target;
     if m.fork >= Fork::Prague
         && let Some(delegate) = crate::delegation::delegate_of(&m.state.code(target)?)
     {
-        let delegate_cold = m.state.warm_account(delegate);
+        let delegate_cold = m.access_account(delegate);
         cost = cost.saturating_add(gas::account_access_cost(delegate_cold));
         code_address = delegate;
     }
@@ -165,7 +165,7 @@ pub fn selfdestruct(f: &mut Frame, m: &mut Machine) -> Step {
     }
     let beneficiary = to_address(f.stack.pop()?);
     let mut cost = gas::selfdestruct_base_cost(m.fork);
-    if m.fork >= Fork::Berlin && m.state.warm_account(beneficiary) {
+    if m.fork >= Fork::Berlin && m.access_account(beneficiary) {
         cost += gas::COLD_ACCOUNT_ACCESS;
     }
     let balance = m.state.info(f.address)?.balance;
