@@ -82,6 +82,7 @@ impl<'a, H: Hook> Evm<'a, H> {
             fork,
             table: opcodes::table(fork),
             code_cache: &mut self.code_cache,
+            output: Bytes::new(),
         };
         let prepared = self.hook.prepare(&mut m, tx, sender, self.gas_used)?;
         m.tx.gas_price = prepared.effective_gas_price;

@@ -58,17 +58,22 @@ impl Frame {
 }
 
 /// How a frame ended.
+///
+/// Kept small (two words) so that an opcode's `Result<(), Exit>` is returned in registers: the
+/// output of RETURN/REVERT waits in [`Machine::output`], rare payloads are boxed.
 pub enum Exit {
     Stop,
-    Return(Bytes),
-    Revert(Bytes),
+    /// RETURN; the data is in [`Machine::output`].
+    Return,
+    /// REVERT; the data is in [`Machine::output`].
+    Revert,
     Halt(Halt),
     /// The frame asks for a sub-call; it resumes when the child ends.
     Call(Box<CallRequest>),
     /// The frame asks for a contract creation; it resumes when the child ends.
     Create(Box<CreateRequest>),
     /// The VM itself failed (database error): execution stops.
-    Fatal(VmError),
+    Fatal(Box<VmError>),
 }
 
 impl From<Halt> for Exit {
@@ -79,7 +84,7 @@ impl From<Halt> for Exit {
 
 impl From<VmError> for Exit {
     fn from(err: VmError) -> Self {
-        Exit::Fatal(err)
+        Exit::Fatal(Box::new(err))
     }
 }
 
@@ -142,20 +147,35 @@ pub struct Machine<'s, 'a> {
     pub fork: Fork,
     pub table: &'static OpTable,
     pub code_cache: &'s mut HashMap<B256, Arc<Code>>,
+    /// Output of the frame that just executed RETURN or REVERT.
+    pub output: Bytes,
 }
 
 impl Machine<'_, '_> {
     /// Charges the expansion of `frame`'s memory to cover `[offset, offset + size)` and grows
     /// it; returns the offset as `usize` (0 for an empty range).
+    #[inline]
     pub fn expand(&mut self, frame: &mut Frame, offset: U256, size: U256) -> Result<usize, Halt> {
-        let end = access_end(offset, size).ok_or(Halt::OutOfGas)?;
-        if end == 0 {
+        if size.is_zero() {
             return Ok(0);
         }
+        let (Ok(start), Ok(len)) = (usize::try_from(offset), usize::try_from(size)) else {
+            return Err(Halt::OutOfGas);
+        };
+        let end = start.checked_add(len).ok_or(Halt::OutOfGas)?;
+        if end <= self.memory.size(frame.mem) {
+            return Ok(start);
+        }
+        self.grow(frame, offset, size)
+    }
+
+    /// The slow path of [`Machine::expand`]: the memory must grow.
+    #[inline(never)]
+    fn grow(&mut self, frame: &mut Frame, offset: U256, size: U256) -> Result<usize, Halt> {
+        let end = access_end(offset, size).ok_or(Halt::OutOfGas)?;
         let cost = self.memory.expansion_cost(frame.mem, end);
         frame.charge(cost)?;
         self.memory.resize(frame.mem, end);
-        // `end` fits in usize and offset <= end.
         Ok(end - usize::try_from(size).unwrap_or(0))
     }
 

@@ -200,7 +200,7 @@ pub fn execute<I: Inspector>(
                     }
                 }
             }
-            Exit::Fatal(err) => return Err(err),
+            Exit::Fatal(err) => return Err(*err),
             end => {
                 let Some(finished) = frames.pop() else {
                     return Err(VmError::Internal("empty frame stack".into()));
@@ -392,10 +392,10 @@ fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, 
     m.memory.leave(frame.mem);
     let result = match exit {
         Exit::Stop => Ok(Bytes::new()),
-        Exit::Return(output) => Ok(output),
-        Exit::Revert(output) => Err((output, None)),
+        Exit::Return => Ok(std::mem::take(&mut m.output)),
+        Exit::Revert => Err((std::mem::take(&mut m.output), None)),
         Exit::Halt(halt) => Err((Bytes::new(), Some(halt))),
-        Exit::Fatal(err) => return Err(err),
+        Exit::Fatal(err) => return Err(*err),
         Exit::Call(_) | Exit::Create(_) => {
             return Err(VmError::Internal("frame ended with a request".into()));
         }

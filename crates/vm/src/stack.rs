@@ -7,16 +7,18 @@ use crate::Halt;
 /// Maximum stack depth.
 pub const STACK_LIMIT: usize = 1024;
 
-/// A frame's operand stack.
+/// A frame's operand stack: a fixed array (allocated once per frame) and a length.
 #[derive(Debug)]
 pub struct Stack {
-    data: Vec<U256>,
+    data: Box<[U256; STACK_LIMIT]>,
+    len: usize,
 }
 
 impl Default for Stack {
     fn default() -> Self {
         Stack {
-            data: Vec::with_capacity(STACK_LIMIT),
+            data: Box::new([U256::ZERO; STACK_LIMIT]),
+            len: 0,
         }
     }
 }
@@ -24,51 +26,75 @@ impl Default for Stack {
 impl Stack {
     #[inline]
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.len
     }
 
     /// The values, bottom first.
     pub fn as_slice(&self) -> &[U256] {
-        &self.data
+        &self.data[..self.len]
     }
 
     #[inline]
     pub fn push(&mut self, value: U256) -> Result<(), Halt> {
-        if self.data.len() >= STACK_LIMIT {
+        if self.len >= STACK_LIMIT {
             return Err(Halt::StackOverflow);
         }
-        self.data.push(value);
+        self.data[self.len] = value;
+        self.len += 1;
         Ok(())
     }
 
     #[inline]
     pub fn pop(&mut self) -> Result<U256, Halt> {
-        self.data.pop().ok_or(Halt::StackUnderflow)
+        if self.len == 0 {
+            return Err(Halt::StackUnderflow);
+        }
+        self.len -= 1;
+        Ok(self.data[self.len])
     }
 
     /// Pops `N` values, the top of the stack first.
     #[inline]
     pub fn pop_n<const N: usize>(&mut self) -> Result<[U256; N], Halt> {
-        let len = self.data.len();
-        if len < N {
+        if self.len < N {
             return Err(Halt::StackUnderflow);
         }
         let mut out = [U256::ZERO; N];
         for (i, slot) in out.iter_mut().enumerate() {
-            *slot = self.data[len - 1 - i];
+            out_value(slot, &self.data, self.len - 1 - i);
         }
-        self.data.truncate(len - N);
+        self.len -= N;
         Ok(out)
+    }
+
+    /// Pops the top value and gives the new top for in-place update: `(a, &mut b)` computes
+    /// `b' = f(a, b)` without a pop/push pair (binary opcodes).
+    #[inline]
+    pub fn pop_top(&mut self) -> Result<(U256, &mut U256), Halt> {
+        if self.len < 2 {
+            return Err(Halt::StackUnderflow);
+        }
+        self.len -= 1;
+        let a = self.data[self.len];
+        Ok((a, &mut self.data[self.len - 1]))
+    }
+
+    /// The top value, for in-place update (unary opcodes).
+    #[inline]
+    pub fn top(&mut self) -> Result<&mut U256, Halt> {
+        if self.len == 0 {
+            return Err(Halt::StackUnderflow);
+        }
+        Ok(&mut self.data[self.len - 1])
     }
 
     /// The value `n` places below the top (0 = top).
     #[inline]
     pub fn peek(&self, n: usize) -> Result<U256, Halt> {
-        let len = self.data.len();
-        if n >= len {
+        if n >= self.len {
             return Err(Halt::StackUnderflow);
         }
-        Ok(self.data[len - 1 - n])
+        Ok(self.data[self.len - 1 - n])
     }
 
     /// DUPn: pushes a copy of the `n`th value (1-based).
@@ -81,23 +107,17 @@ impl Stack {
     /// SWAPn: exchanges the top with the value `n` places below it.
     #[inline]
     pub fn swap(&mut self, n: usize) -> Result<(), Halt> {
-        let len = self.data.len();
-        if n >= len {
+        if n >= self.len {
             return Err(Halt::StackUnderflow);
         }
-        self.data.swap(len - 1, len - 1 - n);
+        self.data.swap(self.len - 1, self.len - 1 - n);
         Ok(())
     }
+}
 
-    /// Exchanges the values `a` and `b` places below the top (EIP-663 style helpers).
-    pub fn exchange(&mut self, a: usize, b: usize) -> Result<(), Halt> {
-        let len = self.data.len();
-        if a >= len || b >= len {
-            return Err(Halt::StackUnderflow);
-        }
-        self.data.swap(len - 1 - a, len - 1 - b);
-        Ok(())
-    }
+#[inline]
+fn out_value(slot: &mut U256, data: &[U256; STACK_LIMIT], index: usize) {
+    *slot = data[index];
 }
 
 #[cfg(test)]

@@ -147,8 +147,16 @@ impl<'a> State<'a> {
         match account.storage.entry(slot_key(key)) {
             MapEntry::Occupied(entry) => Ok(entry.into_mut()),
             MapEntry::Vacant(entry) => {
-                let value = if cleared { U256::ZERO } else { db.storage(&address, &key)? };
-                Ok(entry.insert(Slot { original: value, current: value, warm: false }))
+                let value = if cleared {
+                    U256::ZERO
+                } else {
+                    db.storage(&address, &key)?
+                };
+                Ok(entry.insert(Slot {
+                    original: value,
+                    current: value,
+                    warm: false,
+                }))
             }
         }
     }
@@ -292,7 +300,6 @@ impl<'a> State<'a> {
         self.warm_accounts.contains(address)
     }
 
-
     /// Creates a contract account at `address` (CREATE/CREATE2), keeping its balance.
     pub fn create_account(&mut self, address: Address, nonce: u64) -> Result<(), VmError> {
         let account = self.load(address)?;
@@ -354,7 +361,11 @@ impl<'a> State<'a> {
                 self.warm_accounts.remove(&address);
             }
             Entry::WarmSlot(address, key) => {
-                if let Some(slot) = self.accounts.get_mut(&address).and_then(|a| a.storage.get_mut(&slot_key(key))) {
+                if let Some(slot) = self
+                    .accounts
+                    .get_mut(&address)
+                    .and_then(|a| a.storage.get_mut(&slot_key(key)))
+                {
                     slot.warm = false;
                 }
             }
@@ -442,7 +453,11 @@ impl<'a> State<'a> {
                 info: a.exists.then_some(a.info),
                 code: if a.code_changed { a.code } else { None },
                 storage_cleared: a.storage_cleared,
-                storage: a.storage.into_iter().map(|(k, s)| (U256::from_be_bytes(k.0), s.current)).collect(),
+                storage: a
+                    .storage
+                    .into_iter()
+                    .map(|(k, s)| (U256::from_be_bytes(k.0), s.current))
+                    .collect(),
             })
             .collect();
         accounts.sort_by_key(|a| a.address);

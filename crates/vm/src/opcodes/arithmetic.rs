@@ -11,8 +11,8 @@ use crate::{
 
 fn binary(f: &mut Frame, cost: u64, op: impl Fn(U256, U256) -> U256) -> Step {
     f.charge(cost)?;
-    let [a, b] = f.stack.pop_n::<2>()?;
-    f.stack.push(op(a, b))?;
+    let (a, b) = f.stack.pop_top()?;
+    *b = op(a, *b);
     Ok(())
 }
 

@@ -11,8 +11,8 @@ use crate::{
 
 fn binary(f: &mut Frame, op: impl Fn(U256, U256) -> U256) -> Step {
     f.charge(gas::VERYLOW)?;
-    let [a, b] = f.stack.pop_n::<2>()?;
-    f.stack.push(op(a, b))?;
+    let (a, b) = f.stack.pop_top()?;
+    *b = op(a, *b);
     Ok(())
 }
 

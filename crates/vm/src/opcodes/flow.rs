@@ -64,11 +64,13 @@ fn output(f: &mut Frame, m: &mut Machine) -> Result<Bytes, Exit> {
 }
 
 pub fn ret(f: &mut Frame, m: &mut Machine) -> Step {
-    Err(Exit::Return(output(f, m)?))
+    m.output = output(f, m)?;
+    Err(Exit::Return)
 }
 
 pub fn revert(f: &mut Frame, m: &mut Machine) -> Step {
-    Err(Exit::Revert(output(f, m)?))
+    m.output = output(f, m)?;
+    Err(Exit::Revert)
 }
 
 /// INVALID (0xfe) and every opcode undefined under the fork: consumes all gas.

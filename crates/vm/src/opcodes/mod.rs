@@ -190,6 +190,7 @@ pub(crate) mod tests {
             fork: Fork::Osaka,
             table: table(Fork::Osaka),
             code_cache: &mut cache,
+            output: Bytes::new(),
         };
         let mut frame = test_frame(&mut machine);
         frame.stack.push(b).unwrap();

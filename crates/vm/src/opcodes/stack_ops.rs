@@ -23,7 +23,9 @@ pub fn push0(f: &mut Frame, _: &mut Machine) -> Step {
 /// PUSHn: the `N` bytes after the opcode (zeros past the end of the code).
 pub fn push<const N: usize>(f: &mut Frame, _: &mut Machine) -> Step {
     f.charge(gas::VERYLOW)?;
-    let value = U256::from_be_slice(f.code.push_data(f.pc, N));
+    let mut word = [0u8; 32];
+    word[32 - N..].copy_from_slice(f.code.push_data(f.pc, N));
+    let value = U256::from_be_bytes(word);
     f.stack.push(value)?;
     f.pc += N;
     Ok(())
