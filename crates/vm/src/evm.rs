@@ -83,6 +83,7 @@ impl<'a, H: Hook> Evm<'a, H> {
             table: opcodes::table(fork),
             code_cache: &mut self.code_cache,
             output: Bytes::new(),
+            stack_pool: Vec::new(),
         };
         let prepared = self.hook.prepare(&mut m, tx, sender, self.gas_used)?;
         m.tx.gas_price = prepared.effective_gas_price;

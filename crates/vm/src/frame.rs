@@ -149,6 +149,8 @@ pub struct Machine<'s, 'a> {
     pub code_cache: &'s mut HashMap<B256, Arc<Code>>,
     /// Output of the frame that just executed RETURN or REVERT.
     pub output: Bytes,
+    /// Stack buffers of finished frames, reused by new ones.
+    pub stack_pool: Vec<crate::stack::StackBuffer>,
 }
 
 impl Machine<'_, '_> {

@@ -17,6 +17,7 @@ use crate::{
     gas,
     inspector::{CallInfo, CallOutcome, CallType, Inspector, StepInfo},
     precompiles::execute_precompile,
+    stack::Stack,
 };
 
 /// Maximum call depth.
@@ -272,7 +273,7 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
     Ok(Started::Frame(Frame {
         code,
         pc: 0,
-        stack: Default::default(),
+        stack: Stack::from_pool(&mut m.stack_pool),
         mem: m.memory.enter(),
         gas: req.gas,
         address: req.address,
@@ -372,7 +373,7 @@ pub fn create_frame(
     Ok(Started::Frame(Frame {
         code: Arc::new(Code::analyse(&init_code)),
         pc: 0,
-        stack: Default::default(),
+        stack: Stack::from_pool(&mut m.stack_pool),
         mem: m.memory.enter(),
         gas,
         address,
@@ -404,9 +405,11 @@ fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, 
         (Ok(code), FrameKind::Create { address }) => deploy(m, &mut frame, address, code),
         (other, _) => other,
     };
+    let (kind, gas, checkpoint) = (frame.kind, frame.gas, frame.checkpoint);
+    m.stack_pool.push(frame.stack.into_buffer());
     match result {
         Ok(output) => {
-            let created = match frame.kind {
+            let created = match kind {
                 FrameKind::Create { address } => Some(address),
                 FrameKind::Call { .. } => None,
             };
@@ -417,15 +420,15 @@ fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, 
             };
             Ok(FrameResult {
                 success: true,
-                gas_left: frame.gas,
+                gas_left: gas,
                 output,
                 halt: None,
                 created,
             })
         }
         Err((output, halt)) => {
-            m.state.revert(frame.checkpoint);
-            let gas_left = if halt.is_some() { 0 } else { frame.gas };
+            m.state.revert(checkpoint);
+            let gas_left = if halt.is_some() { 0 } else { gas };
             Ok(FrameResult {
                 success: false,
                 gas_left,

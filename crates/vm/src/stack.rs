@@ -14,16 +14,41 @@ pub struct Stack {
     len: usize,
 }
 
+/// A stack's storage, kept in a pool so that frames reuse it instead of allocating.
+pub type StackBuffer = Box<[U256; STACK_LIMIT]>;
+
+/// A new zeroed buffer, allocated directly on the heap.
+fn new_buffer() -> StackBuffer {
+    let boxed: Box<[U256]> = vec![U256::ZERO; STACK_LIMIT].into_boxed_slice();
+    // The slice has exactly STACK_LIMIT elements, so the conversion cannot fail.
+    boxed
+        .try_into()
+        .unwrap_or_else(|_| Box::new([U256::ZERO; STACK_LIMIT]))
+}
+
 impl Default for Stack {
     fn default() -> Self {
         Stack {
-            data: Box::new([U256::ZERO; STACK_LIMIT]),
+            data: new_buffer(),
             len: 0,
         }
     }
 }
 
 impl Stack {
+    /// An empty stack over a pooled buffer (or a new one).
+    pub fn from_pool(pool: &mut Vec<StackBuffer>) -> Self {
+        Stack {
+            data: pool.pop().unwrap_or_else(new_buffer),
+            len: 0,
+        }
+    }
+
+    /// Gives the buffer back for reuse.
+    pub fn into_buffer(self) -> StackBuffer {
+        self.data
+    }
+
     #[inline]
     pub fn len(&self) -> usize {
         self.len

@@ -191,6 +191,7 @@ pub(crate) mod tests {
             table: table(Fork::Osaka),
             code_cache: &mut cache,
             output: Bytes::new(),
+            stack_pool: Vec::new(),
         };
         let mut frame = test_frame(&mut machine);
         frame.stack.push(b).unwrap();
