@@ -61,6 +61,26 @@ enum Entry {
     SelfDestruct(Address, bool),
 }
 
+/// The account at `address`, loaded from `db` on first access (one map lookup when cached).
+#[inline]
+fn load_in<'m>(
+    accounts: &'m mut AddressMap<Account>,
+    db: &dyn Database,
+    address: Address,
+) -> Result<&'m mut Account, VmError> {
+    match accounts.entry(address) {
+        MapEntry::Occupied(entry) => Ok(entry.into_mut()),
+        MapEntry::Vacant(entry) => {
+            let loaded = db.account(&address)?;
+            Ok(entry.insert(Account {
+                info: loaded.unwrap_or_default(),
+                exists: loaded.is_some(),
+                ..Default::default()
+            }))
+        }
+    }
+}
+
 /// A point to revert to.
 #[derive(Debug, Clone, Copy)]
 pub struct Checkpoint {
@@ -99,17 +119,7 @@ impl<'a> State<'a> {
 
     #[inline]
     fn load(&mut self, address: Address) -> Result<&mut Account, VmError> {
-        match self.accounts.entry(address) {
-            MapEntry::Occupied(entry) => Ok(entry.into_mut()),
-            MapEntry::Vacant(entry) => {
-                let loaded = self.db.account(&address)?;
-                Ok(entry.insert(Account {
-                    info: loaded.unwrap_or_default(),
-                    exists: loaded.is_some(),
-                    ..Default::default()
-                }))
-            }
-        }
+        load_in(&mut self.accounts, self.db, address)
     }
 
     pub fn info(&mut self, address: Address) -> Result<AccountInfo, VmError> {
@@ -159,6 +169,49 @@ impl<'a> State<'a> {
                 }))
             }
         }
+    }
+
+    /// SSTORE in one pass: loads and warms the slot, lets `charge` price the write from the
+    /// slot as it was and whether it was cold, and writes only if `charge` succeeds.
+    #[inline]
+    pub fn sstore<E: From<VmError>>(
+        &mut self,
+        address: Address,
+        key: U256,
+        value: U256,
+        charge: impl FnOnce(Slot, bool) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let db = self.db;
+        let account = load_in(&mut self.accounts, db, address)?;
+        let cleared = account.storage_cleared;
+        let slot = match account.storage.entry(slot_key(key)) {
+            MapEntry::Occupied(entry) => entry.into_mut(),
+            MapEntry::Vacant(entry) => {
+                let stored = if cleared {
+                    U256::ZERO
+                } else {
+                    db.storage(&address, &key)?
+                };
+                entry.insert(Slot {
+                    original: stored,
+                    current: stored,
+                    warm: false,
+                })
+            }
+        };
+        let before = *slot;
+        charge(before, !before.warm)?;
+        if !before.warm {
+            slot.warm = true;
+            self.journal.push(Entry::WarmSlot(address, key));
+        }
+        if value != before.current {
+            slot.current = value;
+            account.changed = true;
+            self.journal
+                .push(Entry::Storage(address, key, before.current));
+        }
+        Ok(())
     }
 
     pub fn storage(&mut self, address: Address, key: U256) -> Result<Slot, VmError> {

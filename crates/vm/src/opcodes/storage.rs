@@ -6,7 +6,7 @@ use ethrex_common::Fork;
 use super::Step;
 use crate::{
     Halt,
-    frame::{Frame, Machine},
+    frame::{Exit, Frame, Machine},
     gas,
 };
 
@@ -26,13 +26,14 @@ pub fn sstore(f: &mut Frame, m: &mut Machine) -> Step {
         return Err(Halt::OutOfGas.into());
     }
     let [key, value] = f.stack.pop_n::<2>()?;
-    let (slot, cold) = m.state.access_slot(f.address, key)?;
-    let (cost, refund) = gas::sstore_cost(m.fork, slot.original, slot.current, value, cold);
-    f.charge(cost)?;
+    let fork = m.fork;
+    let mut refund = 0;
+    m.state.sstore(f.address, key, value, |slot, cold| {
+        let (cost, slot_refund) = gas::sstore_cost(fork, slot.original, slot.current, value, cold);
+        refund = slot_refund;
+        f.charge(cost).map_err(Exit::from)
+    })?;
     m.state.refund += refund;
-    if value != slot.current {
-        m.state.set_storage(f.address, key, value)?;
-    }
     Ok(())
 }
 
