@@ -98,7 +98,14 @@ pub struct State<'a> {
     pub logs: Vec<Log>,
     /// Gas refund counter (may go negative inside a frame under EIP-2200 accounting).
     pub refund: i64,
+    /// Whether the RIPEMD-160 precompile's account was touched in this transaction, reverted or
+    /// not: the mainnet consensus exception of block 2,675,119 (geth keeps that touch through
+    /// every revert, so EIP-161 deletes the account if it is empty).
+    ripemd_touched: bool,
 }
+
+/// The address of the RIPEMD-160 precompile.
+const RIPEMD: Address = Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
 
 impl<'a> State<'a> {
     pub fn new(db: &'a dyn Database) -> Self {
@@ -110,6 +117,7 @@ impl<'a> State<'a> {
             transient: HashMap::default(),
             logs: Vec::new(),
             refund: 0,
+            ripemd_touched: false,
         }
     }
 
@@ -245,6 +253,9 @@ impl<'a> State<'a> {
     }
 
     fn touch_entry(&mut self, address: Address) -> Result<&mut Account, VmError> {
+        if address == RIPEMD {
+            self.ripemd_touched = true;
+        }
         let account = self.load(address)?;
         let entry = Entry::Touched(address, account.exists, account.touched);
         account.exists = true;
@@ -468,6 +479,12 @@ impl<'a> State<'a> {
     /// Ends a transaction: deletes self-destructed accounts and (with EIP-161) touched empty
     /// ones, makes current slot values the new originals, and clears per-transaction sets.
     pub fn finish_transaction(&mut self, delete_empty: bool) {
+        if std::mem::take(&mut self.ripemd_touched) && delete_empty {
+            if let Some(account) = self.accounts.get_mut(&RIPEMD) {
+                account.touched = true;
+                account.changed = true;
+            }
+        }
         for account in self.accounts.values_mut() {
             let delete = account.selfdestructed
                 || (delete_empty && account.touched && account.info.is_empty());
@@ -477,6 +494,7 @@ impl<'a> State<'a> {
                     storage_cleared: true,
                     changed: true,
                     code: Some(Bytes::new()),
+                    code_changed: true,
                     ..Default::default()
                 };
             }

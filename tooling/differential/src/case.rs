@@ -2,6 +2,7 @@
 //! form that each runner translates into its EVM's own types. Nothing here is random: the
 //! generator ([`crate::generate`]) fills it in.
 
+use alloy_eips::eip7702::SignedAuthorization;
 use alloy_primitives::{Address, B256, Bytes, U256, hex};
 use ethrex_common::Fork;
 
@@ -31,10 +32,14 @@ pub struct BlockSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxType {
     /// Legacy; `eip155` chooses `v = 37` (chain id 1) over `v = 27`.
-    Legacy { eip155: bool },
+    Legacy {
+        eip155: bool,
+    },
     AccessList,
     DynamicFee,
     Blob,
+    /// EIP-7702 set-code transaction.
+    SetCode,
 }
 
 /// The transaction. Its signature is not part of it: both EVMs are told the sender.
@@ -55,9 +60,11 @@ pub struct TxSpec {
     pub access_list: Vec<(Address, Vec<B256>)>,
     pub blob_hashes: Vec<B256>,
     pub max_fee_per_blob_gas: u128,
+    /// EIP-7702 authorizations, signed (each EVM recovers the authorities itself).
+    pub authorizations: Vec<SignedAuthorization>,
 }
 
-/// One case: everything both EVMs are given.
+/// One case: everything both EVMs are given. The transactions run in order in one block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
     /// The seed the case was generated from (it reproduces the case).
@@ -65,24 +72,31 @@ pub struct Case {
     pub fork: Fork,
     pub block: BlockSpec,
     pub pre: World,
-    pub tx: TxSpec,
+    pub txs: Vec<TxSpec>,
 }
 
 impl Case {
     /// A multi-line description for a failure report: seed, fork, the transaction and the
     /// code of every contract in hex.
     pub fn describe(&self) -> String {
-        let tx = &self.tx;
-        let mut out = format!(
-            "seed {} fork {} tx {:?} to {:?} value {} gas {} data 0x{}\n",
-            self.seed,
-            self.fork,
-            tx.ty,
-            tx.to,
-            tx.value,
-            tx.gas_limit,
-            hex::encode(&tx.data)
-        );
+        let mut out = format!("seed {} fork {}\n", self.seed, self.fork);
+        for tx in &self.txs {
+            out.push_str(&format!(
+                "  tx {:?} from {} nonce {} to {:?} value {} gas {} data 0x{}{}\n",
+                tx.ty,
+                tx.sender,
+                tx.nonce,
+                tx.to,
+                tx.value,
+                tx.gas_limit,
+                hex::encode(&tx.data),
+                if tx.authorizations.is_empty() {
+                    String::new()
+                } else {
+                    format!(" authorizations {:?}", tx.authorizations)
+                }
+            ));
+        }
         for (address, account) in &self.pre.accounts {
             if !account.code.is_empty() {
                 out.push_str(&format!(

@@ -1,23 +1,24 @@
-//! Runs a [`Case`] on ethrex: the pre-state into an [`InMemoryDb`], the transaction through
-//! `Evm::transact` (signature r = s = 1: the VM takes the sender from the caller), the changes
-//! applied back and read out as a [`World`].
+//! Runs a [`Case`] on ethrex: the pre-state into an [`InMemoryDb`], the transactions through one
+//! `Evm` (one block) with `Evm::transact` (signature r = s = 1: the VM takes the sender from the
+//! caller), the block's `StateChanges` applied back and read out as a [`World`]. An account
+//! left with code that does not hash to its code hash is reported as a fault.
 
 use alloy_eips::eip2930::{AccessList, AccessListItem};
-use alloy_primitives::{TxKind, U256};
+use alloy_primitives::{TxKind, U256, keccak256};
 use ethrex_common::{
     Fork,
-    types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, LegacyTx, Transaction},
+    types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, Transaction},
 };
-use ethrex_vm::{BlockEnv, Evm, InMemoryDb};
+use ethrex_vm::{BlockEnv, Database, Evm, InMemoryDb};
 
 use crate::{
     case::{CHAIN_ID, Case, TxSpec, TxType},
     forks::blob_params,
-    outcome::{Outcome, Status},
+    outcome::{Outcome, Status, TxOutcome},
     world::{Account, World, block_hash},
 };
 
-/// Executes `case` on ethrex.
+/// Executes `case` on ethrex: all its transactions in one [`Evm`] (one block).
 pub fn run(case: &Case) -> Outcome {
     let mut db = InMemoryDb::default();
     for (address, account) in &case.pre.accounts {
@@ -31,41 +32,38 @@ pub fn run(case: &Case) -> Outcome {
         );
     }
     db.block_hash_fallback = Some(block_hash);
-    let tx = transaction(&case.tx);
     let mut evm = Evm::new(&db, block_env(case));
-    let result = evm.transact(&tx, case.tx.sender);
-    let changes = evm.into_changes();
-    let (result, changes) = match (result, changes) {
-        (Ok(result), Ok(changes)) => (result, changes),
-        (Err(e), _) => return invalid(case, e.to_string()),
-        (_, Err(e)) => return invalid(case, e.to_string()),
+    let txs = case
+        .txs
+        .iter()
+        .map(|tx| match evm.transact(&transaction(tx), tx.sender) {
+            Ok(result) => TxOutcome {
+                status: match (result.success, result.halt) {
+                    (true, _) => Status::Success,
+                    (false, None) => Status::Revert,
+                    (false, Some(_)) => Status::Halt,
+                },
+                detail: result.halt.map(|h| h.to_string()).unwrap_or_default(),
+                gas_used: result.gas_used,
+                output: result.output,
+                logs: result.logs,
+            },
+            Err(e) => TxOutcome::invalid(e.to_string()),
+        })
+        .collect();
+    let mut faults = Vec::new();
+    let post = match evm.into_changes() {
+        Ok(changes) => {
+            let mut db = db.clone();
+            db.apply(&changes);
+            world_of(&db, &mut faults)
+        }
+        Err(e) => {
+            faults.push(format!("into_changes failed: {e}"));
+            case.pre.clone()
+        }
     };
-    db.apply(&changes);
-    let status = match (result.success, result.halt) {
-        (true, _) => Status::Success,
-        (false, None) => Status::Revert,
-        (false, Some(_)) => Status::Halt,
-    };
-    Outcome {
-        status,
-        detail: result.halt.map(|h| h.to_string()).unwrap_or_default(),
-        gas_used: result.gas_used,
-        output: result.output,
-        logs: result.logs,
-        post: world_of(&db),
-    }
-}
-
-/// The outcome of a transaction ethrex refused: nothing changed.
-fn invalid(case: &Case, detail: String) -> Outcome {
-    Outcome {
-        status: Status::Invalid,
-        detail,
-        gas_used: 0,
-        output: Default::default(),
-        logs: Vec::new(),
-        post: case.pre.clone(),
-    }
+    Outcome { txs, post, faults }
 }
 
 fn block_env(case: &Case) -> BlockEnv {
@@ -160,18 +158,46 @@ fn transaction(tx: &TxSpec) -> Transaction {
             },
             None,
         ),
+        TxType::SetCode => Transaction::Eip7702(Eip7702Tx {
+            chain_id: CHAIN_ID,
+            nonce: tx.nonce,
+            max_priority_fee_per_gas: priority,
+            max_fee_per_gas: max_fee,
+            gas_limit: tx.gas_limit,
+            to: tx.to.unwrap_or_default(),
+            value: tx.value,
+            data: tx.data.clone(),
+            access_list,
+            authorization_list: tx.authorizations.clone(),
+            y_parity: false,
+            r: one,
+            s: one,
+        }),
     }
 }
 
-/// The state held by `db`, as a [`World`].
-fn world_of(db: &InMemoryDb) -> World {
+/// The state held by `db`, as a [`World`]: each account's code is the one its code hash names
+/// (what the next transaction would run); an account whose stored code does not match its
+/// hash is a fault of the changes ethrex returned.
+fn world_of(db: &InMemoryDb, faults: &mut Vec<String>) -> World {
     let mut world = World::default();
     for (address, account) in &db.accounts {
-        let mut out = Account::contract(
-            account.code.clone(),
-            account.info.nonce,
-            account.info.balance,
-        );
+        let hash = account.info.code_hash;
+        let code = match db.code(&hash) {
+            Ok(code) => code,
+            Err(e) => {
+                faults.push(format!("account {address}: {e}"));
+                account.code.clone()
+            }
+        };
+        if keccak256(&account.code) != hash {
+            faults.push(format!(
+                "account {address}: code hash {hash} but the changes left code of hash {} \
+                 (an AccountChange without its new code)",
+                keccak256(&account.code)
+            ));
+        }
+        let mut out = Account::contract(code, account.info.nonce, account.info.balance);
         for (key, value) in &account.storage {
             out.set_slot(*key, *value);
         }

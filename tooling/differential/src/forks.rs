@@ -1,14 +1,15 @@
 //! The forks the differential test covers, and each one's revm [`SpecId`].
 //!
 //! Constantinople is left out: revm has no spec for it (its EIP-1283 never went live and
-//! Petersburg removed it). Paris is revm's `MERGE`. The blob-parameter-only forks (BPO1-5) have no
-//! revm spec either.
+//! Petersburg removed it). Paris is revm's `MERGE`. The blob-parameter-only forks BPO1 and BPO2
+//! run as revm's `OSAKA` with mainnet's blob parameters for them (so ethrex must treat them
+//! exactly as Osaka but for the blob fee); BPO3-5 have no mainnet parameters and are left out.
 
 use ethrex_common::{BlobParams, Fork};
 use revm::primitives::hardfork::SpecId;
 
 /// The covered forks, with the weight each is drawn with (recent forks more often).
-pub const FORKS: [(Fork, u32); 14] = [
+pub const FORKS: [(Fork, u32); 16] = [
     (Fork::Frontier, 1),
     (Fork::Homestead, 1),
     (Fork::Tangerine, 1),
@@ -23,6 +24,8 @@ pub const FORKS: [(Fork, u32); 14] = [
     (Fork::Cancun, 5),
     (Fork::Prague, 6),
     (Fork::Osaka, 6),
+    (Fork::Bpo1, 1),
+    (Fork::Bpo2, 1),
 ];
 
 /// The revm spec with the same execution rules as `fork` (`None` for forks revm does not have;
@@ -45,21 +48,26 @@ pub fn revm_spec(fork: Fork) -> Option<SpecId> {
         Fork::Shanghai => SpecId::SHANGHAI,
         Fork::Cancun => SpecId::CANCUN,
         Fork::Prague => SpecId::PRAGUE,
-        Fork::Osaka => SpecId::OSAKA,
-        Fork::Constantinople
-        | Fork::Bpo1
-        | Fork::Bpo2
-        | Fork::Bpo3
-        | Fork::Bpo4
-        | Fork::Bpo5 => return None,
+        Fork::Osaka | Fork::Bpo1 | Fork::Bpo2 => SpecId::OSAKA,
+        Fork::Constantinople | Fork::Bpo3 | Fork::Bpo4 | Fork::Bpo5 => return None,
     })
 }
 
-/// The blob parameters in force under a covered fork (`None` before Cancun).
+/// The blob parameters in force under a covered fork (`None` before Cancun): mainnet's.
 pub fn blob_params(fork: Fork) -> Option<BlobParams> {
     match fork {
         f if f < Fork::Cancun => None,
         Fork::Cancun => Some(BlobParams::CANCUN),
+        Fork::Bpo1 => Some(BlobParams {
+            target: 10,
+            max: 15,
+            base_fee_update_fraction: 8_346_193,
+        }),
+        Fork::Bpo2 => Some(BlobParams {
+            target: 14,
+            max: 21,
+            base_fee_update_fraction: 11_684_671,
+        }),
         _ => Some(BlobParams::PRAGUE),
     }
 }
@@ -71,7 +79,7 @@ mod tests {
     #[test]
     fn every_covered_fork_has_a_revm_spec_in_the_same_order() {
         let specs: Vec<SpecId> = FORKS.iter().map(|(f, _)| revm_spec(*f).unwrap()).collect();
-        assert!(specs.windows(2).all(|w| w[0] < w[1]));
+        assert!(specs.windows(2).all(|w| w[0] <= w[1]));
         assert!(FORKS.windows(2).all(|w| w[0].0 < w[1].0));
     }
 }

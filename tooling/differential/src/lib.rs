@@ -2,7 +2,8 @@
 //! through both, and every consensus-visible result compared.
 //!
 //! Where to start reading: [`generate::case`] (a seed to a [`Case`]: fork, block, pre-state with
-//! random contracts, transaction), the two runners [`ethrex_runner::run`] and
+//! random contracts, one to three transactions; the programs come from [`program`]), the two
+//! runners [`ethrex_runner::run`] and
 //! [`revm_runner::run`] (a case to an [`Outcome`]), and [`compare`] (two outcomes to a list of
 //! differences). The test itself is `tests/differential.rs`.
 
@@ -16,5 +17,5 @@ pub mod revm_runner;
 pub mod world;
 
 pub use case::Case;
-pub use outcome::{Outcome, Status, compare};
+pub use outcome::{Outcome, Status, TxOutcome, compare};
 pub use world::{Account, World};

@@ -22,9 +22,9 @@ pub enum Status {
     Invalid,
 }
 
-/// One EVM's result for a case.
+/// One EVM's result for one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct TxOutcome {
     pub status: Status,
     /// The halt reason or the invalid-transaction error, as the EVM words it (not compared).
     pub detail: String,
@@ -34,16 +34,56 @@ pub struct Outcome {
     pub output: Bytes,
     /// Logs of a successful transaction (empty otherwise).
     pub logs: Vec<Log>,
-    /// The state after the transaction.
+}
+
+impl TxOutcome {
+    /// The outcome of a transaction the EVM refused: it changed nothing.
+    pub fn invalid(detail: String) -> Self {
+        TxOutcome {
+            status: Status::Invalid,
+            detail,
+            gas_used: 0,
+            output: Bytes::new(),
+            logs: Vec::new(),
+        }
+    }
+}
+
+/// One EVM's result for a case: each transaction's, and the state after all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub txs: Vec<TxOutcome>,
     pub post: World,
+    /// Inconsistencies inside this EVM's own output (such as an account whose code does not
+    /// hash to its code hash): not a difference between the EVMs, but as serious.
+    pub faults: Vec<String>,
 }
 
 /// Every difference between `ethrex` and `revm`, one line each; empty when they agree.
 pub fn compare(ethrex: &Outcome, revm: &Outcome) -> Vec<String> {
     let mut diffs = Vec::new();
+    if ethrex.txs.len() != revm.txs.len() {
+        diffs.push(format!(
+            "transaction count: ethrex {}, revm {}",
+            ethrex.txs.len(),
+            revm.txs.len()
+        ));
+    }
+    for (i, (a, b)) in ethrex.txs.iter().zip(&revm.txs).enumerate() {
+        compare_txs(i, a, b, &mut diffs);
+    }
+    compare_worlds(&ethrex.post, &revm.post, &mut diffs);
+    diffs.extend(ethrex.faults.iter().map(|f| format!("ethrex fault: {f}")));
+    diffs.extend(revm.faults.iter().map(|f| format!("revm fault: {f}")));
+    diffs
+}
+
+/// Appends the differences between two results of transaction `i` to `diffs`.
+fn compare_txs(i: usize, ethrex: &TxOutcome, revm: &TxOutcome, diffs: &mut Vec<String>) {
+    let before = diffs.len();
     let mut field = |name: &str, a: String, b: String| {
         if a != b {
-            diffs.push(format!("{name}: ethrex {a}, revm {b}"));
+            diffs.push(format!("tx {i} {name}: ethrex {a}, revm {b}"));
         }
     };
     field(
@@ -62,17 +102,15 @@ pub fn compare(ethrex: &Outcome, revm: &Outcome) -> Vec<String> {
         ethrex.logs.len().to_string(),
         revm.logs.len().to_string(),
     );
-    for (i, (a, b)) in ethrex.logs.iter().zip(&revm.logs).enumerate() {
-        field(&format!("log {i}"), show_log(a), show_log(b));
+    for (j, (a, b)) in ethrex.logs.iter().zip(&revm.logs).enumerate() {
+        field(&format!("log {j}"), show_log(a), show_log(b));
     }
-    if !diffs.is_empty() && ethrex.status != revm.status {
+    if diffs.len() > before && ethrex.status != revm.status {
         diffs.push(format!(
             "  (ethrex: {}; revm: {})",
             ethrex.detail, revm.detail
         ));
     }
-    compare_worlds(&ethrex.post, &revm.post, &mut diffs);
-    diffs
 }
 
 /// Appends the differences between two post-states to `diffs`.
@@ -149,7 +187,7 @@ mod tests {
         let mut account = Account::contract(vec![0x00], 1, U256::from(5));
         account.set_slot(U256::from(1), U256::from(7));
         post.insert(Address::repeat_byte(1), account);
-        Outcome {
+        let tx = TxOutcome {
             status: Status::Success,
             detail: String::new(),
             gas_used: 21_000,
@@ -158,7 +196,11 @@ mod tests {
                 address: Address::repeat_byte(1),
                 data: LogData::new_unchecked(vec![], Bytes::from_static(&[3])),
             }],
+        };
+        Outcome {
+            txs: vec![tx],
             post,
+            faults: Vec::new(),
         }
     }
 
@@ -179,8 +221,14 @@ mod tests {
         account.set_slot(U256::from(2), U256::from(1));
         let diffs = compare(&outcome(), &other);
         assert_eq!(diffs.len(), 2, "{diffs:?}");
-        assert!(diffs[0].contains("slot 0x1: ethrex 0x7, revm 0x8"), "{diffs:?}");
-        assert!(diffs[1].contains("slot 0x2: ethrex 0x0, revm 0x1"), "{diffs:?}");
+        assert!(
+            diffs[0].contains("slot 0x1: ethrex 0x7, revm 0x8"),
+            "{diffs:?}"
+        );
+        assert!(
+            diffs[1].contains("slot 0x2: ethrex 0x0, revm 0x1"),
+            "{diffs:?}"
+        );
     }
 
     #[test]
@@ -195,10 +243,11 @@ mod tests {
     #[test]
     fn status_gas_output_logs_balance_and_code_are_reported() {
         let mut other = outcome();
-        other.status = Status::Revert;
-        other.gas_used += 1;
-        other.output = Bytes::new();
-        other.logs[0].data = LogData::new_unchecked(vec![Default::default()], Bytes::new());
+        let tx = &mut other.txs[0];
+        tx.status = Status::Revert;
+        tx.gas_used += 1;
+        tx.output = Bytes::new();
+        tx.logs[0].data = LogData::new_unchecked(vec![Default::default()], Bytes::new());
         let account = other
             .post
             .accounts
@@ -209,9 +258,39 @@ mod tests {
         account.code = Bytes::new();
         let diffs = compare(&outcome(), &other);
         let named = |name: &str| diffs.iter().any(|d| d.starts_with(name));
-        assert!(named("status") && named("gas used") && named("output") && named("log 0"));
-        assert!(diffs.iter().any(|d| d.contains("balance: ethrex 5, revm 6")));
+        assert!(named("tx 0 status") && named("tx 0 gas used") && named("tx 0 output"));
+        assert!(named("tx 0 log 0"), "{diffs:?}");
+        assert!(
+            diffs
+                .iter()
+                .any(|d| d.contains("balance: ethrex 5, revm 6"))
+        );
         assert!(diffs.iter().any(|d| d.contains("nonce: ethrex 1, revm 2")));
-        assert!(diffs.iter().any(|d| d.contains("code: ethrex 0x00, revm 0x")));
+        assert!(
+            diffs
+                .iter()
+                .any(|d| d.contains("code: ethrex 0x00, revm 0x"))
+        );
+    }
+
+    #[test]
+    fn a_missing_transaction_is_reported() {
+        let mut other = outcome();
+        other.txs.push(TxOutcome::invalid("nonce".into()));
+        let diffs = compare(&outcome(), &other);
+        assert_eq!(
+            diffs,
+            vec!["transaction count: ethrex 1, revm 2".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_fault_of_one_side_is_reported() {
+        let mut other = outcome();
+        other.faults.push("code hash".into());
+        assert_eq!(
+            compare(&outcome(), &other),
+            vec!["revm fault: code hash".to_string()]
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Runs a [`Case`] on revm, the reference: the pre-state behind a `DatabaseRef`, the same block
 //! and transaction fields (revm's own validation left on: nonce, balance, fee and gas checks must
-//! agree with ours), and revm's resulting `EvmState` applied to the pre-state as a database
-//! would: self-destructed accounts and, from Spurious Dragon, touched empty accounts deleted;
+//! agree with ours; EIP-7702 authorities recovered by revm itself), one EVM per transaction, and
+//! each one's `EvmState` applied to the state before it as a database would: self-destructed accounts and, from Spurious Dragon, touched empty accounts deleted;
 //! a created account's old storage dropped; changed slots written.
 
 use std::{collections::HashMap, convert::Infallible};
@@ -11,9 +11,10 @@ use ethrex_common::Fork;
 use revm::{
     Context, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
     bytecode::Bytecode,
+    context::either::Either,
     context::{
         BlockEnv, CfgEnv, TxEnv,
-        block::BlobExcessGasAndPrice,
+        context_interface::block::BlobExcessGasAndPrice,
         result::{ExecutionResult, Output},
         transaction::{AccessList, AccessListItem},
     },
@@ -24,29 +25,69 @@ use revm::{
 use crate::{
     case::{CHAIN_ID, Case, TxSpec, TxType},
     forks::{blob_params, revm_spec},
-    outcome::{Outcome, Status},
+    outcome::{Outcome, Status, TxOutcome},
     world::{World, block_hash},
 };
 
-/// Executes `case` on revm.
+/// Executes `case` on revm: one EVM per transaction, each over the state the previous ones
+/// left.
 pub fn run(case: &Case) -> Outcome {
     let Some(spec) = revm_spec(case.fork) else {
-        return invalid(case, format!("revm has no spec for {}", case.fork));
+        let detail = format!("revm has no spec for {}", case.fork);
+        return Outcome {
+            txs: vec![TxOutcome::invalid(detail); case.txs.len()],
+            post: case.pre.clone(),
+            faults: Vec::new(),
+        };
     };
+    let mut world = case.pre.clone();
+    let mut block_gas_used = 0;
+    let mut txs = Vec::new();
+    for tx in &case.txs {
+        let (outcome, post) = run_tx(case, tx, spec, &world, block_gas_used);
+        block_gas_used += outcome.gas_used;
+        txs.push(outcome);
+        world = post;
+    }
+    Outcome {
+        txs,
+        post: world,
+        faults: Vec::new(),
+    }
+}
+
+/// Runs one transaction over `world`; returns its outcome and the state after it.
+fn run_tx(
+    case: &Case,
+    tx: &TxSpec,
+    spec: SpecId,
+    world: &World,
+    block_gas_used: u64,
+) -> (TxOutcome, World) {
+    // The block's gas left is a block-level rule revm leaves to its caller (it checks a
+    // transaction against the whole block limit, which GASLIMIT must still return).
+    let available = case.block.gas_limit.saturating_sub(block_gas_used);
+    if tx.gas_limit > available {
+        let detail = format!(
+            "gas limit {} above the block's gas left {available}",
+            tx.gas_limit
+        );
+        return (TxOutcome::invalid(detail), world.clone());
+    }
     let mut cfg = CfgEnv::new_with_spec(spec);
     cfg.chain_id = CHAIN_ID;
     let mut evm = Context::mainnet()
         .with_cfg(cfg)
         .with_block(block_env(case))
-        .with_ref_db(PreState::new(&case.pre))
+        .with_ref_db(PreState::new(world))
         .build_mainnet();
-    let executed = match evm.transact(tx_env(&case.tx)) {
+    let executed = match evm.transact(tx_env(tx)) {
         Ok(executed) => executed,
-        Err(e) => return invalid(case, format!("{e:?}")),
+        Err(e) => return (TxOutcome::invalid(format!("{e:?}")), world.clone()),
     };
     let result = executed.result;
     let gas_used = result.tx_gas_used();
-    let post = apply(&case.pre, executed.state, spec);
+    let post = apply(world, executed.state, spec);
     let (status, detail, output, logs) = match result {
         ExecutionResult::Success { output, logs, .. } => {
             let output = match output {
@@ -65,26 +106,14 @@ pub fn run(case: &Case) -> Outcome {
             Vec::new(),
         ),
     };
-    Outcome {
+    let outcome = TxOutcome {
         status,
         detail,
         gas_used,
         output,
         logs,
-        post,
-    }
-}
-
-/// The outcome of a transaction revm refused: nothing changed.
-fn invalid(case: &Case, detail: String) -> Outcome {
-    Outcome {
-        status: Status::Invalid,
-        detail,
-        gas_used: 0,
-        output: Bytes::new(),
-        logs: Vec::new(),
-        post: case.pre.clone(),
-    }
+    };
+    (outcome, post)
 }
 
 fn block_env(case: &Case) -> BlockEnv {
@@ -111,6 +140,7 @@ fn tx_env(tx: &TxSpec) -> TxEnv {
         TxType::AccessList => (1, Some(CHAIN_ID), None),
         TxType::DynamicFee => (2, Some(CHAIN_ID), Some(tx.priority_fee)),
         TxType::Blob => (3, Some(CHAIN_ID), Some(tx.priority_fee)),
+        TxType::SetCode => (4, Some(CHAIN_ID), Some(tx.priority_fee)),
     };
     let access_list = AccessList(
         tx.access_list
@@ -135,7 +165,11 @@ fn tx_env(tx: &TxSpec) -> TxEnv {
         gas_priority_fee: priority,
         blob_hashes: tx.blob_hashes.clone(),
         max_fee_per_blob_gas: tx.max_fee_per_blob_gas,
-        ..TxEnv::default()
+        authorization_list: tx
+            .authorizations
+            .iter()
+            .map(|auth| Either::Left(auth.clone()))
+            .collect(),
     }
 }
 
@@ -146,8 +180,8 @@ fn apply(pre: &World, state: EvmState, spec: SpecId) -> World {
         if !account.is_touched() {
             continue;
         }
-        let deleted = account.is_selfdestructed()
-            || (spec >= SpecId::SPURIOUS_DRAGON && account.is_empty());
+        let deleted =
+            account.is_selfdestructed() || (spec >= SpecId::SPURIOUS_DRAGON && account.is_empty());
         if deleted {
             world.accounts.remove(&address);
             continue;

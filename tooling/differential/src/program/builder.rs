@@ -11,7 +11,6 @@ pub const PUSH0: u8 = 0x5f;
 pub const PUSH2: u8 = 0x61;
 pub const JUMPDEST: u8 = 0x5b;
 pub const DUP1: u8 = 0x80;
-pub const SWAP1: u8 = 0x90;
 pub const POP: u8 = 0x50;
 
 /// The stack limit of the EVM.
@@ -126,9 +125,9 @@ impl Builder {
         for &at in &self.jumps {
             let later: Vec<usize> = self.labels.iter().copied().filter(|l| *l > at).collect();
             let roll = rng.random_range(0..100);
-            let target = if roll < 4 || self.labels.is_empty() {
+            let target = if roll < 2 || self.labels.is_empty() {
                 rng.random_range(0..end + 2)
-            } else if roll < 7 || later.is_empty() {
+            } else if roll < 4 || later.is_empty() {
                 self.labels[rng.random_range(0..self.labels.len())]
             } else {
                 later[rng.random_range(0..later.len())]

@@ -11,12 +11,14 @@ use super::{Env, Profile, generate};
 /// `PUSH2 len PUSH2 start PUSH1 0 CODECOPY PUSH2 len PUSH1 0 RETURN`: copies the code after it
 /// into memory and returns it. Its length is [`DEPLOY_PREFIX_LEN`].
 fn deploy(runtime: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(runtime.len()).unwrap_or(u16::MAX).to_be_bytes();
+    let len = u16::try_from(runtime.len())
+        .unwrap_or(u16::MAX)
+        .to_be_bytes();
     let start = u8::try_from(DEPLOY_PREFIX_LEN).unwrap_or(0);
     let mut code = vec![
         0x61, len[0], len[1], // PUSH2 len
         0x61, 0, start, // PUSH2 start
-        0x60, 0, // PUSH1 0
+        0x60, 0,    // PUSH1 0
         0x39, // CODECOPY
         0x61, len[0], len[1], // PUSH2 len
         0x60, 0,    // PUSH1 0
@@ -41,10 +43,13 @@ pub fn initcode(rng: &mut StdRng, env: &Env) -> Vec<u8> {
     let tiny = Profile {
         snippets: 1..8,
         nested: false,
+        recursive: false,
     };
     match rng.random_range(0..20) {
         0..=6 => deploy(&generate(rng, env, &tiny)),
-        7 | 8 => deploy(&self_destruct(super::values::pick(rng, &env.addresses))),
+        7 => deploy(&self_destruct(super::values::pick(rng, &env.addresses))),
+        // ADDRESS SELFDESTRUCT: to itself (EIP-6780 burns the balance of a new contract).
+        8 => deploy(&[0x30, 0xff]),
         9 => deploy(&[]),
         10 => {
             let mut runtime = vec![0xef];
@@ -59,6 +64,7 @@ pub fn initcode(rng: &mut StdRng, env: &Env) -> Vec<u8> {
             let [hi, lo] = size.to_be_bytes();
             vec![0x61, hi, lo, 0x60, 0, 0xf3]
         }
+        13 if rng.random_bool(0.5) => vec![0x30, 0xff],
         13 => self_destruct(super::values::pick(rng, &env.addresses)),
         _ => generate(rng, env, &tiny),
     }

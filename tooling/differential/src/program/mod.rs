@@ -43,6 +43,9 @@ pub struct Profile {
     /// Whether the program may create contracts (initcodes are themselves programs: this stops
     /// the nesting).
     pub nested: bool,
+    /// Whether the program starts by calling itself with all its gas (deep recursion: to the
+    /// 1024-frame limit before EIP-150, to exhaustion after).
+    pub recursive: bool,
 }
 
 /// The fork that introduced `opcode` (Frontier for the original set).
@@ -63,12 +66,25 @@ pub fn since(opcode: u8) -> Fork {
 /// Whether to emit `opcode` under `env`'s fork: always if defined, rarely if not (to check both
 /// EVMs treat it as invalid).
 pub fn allowed(rng: &mut StdRng, env: &Env, opcode: u8) -> bool {
-    env.fork >= since(opcode) || rng.random_bool(0.03)
+    env.fork >= since(opcode) || rng.random_bool(0.01)
 }
 
 /// A random program for `env`.
 pub fn generate(rng: &mut StdRng, env: &Env, profile: &Profile) -> Vec<u8> {
     let mut b = Builder::new(env.fork >= Fork::Shanghai);
+    if profile.recursive {
+        // CALL(GAS - 1024, ADDRESS, 0, 0, 0, 0, 0) POP: before EIP-150 a call cannot be given
+        // all the gas left, as its own cost comes out of it.
+        for _ in 0..5 {
+            b.push(alloy_primitives::U256::ZERO);
+        }
+        b.op(0x30, 0, 1); // ADDRESS
+        b.push_u64(1024);
+        b.op(0x5a, 0, 1); // GAS
+        b.op(0x03, 2, 1); // SUB
+        b.op(0xf1, 7, 1);
+        b.op(0x50, 1, 0);
+    }
     let count = rng.random_range(profile.snippets.clone());
     for _ in 0..count {
         snippets::snippet(&mut b, rng, env, profile);
@@ -76,6 +92,7 @@ pub fn generate(rng: &mut StdRng, env: &Env, profile: &Profile) -> Vec<u8> {
             b.trim_stack(24);
         }
     }
+    b.trim_stack(0);
     b.label();
     snippets::terminal(&mut b, rng, env);
     b.finish(rng)
@@ -102,6 +119,7 @@ mod tests {
         let profile = Profile {
             snippets: 10..40,
             nested: true,
+            recursive: false,
         };
         let a = generate(&mut StdRng::seed_from_u64(7), &env(Fork::Osaka), &profile);
         let b = generate(&mut StdRng::seed_from_u64(7), &env(Fork::Osaka), &profile);
@@ -114,6 +132,7 @@ mod tests {
         let profile = Profile {
             snippets: 30..60,
             nested: true,
+            recursive: false,
         };
         let tloads = (0..50u64)
             .map(|seed| {

@@ -26,10 +26,11 @@ pub fn snippet(b: &mut Builder, rng: &mut StdRng, env: &Env, profile: &Profile) 
         60..=67 => control(b, rng, env),
         68..=77 => call(b, rng, env),
         78..=81 => precompile_call(b, rng, env),
-        82..=86 if profile.nested => create(b, rng, env),
+        82..=84 if profile.nested => create(b, rng, env),
         82..=90 => return_data(b, rng, env),
-        91..=96 => stack(b, rng),
-        _ => rare(b, rng, env),
+        91..=98 => stack(b, rng),
+        _ if rng.random_bool(0.2) => rare(b, rng, env),
+        _ => stack(b, rng),
     }
 }
 
@@ -54,8 +55,8 @@ fn maybe_store(b: &mut Builder, rng: &mut StdRng, p: f64) {
 
 fn arithmetic(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     const BINARY: [u8; 21] = [
-        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14,
-        0x16, 0x17, 0x18, 0x1a, 0x1b, 0x1c, 0x1d,
+        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16,
+        0x17, 0x18, 0x1a, 0x1b, 0x1c, 0x1d,
     ];
     let (op, inputs) = match rng.random_range(0..10) {
         0..=6 => (pick(rng, &BINARY), 2),
@@ -74,8 +75,8 @@ fn arithmetic(b: &mut Builder, rng: &mut StdRng, env: &Env) {
 
 fn environment(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     const OPS: [u8; 21] = [
-        0x30, 0x32, 0x33, 0x34, 0x36, 0x38, 0x3a, 0x3d, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46,
-        0x47, 0x48, 0x4a, 0x58, 0x59, 0x5a, 0x5a,
+        0x30, 0x32, 0x33, 0x34, 0x36, 0x38, 0x3a, 0x3d, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
+        0x48, 0x4a, 0x58, 0x59, 0x5a, 0x5a,
     ];
     let op = pick(rng, &OPS);
     if !allowed(rng, env, op) {
@@ -217,7 +218,10 @@ fn log(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     b.op(0xa0 + topics, 2 + usize::from(topics), 0);
 }
 
+/// Jumps and `JUMPDEST`s. The stack is emptied first, so every path reaches a `JUMPDEST` with
+/// the same (empty) stack and the depth estimate stays exact.
 fn control(b: &mut Builder, rng: &mut StdRng, env: &Env) {
+    b.trim_stack(0);
     match rng.random_range(0..10) {
         0..=3 => b.label(),
         4..=6 => {
@@ -228,7 +232,7 @@ fn control(b: &mut Builder, rng: &mut StdRng, env: &Env) {
             if rng.random_bool(0.5) {
                 b.push(U256::from(rng.random_range(0..2u64)));
             } else {
-                value_arg(b, rng, env);
+                b.push(values::word(rng, &env.addresses));
             }
             b.push_jump_target();
             b.op(0x57, 2, 0); // JUMPI
@@ -236,12 +240,16 @@ fn control(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     }
 }
 
-/// Pushes a gas argument for a call: all that is left, a fixed amount, or far too much.
+/// Pushes a gas argument for a call: mostly a fixed amount (a callee that halts burns what it
+/// was given), sometimes all that is left or far too much (capped by EIP-150).
 fn gas_arg(b: &mut Builder, rng: &mut StdRng) {
-    match rng.random_range(0..10) {
-        0..=3 => b.op(GAS, 0, 1),
-        4..=8 => b.push_u64(pick(rng, &[0, 1, 100, 2_300, 5_000, 30_000, 100_000, 400_000])),
-        _ => b.push(U256::MAX),
+    match rng.random_range(0..20) {
+        0 | 1 => b.op(GAS, 0, 1),
+        2 => b.push(U256::MAX),
+        _ => b.push_u64(pick(
+            rng,
+            &[0, 1, 100, 2_300, 5_000, 30_000, 100_000, 200_000],
+        )),
     }
 }
 
@@ -270,38 +278,29 @@ fn call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     maybe_store(b, rng, 0.5);
 }
 
-/// A call to a precompile with an input laid out in memory at 0x100 (for MODEXP, with small
-/// lengths so it runs), its output stored.
+/// A call to a precompile with an input laid out in memory at 0x100 — shaped to pass the
+/// precompile's checks (small MODEXP lengths, curve points, BLAKE2F rounds and flag, zero BLS
+/// points) or random — its success and output stored.
 fn precompile_call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
-    let target = if rng.random_bool(0.7) {
+    let target = if rng.random_bool(0.6) {
         Address::with_last_byte(rng.random_range(1..=4))
     } else {
         pick(rng, &env.precompiles)
     };
     let base = 0x100u64;
-    let mut words = rng.random_range(0..6u64);
-    if target == Address::with_last_byte(5) {
-        for i in 0..3 {
-            b.push_u64(rng.random_range(0..40));
-            b.push_u64(base + 32 * i);
-            b.op(0x52, 2, 0);
+    let (words, natural_len) = precompile_input(rng, target);
+    for (i, word) in words.iter().enumerate() {
+        match word {
+            Some(word) => b.push(*word),
+            None => value_arg(b, rng, env),
         }
-        words = 3 + rng.random_range(0..4);
-    }
-    let first = if target == Address::with_last_byte(5) {
-        3
-    } else {
-        0
-    };
-    for i in first..words {
-        value_arg(b, rng, env);
-        b.push_u64(base + 32 * i);
+        b.push_u64(base + 32 * i as u64);
         b.op(0x52, 2, 0);
     }
-    let len = if rng.random_bool(0.8) {
-        32 * words
+    let len = if rng.random_bool(0.85) {
+        natural_len
     } else {
-        rng.random_range(0..=32 * words)
+        rng.random_range(0..=natural_len + 8)
     };
     b.push_u64(rng.random_range(0..80)); // return length
     b.push_u64(0x200); // return offset
@@ -324,6 +323,101 @@ fn precompile_call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     maybe_store(b, rng, 0.8);
 }
 
+/// The input words of a call to `target` (`None`: any value) and the input's natural length.
+fn precompile_input(rng: &mut StdRng, target: Address) -> (Vec<Option<U256>>, u64) {
+    let random = |n: usize| vec![None; n];
+    let shaped = rng.random_bool(0.8);
+    let n = |v: u64| Some(U256::from(v));
+    let words = |w: &Vec<Option<U256>>| 32 * w.len() as u64;
+    // A point of BN254's G1: the generator (1, 2) or the point at infinity (0, 0).
+    let g1 = |rng: &mut StdRng| {
+        if rng.random_bool(0.6) {
+            [n(1), n(2)]
+        } else {
+            [n(0), n(0)]
+        }
+    };
+    let last = target.as_slice()[19];
+    let high = target.as_slice()[18];
+    let input: Vec<Option<U256>> = match (high, last) {
+        _ if !shaped => random(rng.random_range(0..8)),
+        // ECRECOVER: hash, v, r, s — a valid signature or any words.
+        (0, 1) => ecrecover_input(rng),
+        // MODEXP: three small lengths, then the numbers
+        (0, 5) => {
+            let mut w = vec![
+                n(rng.random_range(0..40)),
+                n(rng.random_range(0..40)),
+                n(rng.random_range(0..40)),
+            ];
+            w.extend(random(rng.random_range(0..4)));
+            w
+        }
+        (0, 6) => [g1(rng), g1(rng)].concat(),
+        (0, 7) => [g1(rng).to_vec(), vec![None]].concat(),
+        (0, 8) => vec![n(0); pick(rng, &[0, 6])],
+        (0, 9) => return blake2f_input(rng),
+        // BLS12-381: points at infinity (all zeros) of each operation's input length.
+        (0, 0x0b..=0x11) => {
+            let len: usize = match last {
+                0x0b => 256,
+                0x0c => 160,
+                0x0d => 512,
+                0x0e => 288,
+                0x0f => 384,
+                0x10 => 64,
+                _ => 128,
+            };
+            return (vec![n(0); len.div_ceil(32)], len as u64);
+        }
+        _ => random(rng.random_range(0..8)),
+    };
+    let len = words(&input);
+    (input, len)
+}
+
+/// ECRECOVER's four words: usually a real signature of a random hash (sometimes with a wrong
+/// `v`), else random `r` and `s`.
+fn ecrecover_input(rng: &mut StdRng) -> Vec<Option<U256>> {
+    let hash = alloy_primitives::B256::from(rng.random::<[u8; 32]>());
+    let secret = alloy_primitives::B256::with_last_byte(rng.random_range(1..=9));
+    let v = |parity: bool| U256::from(27 + u64::from(parity));
+    match ethrex_crypto::sign_hash(&hash, &secret) {
+        Ok(sig) if rng.random_bool(0.7) => {
+            let v = if rng.random_bool(0.9) {
+                v(sig.y_parity)
+            } else {
+                U256::from(pick(rng, &[0u64, 1, 29, 0x1b00]))
+            };
+            vec![Some(hash.into()), Some(v), Some(sig.r), Some(sig.s)]
+        }
+        _ => vec![Some(hash.into()), Some(v(rng.random())), None, None],
+    }
+}
+
+/// A BLAKE2F input (213 bytes): few rounds (or a huge count, out of gas), random state and
+/// message, and a final-block flag that is usually 0 or 1.
+fn blake2f_input(rng: &mut StdRng) -> (Vec<Option<U256>>, u64) {
+    let mut bytes = [0u8; 224];
+    rng.fill(&mut bytes[..]);
+    let rounds: u32 = if rng.random_bool(0.95) {
+        rng.random_range(0..64)
+    } else {
+        u32::MAX
+    };
+    bytes[..4].copy_from_slice(&rounds.to_be_bytes());
+    bytes[212] = if rng.random_bool(0.95) {
+        rng.random_range(0..2)
+    } else {
+        2
+    };
+    let words = bytes
+        .chunks(32)
+        .map(|c| Some(U256::from_be_slice(c)))
+        .collect();
+    (words, 213)
+}
+
 /// `CREATE`/`CREATE2` of a random initcode written into memory, then often a call to the new
 /// contract and its address stored.
 fn create(b: &mut Builder, rng: &mut StdRng, env: &Env) {
@@ -343,14 +437,19 @@ fn create(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     if create2 {
         b.push_u64(rng.random_range(0..3)); // salt: repeats make collisions
     }
-    if rng.random_bool(0.03) {
-        b.push(values::length(rng)); // a length with nothing to do with the code
-    } else {
-        b.push_u64(code.len() as u64);
+    match rng.random_range(0..100) {
+        // Around the EIP-3860 initcode limit (the extra bytes are whatever memory holds).
+        0 | 1 => b.push_u64(pick(rng, &[49_152, 49_153])),
+        2..=4 => b.push(values::length(rng)),
+        _ => b.push_u64(code.len() as u64),
     }
     b.push_u64(at);
     b.push(values::call_value(rng));
-    b.op(if create2 { 0xf5 } else { 0xf0 }, if create2 { 4 } else { 3 }, 1);
+    b.op(
+        if create2 { 0xf5 } else { 0xf0 },
+        if create2 { 4 } else { 3 },
+        1,
+    );
     if rng.random_bool(0.5) {
         // CALL(gas, new address, 0, 0, 0, 0, 32)
         b.push_u64(32);
@@ -375,15 +474,33 @@ fn return_data(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         maybe_store(b, rng, 0.7);
         return;
     }
-    // RETURNDATACOPY(dest, offset, length): out-of-bounds reads halt.
-    b.push_u64(rng.random_range(0..40));
-    b.push_u64(rng.random_range(0..40));
+    // RETURNDATACOPY(dest, offset, length): usually all of it, sometimes out of bounds (halts).
+    if rng.random_bool(0.95) {
+        b.op(0x3d, 0, 1);
+        b.push_u64(0);
+    } else {
+        b.push_u64(rng.random_range(0..40));
+        b.push_u64(rng.random_range(0..40));
+    }
     b.push(values::offset(rng));
     b.op(0x3e, 3, 0);
 }
 
 fn stack(b: &mut Builder, rng: &mut StdRng) {
-    let reach = b.depth + usize::from(rng.random_bool(0.05));
+    if b.depth < 17 && rng.random_bool(0.1) {
+        // Deep enough for DUP16 and SWAP16.
+        while b.depth < 17 {
+            b.push_u64(b.depth as u64);
+        }
+        let k = rng.random_range(11..16u8);
+        if rng.random_bool(0.5) {
+            b.op(0x80 + k, 0, 1); // DUP12..DUP16
+        } else {
+            b.op(0x90 + k, 0, 0); // SWAP12..SWAP16
+        }
+        return;
+    }
+    let reach = b.depth + usize::from(rng.random_bool(0.01));
     match rng.random_range(0..3) {
         0 if b.depth > 0 => b.op(0x50, 1, 0), // POP
         1 if reach > 0 => {
@@ -396,7 +513,7 @@ fn stack(b: &mut Builder, rng: &mut StdRng) {
             let k = u8::try_from(n - 1).unwrap_or(0);
             b.op(0x90 + k, n + 1, n + 1); // SWAPn
         }
-        _ => b.op(0x5f, 0, 1), // PUSH0 (invalid before Shanghai)
+        _ => b.push(U256::ZERO),
     }
 }
 

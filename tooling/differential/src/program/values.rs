@@ -31,6 +31,8 @@ pub fn word(rng: &mut StdRng, addresses: &[Address]) -> U256 {
         14 | 15 => address_word(pick(rng, addresses)),
         16 => U256::from(rng.random_range(0..40u64)),
         17 => U256::from(rng.random::<u8>()) << pick(rng, &[8usize, 64, 160, 248]),
+        // A random value of random width: every PUSH size.
+        18 => U256::from_be_bytes(rng.random::<[u8; 32]>()) >> (8 * rng.random_range(0..32)),
         _ => U256::from(rng.random_range(0..1_000_000u64)),
     }
 }
@@ -42,24 +44,24 @@ pub fn address_word(address: Address) -> U256 {
 
 /// A memory offset: usually within the first few hundred bytes, sometimes far, rarely huge.
 pub fn offset(rng: &mut StdRng) -> U256 {
-    match rng.random_range(0..200) {
-        0..=179 => U256::from(rng.random_range(0..288u64)),
-        180..=192 => U256::from(rng.random_range(0..0x4000u64)),
-        193..=196 => U256::from(rng.random_range(0..0x10_0000u64)),
-        197 => U256::from(u64::from(u32::MAX)),
-        198 => U256::from(u64::MAX),
+    match rng.random_range(0..1000) {
+        0..=939 => U256::from(rng.random_range(0..288u64)),
+        940..=984 => U256::from(rng.random_range(0..0x4000u64)),
+        985..=994 => U256::from(rng.random_range(0..0x10_0000u64)),
+        995 | 996 => U256::from(u64::from(u32::MAX)),
+        997 | 998 => U256::from(u64::MAX),
         _ => U256::MAX,
     }
 }
 
 /// A length of memory to read or copy: usually short, sometimes zero, rarely huge.
 pub fn length(rng: &mut StdRng) -> U256 {
-    match rng.random_range(0..200) {
-        0..=29 => U256::ZERO,
-        30..=169 => U256::from(rng.random_range(1..70u64)),
-        170..=193 => U256::from(rng.random_range(0..600u64)),
-        194..=196 => U256::from(rng.random_range(0..0x10_0000u64)),
-        197 => U256::from(u64::MAX),
+    match rng.random_range(0..1000) {
+        0..=149 => U256::ZERO,
+        150..=849 => U256::from(rng.random_range(1..70u64)),
+        850..=984 => U256::from(rng.random_range(0..600u64)),
+        985..=994 => U256::from(rng.random_range(0..0x10_0000u64)),
+        995..=997 => U256::from(u64::MAX),
         _ => U256::MAX,
     }
 }
