@@ -479,11 +479,12 @@ impl<'a> State<'a> {
     /// Ends a transaction: deletes self-destructed accounts and (with EIP-161) touched empty
     /// ones, makes current slot values the new originals, and clears per-transaction sets.
     pub fn finish_transaction(&mut self, delete_empty: bool) {
-        if std::mem::take(&mut self.ripemd_touched) && delete_empty {
-            if let Some(account) = self.accounts.get_mut(&RIPEMD) {
-                account.touched = true;
-                account.changed = true;
-            }
+        if std::mem::take(&mut self.ripemd_touched)
+            && delete_empty
+            && let Some(account) = self.accounts.get_mut(&RIPEMD)
+        {
+            account.touched = true;
+            account.changed = true;
         }
         for account in self.accounts.values_mut() {
             let delete = account.selfdestructed
