@@ -66,6 +66,7 @@ ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked
 ## bench: benchmarks against the reference implementations (release profile).
 bench:
 	cargo run --release -p ethrex-bench -- trie
+	cargo run --release -p ethrex-bench -- evm
 
 ## cli-docs: regenerate docs/CLI.md from `ethrex --help`.
 cli-docs:
