@@ -20,6 +20,11 @@ use crate::{
     state::State,
 };
 
+/// The caller of system calls.
+pub const SYSTEM_ADDRESS: Address = alloy_primitives::address!("fffffffffffffffffffffffffffffffffffffffe");
+/// Gas of a system call.
+pub const SYSTEM_CALL_GAS: u64 = 30_000_000;
+
 /// A block's worth of execution over a [`Database`]: transactions see each other's changes.
 pub struct Evm<'a, H: Hook = L1Hook> {
     state: State<'a>,
@@ -157,6 +162,74 @@ impl<'a, H: Hook> Evm<'a, H> {
             halt: result.halt,
             created: result.created,
         })
+    }
+
+    /// A system call (EIP-4788, EIP-2935, EIP-7002, EIP-7251): a call from the system address
+    /// with 30M gas, outside any transaction (no validation, no fees, no nonce). `None` if the
+    /// target has no code.
+    pub fn system_call(&mut self, to: Address, input: Bytes) -> Result<Option<TxResult>, VmError> {
+        if self.state.code(to)?.is_empty() {
+            return Ok(None);
+        }
+        let fork = self.env.fork;
+        let mut m = Machine {
+            state: &mut self.state,
+            env: &self.env,
+            tx: TxContext { origin: SYSTEM_ADDRESS, gas_price: Default::default(), blob_hashes: Vec::new() },
+            memory: Default::default(),
+            fork,
+            table: opcodes::table(fork),
+            code_cache: &mut self.code_cache,
+            output: Bytes::new(),
+            stack_pool: Vec::new(),
+        };
+        let request = CallRequest {
+            kind: CallKind::Call,
+            gas: SYSTEM_CALL_GAS,
+            address: to,
+            code_address: to,
+            caller: SYSTEM_ADDRESS,
+            value: Default::default(),
+            transfers_value: false,
+            checks_balance: false,
+            delegated: false,
+            input,
+            is_static: false,
+            ret_offset: 0,
+            ret_len: 0,
+        };
+        let start = interpreter::start_call(&mut m, request, 0)?;
+        let result = interpreter::execute(&mut m, start, SYSTEM_CALL_GAS, &mut NoopInspector)?;
+        let logs = if result.success { std::mem::take(&mut m.state.logs) } else { Vec::new() };
+        m.state.finish_transaction(fork >= Fork::SpuriousDragon);
+        Ok(Some(TxResult {
+            success: result.success,
+            gas_used: SYSTEM_CALL_GAS - result.gas_left,
+            output: result.output,
+            logs,
+            halt: result.halt,
+            created: None,
+        }))
+    }
+
+    /// Credits `amount` to `address` outside any transaction (block rewards, withdrawals); an
+    /// account left empty is removed under EIP-161.
+    pub fn credit(&mut self, address: Address, amount: alloy_primitives::U256) -> Result<(), VmError> {
+        self.state.add_balance(address, amount)?;
+        self.state.finish_transaction(self.env.fork >= Fork::SpuriousDragon);
+        Ok(())
+    }
+
+    /// Applies the DAO fork's irregular state change: moves every balance of `accounts` to
+    /// `beneficiary`.
+    pub fn drain(&mut self, accounts: &[Address], beneficiary: Address) -> Result<(), VmError> {
+        for address in accounts {
+            let balance = self.state.info(*address)?.balance;
+            self.state.set_balance(*address, Default::default())?;
+            self.state.add_balance(beneficiary, balance)?;
+        }
+        self.state.finish_transaction(self.env.fork >= Fork::SpuriousDragon);
+        Ok(())
     }
 
     /// The changes of every transaction executed so far.

@@ -31,7 +31,7 @@ use alloy_primitives::{Address, Bytes, Log, U256};
 pub use db::{AccountInfo, Database, GenesisAccount, InMemoryDb};
 pub use env::{BlockEnv, GAS_PER_BLOB, fake_exponential};
 pub use errors::{Halt, InvalidTransaction, TxError, VmError};
-pub use evm::Evm;
+pub use evm::{Evm, SYSTEM_ADDRESS, SYSTEM_CALL_GAS};
 pub use hook::{Hook, Prepared};
 pub use interpreter::{create_address, create2_address};
 pub use l1_hook::L1Hook;

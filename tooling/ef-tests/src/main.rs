@@ -44,12 +44,14 @@ enum Suite {
     Transaction,
     /// `state_tests` and GeneralStateTests: one transaction's post-state root and logs per fork.
     State,
+    /// BlockchainTests (EEST and legacy): import blocks, expected exceptions, final head.
+    Blockchain,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if args.fork.is_some() && !matches!(args.suite, Suite::State) {
-        eprintln!("error: --fork applies to the state suite only");
+    if args.fork.is_some() && !matches!(args.suite, Suite::State | Suite::Blockchain) {
+        eprintln!("error: --fork applies to the state and blockchain suites only");
         return ExitCode::from(2);
     }
     let files = match fixtures::collect_json_files(&args.paths) {
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
             Suite::Rlp => suites::rlp::run_file(file, &mut report),
             Suite::Transaction => suites::transaction::run_file(file, &mut report),
             Suite::State => suites::state::run_file(file, args.fork, &mut report),
+            Suite::Blockchain => suites::blockchain::run_file(file, args.fork, &mut report),
         };
         if let Err(err) = result {
             report.fail(

@@ -9,8 +9,8 @@
 //! fails, or when the VM rejects the transaction as invalid; the state root must then be the
 //! pre-state's. A [`TxError::Vm`] always fails the case.
 
-mod fixture;
-mod root;
+pub(crate) mod fixture;
+pub(crate) mod root;
 mod tx;
 
 use std::{borrow::Cow, collections::BTreeMap, path::Path};

@@ -1,0 +1,143 @@
+//! Header rules: each checks a header against its parent under the fork of the header.
+//!
+//! EIP-1559 base fee, gas limit bounds, EIP-4844/7691/7918 excess blob gas with the fork's blob
+//! schedule, the fields each fork requires, and the merge's constant fields. The proof-of-work
+//! seal and the difficulty formula are not checked (pre-merge difficulty is taken as given).
+
+use alloy_primitives::{B64, U256};
+use ethrex_common::{
+    BlobParams, ChainConfig, Fork,
+    constants::{EMPTY_OMMERS_HASH, INITIAL_BASE_FEE},
+    types::Header,
+};
+use ethrex_vm::{GAS_PER_BLOB, fake_exponential};
+
+use crate::{BlockError, Result};
+
+/// EIP-1559 elasticity multiplier.
+const ELASTICITY: u64 = 2;
+/// EIP-1559 base fee change denominator.
+const BASE_FEE_DENOMINATOR: u64 = 8;
+/// Gas limit change bound divisor.
+const GAS_LIMIT_DIVISOR: u64 = 1024;
+/// Minimum gas limit.
+const MIN_GAS_LIMIT: u64 = 5000;
+/// Maximum extra data (bytes).
+const MAX_EXTRA_DATA: usize = 32;
+/// EIP-7918 (Osaka): blob base cost relative to execution gas.
+const BLOB_BASE_COST: u64 = 1 << 13;
+
+fn invalid(msg: String) -> BlockError {
+    BlockError::InvalidHeader(msg)
+}
+
+/// The fork of `header` (block number and timestamp; the merge by its constant difficulty).
+pub fn fork_of(config: &ChainConfig, header: &Header) -> Fork {
+    let td = if header.difficulty.is_zero() { Some(U256::MAX) } else { None };
+    config.fork_at_td(header.number, header.timestamp, td)
+}
+
+/// The EIP-1559 base fee of the child of `parent` under `fork`.
+pub fn next_base_fee(parent: &Header, parent_fork: Fork) -> u64 {
+    let Some(parent_base_fee) = parent.base_fee_per_gas.filter(|_| parent_fork >= Fork::London) else {
+        return INITIAL_BASE_FEE;
+    };
+    let target = parent.gas_limit / ELASTICITY;
+    let (fee, used) = (u128::from(parent_base_fee), u128::from(parent.gas_used));
+    let target128 = u128::from(target.max(1));
+    let next = if used == target128 {
+        fee
+    } else if used > target128 {
+        let delta = (fee * (used - target128) / target128 / u128::from(BASE_FEE_DENOMINATOR)).max(1);
+        fee + delta
+    } else {
+        let delta = fee * (target128 - used) / target128 / u128::from(BASE_FEE_DENOMINATOR);
+        fee.saturating_sub(delta)
+    };
+    u64::try_from(next).unwrap_or(u64::MAX)
+}
+
+/// The excess blob gas of a block whose parent is `parent`, under the child's blob parameters.
+pub fn next_excess_blob_gas(parent: &Header, params: BlobParams, fork: Fork) -> u64 {
+    let excess = parent.excess_blob_gas.unwrap_or(0);
+    let used = parent.blob_gas_used.unwrap_or(0);
+    let target = params.target * GAS_PER_BLOB;
+    if excess + used < target {
+        return 0;
+    }
+    if fork >= Fork::Osaka {
+        let base_fee = U256::from(parent.base_fee_per_gas.unwrap_or(0));
+        let blob_base_fee = fake_exponential(U256::from(1), U256::from(excess), U256::from(params.base_fee_update_fraction));
+        if U256::from(BLOB_BASE_COST) * base_fee > U256::from(GAS_PER_BLOB) * blob_base_fee {
+            return excess + used * (params.max - params.target) / params.max;
+        }
+    }
+    excess + used - target
+}
+
+/// Checks `header` against `parent`.
+pub fn validate_header(config: &ChainConfig, header: &Header, parent: &Header) -> Result<()> {
+    let fork = fork_of(config, header);
+    let parent_fork = fork_of(config, parent);
+    if header.number != parent.number + 1 {
+        return Err(invalid(format!("number {} does not follow parent {}", header.number, parent.number)));
+    }
+    if header.parent_hash != parent.hash_slow() {
+        return Err(invalid("parent hash does not match the parent".into()));
+    }
+    if header.timestamp <= parent.timestamp {
+        return Err(invalid(format!("timestamp {} not after parent's {}", header.timestamp, parent.timestamp)));
+    }
+    if header.extra_data.len() > MAX_EXTRA_DATA {
+        return Err(invalid(format!("extra data of {} bytes exceeds {MAX_EXTRA_DATA}", header.extra_data.len())));
+    }
+    if header.gas_used > header.gas_limit {
+        return Err(invalid(format!("gas used {} above gas limit {}", header.gas_used, header.gas_limit)));
+    }
+    let parent_limit = if fork >= Fork::London && parent_fork < Fork::London { parent.gas_limit * ELASTICITY } else { parent.gas_limit };
+    let bound = parent_limit / GAS_LIMIT_DIVISOR;
+    if header.gas_limit.abs_diff(parent_limit) >= bound || header.gas_limit < MIN_GAS_LIMIT {
+        return Err(invalid(format!("gas limit {} out of bounds of parent's {parent_limit}", header.gas_limit)));
+    }
+    check_presence(fork, header)?;
+    if fork >= Fork::London {
+        let expected = next_base_fee(parent, parent_fork);
+        if header.base_fee_per_gas != Some(expected) {
+            return Err(invalid(format!("base fee {:?}, expected {expected}", header.base_fee_per_gas)));
+        }
+    }
+    if fork >= Fork::Paris {
+        if !header.difficulty.is_zero() || header.nonce != B64::ZERO || header.ommers_hash != EMPTY_OMMERS_HASH {
+            return Err(invalid("post-merge difficulty, nonce and ommers must be empty".into()));
+        }
+    } else if header.difficulty.is_zero() {
+        return Err(invalid("pre-merge block with zero difficulty".into()));
+    }
+    if fork >= Fork::Cancun {
+        let params = config.blob_params(fork).ok_or_else(|| invalid("no blob parameters".into()))?;
+        let parent_for_excess = if parent_fork < Fork::Cancun { &Header::default() } else { parent };
+        let expected = next_excess_blob_gas(parent_for_excess, params, fork);
+        if header.excess_blob_gas != Some(expected) {
+            return Err(invalid(format!("excess blob gas {:?}, expected {expected}", header.excess_blob_gas)));
+        }
+    }
+    Ok(())
+}
+
+/// Each fork's optional fields must be present exactly from that fork on.
+fn check_presence(fork: Fork, header: &Header) -> Result<()> {
+    let rules = [
+        ("base fee", header.base_fee_per_gas.is_some(), Fork::London),
+        ("withdrawals root", header.withdrawals_root.is_some(), Fork::Shanghai),
+        ("blob gas used", header.blob_gas_used.is_some(), Fork::Cancun),
+        ("excess blob gas", header.excess_blob_gas.is_some(), Fork::Cancun),
+        ("parent beacon block root", header.parent_beacon_block_root.is_some(), Fork::Cancun),
+        ("requests hash", header.requests_hash.is_some(), Fork::Prague),
+    ];
+    for (field, present, since) in rules {
+        if present != (fork >= since) {
+            return Err(invalid(format!("{field} is {} under {fork}", if present { "present" } else { "missing" })));
+        }
+    }
+    Ok(())
+}
