@@ -20,6 +20,8 @@ pub enum BlockError {
     SystemCallFailed(alloy_primitives::Address),
     #[error("invalid deposit event layout: {0}")]
     InvalidDepositLayout(String),
+    #[error("state root computation failed: {0}")]
+    StateRoot(String),
     #[error(transparent)]
     Vm(#[from] VmError),
 }

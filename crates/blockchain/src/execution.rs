@@ -55,8 +55,19 @@ pub fn block_env(config: &ChainConfig, header: &Header) -> BlockEnv {
     }
 }
 
+/// Computes the state root after the given changes to the parent's state (pre-Byzantium
+/// receipts carry one per transaction).
+pub type StateRootFn<'a> = &'a dyn Fn(&StateChanges) -> Result<B256>;
+
 /// Validates `block` against `parent` and executes it over `db` (the parent's state).
-pub fn execute_block(config: &ChainConfig, block: &Block, parent: &Header, db: &dyn Database) -> Result<BlockOutcome> {
+/// `state_root` is only called for pre-Byzantium blocks.
+pub fn execute_block(
+    config: &ChainConfig,
+    block: &Block,
+    parent: &Header,
+    db: &dyn Database,
+    state_root: StateRootFn<'_>,
+) -> Result<BlockOutcome> {
     let header = &block.header;
     validate_header(config, header, parent)?;
     let fork = fork_of(config, header);
@@ -86,7 +97,12 @@ pub fn execute_block(config: &ChainConfig, block: &Block, parent: &Header, db: &
             TxError::Vm(e) => BlockError::Vm(e),
         })?;
         cumulative += result.gas_used;
-        receipts.push(receipt(tx, fork, result.success, cumulative, result.logs));
+        let status = if fork >= Fork::Byzantium {
+            Eip658Value::Eip658(result.success)
+        } else {
+            Eip658Value::PostState(state_root(&evm.changes_so_far())?)
+        };
+        receipts.push(receipt(tx, status, cumulative, result.logs));
     }
     apply_rewards(&mut evm, fork, block)?;
     if let Some(withdrawals) = &block.body.withdrawals {
@@ -177,10 +193,7 @@ fn apply_rewards(evm: &mut Evm<'_>, fork: Fork, block: &Block) -> Result<()> {
     Ok(())
 }
 
-fn receipt(tx: &Transaction, fork: Fork, success: bool, cumulative: u64, logs: Vec<alloy_primitives::Log>) -> Receipt {
-    // Before Byzantium a receipt carries the intermediate state root, which this executor does
-    // not compute (it never hashes state): such blocks fail their receipts root check.
-    let status = if fork >= Fork::Byzantium { Eip658Value::Eip658(success) } else { Eip658Value::PostState(B256::ZERO) };
+fn receipt(tx: &Transaction, status: Eip658Value, cumulative: u64, logs: Vec<alloy_primitives::Log>) -> Receipt {
     let data = ReceiptData { status, cumulative_gas_used: cumulative, logs };
     let with_bloom = ReceiptWithBloom::from(data);
     match tx.tx_type() {

@@ -10,4 +10,4 @@ pub mod header;
 pub mod requests;
 
 pub use error::{BlockError, Result};
-pub use execution::{BlockOutcome, block_env, execute_block};
+pub use execution::{BlockOutcome, StateRootFn, block_env, execute_block};

@@ -232,6 +232,11 @@ impl<'a, H: Hook> Evm<'a, H> {
         Ok(())
     }
 
+    /// A copy of the changes so far (for the intermediate state roots of pre-Byzantium receipts).
+    pub fn changes_so_far(&self) -> StateChanges {
+        self.state.changes()
+    }
+
     /// The changes of every transaction executed so far.
     pub fn into_changes(self) -> Result<StateChanges, VmError> {
         Ok(self.state.into_changes())

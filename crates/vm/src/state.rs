@@ -514,6 +514,24 @@ impl<'a> State<'a> {
         self.refund = 0;
     }
 
+    /// A copy of the changes so far.
+    pub fn changes(&self) -> StateChanges {
+        let mut accounts: Vec<AccountChange> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.changed)
+            .map(|(address, a)| AccountChange {
+                address: *address,
+                info: a.exists.then_some(a.info),
+                code: if a.code_changed { a.code.clone() } else { None },
+                storage_cleared: a.storage_cleared,
+                storage: a.storage.iter().map(|(k, s)| (U256::from_be_bytes(k.0), s.current)).collect(),
+            })
+            .collect();
+        accounts.sort_by_key(|a| a.address);
+        StateChanges { accounts }
+    }
+
     /// The changes of the block so far.
     pub fn into_changes(self) -> StateChanges {
         let mut accounts: Vec<AccountChange> = self

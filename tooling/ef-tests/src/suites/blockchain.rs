@@ -195,7 +195,12 @@ fn import(config: &ChainConfig, chain: &std::collections::HashMap<B256, Imported
     let bytes = hex_bytes(&block.rlp).map_err(|e| e.to_string())?;
     let block = decode_block(&bytes).map_err(|e| e.to_string())?;
     let parent = chain.get(&block.header.parent_hash).ok_or("unknown parent")?;
-    let outcome = execute_block(config, &block, &parent.header, &parent.state).map_err(|e| e.to_string())?;
+    let root_after = |changes: &ethrex_vm::StateChanges| {
+        let mut state = parent.state.clone();
+        state.apply(changes);
+        state_root(&state).map_err(ethrex_blockchain::BlockError::StateRoot)
+    };
+    let outcome = execute_block(config, &block, &parent.header, &parent.state, &root_after).map_err(|e| e.to_string())?;
     let mut state = parent.state.clone();
     state.apply(&outcome.changes);
     let root = state_root(&state)?;
