@@ -36,6 +36,7 @@ run: deps
 ARCHIVES := $(notdir $(basename $(basename $(wildcard $(FIXTURES_SRC)/*.tar.zst))))
 LEGACY := $(FIXTURES_DIR)/ethereum-tests-legacy
 EEST_STATE := $(FIXTURES_DIR)/eest-v5.4.0-state_tests
+EEST_BLOCKCHAIN := $(FIXTURES_DIR)/eest-v5.4.0-blockchain_tests
 fixtures: deps $(foreach a,$(ARCHIVES),$(FIXTURES_DIR)/$(a)/.unpacked)
 
 $(FIXTURES_DIR)/%/.unpacked: $(FIXTURES_SRC)/%.tar.zst
@@ -56,12 +57,14 @@ lint:
 unit:
 	cargo nextest run --workspace --no-fail-fast
 
-ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked
+ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked $(EEST_BLOCKCHAIN)/.unpacked
 	$(EF_TESTS) trie $(LEGACY)/TrieTests
 	$(EF_TESTS) rlp $(LEGACY)/RLPTests
 	$(EF_TESTS) transaction $(LEGACY)/TransactionTests
 	$(EF_TESTS) state $(LEGACY)/GeneralStateTests
 	$(EF_TESTS) state $(EEST_STATE)/state_tests
+	$(EF_TESTS) blockchain $(LEGACY)/BlockchainTests
+	$(EF_TESTS) blockchain $(EEST_BLOCKCHAIN)/blockchain_tests
 
 ## bench: benchmarks against the reference implementations (release profile).
 bench:

@@ -11,11 +11,19 @@ pub enum BlockError {
     #[error("invalid body: {0}")]
     InvalidBody(String),
     #[error("transaction {index} ({hash}) is invalid: {reason}")]
-    InvalidTransaction { index: usize, hash: B256, reason: InvalidTransaction },
+    InvalidTransaction {
+        index: usize,
+        hash: B256,
+        reason: InvalidTransaction,
+    },
     #[error("transaction {index}: sender cannot be recovered: {reason}")]
     InvalidSender { index: usize, reason: String },
     #[error("{field} mismatch: header has {expected}, execution gives {got}")]
-    Mismatch { field: &'static str, expected: String, got: String },
+    Mismatch {
+        field: &'static str,
+        expected: String,
+        got: String,
+    },
     #[error("system contract call to {0} failed")]
     SystemCallFailed(alloy_primitives::Address),
     #[error("invalid deposit event layout: {0}")]

@@ -3,12 +3,17 @@
 //! blob gas, receipts root, logs bloom, requests hash). The state root is checked by the caller,
 //! which owns the state (`BlockOutcome::changes`).
 
-use alloy_consensus::{Eip658Value, Receipt as ReceiptData, ReceiptEnvelope, ReceiptWithBloom, TxReceipt};
+use alloy_consensus::{
+    Eip658Value, Receipt as ReceiptData, ReceiptEnvelope, ReceiptWithBloom, TxReceipt,
+};
 use alloy_primitives::{B256, Bloom, Bytes, U256, keccak256};
 use ethrex_common::{
     ChainConfig, Fork,
     constants::EMPTY_OMMERS_HASH,
-    types::{Block, Header, Receipt, Transaction, TxType, receipts_root, transactions_root, withdrawals_root},
+    types::{
+        Block, Header, Receipt, Transaction, TxType, receipts_root, transactions_root,
+        withdrawals_root,
+    },
 };
 use ethrex_vm::{BlockEnv, Database, Evm, GAS_PER_BLOB, StateChanges, TxError};
 
@@ -16,14 +21,17 @@ use crate::{
     BlockError, Result,
     header::{fork_of, validate_header},
     requests::{
-        CONSOLIDATION_REQUEST_CONTRACT, MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_CONTRACT, deposit_requests, requests_hash,
+        CONSOLIDATION_REQUEST_CONTRACT, MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_CONTRACT,
+        deposit_requests, requests_hash,
     },
 };
 
 /// EIP-4788 beacon roots contract.
-const BEACON_ROOTS_CONTRACT: alloy_primitives::Address = alloy_primitives::address!("000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
+const BEACON_ROOTS_CONTRACT: alloy_primitives::Address =
+    alloy_primitives::address!("000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
 /// EIP-2935 block hash history contract.
-const HISTORY_CONTRACT: alloy_primitives::Address = alloy_primitives::address!("0000F90827F1C53a10cb7A02335B175320002935");
+const HISTORY_CONTRACT: alloy_primitives::Address =
+    alloy_primitives::address!("0000F90827F1C53a10cb7A02335B175320002935");
 
 /// What executing a block produced.
 #[derive(Debug, Clone)]
@@ -34,7 +42,11 @@ pub struct BlockOutcome {
 }
 
 fn mismatch<T: std::fmt::Debug>(field: &'static str, expected: T, got: T) -> BlockError {
-    BlockError::Mismatch { field, expected: format!("{expected:?}"), got: format!("{got:?}") }
+    BlockError::Mismatch {
+        field,
+        expected: format!("{expected:?}"),
+        got: format!("{got:?}"),
+    }
 }
 
 /// The execution environment of `header`.
@@ -76,24 +88,41 @@ pub fn execute_block(
     let mut evm = Evm::new(db, env.clone());
     if fork >= Fork::Cancun {
         let root = header.parent_beacon_block_root.unwrap_or_default();
-        evm.system_call(BEACON_ROOTS_CONTRACT, Bytes::copy_from_slice(root.as_slice()))?;
+        evm.system_call(
+            BEACON_ROOTS_CONTRACT,
+            Bytes::copy_from_slice(root.as_slice()),
+        )?;
     }
     if fork >= Fork::Prague {
-        evm.system_call(HISTORY_CONTRACT, Bytes::copy_from_slice(header.parent_hash.as_slice()))?;
+        evm.system_call(
+            HISTORY_CONTRACT,
+            Bytes::copy_from_slice(header.parent_hash.as_slice()),
+        )?;
     }
     let mut receipts = Vec::with_capacity(block.body.transactions.len());
     let mut cumulative = 0u64;
     let mut blob_gas = 0u64;
     let max_blob_gas = env.blob_params.map_or(0, |p| p.max * GAS_PER_BLOB);
     for (index, tx) in block.body.transactions.iter().enumerate() {
-        let sender = tx.sender().map_err(|e| BlockError::InvalidSender { index, reason: e.to_string() })?;
-        let tx_blob_gas = tx.blob_versioned_hashes().map_or(0, |h| h.len() as u64 * GAS_PER_BLOB);
+        let sender = tx.sender().map_err(|e| BlockError::InvalidSender {
+            index,
+            reason: e.to_string(),
+        })?;
+        let tx_blob_gas = tx
+            .blob_versioned_hashes()
+            .map_or(0, |h| h.len() as u64 * GAS_PER_BLOB);
         blob_gas += tx_blob_gas;
         if blob_gas > max_blob_gas && tx_blob_gas > 0 {
-            return Err(BlockError::InvalidBody(format!("blob gas {blob_gas} above the block maximum {max_blob_gas}")));
+            return Err(BlockError::InvalidBody(format!(
+                "blob gas {blob_gas} above the block maximum {max_blob_gas}"
+            )));
         }
         let result = evm.transact(tx, sender).map_err(|e| match e {
-            TxError::Invalid(reason) => BlockError::InvalidTransaction { index, hash: tx.hash(), reason },
+            TxError::Invalid(reason) => BlockError::InvalidTransaction {
+                index,
+                hash: tx.hash(),
+                reason,
+            },
             TxError::Vm(e) => BlockError::Vm(e),
         })?;
         cumulative += result.gas_used;
@@ -107,14 +136,25 @@ pub fn execute_block(
     apply_rewards(&mut evm, fork, block)?;
     if let Some(withdrawals) = &block.body.withdrawals {
         for w in withdrawals.iter() {
-            evm.credit(w.address, U256::from(w.amount) * U256::from(1_000_000_000u64))?;
+            evm.credit(
+                w.address,
+                U256::from(w.amount) * U256::from(1_000_000_000u64),
+            )?;
         }
     }
     if fork >= Fork::Prague {
-        let deposit_contract = config.deposit_contract_address.unwrap_or(MAINNET_DEPOSIT_CONTRACT);
-        let deposits = deposit_requests(receipts.iter().flat_map(|r| r.logs().iter()), deposit_contract)?;
+        let deposit_contract = config
+            .deposit_contract_address
+            .unwrap_or(MAINNET_DEPOSIT_CONTRACT);
+        let deposits = deposit_requests(
+            receipts.iter().flat_map(|r| r.logs().iter()),
+            deposit_contract,
+        )?;
         let mut requests = vec![(0u8, Bytes::from(deposits))];
-        for (ty, contract) in [(1u8, WITHDRAWAL_REQUEST_CONTRACT), (2u8, CONSOLIDATION_REQUEST_CONTRACT)] {
+        for (ty, contract) in [
+            (1u8, WITHDRAWAL_REQUEST_CONTRACT),
+            (2u8, CONSOLIDATION_REQUEST_CONTRACT),
+        ] {
             match evm.system_call(contract, Bytes::new())? {
                 Some(result) if result.success => requests.push((ty, result.output)),
                 _ => return Err(BlockError::SystemCallFailed(contract)),
@@ -129,7 +169,11 @@ pub fn execute_block(
         return Err(mismatch("gas used", header.gas_used, cumulative));
     }
     if fork >= Fork::Cancun && header.blob_gas_used != Some(blob_gas) {
-        return Err(mismatch("blob gas used", header.blob_gas_used, Some(blob_gas)));
+        return Err(mismatch(
+            "blob gas used",
+            header.blob_gas_used,
+            Some(blob_gas),
+        ));
     }
     let root = receipts_root(&receipts);
     if root != header.receipts_root {
@@ -139,7 +183,11 @@ pub fn execute_block(
     if bloom != header.logs_bloom {
         return Err(mismatch("logs bloom", header.logs_bloom, bloom));
     }
-    Ok(BlockOutcome { receipts, changes: evm.into_changes()?, gas_used: cumulative })
+    Ok(BlockOutcome {
+        receipts,
+        changes: evm.into_changes()?,
+        gas_used: cumulative,
+    })
 }
 
 /// Body rules: transactions and withdrawals roots, ommers hash, no ommers after the merge.
@@ -147,13 +195,19 @@ fn check_body(fork: Fork, block: &Block) -> Result<()> {
     let header = &block.header;
     let tx_root = transactions_root(&block.body.transactions);
     if tx_root != header.transactions_root {
-        return Err(mismatch("transactions root", header.transactions_root, tx_root));
+        return Err(mismatch(
+            "transactions root",
+            header.transactions_root,
+            tx_root,
+        ));
     }
     let ommers_hash = keccak256(alloy_rlp::encode(&block.body.ommers));
     if ommers_hash != header.ommers_hash {
         return Err(mismatch("ommers hash", header.ommers_hash, ommers_hash));
     }
-    if fork >= Fork::Paris && (header.ommers_hash != EMPTY_OMMERS_HASH || !block.body.ommers.is_empty()) {
+    if fork >= Fork::Paris
+        && (header.ommers_hash != EMPTY_OMMERS_HASH || !block.body.ommers.is_empty())
+    {
         return Err(BlockError::InvalidBody("ommers after the merge".into()));
     }
     match (&block.body.withdrawals, header.withdrawals_root) {
@@ -164,7 +218,11 @@ fn check_body(fork: Fork, block: &Block) -> Result<()> {
             }
         }
         (None, None) => {}
-        _ => return Err(BlockError::InvalidBody("withdrawals and withdrawals root disagree".into())),
+        _ => {
+            return Err(BlockError::InvalidBody(
+                "withdrawals and withdrawals root disagree".into(),
+            ));
+        }
     }
     Ok(())
 }
@@ -193,8 +251,17 @@ fn apply_rewards(evm: &mut Evm<'_>, fork: Fork, block: &Block) -> Result<()> {
     Ok(())
 }
 
-fn receipt(tx: &Transaction, status: Eip658Value, cumulative: u64, logs: Vec<alloy_primitives::Log>) -> Receipt {
-    let data = ReceiptData { status, cumulative_gas_used: cumulative, logs };
+fn receipt(
+    tx: &Transaction,
+    status: Eip658Value,
+    cumulative: u64,
+    logs: Vec<alloy_primitives::Log>,
+) -> Receipt {
+    let data = ReceiptData {
+        status,
+        cumulative_gas_used: cumulative,
+        logs,
+    };
     let with_bloom = ReceiptWithBloom::from(data);
     match tx.tx_type() {
         TxType::Legacy => ReceiptEnvelope::Legacy(with_bloom),

@@ -22,6 +22,8 @@ const BASE_FEE_DENOMINATOR: u64 = 8;
 const GAS_LIMIT_DIVISOR: u64 = 1024;
 /// Minimum gas limit.
 const MIN_GAS_LIMIT: u64 = 5000;
+/// Maximum gas limit (EIP-1985: a signed 64-bit value).
+const MAX_GAS_LIMIT: u64 = (1 << 63) - 1;
 /// Maximum extra data (bytes).
 const MAX_EXTRA_DATA: usize = 32;
 /// EIP-7918 (Osaka): blob base cost relative to execution gas.
@@ -33,13 +35,20 @@ fn invalid(msg: String) -> BlockError {
 
 /// The fork of `header` (block number and timestamp; the merge by its constant difficulty).
 pub fn fork_of(config: &ChainConfig, header: &Header) -> Fork {
-    let td = if header.difficulty.is_zero() { Some(U256::MAX) } else { None };
+    let td = if header.difficulty.is_zero() {
+        Some(U256::MAX)
+    } else {
+        None
+    };
     config.fork_at_td(header.number, header.timestamp, td)
 }
 
 /// The EIP-1559 base fee of the child of `parent` under `fork`.
 pub fn next_base_fee(parent: &Header, parent_fork: Fork) -> u64 {
-    let Some(parent_base_fee) = parent.base_fee_per_gas.filter(|_| parent_fork >= Fork::London) else {
+    let Some(parent_base_fee) = parent
+        .base_fee_per_gas
+        .filter(|_| parent_fork >= Fork::London)
+    else {
         return INITIAL_BASE_FEE;
     };
     let target = parent.gas_limit / ELASTICITY;
@@ -48,7 +57,8 @@ pub fn next_base_fee(parent: &Header, parent_fork: Fork) -> u64 {
     let next = if used == target128 {
         fee
     } else if used > target128 {
-        let delta = (fee * (used - target128) / target128 / u128::from(BASE_FEE_DENOMINATOR)).max(1);
+        let delta =
+            (fee * (used - target128) / target128 / u128::from(BASE_FEE_DENOMINATOR)).max(1);
         fee + delta
     } else {
         let delta = fee * (target128 - used) / target128 / u128::from(BASE_FEE_DENOMINATOR);
@@ -67,7 +77,11 @@ pub fn next_excess_blob_gas(parent: &Header, params: BlobParams, fork: Fork) -> 
     }
     if fork >= Fork::Osaka {
         let base_fee = U256::from(parent.base_fee_per_gas.unwrap_or(0));
-        let blob_base_fee = fake_exponential(U256::from(1), U256::from(excess), U256::from(params.base_fee_update_fraction));
+        let blob_base_fee = fake_exponential(
+            U256::from(1),
+            U256::from(excess),
+            U256::from(params.base_fee_update_fraction),
+        );
         if U256::from(BLOB_BASE_COST) * base_fee > U256::from(GAS_PER_BLOB) * blob_base_fee {
             return excess + used * (params.max - params.target) / params.max;
         }
@@ -80,45 +94,87 @@ pub fn validate_header(config: &ChainConfig, header: &Header, parent: &Header) -
     let fork = fork_of(config, header);
     let parent_fork = fork_of(config, parent);
     if header.number != parent.number + 1 {
-        return Err(invalid(format!("number {} does not follow parent {}", header.number, parent.number)));
+        return Err(invalid(format!(
+            "number {} does not follow parent {}",
+            header.number, parent.number
+        )));
     }
     if header.parent_hash != parent.hash_slow() {
         return Err(invalid("parent hash does not match the parent".into()));
     }
     if header.timestamp <= parent.timestamp {
-        return Err(invalid(format!("timestamp {} not after parent's {}", header.timestamp, parent.timestamp)));
+        return Err(invalid(format!(
+            "timestamp {} not after parent's {}",
+            header.timestamp, parent.timestamp
+        )));
     }
     if header.extra_data.len() > MAX_EXTRA_DATA {
-        return Err(invalid(format!("extra data of {} bytes exceeds {MAX_EXTRA_DATA}", header.extra_data.len())));
+        return Err(invalid(format!(
+            "extra data of {} bytes exceeds {MAX_EXTRA_DATA}",
+            header.extra_data.len()
+        )));
+    }
+    if header.gas_limit > MAX_GAS_LIMIT {
+        return Err(invalid(format!(
+            "gas limit {} above 2^63-1 (EIP-1985)",
+            header.gas_limit
+        )));
     }
     if header.gas_used > header.gas_limit {
-        return Err(invalid(format!("gas used {} above gas limit {}", header.gas_used, header.gas_limit)));
+        return Err(invalid(format!(
+            "gas used {} above gas limit {}",
+            header.gas_used, header.gas_limit
+        )));
     }
-    let parent_limit = if fork >= Fork::London && parent_fork < Fork::London { parent.gas_limit * ELASTICITY } else { parent.gas_limit };
+    let parent_limit = if fork >= Fork::London && parent_fork < Fork::London {
+        parent.gas_limit * ELASTICITY
+    } else {
+        parent.gas_limit
+    };
     let bound = parent_limit / GAS_LIMIT_DIVISOR;
     if header.gas_limit.abs_diff(parent_limit) >= bound || header.gas_limit < MIN_GAS_LIMIT {
-        return Err(invalid(format!("gas limit {} out of bounds of parent's {parent_limit}", header.gas_limit)));
+        return Err(invalid(format!(
+            "gas limit {} out of bounds of parent's {parent_limit}",
+            header.gas_limit
+        )));
     }
     check_presence(fork, header)?;
     if fork >= Fork::London {
         let expected = next_base_fee(parent, parent_fork);
         if header.base_fee_per_gas != Some(expected) {
-            return Err(invalid(format!("base fee {:?}, expected {expected}", header.base_fee_per_gas)));
+            return Err(invalid(format!(
+                "base fee {:?}, expected {expected}",
+                header.base_fee_per_gas
+            )));
         }
     }
     if fork >= Fork::Paris {
-        if !header.difficulty.is_zero() || header.nonce != B64::ZERO || header.ommers_hash != EMPTY_OMMERS_HASH {
-            return Err(invalid("post-merge difficulty, nonce and ommers must be empty".into()));
+        if !header.difficulty.is_zero()
+            || header.nonce != B64::ZERO
+            || header.ommers_hash != EMPTY_OMMERS_HASH
+        {
+            return Err(invalid(
+                "post-merge difficulty, nonce and ommers must be empty".into(),
+            ));
         }
     } else if header.difficulty.is_zero() {
         return Err(invalid("pre-merge block with zero difficulty".into()));
     }
     if fork >= Fork::Cancun {
-        let params = config.blob_params(fork).ok_or_else(|| invalid("no blob parameters".into()))?;
-        let parent_for_excess = if parent_fork < Fork::Cancun { &Header::default() } else { parent };
+        let params = config
+            .blob_params(fork)
+            .ok_or_else(|| invalid("no blob parameters".into()))?;
+        let parent_for_excess = if parent_fork < Fork::Cancun {
+            &Header::default()
+        } else {
+            parent
+        };
         let expected = next_excess_blob_gas(parent_for_excess, params, fork);
         if header.excess_blob_gas != Some(expected) {
-            return Err(invalid(format!("excess blob gas {:?}, expected {expected}", header.excess_blob_gas)));
+            return Err(invalid(format!(
+                "excess blob gas {:?}, expected {expected}",
+                header.excess_blob_gas
+            )));
         }
     }
     Ok(())
@@ -128,16 +184,122 @@ pub fn validate_header(config: &ChainConfig, header: &Header, parent: &Header) -
 fn check_presence(fork: Fork, header: &Header) -> Result<()> {
     let rules = [
         ("base fee", header.base_fee_per_gas.is_some(), Fork::London),
-        ("withdrawals root", header.withdrawals_root.is_some(), Fork::Shanghai),
-        ("blob gas used", header.blob_gas_used.is_some(), Fork::Cancun),
-        ("excess blob gas", header.excess_blob_gas.is_some(), Fork::Cancun),
-        ("parent beacon block root", header.parent_beacon_block_root.is_some(), Fork::Cancun),
-        ("requests hash", header.requests_hash.is_some(), Fork::Prague),
+        (
+            "withdrawals root",
+            header.withdrawals_root.is_some(),
+            Fork::Shanghai,
+        ),
+        (
+            "blob gas used",
+            header.blob_gas_used.is_some(),
+            Fork::Cancun,
+        ),
+        (
+            "excess blob gas",
+            header.excess_blob_gas.is_some(),
+            Fork::Cancun,
+        ),
+        (
+            "parent beacon block root",
+            header.parent_beacon_block_root.is_some(),
+            Fork::Cancun,
+        ),
+        (
+            "requests hash",
+            header.requests_hash.is_some(),
+            Fork::Prague,
+        ),
     ];
     for (field, present, since) in rules {
         if present != (fork >= since) {
-            return Err(invalid(format!("{field} is {} under {fork}", if present { "present" } else { "missing" })));
+            return Err(invalid(format!(
+                "{field} is {} under {fork}",
+                if present { "present" } else { "missing" }
+            )));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parent(gas_limit: u64, gas_used: u64, base_fee: u64) -> Header {
+        Header {
+            gas_limit,
+            gas_used,
+            base_fee_per_gas: Some(base_fee),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn base_fee_follows_eip1559() {
+        // At target: unchanged; full block: +12.5%; empty block: -12.5%.
+        assert_eq!(
+            next_base_fee(&parent(30_000_000, 15_000_000, 1_000_000_000), Fork::London),
+            1_000_000_000
+        );
+        assert_eq!(
+            next_base_fee(&parent(30_000_000, 30_000_000, 1_000_000_000), Fork::London),
+            1_125_000_000
+        );
+        assert_eq!(
+            next_base_fee(&parent(30_000_000, 0, 1_000_000_000), Fork::London),
+            875_000_000
+        );
+        // A tiny increase is at least 1 wei.
+        assert_eq!(
+            next_base_fee(&parent(30_000_000, 15_000_001, 7), Fork::London),
+            8
+        );
+        // The first London block starts at the initial base fee.
+        assert_eq!(
+            next_base_fee(&parent(30_000_000, 0, 0), Fork::Berlin),
+            INITIAL_BASE_FEE
+        );
+    }
+
+    #[test]
+    fn excess_blob_gas_accumulates_above_target() {
+        let params = BlobParams::CANCUN;
+        let target = params.target * GAS_PER_BLOB;
+        let header = |excess: u64, used: u64| Header {
+            excess_blob_gas: Some(excess),
+            blob_gas_used: Some(used),
+            ..Default::default()
+        };
+        assert_eq!(
+            next_excess_blob_gas(&header(0, target), params, Fork::Cancun),
+            0
+        );
+        assert_eq!(
+            next_excess_blob_gas(&header(0, target + GAS_PER_BLOB), params, Fork::Cancun),
+            GAS_PER_BLOB
+        );
+        assert_eq!(
+            next_excess_blob_gas(&header(GAS_PER_BLOB, 0), params, Fork::Cancun),
+            0
+        );
+    }
+
+    #[test]
+    fn presence_of_fork_fields_is_checked() {
+        let header = Header {
+            base_fee_per_gas: Some(7),
+            ..Default::default()
+        };
+        assert!(check_presence(Fork::London, &header).is_ok());
+        let err = check_presence(Fork::Berlin, &header)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base fee is present under Berlin"), "{err}");
+        assert!(
+            check_presence(Fork::Shanghai, &header)
+                .unwrap_err()
+                .to_string()
+                .contains("withdrawals root is missing")
+        );
+    }
 }

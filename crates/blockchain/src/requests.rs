@@ -7,13 +7,16 @@ use alloy_primitives::{Address, B256, Bytes, Log, address, b256};
 use crate::{BlockError, Result};
 
 /// Topic 0 of the deposit contract's `DepositEvent`.
-pub const DEPOSIT_EVENT_TOPIC: B256 = b256!("649bbc62d0e31342afea4e5cd82d4049e7e1ee912fc0889aa790803be39038c5");
+pub const DEPOSIT_EVENT_TOPIC: B256 =
+    b256!("649bbc62d0e31342afea4e5cd82d4049e7e1ee912fc0889aa790803be39038c5");
 /// The deposit contract of mainnet (and of the test fixtures).
 pub const MAINNET_DEPOSIT_CONTRACT: Address = address!("00000000219ab540356cbb839cbe05303d7705fa");
 /// EIP-7002 withdrawal request contract.
-pub const WITHDRAWAL_REQUEST_CONTRACT: Address = address!("00000961Ef480Eb55e80D19ad83579A64c007002");
+pub const WITHDRAWAL_REQUEST_CONTRACT: Address =
+    address!("00000961Ef480Eb55e80D19ad83579A64c007002");
 /// EIP-7251 consolidation request contract.
-pub const CONSOLIDATION_REQUEST_CONTRACT: Address = address!("0000BBdDc7CE488642fb579F8B00f3a590007251");
+pub const CONSOLIDATION_REQUEST_CONTRACT: Address =
+    address!("0000BBdDc7CE488642fb579F8B00f3a590007251");
 
 /// ABI layout of `DepositEvent(bytes pubkey, bytes withdrawal_credentials, bytes amount,
 /// bytes signature, bytes index)`: (offset, size) of each field.
@@ -21,7 +24,10 @@ const DEPOSIT_LAYOUT: [(usize, usize); 5] = [(160, 48), (256, 32), (320, 8), (38
 
 /// The deposit requests (EIP-6110) in `logs` of `contract`, concatenated; a log of the deposit
 /// event with another layout makes the block invalid.
-pub fn deposit_requests<'a>(logs: impl Iterator<Item = &'a Log>, contract: Address) -> Result<Vec<u8>> {
+pub fn deposit_requests<'a>(
+    logs: impl Iterator<Item = &'a Log>,
+    contract: Address,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     for log in logs.filter(|l| l.address == contract) {
         if log.topics().first() != Some(&DEPOSIT_EVENT_TOPIC) {
@@ -29,13 +35,18 @@ pub fn deposit_requests<'a>(logs: impl Iterator<Item = &'a Log>, contract: Addre
         }
         let data = &log.data.data;
         if data.len() != 576 {
-            return Err(BlockError::InvalidDepositLayout(format!("data of {} bytes, expected 576", data.len())));
+            return Err(BlockError::InvalidDepositLayout(format!(
+                "data of {} bytes, expected 576",
+                data.len()
+            )));
         }
         for (i, &(offset, size)) in DEPOSIT_LAYOUT.iter().enumerate() {
             let declared_offset = word_usize(&data[i * 32..i * 32 + 32]);
             let declared_size = word_usize(&data[offset..offset + 32]);
             if declared_offset != Some(offset) || declared_size != Some(size) {
-                return Err(BlockError::InvalidDepositLayout(format!("field {i} has offset {declared_offset:?} and size {declared_size:?}")));
+                return Err(BlockError::InvalidDepositLayout(format!(
+                    "field {i} has offset {declared_offset:?} and size {declared_size:?}"
+                )));
             }
             out.extend_from_slice(&data[offset + 32..offset + 32 + size]);
         }
@@ -69,7 +80,13 @@ mod tests {
 
     #[test]
     fn empty_requests_hash_is_sha256_of_nothing() {
-        assert_eq!(requests_hash(&[]), ethrex_common::constants::EMPTY_REQUESTS_HASH);
-        assert_eq!(requests_hash(&[(0, Bytes::new()), (1, Bytes::new())]), ethrex_common::constants::EMPTY_REQUESTS_HASH);
+        assert_eq!(
+            requests_hash(&[]),
+            ethrex_common::constants::EMPTY_REQUESTS_HASH
+        );
+        assert_eq!(
+            requests_hash(&[(0, Bytes::new()), (1, Bytes::new())]),
+            ethrex_common::constants::EMPTY_REQUESTS_HASH
+        );
     }
 }

@@ -21,7 +21,8 @@ use crate::{
 };
 
 /// The caller of system calls.
-pub const SYSTEM_ADDRESS: Address = alloy_primitives::address!("fffffffffffffffffffffffffffffffffffffffe");
+pub const SYSTEM_ADDRESS: Address =
+    alloy_primitives::address!("fffffffffffffffffffffffffffffffffffffffe");
 /// Gas of a system call.
 pub const SYSTEM_CALL_GAS: u64 = 30_000_000;
 
@@ -175,7 +176,11 @@ impl<'a, H: Hook> Evm<'a, H> {
         let mut m = Machine {
             state: &mut self.state,
             env: &self.env,
-            tx: TxContext { origin: SYSTEM_ADDRESS, gas_price: Default::default(), blob_hashes: Vec::new() },
+            tx: TxContext {
+                origin: SYSTEM_ADDRESS,
+                gas_price: Default::default(),
+                blob_hashes: Vec::new(),
+            },
             memory: Default::default(),
             fork,
             table: opcodes::table(fork),
@@ -200,7 +205,11 @@ impl<'a, H: Hook> Evm<'a, H> {
         };
         let start = interpreter::start_call(&mut m, request, 0)?;
         let result = interpreter::execute(&mut m, start, SYSTEM_CALL_GAS, &mut NoopInspector)?;
-        let logs = if result.success { std::mem::take(&mut m.state.logs) } else { Vec::new() };
+        let logs = if result.success {
+            std::mem::take(&mut m.state.logs)
+        } else {
+            Vec::new()
+        };
         m.state.finish_transaction(fork >= Fork::SpuriousDragon);
         Ok(Some(TxResult {
             success: result.success,
@@ -214,9 +223,14 @@ impl<'a, H: Hook> Evm<'a, H> {
 
     /// Credits `amount` to `address` outside any transaction (block rewards, withdrawals); an
     /// account left empty is removed under EIP-161.
-    pub fn credit(&mut self, address: Address, amount: alloy_primitives::U256) -> Result<(), VmError> {
+    pub fn credit(
+        &mut self,
+        address: Address,
+        amount: alloy_primitives::U256,
+    ) -> Result<(), VmError> {
         self.state.add_balance(address, amount)?;
-        self.state.finish_transaction(self.env.fork >= Fork::SpuriousDragon);
+        self.state
+            .finish_transaction(self.env.fork >= Fork::SpuriousDragon);
         Ok(())
     }
 
@@ -228,7 +242,8 @@ impl<'a, H: Hook> Evm<'a, H> {
             self.state.set_balance(*address, Default::default())?;
             self.state.add_balance(beneficiary, balance)?;
         }
-        self.state.finish_transaction(self.env.fork >= Fork::SpuriousDragon);
+        self.state
+            .finish_transaction(self.env.fork >= Fork::SpuriousDragon);
         Ok(())
     }
 

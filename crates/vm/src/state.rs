@@ -525,7 +525,11 @@ impl<'a> State<'a> {
                 info: a.exists.then_some(a.info),
                 code: if a.code_changed { a.code.clone() } else { None },
                 storage_cleared: a.storage_cleared,
-                storage: a.storage.iter().map(|(k, s)| (U256::from_be_bytes(k.0), s.current)).collect(),
+                storage: a
+                    .storage
+                    .iter()
+                    .map(|(k, s)| (U256::from_be_bytes(k.0), s.current))
+                    .collect(),
             })
             .collect();
         accounts.sort_by_key(|a| a.address);

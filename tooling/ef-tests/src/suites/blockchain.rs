@@ -8,7 +8,10 @@ use std::{collections::BTreeMap, path::Path};
 
 use alloy_primitives::{Address, B256, U256};
 use ethrex_blockchain::execute_block;
-use ethrex_common::{ChainConfig, Fork, types::{Header, decode_block}};
+use ethrex_common::{
+    ChainConfig, Fork,
+    types::{Header, decode_block},
+};
 use ethrex_vm::InMemoryDb;
 use serde::Deserialize;
 
@@ -51,7 +54,11 @@ struct TestBlock {
     expect_exception: Option<String>,
 }
 
-pub fn run_file(path: &Path, fork_filter: Option<Fork>, report: &mut Report) -> Result<(), FixtureError> {
+pub fn run_file(
+    path: &Path,
+    fork_filter: Option<Fork>,
+    report: &mut Report,
+) -> Result<(), FixtureError> {
     let tests: BTreeMap<String, BlockchainTest> = read_json(path)?;
     for (name, test) in tests {
         let id = format!("{}::{name}", path.display());
@@ -62,7 +69,9 @@ pub fn run_file(path: &Path, fork_filter: Option<Fork>, report: &mut Report) -> 
                 continue;
             }
         };
-        if fork_filter.is_some_and(|f| config.fork_at(0, 0) != f && !test.network.starts_with(f.name())) {
+        if fork_filter
+            .is_some_and(|f| config.fork_at(0, 0) != f && !test.network.starts_with(f.name()))
+        {
             continue;
         }
         report.record(&test.network, &id, run_test(&test, &config));
@@ -76,15 +85,26 @@ fn chain_config(test: &BlockchainTest) -> Result<ChainConfig, String> {
         .config
         .as_ref()
         .and_then(|c| c.chainid.as_deref())
-        .map(|id| u64::from_str_radix(id.trim_start_matches("0x"), 16).map_err(|e| format!("bad chainid {id}: {e}")))
+        .map(|id| {
+            u64::from_str_radix(id.trim_start_matches("0x"), 16)
+                .map_err(|e| format!("bad chainid {id}: {e}"))
+        })
         .transpose()?
         .unwrap_or(1);
     let network = test.network.as_str();
     let mut config = match network.split_once("To") {
-        None => ChainConfig::all_active_up_to(chain_id, network.parse::<Fork>().map_err(|e| e.to_string())?),
+        None => ChainConfig::all_active_up_to(
+            chain_id,
+            network.parse::<Fork>().map_err(|e| e.to_string())?,
+        ),
         Some((from, rest)) => {
-            let (to, at) = rest.split_once("At").ok_or_else(|| format!("unsupported network {network}"))?;
-            let (from, to) = (from.parse::<Fork>().map_err(|e| e.to_string())?, to.parse::<Fork>().map_err(|e| e.to_string())?);
+            let (to, at) = rest
+                .split_once("At")
+                .ok_or_else(|| format!("unsupported network {network}"))?;
+            let (from, to) = (
+                from.parse::<Fork>().map_err(|e| e.to_string())?,
+                to.parse::<Fork>().map_err(|e| e.to_string())?,
+            );
             let mut config = ChainConfig::all_active_up_to(chain_id, from);
             let (by_time, value) = match at.strip_prefix("Time") {
                 Some(t) => (true, t),
@@ -111,7 +131,11 @@ fn chain_config(test: &BlockchainTest) -> Result<ChainConfig, String> {
             let fork = name.parse::<Fork>().map_err(|e| e.to_string())?;
             config.blob_schedule.insert(
                 fork,
-                ethrex_common::BlobParams { target: params.target, max: params.max, base_fee_update_fraction: params.base_fee_update_fraction },
+                ethrex_common::BlobParams {
+                    target: params.target,
+                    max: params.max,
+                    base_fee_update_fraction: params.base_fee_update_fraction,
+                },
             );
         }
     }
@@ -143,7 +167,11 @@ fn set_activation(config: &mut ChainConfig, fork: Fork, value: u64) {
         Fork::Bpo3 => config.bpo3_time = v,
         Fork::Bpo4 => config.bpo4_time = v,
         Fork::Bpo5 => config.bpo5_time = v,
-        Fork::Frontier | Fork::DaoFork | Fork::MuirGlacier | Fork::ArrowGlacier | Fork::GrayGlacier => {}
+        Fork::Frontier
+        | Fork::DaoFork
+        | Fork::MuirGlacier
+        | Fork::ArrowGlacier
+        | Fork::GrayGlacier => {}
     }
 }
 
@@ -155,23 +183,36 @@ struct Imported {
 }
 
 fn run_test(test: &BlockchainTest, config: &ChainConfig) -> Result<(), String> {
-    let genesis = decode_block(&hex_bytes(&test.genesis_rlp).map_err(|e| e.to_string())?).map_err(|e| format!("genesis: {e}"))?;
+    let genesis = decode_block(&hex_bytes(&test.genesis_rlp).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("genesis: {e}"))?;
     let mut pre = in_memory_db(&test.pre);
     let root = state_root(&pre)?;
     if root != genesis.header.state_root {
-        return Err(format!("genesis state root: header {}, pre-state {root}", genesis.header.state_root));
+        return Err(format!(
+            "genesis state root: header {}, pre-state {root}",
+            genesis.header.state_root
+        ));
     }
     let genesis_hash = genesis.header.hash_slow();
     pre.block_hashes.insert(0, genesis_hash);
     let mut chain: std::collections::HashMap<B256, Imported> = std::collections::HashMap::new();
     let mut head = genesis_hash;
-    chain.insert(genesis_hash, Imported { total_difficulty: genesis.header.difficulty, header: genesis.header, state: pre });
+    chain.insert(
+        genesis_hash,
+        Imported {
+            total_difficulty: genesis.header.difficulty,
+            header: genesis.header,
+            state: pre,
+        },
+    );
     for (index, block) in test.blocks.iter().enumerate() {
         let expected_failure = block.expect_exception.as_deref();
         match import(config, &chain, block) {
             Ok((hash, imported)) => {
                 if let Some(exception) = expected_failure {
-                    return Err(format!("block {index}: expected {exception}, but it was accepted"));
+                    return Err(format!(
+                        "block {index}: expected {exception}, but it was accepted"
+                    ));
                 }
                 let head_td = chain.get(&head).map_or(U256::ZERO, |h| h.total_difficulty);
                 let post_merge = imported.header.difficulty.is_zero();
@@ -180,7 +221,9 @@ fn run_test(test: &BlockchainTest, config: &ChainConfig) -> Result<(), String> {
                 }
                 chain.insert(hash, imported);
             }
-            Err(reason) if expected_failure.is_none() => return Err(format!("block {index}: {reason}")),
+            Err(reason) if expected_failure.is_none() => {
+                return Err(format!("block {index}: {reason}"));
+            }
             Err(_) => {}
         }
     }
@@ -191,24 +234,41 @@ fn run_test(test: &BlockchainTest, config: &ChainConfig) -> Result<(), String> {
 }
 
 /// Decodes, validates and executes one block on top of its parent.
-fn import(config: &ChainConfig, chain: &std::collections::HashMap<B256, Imported>, block: &TestBlock) -> Result<(B256, Imported), String> {
+fn import(
+    config: &ChainConfig,
+    chain: &std::collections::HashMap<B256, Imported>,
+    block: &TestBlock,
+) -> Result<(B256, Imported), String> {
     let bytes = hex_bytes(&block.rlp).map_err(|e| e.to_string())?;
     let block = decode_block(&bytes).map_err(|e| e.to_string())?;
-    let parent = chain.get(&block.header.parent_hash).ok_or("unknown parent")?;
+    let parent = chain
+        .get(&block.header.parent_hash)
+        .ok_or("unknown parent")?;
     let root_after = |changes: &ethrex_vm::StateChanges| {
         let mut state = parent.state.clone();
         state.apply(changes);
         state_root(&state).map_err(ethrex_blockchain::BlockError::StateRoot)
     };
-    let outcome = execute_block(config, &block, &parent.header, &parent.state, &root_after).map_err(|e| e.to_string())?;
+    let outcome = execute_block(config, &block, &parent.header, &parent.state, &root_after)
+        .map_err(|e| e.to_string())?;
     let mut state = parent.state.clone();
     state.apply(&outcome.changes);
     let root = state_root(&state)?;
     if root != block.header.state_root {
-        return Err(format!("state root: header {}, execution {root}", block.header.state_root));
+        return Err(format!(
+            "state root: header {}, execution {root}",
+            block.header.state_root
+        ));
     }
     let hash = block.header.hash_slow();
     state.block_hashes.insert(block.header.number, hash);
     let total_difficulty = parent.total_difficulty + block.header.difficulty;
-    Ok((hash, Imported { header: block.header, state, total_difficulty }))
+    Ok((
+        hash,
+        Imported {
+            header: block.header,
+            state,
+            total_difficulty,
+        },
+    ))
 }
