@@ -63,6 +63,7 @@ ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked $(EEST_BLOCKCHAIN)/.u
 	$(EF_TESTS) transaction $(LEGACY)/TransactionTests
 	$(EF_TESTS) state $(LEGACY)/GeneralStateTests
 	$(EF_TESTS) state $(EEST_STATE)/state_tests
+	$(EF_TESTS) difficulty $(addprefix $(LEGACY)/BasicTests/,difficulty.json difficultyMainNetwork.json difficultyCustomMainNetwork.json difficultyCustomHomestead.json)
 	$(EF_TESTS) blockchain $(LEGACY)/BlockchainTests
 	$(EF_TESTS) blockchain $(EEST_BLOCKCHAIN)/blockchain_tests
 

@@ -89,6 +89,61 @@ pub fn next_excess_blob_gas(parent: &Header, params: BlobParams, fork: Fork) -> 
     excess + used - target
 }
 
+/// Minimum difficulty of a proof-of-work block.
+const MIN_DIFFICULTY: u64 = 131_072;
+
+/// How far each fork delays the difficulty bomb (EIP-649, EIP-1234, EIP-2384, EIP-3554,
+/// EIP-4345, EIP-5133), in blocks.
+fn bomb_delay(fork: Fork) -> u64 {
+    match fork {
+        f if f >= Fork::GrayGlacier => 11_400_000,
+        f if f >= Fork::ArrowGlacier => 10_700_000,
+        f if f >= Fork::London => 9_700_000,
+        f if f >= Fork::MuirGlacier => 9_000_000,
+        f if f >= Fork::Constantinople => 5_000_000,
+        f if f >= Fork::Byzantium => 3_000_000,
+        _ => 0,
+    }
+}
+
+/// The proof-of-work difficulty of a block at `number`/`timestamp` whose parent has
+/// `parent_difficulty`, `parent_timestamp` and (for EIP-100) ommers or not, under `fork`.
+pub fn calc_difficulty(
+    fork: Fork,
+    number: u64,
+    timestamp: u64,
+    parent_difficulty: U256,
+    parent_timestamp: u64,
+    parent_has_ommers: bool,
+) -> U256 {
+    let step = parent_difficulty / U256::from(2048);
+    let elapsed = timestamp.saturating_sub(parent_timestamp);
+    // The adjustment factor, kept as (sign, magnitude).
+    let factor: i64 = if fork >= Fork::Byzantium {
+        let y = if parent_has_ommers { 2 } else { 1 };
+        (y - i64::try_from(elapsed / 9).unwrap_or(i64::MAX)).max(-99)
+    } else if fork >= Fork::Homestead {
+        (1 - i64::try_from(elapsed / 10).unwrap_or(i64::MAX)).max(-99)
+    } else if elapsed < 13 {
+        1
+    } else {
+        -1
+    };
+    let adjustment = step * U256::from(factor.unsigned_abs());
+    let mut difficulty = if factor >= 0 {
+        parent_difficulty.saturating_add(adjustment)
+    } else {
+        parent_difficulty.saturating_sub(adjustment)
+    };
+    let fake_number = number.saturating_sub(bomb_delay(fork));
+    let period = fake_number / 100_000;
+    if period >= 2 {
+        difficulty = difficulty
+            .saturating_add(U256::from(1) << usize::try_from(period - 2).unwrap_or(255).min(255));
+    }
+    difficulty.max(U256::from(MIN_DIFFICULTY))
+}
+
 /// Checks `header` against `parent`.
 pub fn validate_header(config: &ChainConfig, header: &Header, parent: &Header) -> Result<()> {
     let fork = fork_of(config, header);
@@ -157,8 +212,21 @@ pub fn validate_header(config: &ChainConfig, header: &Header, parent: &Header) -
                 "post-merge difficulty, nonce and ommers must be empty".into(),
             ));
         }
-    } else if header.difficulty.is_zero() {
-        return Err(invalid("pre-merge block with zero difficulty".into()));
+    } else {
+        let expected = calc_difficulty(
+            fork,
+            header.number,
+            header.timestamp,
+            parent.difficulty,
+            parent.timestamp,
+            parent.ommers_hash != EMPTY_OMMERS_HASH,
+        );
+        if header.difficulty != expected {
+            return Err(invalid(format!(
+                "difficulty {}, expected {expected}",
+                header.difficulty
+            )));
+        }
     }
     if fork >= Fork::Cancun {
         let params = config

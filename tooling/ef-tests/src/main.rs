@@ -46,6 +46,8 @@ enum Suite {
     State,
     /// BlockchainTests (EEST and legacy): import blocks, expected exceptions, final head.
     Blockchain,
+    /// BasicTests difficulty fixtures: the proof-of-work difficulty formula per fork.
+    Difficulty,
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
             Suite::Transaction => suites::transaction::run_file(file, &mut report),
             Suite::State => suites::state::run_file(file, args.fork, &mut report),
             Suite::Blockchain => suites::blockchain::run_file(file, args.fork, &mut report),
+            Suite::Difficulty => suites::difficulty::run_file(file, &mut report),
         };
         if let Err(err) = result {
             report.fail(

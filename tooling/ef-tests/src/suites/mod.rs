@@ -2,6 +2,7 @@
 //! it, and records each case's outcome in the report.
 
 pub mod blockchain;
+pub mod difficulty;
 pub mod rlp;
 pub mod state;
 pub mod transaction;
