@@ -1,0 +1,43 @@
+//! # ethrex-storage
+//!
+//! The node's database: a [`Store`] over a small key-value backend trait ([`KvBackend`]) with two
+//! implementations, in memory ([`MemoryBackend`]) and RocksDB ([`RocksDbBackend`]).
+//!
+//! Where to start reading: `tables.rs` (every table, with the exact encoding of its keys and
+//! values), then `store.rs` ([`Store`]: open, schema version, chain config, fork choice),
+//! `blocks.rs` (blocks, receipts, transaction locations, the canonical chain), `state.rs`
+//! ([`StateReader`]: a state for the VM), `state_update.rs` ([`StateBuilder`]: applying the
+//! VM's changes, block after block, then committing once), `trie_db.rs` (the tries' node
+//! storage, keyed by path) and `genesis.rs` (initializing a chain). `backend/` holds the trait
+//! and its two implementations; `codec.rs` the value decoders.
+//!
+//! The flow of a block import: [`Store::state_builder`] on the parent's root, the VM executes
+//! over [`StateBuilder::reader`], [`StateBuilder::apply`] its changes (the returned root is
+//! checked against the header), then [`StateBuilder::finish`] and
+//! [`Store::add_blocks_with_state`] write blocks and state in one batch.
+//!
+//! Invariants: every write of the store is one atomic [`WriteBatch`]; a database is only opened
+//! if its schema version is [`SCHEMA_VERSION`]; a corrupt value is an error naming its table
+//! and key, never a panic.
+
+pub mod backend;
+mod blocks;
+mod codec;
+mod error;
+mod genesis;
+mod state;
+mod state_update;
+mod store;
+pub mod tables;
+#[cfg(test)]
+mod test_utils;
+mod trie_db;
+
+pub use backend::{KvBackend, MemoryBackend, RocksDbBackend, WriteBatch, WriteOp};
+pub use blocks::TxLocation;
+pub use error::{Result, StoreError};
+pub use state::StateReader;
+pub use state_update::{StateBuilder, StateUpdate};
+pub use store::{ForkChoice, SCHEMA_VERSION, Store};
+pub use tables::{ChainDataKey, Table};
+pub use trie_db::{StoreTrieDb, TrieOwner};

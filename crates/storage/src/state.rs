@@ -1,0 +1,199 @@
+//! Reading a state: [`StateReader`] serves the VM's [`Database`] from the flat tables (O(1) per
+//! account or slot), and can read the same values through the tries (for proofs and checks).
+//!
+//! The store holds one state on disk, the one of root [`ChainDataKey::StateRoot`]; only that root
+//! can be opened for now.
+//! Diff layers go here: the last 128 blocks' changes will live in memory as layers above the
+//! stored state, and [`Store::state_at`] will answer any root of that window by reading through
+//! the layers down to the flat tables.
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use ethrex_common::{constants::EMPTY_CODE_HASH, types::AccountState};
+use ethrex_trie::{EMPTY_TRIE_ROOT, Trie};
+use ethrex_vm::{AccountInfo, Database, VmError};
+
+use crate::{
+    Result, Store, StoreError, codec,
+    tables::{ChainDataKey, Table},
+    trie_db::{PendingWrites, StoreTrieDb, TrieOwner},
+};
+
+/// The flat-storage key of a slot: `hashed address ‖ keccak(slot as 32 BE bytes)`.
+pub(crate) fn flat_storage_key(hashed_address: &B256, hashed_slot: &B256) -> [u8; 64] {
+    let mut key = [0u8; 64];
+    key[..32].copy_from_slice(hashed_address.as_slice());
+    key[32..].copy_from_slice(hashed_slot.as_slice());
+    key
+}
+
+/// The trie key of a storage slot.
+pub(crate) fn hashed_slot(slot: &U256) -> B256 {
+    keccak256(slot.to_be_bytes::<32>())
+}
+
+impl Store {
+    /// Root of the state held by the trie and flat tables (the empty root before any state).
+    pub fn stored_state_root(&self) -> Result<B256> {
+        Ok(self
+            .chain_hash(ChainDataKey::StateRoot)?
+            .unwrap_or(EMPTY_TRIE_ROOT))
+    }
+
+    /// Read access to the state of root `root`.
+    pub fn state_at(&self, root: B256) -> Result<StateReader> {
+        let stored = self.stored_state_root()?;
+        if root != stored {
+            return Err(StoreError::StateNotAvailable {
+                requested: root,
+                stored,
+            });
+        }
+        Ok(StateReader::new(self.clone(), root, None))
+    }
+
+    /// The code with this hash.
+    pub fn code(&self, code_hash: &B256) -> Result<Option<Bytes>> {
+        if *code_hash == EMPTY_CODE_HASH {
+            return Ok(Some(Bytes::new()));
+        }
+        Ok(self
+            .backend
+            .get(Table::AccountCodes, code_hash.as_slice())?
+            .map(Bytes::from))
+    }
+}
+
+/// Read access to one state of the store.
+#[derive(Debug, Clone)]
+pub struct StateReader {
+    store: Store,
+    root: B256,
+    /// Uncommitted writes read before the backend (a [`crate::StateBuilder`]'s).
+    pending: Option<Arc<PendingWrites>>,
+}
+
+impl StateReader {
+    pub(crate) fn new(store: Store, root: B256, pending: Option<Arc<PendingWrites>>) -> Self {
+        Self {
+            store,
+            root,
+            pending,
+        }
+    }
+
+    /// The value of `key` in `table`: pending first, then stored.
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(pending) = &self.pending
+            && let Some(value) = pending.get(table, key)?
+        {
+            return Ok(value);
+        }
+        self.store.backend.get(table, key)
+    }
+
+    fn trie_db(&self, owner: TrieOwner) -> Arc<StoreTrieDb> {
+        let backend = Arc::clone(&self.store.backend);
+        Arc::new(match &self.pending {
+            Some(pending) => StoreTrieDb::with_pending(backend, owner, Arc::clone(pending)),
+            None => StoreTrieDb::new(backend, owner),
+        })
+    }
+
+    /// The state root this reader reads.
+    pub fn root(&self) -> B256 {
+        self.root
+    }
+
+    /// The code with this hash (pending first, then stored).
+    pub fn code_bytes(&self, code_hash: &B256) -> Result<Option<Bytes>> {
+        if *code_hash == EMPTY_CODE_HASH {
+            return Ok(Some(Bytes::new()));
+        }
+        Ok(self
+            .get(Table::AccountCodes, code_hash.as_slice())?
+            .map(Bytes::from))
+    }
+
+    /// The account at `address`, from the flat table.
+    pub fn account_state(&self, address: &Address) -> Result<Option<AccountState>> {
+        let key = keccak256(address);
+        self.get(Table::FlatAccounts, key.as_slice())?
+            .map(|bytes| codec::rlp(Table::FlatAccounts, key.as_slice(), &bytes))
+            .transpose()
+    }
+
+    /// The value of a storage slot, from the flat table (zero if unset).
+    pub fn storage_value(&self, address: &Address, slot: &U256) -> Result<U256> {
+        let key = flat_storage_key(&keccak256(address), &hashed_slot(slot));
+        match self.get(Table::FlatStorage, &key)? {
+            Some(bytes) => codec::rlp(Table::FlatStorage, &key, &bytes),
+            None => Ok(U256::ZERO),
+        }
+    }
+
+    /// The account at `address`, read through the account trie.
+    pub fn account_state_from_trie(&self, address: &Address) -> Result<Option<AccountState>> {
+        let trie = Trie::open(self.trie_db(TrieOwner::Accounts), self.root);
+        let hashed = keccak256(address);
+        trie.get(hashed.as_slice())?
+            .map(|bytes| codec::rlp(Table::AccountTrieNodes, hashed.as_slice(), &bytes))
+            .transpose()
+    }
+
+    /// The value of a storage slot, read through the account's storage trie.
+    pub fn storage_value_from_trie(&self, address: &Address, slot: &U256) -> Result<U256> {
+        let Some(account) = self.account_state_from_trie(address)? else {
+            return Ok(U256::ZERO);
+        };
+        let owner = TrieOwner::Storage(keccak256(address));
+        let trie = Trie::open(self.trie_db(owner), account.storage_root);
+        let key = hashed_slot(slot);
+        match trie.get(key.as_slice())? {
+            Some(bytes) => codec::rlp(Table::StorageTrieNodes, key.as_slice(), &bytes),
+            None => Ok(U256::ZERO),
+        }
+    }
+}
+
+fn vm_err(e: StoreError) -> VmError {
+    VmError::Database(e.to_string())
+}
+
+impl Database for StateReader {
+    fn account(&self, address: &Address) -> std::result::Result<Option<AccountInfo>, VmError> {
+        Ok(self
+            .account_state(address)
+            .map_err(vm_err)?
+            .map(|a| AccountInfo {
+                nonce: a.nonce,
+                balance: a.balance,
+                code_hash: a.code_hash,
+            }))
+    }
+
+    fn storage(&self, address: &Address, slot: &U256) -> std::result::Result<U256, VmError> {
+        self.storage_value(address, slot).map_err(vm_err)
+    }
+
+    fn code(&self, code_hash: &B256) -> std::result::Result<Bytes, VmError> {
+        self.code_bytes(code_hash)
+            .map_err(vm_err)?
+            .ok_or_else(|| VmError::Database(format!("code {code_hash} not found")))
+    }
+
+    fn block_hash(&self, number: u64) -> std::result::Result<B256, VmError> {
+        self.store
+            .canonical_hash(number)
+            .map_err(vm_err)?
+            .ok_or_else(|| VmError::Database(format!("canonical block #{number} not found")))
+    }
+
+    fn has_storage(&self, address: &Address) -> std::result::Result<bool, VmError> {
+        Ok(self
+            .account_state(address)
+            .map_err(vm_err)?
+            .is_some_and(|a| a.storage_root != EMPTY_TRIE_ROOT))
+    }
+}
