@@ -16,7 +16,6 @@ use crate::{
     inspector::{CallInfo, CallType, Inspector, NoopInspector},
     interpreter::{self, create_address},
     l1_hook::L1Hook,
-    opcodes,
     state::State,
 };
 
@@ -73,24 +72,16 @@ impl<'a, H: Hook> Evm<'a, H> {
         inspector: &mut I,
     ) -> Result<TxResult, TxError> {
         let fork = self.env.fork;
-        let mut m = Machine {
-            state: &mut self.state,
-            env: &self.env,
-            tx: TxContext {
-                origin: sender,
-                gas_price: Default::default(),
-                blob_hashes: tx
-                    .blob_versioned_hashes()
-                    .map(<[B256]>::to_vec)
-                    .unwrap_or_default(),
-            },
-            memory: Default::default(),
-            fork,
-            table: opcodes::table(fork),
-            code_cache: &mut self.code_cache,
-            output: Bytes::new(),
-            stack_pool: Vec::new(),
+        let blob_hashes = tx
+            .blob_versioned_hashes()
+            .map(<[B256]>::to_vec)
+            .unwrap_or_default();
+        let context = TxContext {
+            origin: sender,
+            gas_price: Default::default(),
+            blob_hashes,
         };
+        let mut m = Machine::new(&mut self.state, &self.env, &mut self.code_cache, context);
         let prepared = self.hook.prepare(&mut m, tx, sender, self.gas_used)?;
         m.tx.gas_price = prepared.effective_gas_price;
         inspector.call_start(&CallInfo {
@@ -173,21 +164,12 @@ impl<'a, H: Hook> Evm<'a, H> {
             return Ok(None);
         }
         let fork = self.env.fork;
-        let mut m = Machine {
-            state: &mut self.state,
-            env: &self.env,
-            tx: TxContext {
-                origin: SYSTEM_ADDRESS,
-                gas_price: Default::default(),
-                blob_hashes: Vec::new(),
-            },
-            memory: Default::default(),
-            fork,
-            table: opcodes::table(fork),
-            code_cache: &mut self.code_cache,
-            output: Bytes::new(),
-            stack_pool: Vec::new(),
+        let context = TxContext {
+            origin: SYSTEM_ADDRESS,
+            gas_price: Default::default(),
+            blob_hashes: Vec::new(),
         };
+        let mut m = Machine::new(&mut self.state, &self.env, &mut self.code_cache, context);
         let request = CallRequest {
             kind: CallKind::Call,
             gas: SYSTEM_CALL_GAS,

@@ -153,7 +153,27 @@ pub struct Machine<'s, 'a> {
     pub stack_pool: Vec<crate::stack::StackBuffer>,
 }
 
-impl Machine<'_, '_> {
+impl<'s, 'a> Machine<'s, 'a> {
+    /// A machine for one transaction (or system call) of the block described by `env`.
+    pub fn new(
+        state: &'s mut State<'a>,
+        env: &'s BlockEnv,
+        code_cache: &'s mut HashMap<B256, Arc<Code>>,
+        tx: TxContext,
+    ) -> Self {
+        Machine {
+            state,
+            env,
+            tx,
+            memory: Memory::default(),
+            fork: env.fork,
+            table: crate::opcodes::table(env.fork),
+            code_cache,
+            output: Bytes::new(),
+            stack_pool: Vec::new(),
+        }
+    }
+
     /// Charges the expansion of `frame`'s memory to cover `[offset, offset + size)` and grows
     /// it; returns the offset as `usize` (0 for an empty range).
     #[inline]
