@@ -34,6 +34,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the state root of a network's genesis allocation, as 0x-prefixed hex.
     ComputeStateRoot,
+    /// Import blocks from files of consecutive RLP-encoded blocks into the data directory.
+    Import {
+        /// The files to import, in order.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// Node: network, data and mempool.

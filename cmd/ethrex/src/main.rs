@@ -17,6 +17,9 @@ fn main() -> ExitCode {
         Some(cli::Command::ComputeStateRoot) => {
             commands::compute_state_root::run(&cli.node.network)
         }
+        Some(cli::Command::Import { files }) => {
+            commands::import::run(&cli.node.datadir, &cli.node.network, files)
+        }
         None => Err(commands::CliError::NodeUnavailable),
     };
     match result {

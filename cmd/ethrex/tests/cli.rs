@@ -134,3 +134,69 @@ fn cli_reference_matches_help_output() {
         "docs/CLI.md is stale: run `make cli-docs`"
     );
 }
+
+/// The execution-apis test chain (Frontier → Osaka) and its genesis, from the shared fixtures.
+fn execution_apis(file: &str) -> String {
+    format!(
+        "{}/../../../shared/fixtures/execution-apis/tests/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn import(datadir: &str, file: &str) -> Output {
+    ethrex(&[
+        "--datadir",
+        datadir,
+        "--network",
+        &execution_apis("genesis.json"),
+        "import",
+        file,
+    ])
+}
+
+#[test]
+fn import_of_the_execution_apis_chain_ends_at_the_forkchoice_head() {
+    let fcu: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(execution_apis("headfcu.json")).unwrap())
+            .unwrap();
+    let head = fcu["params"][0]["headBlockHash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let datadir = dir.path().to_str().unwrap();
+    let out = import(datadir, &execution_apis("chain.rlp"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).trim().ends_with(&head), "{}", stdout(&out));
+    // A second import finds every block stored (RocksDB persisted them) and imports none.
+    let again = import(datadir, &execution_apis("chain.rlp"));
+    assert!(
+        stdout(&again).starts_with("imported 0 blocks (54 already present)"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn truncated_import_names_the_block_and_keeps_the_ones_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = std::fs::read(execution_apis("chain.rlp")).unwrap();
+    let truncated = dir.path().join("truncated.rlp");
+    std::fs::write(&truncated, &chain[..3000]).unwrap();
+    let datadir = dir.path().join("db");
+    let datadir = datadir.to_str().unwrap();
+    let out = import(datadir, truncated.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("block 1 at byte") && err.contains("malformed RLP"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let resumed = import(datadir, &execution_apis("chain.rlp"));
+    assert!(
+        stdout(&resumed).starts_with("imported 53 blocks (1 already present)"),
+        "{}",
+        stdout(&resumed)
+    );
+}

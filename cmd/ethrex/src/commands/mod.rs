@@ -1,6 +1,7 @@
 //! The subcommands of `ethrex`, one module each, and their shared error type.
 
 pub mod compute_state_root;
+pub mod import;
 
 /// Errors a subcommand reports to the user; each maps to an exit status.
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +13,14 @@ pub enum CliError {
     NodeUnavailable,
     #[error(transparent)]
     Common(#[from] ethrex_common::CommonError),
+    #[error(transparent)]
+    Store(#[from] ethrex_storage::StoreError),
+    #[error(transparent)]
+    Chain(#[from] ethrex_blockchain::ChainError),
+    #[error("{0}")]
+    Io(String),
+    #[error("import failed: {0}")]
+    Import(String),
 }
 
 impl CliError {
@@ -19,7 +28,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::NodeUnavailable => 2,
-            CliError::Common(_) => 1,
+            _ => 1,
         }
     }
 }
