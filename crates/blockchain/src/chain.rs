@@ -22,7 +22,7 @@ pub enum ChainError {
     InvalidBlock {
         number: u64,
         hash: B256,
-        source: BlockError,
+        source: Box<BlockError>,
     },
     #[error("block #{number} {hash}: state root {expected} in the header, {got} after execution")]
     StateRootMismatch {
@@ -66,7 +66,7 @@ impl Blockchain {
         let invalid = |source| ChainError::InvalidBlock {
             number,
             hash,
-            source,
+            source: Box::new(source),
         };
         let parent =
             self.store
