@@ -40,6 +40,8 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Delete the data directory (asks for confirmation unless --force).
+    Removedb,
 }
 
 /// Node: network, data and mempool.
@@ -60,11 +62,12 @@ pub struct NodeOptions {
         long,
         value_name = "PATH",
         default_value = "~/.local/share/ethrex",
-        env = "ETHREX_DATADIR"
+        env = "ETHREX_DATADIR",
+        global = true
     )]
     pub datadir: String,
     /// Delete the data directory's contents without asking when a command needs it.
-    #[arg(long, env = "ETHREX_FORCE")]
+    #[arg(long, env = "ETHREX_FORCE", global = true)]
     pub force: bool,
     /// Maximum number of transactions in the mempool.
     #[arg(

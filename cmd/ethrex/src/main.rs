@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Import { files }) => {
             commands::import::run(&cli.node.datadir, &cli.node.network, files)
         }
+        Some(cli::Command::Removedb) => commands::removedb::run(&cli.node.datadir, cli.node.force),
         None => Err(commands::CliError::NodeUnavailable),
     };
     match result {

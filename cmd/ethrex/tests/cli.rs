@@ -200,3 +200,23 @@ fn truncated_import_names_the_block_and_keeps_the_ones_before() {
         stdout(&resumed)
     );
 }
+
+#[test]
+fn removedb_deletes_the_datadir_only_when_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let datadir = dir.path().join("db");
+    let datadir = datadir.to_str().unwrap();
+    assert!(
+        import(datadir, &execution_apis("chain.rlp"))
+            .status
+            .success()
+    );
+    // Without --force it asks; no answer (stdin closed) keeps the database.
+    let kept = ethrex(&["--datadir", datadir, "removedb"]);
+    assert!(kept.status.success());
+    assert!(stdout(&kept).contains("not removed"), "{}", stdout(&kept));
+    assert!(std::path::Path::new(datadir).exists());
+    let removed = ethrex(&["--datadir", datadir, "removedb", "--force"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(!std::path::Path::new(datadir).exists());
+}

@@ -27,7 +27,8 @@ pub fn open_store(datadir: &str, network: &str) -> Result<Store, CliError> {
     Ok(store)
 }
 
-fn expand_home(path: &str) -> PathBuf {
+/// `~/...` relative to `$HOME`.
+pub fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => Path::new(&home).join(rest),
         _ => PathBuf::from(path),

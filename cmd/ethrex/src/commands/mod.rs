@@ -2,6 +2,7 @@
 
 pub mod compute_state_root;
 pub mod import;
+pub mod removedb;
 
 /// Errors a subcommand reports to the user; each maps to an exit status.
 #[derive(Debug, thiserror::Error)]
