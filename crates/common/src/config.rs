@@ -153,45 +153,63 @@ impl ChainConfig {
     /// A config with every fork up to and including `fork` active from genesis (as test
     /// fixtures use), and the default blob schedule.
     pub fn all_active_up_to(chain_id: u64, fork: Fork) -> Self {
-        let block = |f: Fork| (fork >= f).then_some(0);
-        let mut blob_schedule = BTreeMap::new();
+        let mut config = ChainConfig {
+            chain_id,
+            ..Default::default()
+        };
+        // The DAO fork is an irregular state change, not a rule set: test chains skip it.
+        for f in Fork::ALL
+            .into_iter()
+            .filter(|f| *f <= fork && *f != Fork::DaoFork)
+        {
+            config.schedule(f, 0);
+        }
         if fork >= Fork::Cancun {
-            blob_schedule.insert(Fork::Cancun, BlobParams::CANCUN);
+            config
+                .blob_schedule
+                .insert(Fork::Cancun, BlobParams::CANCUN);
         }
         if fork >= Fork::Prague {
-            blob_schedule.insert(Fork::Prague, BlobParams::PRAGUE);
+            config
+                .blob_schedule
+                .insert(Fork::Prague, BlobParams::PRAGUE);
         }
-        ChainConfig {
-            chain_id,
-            homestead_block: block(Fork::Homestead),
-            dao_fork_block: None,
-            dao_fork_support: false,
-            eip150_block: block(Fork::Tangerine),
-            eip155_block: block(Fork::SpuriousDragon),
-            eip158_block: block(Fork::SpuriousDragon),
-            byzantium_block: block(Fork::Byzantium),
-            constantinople_block: block(Fork::Constantinople),
-            petersburg_block: block(Fork::Petersburg),
-            istanbul_block: block(Fork::Istanbul),
-            muir_glacier_block: block(Fork::MuirGlacier),
-            berlin_block: block(Fork::Berlin),
-            london_block: block(Fork::London),
-            arrow_glacier_block: block(Fork::ArrowGlacier),
-            gray_glacier_block: block(Fork::GrayGlacier),
-            merge_netsplit_block: block(Fork::Paris),
-            terminal_total_difficulty: (fork >= Fork::Paris).then_some(U256::ZERO),
-            terminal_total_difficulty_passed: fork >= Fork::Paris,
-            shanghai_time: block(Fork::Shanghai),
-            cancun_time: block(Fork::Cancun),
-            prague_time: block(Fork::Prague),
-            osaka_time: block(Fork::Osaka),
-            bpo1_time: block(Fork::Bpo1),
-            bpo2_time: block(Fork::Bpo2),
-            bpo3_time: block(Fork::Bpo3),
-            bpo4_time: block(Fork::Bpo4),
-            bpo5_time: block(Fork::Bpo5),
-            blob_schedule,
-            deposit_contract_address: None,
+        config
+    }
+
+    /// Schedules `fork` at block `at` (forks up to the merge) or timestamp `at` (Shanghai on);
+    /// the merge at `at` is by netsplit block with a terminal total difficulty of zero.
+    pub fn schedule(&mut self, fork: Fork, at: u64) {
+        let at = Some(at);
+        match fork {
+            Fork::Frontier => {}
+            Fork::Homestead => self.homestead_block = at,
+            Fork::DaoFork => (self.dao_fork_block, self.dao_fork_support) = (at, true),
+            Fork::Tangerine => self.eip150_block = at,
+            Fork::SpuriousDragon => (self.eip155_block, self.eip158_block) = (at, at),
+            Fork::Byzantium => self.byzantium_block = at,
+            Fork::Constantinople => self.constantinople_block = at,
+            Fork::Petersburg => self.petersburg_block = at,
+            Fork::Istanbul => self.istanbul_block = at,
+            Fork::MuirGlacier => self.muir_glacier_block = at,
+            Fork::Berlin => self.berlin_block = at,
+            Fork::London => self.london_block = at,
+            Fork::ArrowGlacier => self.arrow_glacier_block = at,
+            Fork::GrayGlacier => self.gray_glacier_block = at,
+            Fork::Paris => {
+                self.merge_netsplit_block = at;
+                self.terminal_total_difficulty = Some(U256::ZERO);
+                self.terminal_total_difficulty_passed = true;
+            }
+            Fork::Shanghai => self.shanghai_time = at,
+            Fork::Cancun => self.cancun_time = at,
+            Fork::Prague => self.prague_time = at,
+            Fork::Osaka => self.osaka_time = at,
+            Fork::Bpo1 => self.bpo1_time = at,
+            Fork::Bpo2 => self.bpo2_time = at,
+            Fork::Bpo3 => self.bpo3_time = at,
+            Fork::Bpo4 => self.bpo4_time = at,
+            Fork::Bpo5 => self.bpo5_time = at,
         }
     }
 

@@ -236,6 +236,6 @@ impl<'a, H: Hook> Evm<'a, H> {
 
     /// The changes of every transaction executed so far.
     pub fn into_changes(self) -> Result<StateChanges, VmError> {
-        Ok(self.state.into_changes())
+        Ok(self.state.changes())
     }
 }

@@ -86,7 +86,7 @@ impl Stack {
         }
         let mut out = [U256::ZERO; N];
         for (i, slot) in out.iter_mut().enumerate() {
-            out_value(slot, &self.data, self.len - 1 - i);
+            *slot = self.data[self.len - 1 - i];
         }
         self.len -= N;
         Ok(out)
@@ -138,11 +138,6 @@ impl Stack {
         self.data.swap(self.len - 1, self.len - 1 - n);
         Ok(())
     }
-}
-
-#[inline]
-fn out_value(slot: &mut U256, data: &[U256; STACK_LIMIT], index: usize) {
-    *slot = data[index];
 }
 
 #[cfg(test)]

@@ -514,7 +514,7 @@ impl<'a> State<'a> {
         self.refund = 0;
     }
 
-    /// A copy of the changes so far.
+    /// The changes of the block so far (every account marked changed, as it is now).
     pub fn changes(&self) -> StateChanges {
         let mut accounts: Vec<AccountChange> = self
             .accounts
@@ -528,28 +528,6 @@ impl<'a> State<'a> {
                 storage: a
                     .storage
                     .iter()
-                    .map(|(k, s)| (U256::from_be_bytes(k.0), s.current))
-                    .collect(),
-            })
-            .collect();
-        accounts.sort_by_key(|a| a.address);
-        StateChanges { accounts }
-    }
-
-    /// The changes of the block so far.
-    pub fn into_changes(self) -> StateChanges {
-        let mut accounts: Vec<AccountChange> = self
-            .accounts
-            .into_iter()
-            .filter(|(_, a)| a.changed)
-            .map(|(address, a)| AccountChange {
-                address,
-                info: a.exists.then_some(a.info),
-                code: if a.code_changed { a.code } else { None },
-                storage_cleared: a.storage_cleared,
-                storage: a
-                    .storage
-                    .into_iter()
                     .map(|(k, s)| (U256::from_be_bytes(k.0), s.current))
                     .collect(),
             })

@@ -178,21 +178,12 @@ pub(crate) mod tests {
         let mut state = State::new(&db);
         let env = test_env(Fork::Osaka);
         let mut cache = HashMap::default();
-        let mut machine = Machine {
-            state: &mut state,
-            env: &env,
-            tx: TxContext {
-                origin: Address::ZERO,
-                gas_price: U256::ZERO,
-                blob_hashes: vec![],
-            },
-            memory: Default::default(),
-            fork: Fork::Osaka,
-            table: table(Fork::Osaka),
-            code_cache: &mut cache,
-            output: Bytes::new(),
-            stack_pool: Vec::new(),
+        let context = TxContext {
+            origin: Address::ZERO,
+            gas_price: U256::ZERO,
+            blob_hashes: vec![],
         };
+        let mut machine = Machine::new(&mut state, &env, &mut cache, context);
         let mut frame = test_frame(&mut machine);
         frame.stack.push(b).unwrap();
         frame.stack.push(a).unwrap();

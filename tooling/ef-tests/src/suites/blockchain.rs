@@ -120,7 +120,7 @@ fn chain_config(test: &BlockchainTest) -> Result<ChainConfig, String> {
                 if fork.is_timestamp_based() != by_time {
                     continue;
                 }
-                set_activation(&mut config, fork, value);
+                config.schedule(fork, value);
             }
             config.blob_schedule = target.blob_schedule;
             config
@@ -140,39 +140,6 @@ fn chain_config(test: &BlockchainTest) -> Result<ChainConfig, String> {
         }
     }
     Ok(config)
-}
-
-fn set_activation(config: &mut ChainConfig, fork: Fork, value: u64) {
-    let v = Some(value);
-    match fork {
-        Fork::Homestead => config.homestead_block = v,
-        Fork::Tangerine => config.eip150_block = v,
-        Fork::SpuriousDragon => (config.eip155_block, config.eip158_block) = (v, v),
-        Fork::Byzantium => config.byzantium_block = v,
-        Fork::Constantinople => config.constantinople_block = v,
-        Fork::Petersburg => config.petersburg_block = v,
-        Fork::Istanbul => config.istanbul_block = v,
-        Fork::Berlin => config.berlin_block = v,
-        Fork::London => config.london_block = v,
-        Fork::Paris => {
-            config.merge_netsplit_block = v;
-            config.terminal_total_difficulty = Some(U256::ZERO);
-        }
-        Fork::Shanghai => config.shanghai_time = v,
-        Fork::Cancun => config.cancun_time = v,
-        Fork::Prague => config.prague_time = v,
-        Fork::Osaka => config.osaka_time = v,
-        Fork::Bpo1 => config.bpo1_time = v,
-        Fork::Bpo2 => config.bpo2_time = v,
-        Fork::Bpo3 => config.bpo3_time = v,
-        Fork::Bpo4 => config.bpo4_time = v,
-        Fork::Bpo5 => config.bpo5_time = v,
-        Fork::Frontier
-        | Fork::DaoFork
-        | Fork::MuirGlacier
-        | Fork::ArrowGlacier
-        | Fork::GrayGlacier => {}
-    }
 }
 
 /// An imported block: its header, the state after it, and the chain's total difficulty.
