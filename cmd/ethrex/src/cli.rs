@@ -42,6 +42,22 @@ pub enum Command {
     },
     /// Delete the data directory (asks for confirmation unless --force).
     Removedb,
+    /// Export canonical blocks as consecutive RLP-encoded blocks, the format `import` reads.
+    Export(ExportArgs),
+}
+
+/// What `ethrex export` writes: the file and the block range.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write; refused if it exists, unless --force.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// First block to export [default: 1].
+    #[arg(long, value_name = "NUMBER")]
+    pub first: Option<u64>,
+    /// Last block to export [default: the head].
+    #[arg(long, value_name = "NUMBER")]
+    pub last: Option<u64>,
 }
 
 /// Node: network, data and mempool.
@@ -66,7 +82,7 @@ pub struct NodeOptions {
         global = true
     )]
     pub datadir: String,
-    /// Delete the data directory's contents without asking when a command needs it.
+    /// Act without asking: `removedb` deletes the data directory, `export` overwrites its file.
     #[arg(long, env = "ETHREX_FORCE", global = true)]
     pub force: bool,
     /// Maximum number of transactions in the mempool.
@@ -350,6 +366,18 @@ mod tests {
             Cli::try_parse_from(["ethrex", "compute-state-root", "--network", "hoodi"]).unwrap();
         assert!(matches!(cli.command, Some(Command::ComputeStateRoot)));
         assert_eq!(cli.node.network, "hoodi");
+    }
+
+    #[test]
+    fn export_takes_a_file_and_an_optional_range() {
+        let cli = Cli::try_parse_from(["ethrex", "export", "out.rlp", "--last", "20", "--force"])
+            .unwrap();
+        let Some(Command::Export(args)) = cli.command else {
+            panic!("expected export, got {:?}", cli.command);
+        };
+        assert_eq!(args.file, PathBuf::from("out.rlp"));
+        assert_eq!((args.first, args.last), (None, Some(20)));
+        assert!(cli.node.force);
     }
 
     #[test]

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             commands::import::run(&cli.node.datadir, &cli.node.network, files)
         }
         Some(cli::Command::Removedb) => commands::removedb::run(&cli.node.datadir, cli.node.force),
+        Some(cli::Command::Export(args)) => commands::export::run(&cli.node, args),
         None => Err(commands::CliError::NodeUnavailable),
     };
     match result {

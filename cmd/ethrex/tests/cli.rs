@@ -220,3 +220,167 @@ fn removedb_deletes_the_datadir_only_when_told() {
     assert!(removed.status.success(), "{}", stderr(&removed));
     assert!(!std::path::Path::new(datadir).exists());
 }
+
+fn export(datadir: &str, args: &[&str]) -> Output {
+    let network = execution_apis("genesis.json");
+    let mut all = vec!["--datadir", datadir, "--network", &network, "export"];
+    all.extend_from_slice(args);
+    ethrex(&all)
+}
+
+/// A temp dir holding `db`, a data directory with the execution-apis chain imported.
+fn imported_chain() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("create a temp dir");
+    let datadir = dir
+        .path()
+        .join("db")
+        .to_str()
+        .expect("utf-8 path")
+        .to_string();
+    let out = import(&datadir, &execution_apis("chain.rlp"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, datadir)
+}
+
+/// The names in `dir`, sorted.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read the dir")
+        .map(|entry| {
+            entry
+                .expect("read a dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn export_of_an_imported_chain_gives_back_the_same_bytes() {
+    let (dir, datadir) = imported_chain();
+    let chain = std::fs::read(execution_apis("chain.rlp")).unwrap();
+    let file = dir.path().join("out.rlp");
+    let out = export(&datadir, &[file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!(
+            "exported blocks 1..=54 (54 blocks, {} bytes) to {}",
+            chain.len(),
+            file.display()
+        )
+    );
+    assert!(std::fs::read(&file).unwrap() == chain, "bytes differ");
+    assert_eq!(entries(dir.path()), ["db", "out.rlp"]);
+}
+
+#[test]
+fn export_of_a_range_is_those_blocks_of_the_imported_file() {
+    let (dir, datadir) = imported_chain();
+    // Split chain.rlp into its blocks' raw encodings, by number, independently of the exporter.
+    let chain = std::fs::read(execution_apis("chain.rlp")).unwrap();
+    let mut rest = chain.as_slice();
+    let mut expected = Vec::new();
+    while !rest.is_empty() {
+        let mut item = rest;
+        let header = alloy_rlp::Header::decode(&mut item).unwrap();
+        let len = rest.len() - item.len() + header.payload_length;
+        let (raw, tail) = rest.split_at(len);
+        let block: ethrex_common::types::Block = alloy_rlp::decode_exact(raw).unwrap();
+        if (10..=20).contains(&block.header.number) {
+            expected.extend_from_slice(raw);
+        }
+        rest = tail;
+    }
+    let file = dir.path().join("range.rlp");
+    let out = export(
+        &datadir,
+        &[file.to_str().unwrap(), "--first", "10", "--last", "20"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("exported blocks 10..=20 (11 blocks, "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(std::fs::read(&file).unwrap() == expected, "bytes differ");
+}
+
+#[test]
+fn export_refuses_bad_ranges_and_existing_files_and_leaves_no_file() {
+    let (dir, datadir) = imported_chain();
+    let file = dir.path().join("out.rlp");
+    let path = file.to_str().unwrap();
+    let refused = [
+        (
+            vec![path, "--first", "20", "--last", "10"],
+            "--first 20 is greater than --last 10",
+        ),
+        (
+            vec![path, "--last", "55"],
+            "--last 55 is past the head, block #54",
+        ),
+        (
+            vec![path, "--first", "60"],
+            "--first 60 is greater than --last 54",
+        ),
+    ];
+    for (args, message) in refused {
+        let out = export(&datadir, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert_eq!(entries(dir.path()), ["db"], "{args:?}");
+    }
+
+    // An existing file is kept unless --force.
+    std::fs::write(&file, b"keep me").unwrap();
+    let out = export(&datadir, &[path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("already exists (use --force"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
+    let out = export(&datadir, &[path, "--last", "1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(std::fs::read(&file).unwrap(), b"keep me");
+    assert_eq!(entries(dir.path()), ["db", "out.rlp"]);
+
+    // A failure after writing (the rename onto a directory) removes the temp file.
+    let subdir = dir.path().join("dir.rlp");
+    std::fs::create_dir(&subdir).unwrap();
+    std::fs::write(subdir.join("inside"), b"x").unwrap();
+    let out = export(&datadir, &[subdir.to_str().unwrap(), "--force"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot rename"), "{}", stderr(&out));
+    assert_eq!(entries(dir.path()), ["db", "dir.rlp", "out.rlp"]);
+}
+
+#[test]
+fn export_without_a_database_neither_creates_one_nor_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let datadir = dir.path().join("missing");
+    let file = dir.path().join("out.rlp");
+    let out = export(datadir.to_str().unwrap(), &[file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("no database at {}", datadir.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(entries(dir.path()).is_empty());
+
+    // The in-memory store holds only the genesis block.
+    let out = export("memory", &[file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("nothing to export: the chain has only the genesis block"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(entries(dir.path()).is_empty());
+}

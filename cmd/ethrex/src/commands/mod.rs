@@ -1,6 +1,7 @@
 //! The subcommands of `ethrex`, one module each, and their shared error type.
 
 pub mod compute_state_root;
+pub mod export;
 pub mod import;
 pub mod removedb;
 
@@ -22,6 +23,18 @@ pub enum CliError {
     Io(String),
     #[error("import failed: {0}")]
     Import(String),
+    #[error("no database at {0}")]
+    NoDatabase(std::path::PathBuf),
+    #[error("nothing to export: the chain has only the genesis block")]
+    NothingToExport,
+    #[error("invalid range: --first {first} is greater than --last {last}")]
+    ExportRange { first: u64, last: u64 },
+    #[error("invalid range: --last {last} is past the head, block #{head}")]
+    ExportPastHead { last: u64, head: u64 },
+    #[error("canonical block #{0} is missing from the database")]
+    MissingBlock(u64),
+    #[error("{0} already exists (use --force to overwrite it)")]
+    OutputExists(std::path::PathBuf),
 }
 
 impl CliError {
