@@ -38,9 +38,15 @@ impl Store {
     /// for anything else store with [`Store::add_side_blocks`] and move the chain with
     /// [`Store::set_canonical_head`]. Nothing is written if any block's receipt count differs
     /// from its transaction count.
+    ///
+    /// The head's branch keeps at most the window of diff layers; older ones are written to disk
+    /// in the same batch.
     pub fn add_blocks(&self, blocks: &[(Block, Vec<Receipt>)]) -> Result<()> {
-        self.backend
-            .write(self.blocks_batch(blocks, Placement::Canonical)?)
+        let batch = self.blocks_batch(blocks, Placement::Canonical)?;
+        let head = blocks
+            .last()
+            .map(|(block, _)| (block.header.state_root, block.header.number));
+        self.write_with_head(batch, head)
     }
 
     /// Stores each block with its receipts without touching the canonical chain (a payload not
@@ -54,14 +60,16 @@ impl Store {
     /// and its ancestors become canonical (with their transaction locations) down to the first
     /// one that already is, and canonical entries above `head` are dropped.
     pub fn set_canonical_head(&self, head: B256) -> Result<()> {
-        self.backend.write(self.canonical_head_batch(head)?)
+        let (batch, header) = self.canonical_head_batch(head)?;
+        self.write_with_head(batch, Some((header.state_root, header.number)))
     }
 
-    /// The writes of [`Store::set_canonical_head`].
-    pub(crate) fn canonical_head_batch(&self, head: B256) -> Result<WriteBatch> {
+    /// The writes of [`Store::set_canonical_head`], and the head's header.
+    pub(crate) fn canonical_head_batch(&self, head: B256) -> Result<(WriteBatch, Header)> {
         let mut header = self
             .header_by_hash(&head)?
             .ok_or(StoreError::BlockNotFound(head))?;
+        let head_header = header.clone();
         let mut batch = WriteBatch::new();
         self.drop_canonical_above(header.number, &mut batch)?;
         let mut hash = head;
@@ -94,7 +102,7 @@ impl Store {
             ChainDataKey::HeadHash.key(),
             head.as_slice(),
         );
-        Ok(batch)
+        Ok((batch, head_header))
     }
 
     /// The writes of [`Store::add_blocks`] / [`Store::add_side_blocks`].

@@ -41,6 +41,7 @@ impl Store {
         let config = serde_json::to_vec(genesis.config())
             .map_err(|e| StoreError::Serialize(e.to_string()))?;
         let mut batch = self.blocks_batch(&[(block, Vec::new())], Placement::Canonical)?;
+        let root = update.root;
         batch.extend(update.into_batch());
         batch.put(Table::ChainData, ChainDataKey::ChainConfig.key(), config);
         batch.put(
@@ -53,7 +54,9 @@ impl Store {
             ChainDataKey::FinalizedHash.key(),
             hash.as_slice(),
         );
+        let mut layers = self.layers_write();
         self.backend.write(batch)?;
+        layers.clear(root);
         Ok(hash)
     }
 }

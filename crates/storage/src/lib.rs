@@ -13,10 +13,14 @@
 //!
 //! The flow of a block import: [`Store::state_builder`] on the parent's root, the VM executes
 //! over [`StateBuilder::reader`], [`StateBuilder::apply`] its changes (the returned root is
-//! checked against the header), then [`StateBuilder::finish`] and
-//! [`Store::add_blocks_with_state`] write blocks and state in one batch.
+//! checked against the header), then [`StateBuilder::finish`] and [`Store::add_state_layer`]
+//! keep the new state as an in-memory diff layer (`layers.rs`); [`Store::add_blocks`] (or
+//! [`Store::set_fork_choice`]) writes the blocks and moves the head, flattening the diff layers
+//! older than the window into the disk state in the same batch. After a crash the disk holds
+//! the state of an older block of the canonical chain; the chain re-executes from it.
 //!
-//! Invariants: every write of the store is one atomic [`WriteBatch`]; a database is only opened
+//! Invariants: every write of the store is one atomic [`WriteBatch`]; the disk state is always
+//! the state of a stored canonical block; a database is only opened
 //! if its schema version is [`SCHEMA_VERSION`]; a corrupt value is an error naming its table
 //! and key, never a panic.
 
@@ -25,6 +29,7 @@ mod blocks;
 mod codec;
 mod error;
 mod genesis;
+mod layers;
 mod state;
 mod state_update;
 mod store;
@@ -36,6 +41,7 @@ mod trie_db;
 pub use backend::{KvBackend, MemoryBackend, RocksDbBackend, WriteBatch, WriteOp};
 pub use blocks::TxLocation;
 pub use error::{Result, StoreError};
+pub use layers::DEFAULT_STATE_WINDOW;
 pub use state::StateReader;
 pub use state_update::{StateBuilder, StateUpdate};
 pub use store::{ForkChoice, SCHEMA_VERSION, Store};

@@ -1,11 +1,9 @@
 //! Reading a state: [`StateReader`] serves the VM's [`Database`] from the flat tables (O(1) per
 //! account or slot), and can read the same values through the tries (for proofs and checks).
 //!
-//! The store holds one state on disk, the one of root [`ChainDataKey::StateRoot`]; only that root
-//! can be opened for now.
-//! Diff layers go here: the last 128 blocks' changes will live in memory as layers above the
-//! stored state, and [`Store::state_at`] will answer any root of that window by reading through
-//! the layers down to the flat tables.
+//! The store holds one state on disk, the one of root [`ChainDataKey::StateRoot`], and the
+//! states of recent blocks as diff layers above it (`layers.rs`); [`Store::state_at`] opens any
+//! of them.
 
 use std::sync::Arc;
 
@@ -16,8 +14,9 @@ use ethrex_vm::{AccountInfo, Database, VmError};
 
 use crate::{
     Result, Store, StoreError, codec,
+    layers::StateView,
     tables::{ChainDataKey, Table},
-    trie_db::{PendingWrites, StoreTrieDb, TrieOwner},
+    trie_db::{StoreTrieDb, TrieOwner},
 };
 
 /// The flat-storage key of a slot: `hashed address ‖ keccak(slot as 32 BE bytes)`.
@@ -34,23 +33,17 @@ pub(crate) fn hashed_slot(slot: &U256) -> B256 {
 }
 
 impl Store {
-    /// Root of the state held by the trie and flat tables (the empty root before any state).
+    /// Root of the state persisted in the trie and flat tables (the empty root before any
+    /// state); the diff layers hold the newer ones.
     pub fn stored_state_root(&self) -> Result<B256> {
         Ok(self
             .chain_hash(ChainDataKey::StateRoot)?
             .unwrap_or(EMPTY_TRIE_ROOT))
     }
 
-    /// Read access to the state of root `root`.
+    /// Read access to the state of root `root`: the persisted one or one of a diff layer.
     pub fn state_at(&self, root: B256) -> Result<StateReader> {
-        let stored = self.stored_state_root()?;
-        if root != stored {
-            return Err(StoreError::StateNotAvailable {
-                requested: root,
-                stored,
-            });
-        }
-        Ok(StateReader::new(self.clone(), root, None))
+        Ok(StateReader::new(StateView::new(self, root, None)?, root))
     }
 
     /// The code with this hash.
@@ -65,40 +58,28 @@ impl Store {
     }
 }
 
-/// Read access to one state of the store.
+/// Read access to one state of the store (it fails, never reads another state, once that
+/// state is no longer held).
 #[derive(Debug, Clone)]
 pub struct StateReader {
-    store: Store,
+    view: StateView,
+    /// The root of the state read: the view's, or a state builder's current root above it.
     root: B256,
-    /// Uncommitted writes read before the backend (a [`crate::StateBuilder`]'s).
-    pending: Option<Arc<PendingWrites>>,
 }
 
 impl StateReader {
-    pub(crate) fn new(store: Store, root: B256, pending: Option<Arc<PendingWrites>>) -> Self {
-        Self {
-            store,
-            root,
-            pending,
-        }
+    /// A reader of `root`, read through `view` (whose pending writes turn the view's state into
+    /// `root`).
+    pub(crate) fn new(view: StateView, root: B256) -> Self {
+        Self { view, root }
     }
 
-    /// The value of `key` in `table`: pending first, then stored.
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        if let Some(pending) = &self.pending
-            && let Some(value) = pending.get(table, key)?
-        {
-            return Ok(value);
-        }
-        self.store.backend.get(table, key)
+        self.view.get(table, key)
     }
 
     fn trie_db(&self, owner: TrieOwner) -> Arc<StoreTrieDb> {
-        let backend = Arc::clone(&self.store.backend);
-        Arc::new(match &self.pending {
-            Some(pending) => StoreTrieDb::with_pending(backend, owner, Arc::clone(pending)),
-            None => StoreTrieDb::new(backend, owner),
-        })
+        Arc::new(StoreTrieDb::new(self.view.clone(), owner))
     }
 
     /// The state root this reader reads.
@@ -135,7 +116,7 @@ impl StateReader {
 
     /// The account at `address`, read through the account trie.
     pub fn account_state_from_trie(&self, address: &Address) -> Result<Option<AccountState>> {
-        let trie = Trie::open(self.trie_db(TrieOwner::Accounts), self.root);
+        let trie = Trie::open(self.trie_db(TrieOwner::Accounts), self.root());
         let hashed = keccak256(address);
         trie.get(hashed.as_slice())?
             .map(|bytes| codec::rlp(Table::AccountTrieNodes, hashed.as_slice(), &bytes))
@@ -184,7 +165,8 @@ impl Database for StateReader {
     }
 
     fn block_hash(&self, number: u64) -> std::result::Result<B256, VmError> {
-        self.store
+        self.view
+            .store()
             .canonical_hash(number)
             .map_err(vm_err)?
             .ok_or_else(|| VmError::Database(format!("canonical block #{number} not found")))

@@ -1,14 +1,14 @@
-//! Writing a state: a [`StateBuilder`] applies the VM's [`StateChanges`], block after block, to
-//! the stored state's tries and flat tables as pending writes, computing each new root; the VM
-//! can read the pending state through [`StateBuilder::reader`] (to execute the next block of a
-//! batch). [`StateBuilder::finish`] yields the writes as a [`StateUpdate`], which the caller
-//! commits alone ([`Store::commit_state_update`]) or in one batch with its blocks
-//! ([`Store::add_blocks_with_state`]).
+//! Writing a state: a [`StateBuilder`] applies the VM's [`StateChanges`], block after block, on
+//! top of any held state (the disk state or a diff layer) as pending writes to the tries and
+//! flat tables, computing each new root; the VM can read the pending state through
+//! [`StateBuilder::reader`]. [`StateBuilder::finish`] yields the writes as a [`StateUpdate`],
+//! which becomes a diff layer ([`Store::add_state_layer`], or with its blocks in
+//! [`Store::add_blocks_with_state`]) or, for a genesis, is written straight to disk
+//! ([`Store::commit_state_update`]).
 //!
-//! Invariant: a builder starts from the stored state, and committing its update moves
-//! [`ChainDataKey::StateRoot`] to the new root in the same batch as the nodes and flat entries.
+//! Invariant: the disk state only changes in one batch with [`ChainDataKey::StateRoot`].
 
-use std::{ops::ControlFlow, sync::Arc};
+use std::sync::Arc;
 
 use alloy_primitives::{B256, keccak256};
 use ethrex_common::types::{AccountState, Block, Receipt};
@@ -20,9 +20,10 @@ use crate::{
     backend::WriteBatch,
     blocks::Placement,
     codec,
+    layers::StateView,
     state::{flat_storage_key, hashed_slot},
     tables::{ChainDataKey, Table},
-    trie_db::{PendingWrites, StoreTrieDb, TrieOwner},
+    trie_db::{PendingWrites, StoreTrieDb, TrieOwner, WriteMap},
 };
 
 /// The writes of a state transition, not yet committed.
@@ -30,43 +31,56 @@ use crate::{
 pub struct StateUpdate {
     /// Root of the state after the changes.
     pub root: B256,
-    batch: WriteBatch,
+    /// Root of the state the changes apply to.
+    pub parent: B256,
+    writes: WriteMap,
 }
 
 impl StateUpdate {
-    /// The update's writes (for a caller that commits them with others).
+    /// The update's writes with the new state root, for a caller that writes them to disk with
+    /// others (the parent must be the disk state).
     pub(crate) fn into_batch(self) -> WriteBatch {
-        self.batch
+        let mut batch = WriteBatch::new();
+        for ((table, key), value) in self.writes {
+            match value {
+                Some(value) => batch.put(table, key, value),
+                None => batch.delete(table, key),
+            }
+        }
+        batch.put(
+            Table::ChainData,
+            ChainDataKey::StateRoot.key(),
+            self.root.as_slice(),
+        );
+        batch
     }
 }
 
-/// State changes applied on top of the stored state, not yet committed.
+/// State changes applied on top of a held state, not yet committed.
 #[derive(Debug)]
 pub struct StateBuilder {
-    store: Store,
+    view: StateView,
     pending: Arc<PendingWrites>,
+    parent: B256,
     root: B256,
 }
 
 impl Store {
-    /// A builder of state changes on top of the stored state, whose root must be `parent_root`.
+    /// A builder of state changes on top of the state of `parent_root` (on disk or in a diff
+    /// layer).
     pub fn state_builder(&self, parent_root: B256) -> Result<StateBuilder> {
-        let stored = self.stored_state_root()?;
-        if parent_root != stored {
-            return Err(StoreError::StateNotAvailable {
-                requested: parent_root,
-                stored,
-            });
-        }
+        let pending = Arc::new(PendingWrites::default());
+        let view = StateView::new(self, parent_root, Some(Arc::clone(&pending)))?;
         Ok(StateBuilder {
-            store: self.clone(),
-            pending: Arc::new(PendingWrites::default()),
+            view,
+            pending,
+            parent: parent_root,
             root: parent_root,
         })
     }
 
-    /// Applies one set of `changes` on top of the stored state of root `parent_root`, without
-    /// writing anything yet ([`Store::state_builder`], one apply, finish).
+    /// Applies one set of `changes` on top of the state of root `parent_root`, without writing
+    /// anything yet ([`Store::state_builder`], one apply, finish).
     pub fn prepare_state_update(
         &self,
         parent_root: B256,
@@ -77,20 +91,43 @@ impl Store {
         Ok(builder.finish())
     }
 
-    /// Commits a prepared state update.
+    /// Writes a prepared update straight to disk, in one batch. Its parent must be the disk
+    /// state; every diff layer is dropped (they were built on the old disk state).
     pub fn commit_state_update(&self, update: StateUpdate) -> Result<()> {
-        self.backend.write(update.batch)
+        let mut layers = self.layers_write();
+        if update.parent != layers.disk_root() {
+            return Err(StoreError::StateNotAvailable {
+                requested: update.parent,
+                stored: layers.disk_root(),
+            });
+        }
+        let root = update.root;
+        self.backend.write(update.into_batch())?;
+        layers.clear(root);
+        Ok(())
     }
 
-    /// [`Store::add_blocks`] and [`Store::commit_state_update`] in one atomic write.
+    /// Keeps `update` in memory as the diff layer of block `number`: its state can then be read
+    /// ([`Store::state_at`]) and built upon, and it reaches the disk once the block is older
+    /// than the window on the head's branch.
+    pub fn add_state_layer(&self, number: u64, update: StateUpdate) -> Result<()> {
+        self.layers_write()
+            .add(update.root, update.parent, number, update.writes)
+    }
+
+    /// The state layer of the last of `blocks` ([`Store::add_state_layer`]) then
+    /// [`Store::add_blocks`].
     pub fn add_blocks_with_state(
         &self,
         blocks: &[(Block, Vec<Receipt>)],
         update: StateUpdate,
     ) -> Result<()> {
-        let mut batch = self.blocks_batch(blocks, Placement::Canonical)?;
-        batch.extend(update.batch);
-        self.backend.write(batch)
+        let batch = self.blocks_batch(blocks, Placement::Canonical)?;
+        let Some((last, _)) = blocks.last() else {
+            return Ok(());
+        };
+        self.add_state_layer(last.header.number, update)?;
+        self.write_with_head(batch, Some((last.header.state_root, last.header.number)))
     }
 }
 
@@ -103,13 +140,8 @@ impl StateBuilder {
     /// Read access to the state with every change applied so far (it fails once the builder is
     /// finished).
     pub fn reader(&self) -> StateReader {
-        StateReader::new(
-            self.store.clone(),
-            self.root,
-            Some(Arc::clone(&self.pending)),
-        )
+        StateReader::new(self.view.clone(), self.root)
     }
-
     /// Applies `changes` (one block's, or one transaction's) and returns the new state root.
     pub fn apply(&mut self, changes: &StateChanges) -> Result<B256> {
         let mut accounts = Trie::open(self.trie_db(TrieOwner::Accounts), self.root);
@@ -168,47 +200,26 @@ impl StateBuilder {
         Ok(self.root)
     }
 
-    /// The writes of every change applied, with the new [`ChainDataKey::StateRoot`]. Readers
-    /// still alive fail from now on.
+    /// The writes of every change applied. Readers still alive fail from now on.
     pub fn finish(self) -> StateUpdate {
-        let mut batch = self.pending.take_batch();
-        batch.put(
-            Table::ChainData,
-            ChainDataKey::StateRoot.key(),
-            self.root.as_slice(),
-        );
         StateUpdate {
             root: self.root,
-            batch,
+            parent: self.parent,
+            writes: self.pending.take(),
         }
     }
 
     fn trie_db(&self, owner: TrieOwner) -> Arc<StoreTrieDb> {
-        let backend = Arc::clone(&self.store.backend);
-        Arc::new(StoreTrieDb::with_pending(
-            backend,
-            owner,
-            Arc::clone(&self.pending),
-        ))
+        Arc::new(StoreTrieDb::new(self.view.clone(), owner))
     }
 
-    /// Deletes every flat slot of the account, stored or pending (its storage trie's nodes stay:
+    /// Deletes every flat slot of the account in this state (its storage trie's nodes stay:
     /// they are unreachable from the new, empty root, and overwritten as the storage grows).
     fn delete_flat_storage(&self, hashed: &B256) -> Result<()> {
-        let mut stored = Vec::new();
-        self.store.backend.for_each_with_prefix(
-            Table::FlatStorage,
-            hashed.as_slice(),
-            &mut |key, _| {
-                stored.push(key.to_vec());
-                Ok(ControlFlow::Continue(()))
-            },
-        )?;
-        stored.extend(
-            self.pending
-                .keys_with_prefix(Table::FlatStorage, hashed.as_slice()),
-        );
-        for key in stored {
+        for key in self
+            .view
+            .keys_with_prefix(Table::FlatStorage, hashed.as_slice())?
+        {
             self.pending.delete(Table::FlatStorage, key);
         }
         Ok(())
@@ -217,77 +228,15 @@ impl StateBuilder {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::ops::ControlFlow;
 
-    use alloy_primitives::{Address, Bytes, U256};
-    use ethrex_vm::{AccountChange, Database, InMemoryDb};
+    use alloy_primitives::Bytes;
+    use ethrex_vm::{Database, InMemoryDb};
 
     use super::*;
-    use crate::test_utils::{Harness, backend_tests, chain, receipt};
-
-    /// A deterministic pseudo-random sequence (xorshift).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self, bound: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % bound
-        }
-    }
-
-    fn address(i: u64) -> Address {
-        Address::left_padding_from(&i.to_be_bytes())
-    }
-
-    /// Random changes over accounts `0..40`: creations, updates, deletions, storage writes.
-    fn random_changes(rng: &mut Rng, model: &InMemoryDb) -> StateChanges {
-        let mut touched = BTreeSet::new();
-        let mut accounts = Vec::new();
-        for _ in 0..25 {
-            let i = rng.next(40);
-            if !touched.insert(i) {
-                continue;
-            }
-            let addr = address(i);
-            let exists = model.accounts.contains_key(&addr);
-            if exists && rng.next(6) == 0 {
-                accounts.push(AccountChange {
-                    address: addr,
-                    info: None,
-                    code: None,
-                    storage_cleared: false,
-                    storage: vec![],
-                });
-                continue;
-            }
-            let code = (rng.next(3) == 0).then(|| Bytes::from(vec![0x60, i as u8, 0x00]));
-            let mut info = model
-                .accounts
-                .get(&addr)
-                .map(|a| a.info)
-                .unwrap_or_default();
-            info.nonce += 1;
-            info.balance += U256::from(rng.next(1_000_000));
-            if let Some(code) = &code {
-                info.code_hash = keccak256(code);
-            }
-            let storage = (0..rng.next(8))
-                .map(|_| (U256::from(rng.next(12)), U256::from(rng.next(4))))
-                .collect::<std::collections::BTreeMap<_, _>>()
-                .into_iter()
-                .collect();
-            let storage_cleared = exists && rng.next(8) == 0;
-            accounts.push(AccountChange {
-                address: addr,
-                info: Some(info),
-                code,
-                storage_cleared,
-                storage,
-            });
-        }
-        StateChanges { accounts }
-    }
+    use crate::test_utils::{
+        Harness, Rng, address, assert_reader_matches, backend_tests, chain, random_changes, receipt,
+    };
 
     fn reference_root(model: &InMemoryDb) -> B256 {
         let mut trie = Trie::new_in_memory();
@@ -322,51 +271,6 @@ mod tests {
             .unwrap();
         let model_slots: usize = model.accounts.values().map(|a| a.storage.len()).sum();
         assert_eq!(flat_slots, model_slots, "no stale flat storage entries");
-    }
-
-    fn assert_reader_matches(reader: &StateReader, model: &InMemoryDb) {
-        for i in 0..40 {
-            let addr = address(i);
-            let expected = model.accounts.get(&addr);
-            assert_eq!(
-                reader.account(&addr).unwrap(),
-                expected.map(|a| a.info),
-                "account {i}"
-            );
-            let from_trie = reader.account_state_from_trie(&addr).unwrap();
-            assert_eq!(
-                from_trie.map(|a| (a.nonce, a.balance, a.code_hash)),
-                expected.map(|a| (a.info.nonce, a.info.balance, a.info.code_hash))
-            );
-            assert_eq!(
-                reader.has_storage(&addr).unwrap(),
-                expected.is_some_and(|a| !a.storage.is_empty()),
-                "has_storage {i}"
-            );
-            for slot in 0..12u64 {
-                let slot = U256::from(slot);
-                let want = expected
-                    .and_then(|a| a.storage.get(&slot).copied())
-                    .unwrap_or_default();
-                assert_eq!(
-                    reader.storage(&addr, &slot).unwrap(),
-                    want,
-                    "account {i} slot {slot}"
-                );
-                assert_eq!(
-                    reader.storage_value_from_trie(&addr, &slot).unwrap(),
-                    want,
-                    "trie: account {i} slot {slot}"
-                );
-            }
-            if let Some(account) = expected {
-                assert_eq!(
-                    reader.code(&account.info.code_hash).unwrap(),
-                    account.code,
-                    "code of {i}"
-                );
-            }
-        }
     }
 
     fn state_updates_match_a_reference_model(h: &Harness) {
@@ -443,8 +347,18 @@ mod tests {
             .prepare_state_update(EMPTY_TRIE_ROOT, &changes)
             .unwrap();
         let root = update.root;
+        let mut blocks = blocks;
+        blocks[2].0.header.state_root = root;
         store.add_blocks_with_state(&blocks, update).unwrap();
+        assert_eq!(
+            store.stored_state_root().unwrap(),
+            EMPTY_TRIE_ROOT,
+            "the new state is a diff layer"
+        );
+        assert_eq!(store.diff_layer_count(), 1);
+        store.persist_state().unwrap();
         assert_eq!(store.stored_state_root().unwrap(), root);
+        assert_eq!(store.diff_layer_count(), 0);
         let reader = store.state_at(root).unwrap();
         assert_eq!(
             reader.block_hash(2).unwrap(),

@@ -5,15 +5,20 @@
 //! Every method that writes builds one [`WriteBatch`] and commits it with one backend write, so a
 //! crash leaves the database as it was before or after the call, never in between.
 
-use std::{path::Path, sync::Arc};
+use std::{
+    path::Path,
+    sync::{Arc, RwLock},
+};
 
 use alloy_primitives::B256;
 use ethrex_common::ChainConfig;
+use ethrex_trie::EMPTY_TRIE_ROOT;
 
 use crate::{
     Result, StoreError,
     backend::{KvBackend, MemoryBackend, RocksDbBackend, WriteBatch},
     codec,
+    layers::{Layers, SharedLayers},
     tables::{ChainDataKey, Table},
 };
 
@@ -25,6 +30,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 #[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Arc<dyn KvBackend>,
+    pub(crate) layers: SharedLayers,
 }
 
 impl std::fmt::Debug for Store {
@@ -53,6 +59,7 @@ impl Store {
         backend.apply(schema_version_batch());
         Self {
             backend: Arc::new(backend),
+            layers: Arc::new(RwLock::new(Layers::new(EMPTY_TRIE_ROOT))),
         }
     }
 
@@ -79,7 +86,14 @@ impl Store {
                 backend.write(schema_version_batch())?;
             }
         }
-        Ok(Self { backend })
+        let disk_root = match backend.get(Table::ChainData, &ChainDataKey::StateRoot.key())? {
+            Some(bytes) => codec::hash(Table::ChainData, &ChainDataKey::StateRoot.key(), &bytes)?,
+            None => EMPTY_TRIE_ROOT,
+        };
+        Ok(Self {
+            backend,
+            layers: Arc::new(RwLock::new(Layers::new(disk_root))),
+        })
     }
 
     /// The backend, for tools that read tables directly.
@@ -127,8 +141,10 @@ impl Store {
 
     /// Makes the stored block `choice.head` the canonical head ([`Store::set_canonical_head`])
     /// and sets safe and finalized when given, in one write.
+    /// The head's branch keeps at most the window of diff layers; older ones are written to disk
+    /// in the same batch.
     pub fn set_fork_choice(&self, choice: ForkChoice) -> Result<()> {
-        let mut batch = self.canonical_head_batch(choice.head)?;
+        let (mut batch, head) = self.canonical_head_batch(choice.head)?;
         if let Some(safe) = choice.safe {
             batch.put(
                 Table::ChainData,
@@ -143,7 +159,7 @@ impl Store {
                 finalized.as_slice(),
             );
         }
-        self.backend.write(batch)
+        self.write_with_head(batch, Some((head.state_root, head.number)))
     }
 
     pub(crate) fn chain_hash(&self, which: ChainDataKey) -> Result<Option<B256>> {

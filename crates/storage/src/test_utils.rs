@@ -1,13 +1,14 @@
 //! Test helpers: [`Harness`] opens a store on either backend (and reopens it), the
 //! [`backend_tests!`] macro runs a test function once per backend, and block fixtures.
 
-use std::sync::Arc;
+use std::{collections::BTreeSet, sync::Arc};
 
 use alloy_consensus::{Receipt as ReceiptData, ReceiptWithBloom};
-use alloy_primitives::{Address, B256, Bytes, Log, LogData, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, Log, LogData, TxKind, U256, keccak256};
 use ethrex_common::types::{Block, BlockBody, Eip1559Tx, Header, Receipt, Transaction};
+use ethrex_vm::{AccountChange, Database, InMemoryDb, StateChanges};
 
-use crate::{KvBackend, MemoryBackend, Result, RocksDbBackend, Store};
+use crate::{KvBackend, MemoryBackend, Result, RocksDbBackend, StateReader, Store};
 
 /// Which backend a test runs on.
 #[derive(Debug, Clone, Copy)]
@@ -130,4 +131,113 @@ pub(crate) fn chain(len: u64, salt: u8) -> Vec<(Block, Vec<Receipt>)> {
         blocks.push((Block::new(header, body), receipts));
     }
     blocks
+}
+
+/// A deterministic pseudo-random sequence (xorshift).
+pub(crate) struct Rng(pub(crate) u64);
+impl Rng {
+    pub(crate) fn next(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound
+    }
+}
+
+pub(crate) fn address(i: u64) -> Address {
+    Address::left_padding_from(&i.to_be_bytes())
+}
+
+/// Random changes over accounts `0..40`: creations, updates, deletions, storage writes.
+pub(crate) fn random_changes(rng: &mut Rng, model: &InMemoryDb) -> StateChanges {
+    let mut touched = BTreeSet::new();
+    let mut accounts = Vec::new();
+    for _ in 0..25 {
+        let i = rng.next(40);
+        if !touched.insert(i) {
+            continue;
+        }
+        let addr = address(i);
+        let exists = model.accounts.contains_key(&addr);
+        if exists && rng.next(6) == 0 {
+            accounts.push(AccountChange {
+                address: addr,
+                info: None,
+                code: None,
+                storage_cleared: false,
+                storage: vec![],
+            });
+            continue;
+        }
+        let code = (rng.next(3) == 0).then(|| Bytes::from(vec![0x60, i as u8, 0x00]));
+        let mut info = model
+            .accounts
+            .get(&addr)
+            .map(|a| a.info)
+            .unwrap_or_default();
+        info.nonce += 1;
+        info.balance += U256::from(rng.next(1_000_000));
+        if let Some(code) = &code {
+            info.code_hash = keccak256(code);
+        }
+        let storage = (0..rng.next(8))
+            .map(|_| (U256::from(rng.next(12)), U256::from(rng.next(4))))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let storage_cleared = exists && rng.next(8) == 0;
+        accounts.push(AccountChange {
+            address: addr,
+            info: Some(info),
+            code,
+            storage_cleared,
+            storage,
+        });
+    }
+    StateChanges { accounts }
+}
+
+pub(crate) fn assert_reader_matches(reader: &StateReader, model: &InMemoryDb) {
+    for i in 0..40 {
+        let addr = address(i);
+        let expected = model.accounts.get(&addr);
+        assert_eq!(
+            reader.account(&addr).unwrap(),
+            expected.map(|a| a.info),
+            "account {i}"
+        );
+        let from_trie = reader.account_state_from_trie(&addr).unwrap();
+        assert_eq!(
+            from_trie.map(|a| (a.nonce, a.balance, a.code_hash)),
+            expected.map(|a| (a.info.nonce, a.info.balance, a.info.code_hash))
+        );
+        assert_eq!(
+            reader.has_storage(&addr).unwrap(),
+            expected.is_some_and(|a| !a.storage.is_empty()),
+            "has_storage {i}"
+        );
+        for slot in 0..12u64 {
+            let slot = U256::from(slot);
+            let want = expected
+                .and_then(|a| a.storage.get(&slot).copied())
+                .unwrap_or_default();
+            assert_eq!(
+                reader.storage(&addr, &slot).unwrap(),
+                want,
+                "account {i} slot {slot}"
+            );
+            assert_eq!(
+                reader.storage_value_from_trie(&addr, &slot).unwrap(),
+                want,
+                "trie: account {i} slot {slot}"
+            );
+        }
+        if let Some(account) = expected {
+            assert_eq!(
+                reader.code(&account.info.code_hash).unwrap(),
+                account.code,
+                "code of {i}"
+            );
+        }
+    }
 }

@@ -2,14 +2,13 @@
 //! the store's backend, with nodes keyed by path (`tables.rs`: `account_trie_nodes`,
 //! `storage_trie_nodes`).
 //!
-//! A trie DB either writes straight to the backend (one batch per trie commit) or, when building
-//! a state update, into shared [`PendingWrites`] that reads see first; the update is then
-//! committed in one batch with the block that produced it.
+//! A trie DB reads one state through a [`StateView`] (pending writes, diff layers, disk) and
+//! writes into the view's shared [`PendingWrites`], which become the block's diff layer.
 
 use std::{
     collections::BTreeMap,
     sync::{
-        Arc, Mutex, MutexGuard, PoisonError,
+        Mutex, MutexGuard, PoisonError,
         atomic::{AtomicBool, Ordering},
     },
 };
@@ -17,11 +16,7 @@ use std::{
 use alloy_primitives::B256;
 use ethrex_trie::{Nibbles, TrieDB, TrieError};
 
-use crate::{
-    Result, StoreError,
-    backend::{KvBackend, WriteBatch},
-    tables::Table,
-};
+use crate::{Result, StoreError, layers::StateView, tables::Table};
 
 /// Which trie a [`StoreTrieDb`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +51,11 @@ impl TrieOwner {
 }
 
 /// Pending values by table and key; `None` is a deletion.
-type WriteMap = BTreeMap<(Table, Vec<u8>), Option<Vec<u8>>>;
+pub(crate) type WriteMap = BTreeMap<(Table, Vec<u8>), Option<Vec<u8>>>;
 
 /// Writes not yet committed, by table and key (`None` = delete); later writes replace earlier.
 ///
-/// Once taken ([`PendingWrites::take_batch`]) they are closed: reading them is an error, so a
+/// Once taken ([`PendingWrites::take`]) they are closed: reading them is an error, so a
 /// reader left over from a finished state builder cannot silently read the stored state instead.
 #[derive(Debug, Default)]
 pub struct PendingWrites {
@@ -97,21 +92,11 @@ impl PendingWrites {
             .collect()
     }
 
-    /// Takes the writes as one batch and closes these pending writes.
-    pub(crate) fn take_batch(&self) -> WriteBatch {
-        let writes = {
-            let mut map = self.lock();
-            self.closed.store(true, Ordering::Release);
-            std::mem::take(&mut *map)
-        };
-        let mut batch = WriteBatch::new();
-        for ((table, key), value) in writes {
-            match value {
-                Some(value) => batch.put(table, key, value),
-                None => batch.delete(table, key),
-            }
-        }
-        batch
+    /// Takes the writes and closes these pending writes.
+    pub(crate) fn take(&self) -> WriteMap {
+        let mut map = self.lock();
+        self.closed.store(true, Ordering::Release);
+        std::mem::take(&mut *map)
     }
 
     fn lock(&self) -> MutexGuard<'_, WriteMap> {
@@ -120,11 +105,11 @@ impl PendingWrites {
     }
 }
 
-/// The node storage of one trie of the store.
+/// The node storage of one trie of a state: reads through a [`StateView`], writes into its
+/// pending writes (a view without pending writes is read-only).
 pub struct StoreTrieDb {
-    backend: Arc<dyn KvBackend>,
+    view: StateView,
     owner: TrieOwner,
-    pending: Option<Arc<PendingWrites>>,
 }
 
 impl std::fmt::Debug for StoreTrieDb {
@@ -136,26 +121,8 @@ impl std::fmt::Debug for StoreTrieDb {
 }
 
 impl StoreTrieDb {
-    /// Node storage that writes each trie commit straight to the backend.
-    pub fn new(backend: Arc<dyn KvBackend>, owner: TrieOwner) -> Self {
-        Self {
-            backend,
-            owner,
-            pending: None,
-        }
-    }
-
-    /// Node storage whose writes go to `pending` (and whose reads see them first).
-    pub(crate) fn with_pending(
-        backend: Arc<dyn KvBackend>,
-        owner: TrieOwner,
-        pending: Arc<PendingWrites>,
-    ) -> Self {
-        Self {
-            backend,
-            owner,
-            pending: Some(pending),
-        }
+    pub(crate) fn new(view: StateView, owner: TrieOwner) -> Self {
+        Self { view, owner }
     }
 }
 
@@ -165,32 +132,21 @@ fn trie_err(e: StoreError) -> TrieError {
 
 impl TrieDB for StoreTrieDb {
     fn get(&self, path: &Nibbles) -> ethrex_trie::Result<Option<Vec<u8>>> {
-        let table = self.owner.table();
-        let key = self.owner.key(path);
-        if let Some(pending) = &self.pending
-            && let Some(value) = pending.get(table, &key).map_err(trie_err)?
-        {
-            return Ok(value);
-        }
-        self.backend.get(table, &key).map_err(trie_err)
+        self.view
+            .get(self.owner.table(), &self.owner.key(path))
+            .map_err(trie_err)
     }
 
     fn put_batch(&self, nodes: Vec<(Nibbles, Vec<u8>)>) -> ethrex_trie::Result<()> {
         let table = self.owner.table();
-        match &self.pending {
-            Some(pending) => {
-                for (path, node) in nodes {
-                    pending.put(table, self.owner.key(&path), node);
-                }
-                Ok(())
-            }
-            None => {
-                let mut batch = WriteBatch::new();
-                for (path, node) in nodes {
-                    batch.put(table, self.owner.key(&path), node);
-                }
-                self.backend.write(batch).map_err(trie_err)
-            }
+        let pending = self.view.pending().ok_or_else(|| {
+            trie_err(StoreError::Backend(
+                "write to a read-only state view's trie".into(),
+            ))
+        })?;
+        for (path, node) in nodes {
+            pending.put(table, self.owner.key(&path), node);
         }
+        Ok(())
     }
 }
