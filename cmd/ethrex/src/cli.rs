@@ -42,6 +42,16 @@ pub enum Command {
     },
     /// Delete the data directory (asks for confirmation unless --force).
     Removedb,
+    /// Import a chain file into a fresh temporary database and report gas per second, split into
+    /// execution, merkleization and storage.
+    ImportBench {
+        /// The file of consecutive RLP-encoded blocks (on the --network genesis).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Use the in-memory backend instead of RocksDB.
+        #[arg(long)]
+        in_memory: bool,
+    },
     /// Export canonical blocks as consecutive RLP-encoded blocks, the format `import` reads.
     Export(ExportArgs),
 }

@@ -20,6 +20,9 @@ fn main() -> ExitCode {
         Some(cli::Command::Import { files }) => {
             commands::import::run(&cli.node.datadir, &cli.node.network, files)
         }
+        Some(cli::Command::ImportBench { file, in_memory }) => {
+            commands::import_bench::run(&cli.node.network, file, *in_memory)
+        }
         Some(cli::Command::Removedb) => commands::removedb::run(&cli.node.datadir, cli.node.force),
         Some(cli::Command::Export(args)) => commands::export::run(&cli.node, args),
         None => Err(commands::CliError::NodeUnavailable),

@@ -1,19 +1,38 @@
-//! [`Blockchain`]: blocks added on top of a [`Store`]. Each block is validated and executed over
-//! the stored head state, its state root checked, and block, receipts and state committed in one
-//! atomic batch, so a killed process restarts at its last committed block.
+//! [`Blockchain`]: blocks added on top of a [`Store`]. A block is validated and executed over
+//! its parent's state (any state the store holds: the disk state or a recent diff layer), its
+//! state root checked, and its state kept as a diff layer; fork choice moves the head, inside the
+//! store's window of recent states. Batch import lives in `import.rs`.
+//!
+//! Crash safety: block data and the head are committed atomically; the disk state is the state
+//! of an older canonical block, so [`Blockchain::new`] re-executes the canonical blocks above it
+//! to bring back the head's state.
 
-use alloy_primitives::B256;
-use ethrex_common::{ChainConfig, types::Block};
-use ethrex_storage::{Store, StoreError};
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{B256, U256};
+use ethrex_common::{
+    ChainConfig,
+    types::{Block, Header, Receipt},
+};
+use ethrex_storage::{ForkChoice, StateUpdate, Store, StoreError};
 use ethrex_vm::StateChanges;
 
 use crate::{BlockError, execute_block};
+
+/// How far back [`Blockchain::new`] looks for a stored state below the head.
+const MAX_RECOVERY_DEPTH: u64 = 100_000;
 
 /// Errors of adding blocks to the chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
     #[error("block #{number} {hash}: parent {parent} is unknown")]
     UnknownParent {
+        number: u64,
+        hash: B256,
+        parent: B256,
+    },
+    #[error("block #{number} {hash}: the state of parent {parent} is no longer available")]
+    ParentStateUnavailable {
         number: u64,
         hash: B256,
         parent: B256,
@@ -31,27 +50,85 @@ pub enum ChainError {
         expected: B256,
         got: B256,
     },
+    #[error("fork choice: block {0} is unknown")]
+    UnknownHead(B256),
+    #[error("fork choice: the state of block #{number} {hash} is not available")]
+    HeadStateUnavailable { number: u64, hash: B256 },
+    #[error(
+        "the stored chain is inconsistent: no stored state below head #{head} within {depth} blocks"
+    )]
+    NoStateBelowHead { head: u64, depth: u64 },
     #[error("the store has no chain config: initialise it with a genesis first")]
     NoChainConfig,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// A block executed and its state kept as a diff layer, not yet stored.
+pub(crate) struct Executed {
+    pub(crate) receipts: Vec<Receipt>,
+    pub(crate) gas_used: u64,
+    pub(crate) timings: Timings,
+}
+
+/// Where the time of processing blocks went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Validation and execution through the VM.
+    pub execution: Duration,
+    /// Applying the changes to the tries and computing the state root.
+    pub merkleization: Duration,
+    /// Writing blocks, receipts and flattened state to the database.
+    pub storage: Duration,
+}
+
+impl std::ops::AddAssign for Timings {
+    fn add_assign(&mut self, other: Self) {
+        self.execution += other.execution;
+        self.merkleization += other.merkleization;
+        self.storage += other.storage;
+    }
+}
+
 /// The chain over a store.
 pub struct Blockchain {
     store: Store,
     config: ChainConfig,
+    recovered: u64,
+}
+
+impl std::fmt::Debug for Blockchain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blockchain").finish_non_exhaustive()
+    }
 }
 
 impl Blockchain {
-    /// The chain of an initialised store (one with a genesis and chain config).
+    /// The chain of an initialised store (one with a genesis and chain config). If the head's
+    /// state is not held (the process stopped before writing it), re-executes the canonical
+    /// blocks above the last stored state.
     pub fn new(store: Store) -> Result<Self, ChainError> {
         let config = store.chain_config()?.ok_or(ChainError::NoChainConfig)?;
-        Ok(Blockchain { store, config })
+        let mut chain = Blockchain {
+            store,
+            config,
+            recovered: 0,
+        };
+        chain.recovered = chain.recover_head_state()?;
+        Ok(chain)
+    }
+
+    /// How many blocks [`Blockchain::new`] re-executed to bring back the head's state.
+    pub fn recovered_blocks(&self) -> u64 {
+        self.recovered
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
     }
 
     /// Whether the block with this hash is already stored.
@@ -59,24 +136,95 @@ impl Blockchain {
         Ok(self.store.header_by_hash(hash)?.is_some())
     }
 
-    /// Validates, executes and commits `block` on top of the current head state.
-    pub fn add_block(&self, block: &Block) -> Result<(), ChainError> {
-        let header = &block.header;
-        let (number, hash) = (header.number, header.hash_slow());
-        let invalid = |source| ChainError::InvalidBlock {
-            number,
-            hash,
-            source: Box::new(source),
+    /// Validates and executes `block` on its parent's state and stores it with its state
+    /// (as a diff layer), without moving the head (an Engine API `newPayload`).
+    pub fn add_block(&self, block: &Block) -> Result<Timings, ChainError> {
+        let mut executed = self.execute(block)?;
+        let start = Instant::now();
+        self.store
+            .add_side_blocks(&[(block.clone(), executed.receipts)])?;
+        executed.timings.storage = start.elapsed();
+        Ok(executed.timings)
+    }
+
+    /// [`Blockchain::add_block`], then makes the block the head if it should be: after the
+    /// merge (difficulty 0) always, before it when its branch has more total difficulty than
+    /// the head's. Returns whether it became the head.
+    pub fn import_block(&self, block: &Block) -> Result<bool, ChainError> {
+        self.add_block(block)?;
+        let becomes_head = match self.store.head_header()? {
+            None => true,
+            Some(head) => {
+                block.header.difficulty.is_zero() || self.heavier(&block.header, &head)?
+            }
         };
+        if becomes_head {
+            self.set_head(block.header.hash_slow())?;
+        }
+        Ok(becomes_head)
+    }
+
+    /// Makes the stored block `head` the head (reorganising the canonical chain if needed) and
+    /// sets safe and finalized; the head's state must be held.
+    pub fn set_fork_choice(&self, choice: ForkChoice) -> Result<(), ChainError> {
+        let header = self
+            .store
+            .header_by_hash(&choice.head)?
+            .ok_or(ChainError::UnknownHead(choice.head))?;
+        if !self.store.has_state(&header.state_root) {
+            return Err(ChainError::HeadStateUnavailable {
+                number: header.number,
+                hash: choice.head,
+            });
+        }
+        self.store.set_fork_choice(choice)?;
+        Ok(())
+    }
+
+    /// [`Blockchain::set_fork_choice`] with only the head.
+    pub fn set_head(&self, head: B256) -> Result<(), ChainError> {
+        self.set_fork_choice(ForkChoice {
+            head,
+            safe: None,
+            finalized: None,
+        })
+    }
+
+    /// Validates and executes `block` over its parent's state, checks the state root, and keeps
+    /// the new state as a diff layer.
+    pub(crate) fn execute(&self, block: &Block) -> Result<Executed, ChainError> {
+        let header = &block.header;
         let parent =
             self.store
                 .header_by_hash(&header.parent_hash)?
                 .ok_or(ChainError::UnknownParent {
+                    number: header.number,
+                    hash: header.hash_slow(),
+                    parent: header.parent_hash,
+                })?;
+        self.execute_on(block, &parent)
+    }
+
+    /// [`Blockchain::execute`] with the parent's header given (it may not be stored yet).
+    pub(crate) fn execute_on(
+        &self,
+        block: &Block,
+        parent: &Header,
+    ) -> Result<Executed, ChainError> {
+        let header = &block.header;
+        let (number, hash) = (header.number, header.hash_slow());
+        let mut builder = match self.store.state_builder(parent.state_root) {
+            Ok(builder) => builder,
+            Err(StoreError::StateNotAvailable { .. }) => {
+                return Err(ChainError::ParentStateUnavailable {
                     number,
                     hash,
                     parent: header.parent_hash,
-                })?;
-        let mut builder = self.store.state_builder(parent.state_root)?;
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let start = Instant::now();
         let reader = builder.reader();
         let root_after = |changes: &StateChanges| {
             let mut intermediate = self
@@ -88,8 +236,16 @@ impl Blockchain {
                 .map_err(|e| BlockError::StateRoot(e.to_string()))
         };
         let outcome =
-            execute_block(&self.config, block, &parent, &reader, &root_after).map_err(invalid)?;
+            execute_block(&self.config, block, parent, &reader, &root_after).map_err(|source| {
+                ChainError::InvalidBlock {
+                    number,
+                    hash,
+                    source: Box::new(source),
+                }
+            })?;
         drop(reader);
+        let execution = start.elapsed();
+        let start = Instant::now();
         let root = builder.apply(&outcome.changes)?;
         if root != header.state_root {
             return Err(ChainError::StateRootMismatch {
@@ -99,8 +255,72 @@ impl Blockchain {
                 got: root,
             });
         }
+        let update: StateUpdate = builder.finish();
+        self.store.add_state_layer(number, update)?;
+        let merkleization = start.elapsed();
+        Ok(Executed {
+            receipts: outcome.receipts,
+            gas_used: outcome.gas_used,
+            timings: Timings {
+                execution,
+                merkleization,
+                storage: Duration::ZERO,
+            },
+        })
+    }
+
+    /// Whether `candidate`'s branch has more total difficulty than `head`'s (compared from
+    /// their common ancestor).
+    fn heavier(&self, candidate: &Header, head: &Header) -> Result<bool, ChainError> {
+        let (mut a, mut b) = (candidate.clone(), head.clone());
+        let (mut td_a, mut td_b) = (U256::ZERO, U256::ZERO);
+        while a.hash_slow() != b.hash_slow() {
+            if a.number >= b.number {
+                td_a += a.difficulty;
+                a = self.parent_of(&a)?;
+            } else {
+                td_b += b.difficulty;
+                b = self.parent_of(&b)?;
+            }
+        }
+        Ok(td_a > td_b)
+    }
+
+    fn parent_of(&self, header: &Header) -> Result<Header, ChainError> {
         self.store
-            .add_blocks_with_state(&[(block.clone(), outcome.receipts)], builder.finish())?;
-        Ok(())
+            .header_by_hash(&header.parent_hash)?
+            .ok_or(ChainError::Store(StoreError::BlockNotFound(
+                header.parent_hash,
+            )))
+    }
+
+    /// Re-executes the canonical blocks between the last held state and the head. Returns how
+    /// many blocks were re-executed.
+    fn recover_head_state(&self) -> Result<u64, ChainError> {
+        let Some(head) = self.store.head_header()? else {
+            return Ok(0);
+        };
+        let mut missing = Vec::new();
+        let mut header = head.clone();
+        while !self.store.has_state(&header.state_root) {
+            if missing.len() as u64 >= MAX_RECOVERY_DEPTH || header.number == 0 {
+                return Err(ChainError::NoStateBelowHead {
+                    head: head.number,
+                    depth: missing.len() as u64,
+                });
+            }
+            let hash = header.hash_slow();
+            header = self.parent_of(&header)?;
+            missing.push(hash);
+        }
+        let count = missing.len() as u64;
+        for hash in missing.into_iter().rev() {
+            let block = self
+                .store
+                .block_by_hash(&hash)?
+                .ok_or(ChainError::Store(StoreError::BlockNotFound(hash)))?;
+            self.execute(&block)?;
+        }
+        Ok(count)
     }
 }

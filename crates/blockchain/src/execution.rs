@@ -2,6 +2,10 @@
 //! rewards, withdrawals, requests, and the header fields execution must reproduce (gas used,
 //! blob gas, receipts root, logs bloom, requests hash). The state root is checked by the caller,
 //! which owns the state (`BlockOutcome::changes`).
+//!
+//! `run_block` is the one place a block's body is executed; importing ([`execute_block`]) and
+//! building (`build.rs`) differ only in what they do with a transaction that cannot be
+//! included ([`OnInvalidTx`]) and in comparing against, or filling in, the header.
 
 use alloy_consensus::{
     Eip658Value, Receipt as ReceiptData, ReceiptEnvelope, ReceiptWithBloom, TxReceipt,
@@ -11,11 +15,11 @@ use ethrex_common::{
     ChainConfig, Fork,
     constants::EMPTY_OMMERS_HASH,
     types::{
-        Block, Header, Receipt, Transaction, TxType, receipts_root, transactions_root,
+        Block, Header, Receipt, Transaction, TxType, Withdrawal, receipts_root, transactions_root,
         withdrawals_root,
     },
 };
-use ethrex_vm::{BlockEnv, Database, Evm, GAS_PER_BLOB, StateChanges, TxError};
+use ethrex_vm::{BlockEnv, Database, Evm, GAS_PER_BLOB, StateChanges, TxError, TxResult};
 
 use crate::{
     BlockError, Result,
@@ -84,6 +88,88 @@ pub fn execute_block(
     validate_header(config, header, parent)?;
     let fork = fork_of(config, header);
     check_body(fork, block)?;
+    let body = BodyInput {
+        transactions: &block.body.transactions,
+        ommers: &block.body.ommers,
+        withdrawals: block.body.withdrawals.as_deref().map(Vec::as_slice),
+    };
+    let run = run_block(config, header, body, db, state_root, OnInvalidTx::Reject)?;
+    if run.requests_hash.is_some() && header.requests_hash != run.requests_hash {
+        return Err(mismatch(
+            "requests hash",
+            header.requests_hash,
+            run.requests_hash,
+        ));
+    }
+    if run.gas_used != header.gas_used {
+        return Err(mismatch("gas used", header.gas_used, run.gas_used));
+    }
+    if fork >= Fork::Cancun && header.blob_gas_used != Some(run.blob_gas_used) {
+        return Err(mismatch(
+            "blob gas used",
+            header.blob_gas_used,
+            Some(run.blob_gas_used),
+        ));
+    }
+    let root = receipts_root(&run.receipts);
+    if root != header.receipts_root {
+        return Err(mismatch("receipts root", header.receipts_root, root));
+    }
+    let bloom = logs_bloom(&run.receipts);
+    if bloom != header.logs_bloom {
+        return Err(mismatch("logs bloom", header.logs_bloom, bloom));
+    }
+    Ok(BlockOutcome {
+        receipts: run.receipts,
+        changes: run.changes,
+        gas_used: run.gas_used,
+    })
+}
+
+/// What a block's execution runs over besides its header.
+pub(crate) struct BodyInput<'a> {
+    pub transactions: &'a [Transaction],
+    pub ommers: &'a [Header],
+    pub withdrawals: Option<&'a [Withdrawal]>,
+}
+
+/// What [`run_block`] does with a transaction that cannot be included (sender not
+/// recoverable, invalid against the state, blob gas above the block maximum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnInvalidTx {
+    /// The block is invalid: importing a block.
+    Reject,
+    /// The transaction is left out: building a block.
+    Skip,
+}
+
+/// What running a block's body produced.
+pub(crate) struct BlockRun {
+    /// One receipt per included transaction.
+    pub receipts: Vec<Receipt>,
+    /// The transactions left out (only under [`OnInvalidTx::Skip`]): index in the input and
+    /// the error an importer would have rejected the block with.
+    pub skipped: Vec<(usize, BlockError)>,
+    pub gas_used: u64,
+    pub blob_gas_used: u64,
+    /// The EIP-7685 requests hash, from Prague on.
+    pub requests_hash: Option<B256>,
+    pub changes: StateChanges,
+}
+
+/// Runs a block's body over `db` (the parent's state) in consensus order: the EIP-4788 and
+/// EIP-2935 system calls, the transactions, pre-merge rewards, withdrawals, and the EIP-7685
+/// requests. `header` gives the environment and the system call inputs; the fields execution
+/// produces (gas used, roots, bloom, requests hash) are not read.
+pub(crate) fn run_block(
+    config: &ChainConfig,
+    header: &Header,
+    body: BodyInput<'_>,
+    db: &dyn Database,
+    state_root: StateRootFn<'_>,
+    on_invalid: OnInvalidTx,
+) -> Result<BlockRun> {
+    let fork = fork_of(config, header);
     let env = block_env(config, header);
     let mut evm = Evm::new(db, env.clone());
     if fork >= Fork::Cancun {
@@ -99,32 +185,21 @@ pub fn execute_block(
             Bytes::copy_from_slice(header.parent_hash.as_slice()),
         )?;
     }
-    let mut receipts = Vec::with_capacity(block.body.transactions.len());
+    let mut receipts = Vec::with_capacity(body.transactions.len());
+    let mut skipped = Vec::new();
     let mut cumulative = 0u64;
     let mut blob_gas = 0u64;
     let max_blob_gas = env.blob_params.map_or(0, |p| p.max * GAS_PER_BLOB);
-    for (index, tx) in block.body.transactions.iter().enumerate() {
-        let sender = tx.sender().map_err(|e| BlockError::InvalidSender {
-            index,
-            reason: e.to_string(),
-        })?;
-        let tx_blob_gas = tx
-            .blob_versioned_hashes()
-            .map_or(0, |h| h.len() as u64 * GAS_PER_BLOB);
+    for (index, tx) in body.transactions.iter().enumerate() {
+        let (result, tx_blob_gas) = match transact(&mut evm, tx, index, blob_gas, max_blob_gas)? {
+            Ok(included) => included,
+            Err(reason) if on_invalid == OnInvalidTx::Skip => {
+                skipped.push((index, reason));
+                continue;
+            }
+            Err(reason) => return Err(reason),
+        };
         blob_gas += tx_blob_gas;
-        if blob_gas > max_blob_gas && tx_blob_gas > 0 {
-            return Err(BlockError::InvalidBody(format!(
-                "blob gas {blob_gas} above the block maximum {max_blob_gas}"
-            )));
-        }
-        let result = evm.transact(tx, sender).map_err(|e| match e {
-            TxError::Invalid(reason) => BlockError::InvalidTransaction {
-                index,
-                hash: tx.hash(),
-                reason,
-            },
-            TxError::Vm(e) => BlockError::Vm(e),
-        })?;
         cumulative += result.gas_used;
         let status = if fork >= Fork::Byzantium {
             Eip658Value::Eip658(result.success)
@@ -133,61 +208,93 @@ pub fn execute_block(
         };
         receipts.push(receipt(tx, status, cumulative, result.logs));
     }
-    apply_rewards(&mut evm, fork, block)?;
-    if let Some(withdrawals) = &block.body.withdrawals {
-        for w in withdrawals.iter() {
-            evm.credit(
-                w.address,
-                U256::from(w.amount) * U256::from(1_000_000_000u64),
-            )?;
-        }
-    }
-    if fork >= Fork::Prague {
-        let deposit_contract = config
-            .deposit_contract_address
-            .unwrap_or(MAINNET_DEPOSIT_CONTRACT);
-        let deposits = deposit_requests(
-            receipts.iter().flat_map(|r| r.logs().iter()),
-            deposit_contract,
+    apply_rewards(&mut evm, fork, header, body.ommers)?;
+    for w in body.withdrawals.unwrap_or_default() {
+        evm.credit(
+            w.address,
+            U256::from(w.amount) * U256::from(1_000_000_000u64),
         )?;
-        let mut requests = vec![(0u8, Bytes::from(deposits))];
-        for (ty, contract) in [
-            (1u8, WITHDRAWAL_REQUEST_CONTRACT),
-            (2u8, CONSOLIDATION_REQUEST_CONTRACT),
-        ] {
-            match evm.system_call(contract, Bytes::new())? {
-                Some(result) if result.success => requests.push((ty, result.output)),
-                _ => return Err(BlockError::SystemCallFailed(contract)),
-            }
-        }
-        let hash = requests_hash(&requests);
-        if header.requests_hash != Some(hash) {
-            return Err(mismatch("requests hash", header.requests_hash, Some(hash)));
-        }
     }
-    if cumulative != header.gas_used {
-        return Err(mismatch("gas used", header.gas_used, cumulative));
-    }
-    if fork >= Fork::Cancun && header.blob_gas_used != Some(blob_gas) {
-        return Err(mismatch(
-            "blob gas used",
-            header.blob_gas_used,
-            Some(blob_gas),
-        ));
-    }
-    let root = receipts_root(&receipts);
-    if root != header.receipts_root {
-        return Err(mismatch("receipts root", header.receipts_root, root));
-    }
-    let bloom = receipts.iter().fold(Bloom::ZERO, |acc, r| acc | r.bloom());
-    if bloom != header.logs_bloom {
-        return Err(mismatch("logs bloom", header.logs_bloom, bloom));
-    }
-    Ok(BlockOutcome {
+    let requests_hash = if fork >= Fork::Prague {
+        Some(requests(config, &mut evm, &receipts)?)
+    } else {
+        None
+    };
+    Ok(BlockRun {
         receipts,
-        changes: evm.into_changes()?,
+        skipped,
         gas_used: cumulative,
+        blob_gas_used: blob_gas,
+        requests_hash,
+        changes: evm.into_changes()?,
     })
+}
+
+/// Executes `tx` as the next transaction of the block, `blob_gas` having been used so far:
+/// the result and the transaction's blob gas. The outer error means the block cannot be
+/// processed (the database failed); the inner one why `tx` cannot be included.
+fn transact(
+    evm: &mut Evm<'_>,
+    tx: &Transaction,
+    index: usize,
+    blob_gas: u64,
+    max_blob_gas: u64,
+) -> Result<std::result::Result<(TxResult, u64), BlockError>> {
+    let sender = match tx.sender() {
+        Ok(sender) => sender,
+        Err(e) => {
+            return Ok(Err(BlockError::InvalidSender {
+                index,
+                reason: e.to_string(),
+            }));
+        }
+    };
+    let tx_blob_gas = tx
+        .blob_versioned_hashes()
+        .map_or(0, |h| h.len() as u64 * GAS_PER_BLOB);
+    if tx_blob_gas > 0 && blob_gas + tx_blob_gas > max_blob_gas {
+        return Ok(Err(BlockError::InvalidBody(format!(
+            "blob gas {} above the block maximum {max_blob_gas}",
+            blob_gas + tx_blob_gas
+        ))));
+    }
+    match evm.transact(tx, sender) {
+        Ok(result) => Ok(Ok((result, tx_blob_gas))),
+        Err(TxError::Invalid(reason)) => Ok(Err(BlockError::InvalidTransaction {
+            index,
+            hash: tx.hash(),
+            reason,
+        })),
+        Err(TxError::Vm(e)) => Err(BlockError::Vm(e)),
+    }
+}
+
+/// The EIP-7685 requests hash: deposits from the receipts' logs (EIP-6110), then the
+/// withdrawal (EIP-7002) and consolidation (EIP-7251) requests their system calls return.
+fn requests(config: &ChainConfig, evm: &mut Evm<'_>, receipts: &[Receipt]) -> Result<B256> {
+    let deposit_contract = config
+        .deposit_contract_address
+        .unwrap_or(MAINNET_DEPOSIT_CONTRACT);
+    let deposits = deposit_requests(
+        receipts.iter().flat_map(|r| r.logs().iter()),
+        deposit_contract,
+    )?;
+    let mut requests = vec![(0u8, Bytes::from(deposits))];
+    for (ty, contract) in [
+        (1u8, WITHDRAWAL_REQUEST_CONTRACT),
+        (2u8, CONSOLIDATION_REQUEST_CONTRACT),
+    ] {
+        match evm.system_call(contract, Bytes::new())? {
+            Some(result) if result.success => requests.push((ty, result.output)),
+            _ => return Err(BlockError::SystemCallFailed(contract)),
+        }
+    }
+    Ok(requests_hash(&requests))
+}
+
+/// The logs bloom of a block: the union of its receipts' blooms.
+pub(crate) fn logs_bloom(receipts: &[Receipt]) -> Bloom {
+    receipts.iter().fold(Bloom::ZERO, |acc, r| acc | r.bloom())
 }
 
 /// Body rules: transactions and withdrawals roots, ommers hash, no ommers after the merge.
@@ -228,7 +335,7 @@ fn check_body(fork: Fork, block: &Block) -> Result<()> {
 }
 
 /// Pre-merge block and ommer rewards (5, 3 or 2 ether).
-fn apply_rewards(evm: &mut Evm<'_>, fork: Fork, block: &Block) -> Result<()> {
+fn apply_rewards(evm: &mut Evm<'_>, fork: Fork, header: &Header, ommers: &[Header]) -> Result<()> {
     if fork >= Fork::Paris {
         return Ok(());
     }
@@ -239,15 +346,15 @@ fn apply_rewards(evm: &mut Evm<'_>, fork: Fork, block: &Block) -> Result<()> {
             f if f >= Fork::Byzantium => 3,
             _ => 5,
         });
-    let number = block.header.number;
+    let number = header.number;
     let mut miner_reward = reward;
-    for ommer in &block.body.ommers {
+    for ommer in ommers {
         let depth = number.saturating_sub(ommer.number);
         let ommer_reward = reward * U256::from(8u64.saturating_sub(depth)) / U256::from(8);
         evm.credit(ommer.beneficiary, ommer_reward)?;
         miner_reward += reward / U256::from(32);
     }
-    evm.credit(block.header.beneficiary, miner_reward)?;
+    evm.credit(header.beneficiary, miner_reward)?;
     Ok(())
 }
 

@@ -1,15 +1,21 @@
 //! Block validation and execution for ethrex.
 //!
 //! Where to start reading: [`execute_block`] (checks a block against its parent and runs it
-//! over the parent's state through the VM), `header.rs` (header rules per fork), `requests.rs`
-//! (EIP-6110/7002/7251/7685). Storage, fork choice and batch import come with `ethrex-storage`.
+//! over the parent's state through the VM), [`build_block`] (builds one over the same code),
+//! `header.rs` (header rules per fork), `requests.rs`
+//! (EIP-6110/7002/7251/7685), `chain.rs` ([`Blockchain`]: blocks over a store, fork choice,
+//! restart recovery) and `import.rs` (batch import).
 
+mod build;
 mod chain;
 mod error;
 mod execution;
 pub mod header;
+mod import;
 pub mod requests;
 
-pub use chain::{Blockchain, ChainError};
+pub use build::{BlockAttributes, BuiltBlock, SkippedTransaction, build_block};
+pub use chain::{Blockchain, ChainError, Timings};
 pub use error::{BlockError, Result};
 pub use execution::{BlockOutcome, StateRootFn, block_env, execute_block};
+pub use import::{ImportError, ImportStats};

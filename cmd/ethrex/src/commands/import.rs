@@ -1,15 +1,23 @@
-//! `ethrex import <file.rlp>...`: imports a file of consecutive RLP-encoded blocks. Each block
-//! is committed with its state in one batch, so an interrupted import keeps every block before
-//! the interruption and a rerun skips the blocks already stored.
+//! `ethrex import <file.rlp>...`: imports files of consecutive RLP-encoded blocks, in batches of
+//! [`BATCH_SIZE`] blocks (one database write each). An interrupted import keeps every batch
+//! written before the interruption; a rerun skips the blocks already stored (and the node
+//! re-executes, at open, the few blocks whose state was still in memory).
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use alloy_rlp::Decodable;
-use ethrex_blockchain::Blockchain;
+use ethrex_blockchain::{Blockchain, ImportStats};
 use ethrex_common::{Network, types::Block};
 use ethrex_storage::Store;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::CliError;
+
+/// Blocks per database write.
+pub const BATCH_SIZE: usize = 1024;
 
 /// Opens the store at `datadir` (`memory` for an in-memory one), creating it with `network`'s
 /// genesis if new.
@@ -37,41 +45,140 @@ pub fn expand_home(path: &str) -> PathBuf {
 
 /// Imports every block of `files` in order.
 pub fn run(datadir: &str, network: &str, files: &[PathBuf]) -> Result<(), CliError> {
-    let chain = Blockchain::new(open_store(datadir, network)?)?;
-    let (mut imported, mut skipped) = (0u64, 0u64);
-    for file in files {
-        let bytes = std::fs::read(file)
-            .map_err(|e| CliError::Io(format!("cannot read {}: {e}", file.display())))?;
-        let mut buf = bytes.as_slice();
-        let mut index = 0usize;
-        while !buf.is_empty() {
-            let offset = bytes.len() - buf.len();
-            let block = Block::decode(&mut buf).map_err(|e| {
-                CliError::Import(format!(
-                    "{}: block {index} at byte {offset} is malformed RLP: {e}",
-                    file.display()
-                ))
-            })?;
-            if chain.contains(&block.header.hash_slow())? {
-                skipped += 1;
-            } else {
-                chain.add_block(&block)?;
-                imported += 1;
-                if imported % 1000 == 0 {
-                    eprintln!("imported {imported} blocks, at #{}", block.header.number);
-                }
-            }
-            index += 1;
-        }
-    }
+    let chain = open_chain(datadir, network)?;
+    let started = Instant::now();
+    let (stats, skipped) = import_files(&chain, files)?;
+    // A finished import leaves the head state on disk: nothing to re-execute at next start.
+    chain.store().persist_state()?;
     let head = chain
         .store()
         .head_header()?
         .ok_or_else(|| CliError::Import("the store has no head".into()))?;
     println!(
-        "imported {imported} blocks ({skipped} already present); head #{} {}",
+        "imported {} blocks ({skipped} already present) in {:.1} s; head #{} {}",
+        stats.blocks,
+        started.elapsed().as_secs_f64(),
         head.number,
         head.hash_slow()
     );
     Ok(())
+}
+
+/// The chain of the store at `datadir`, its head state recovered if needed.
+pub fn open_chain(datadir: &str, network: &str) -> Result<Blockchain, CliError> {
+    let chain = Blockchain::new(open_store(datadir, network)?)?;
+    if chain.recovered_blocks() > 0 {
+        eprintln!(
+            "re-executed {} blocks above the last stored state",
+            chain.recovered_blocks()
+        );
+    }
+    Ok(chain)
+}
+
+/// Imports the blocks of `files` not yet stored, in batches; returns the import's statistics
+/// and how many blocks were already stored.
+pub fn import_files(chain: &Blockchain, files: &[PathBuf]) -> Result<(ImportStats, u64), CliError> {
+    let mut total = ImportStats::default();
+    let mut skipped = 0u64;
+    for file in files {
+        let bytes = std::fs::read(file)
+            .map_err(|e| CliError::Io(format!("cannot read {}: {e}", file.display())))?;
+        let progress = progress_bar(bytes.len() as u64, file);
+        let mut buf = bytes.as_slice();
+        let mut index = 0usize;
+        let mut batch = Vec::with_capacity(BATCH_SIZE);
+        let mut decode_error = None;
+        while !buf.is_empty() || !batch.is_empty() {
+            if !buf.is_empty() && batch.len() < BATCH_SIZE && decode_error.is_none() {
+                let offset = bytes.len() - buf.len();
+                match Block::decode(&mut buf) {
+                    Ok(block) => {
+                        if chain.contains(&block.header.hash_slow())? {
+                            skipped += 1;
+                        } else {
+                            batch.push(block);
+                        }
+                        index += 1;
+                    }
+                    Err(e) => {
+                        decode_error = Some(format!(
+                            "{}: block {index} at byte {offset} is malformed RLP: {e}",
+                            file.display()
+                        ));
+                        buf = &[];
+                    }
+                }
+                if !buf.is_empty() && batch.len() < BATCH_SIZE {
+                    continue;
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let result = chain.import_blocks(&batch);
+            let stats = match &result {
+                Ok(stats) => *stats,
+                Err(e) => e.stats,
+            };
+            total += stats;
+            report_progress(&progress, bytes.len() - buf.len(), &batch, stats, total);
+            batch.clear();
+            if let Err(e) = result {
+                progress.abandon();
+                return Err(CliError::Import(format!(
+                    "{}: {} (every block before it is imported)",
+                    file.display(),
+                    e.source
+                )));
+            }
+        }
+        progress.finish_and_clear();
+        if let Some(message) = decode_error {
+            return Err(CliError::Import(format!(
+                "{message} (every block before it is imported)"
+            )));
+        }
+    }
+    Ok((total, skipped))
+}
+
+fn progress_bar(len: u64, file: &Path) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {msg} (eta {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(
+        file.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    bar
+}
+
+/// Moves the bar; without a terminal (logs, CI), prints one line per batch instead.
+fn report_progress(
+    bar: &ProgressBar,
+    position: usize,
+    batch: &[Block],
+    stats: ImportStats,
+    total: ImportStats,
+) {
+    let Some(last) = batch.get(stats.blocks.saturating_sub(1) as usize) else {
+        return;
+    };
+    let busy = total.timings.execution + total.timings.merkleization + total.timings.storage;
+    let mgas = total.gas as f64 / 1e6 / busy.as_secs_f64().max(1e-9);
+    let message = format!(
+        "#{} ({} blocks, {mgas:.1} Mgas/s)",
+        last.header.number, total.blocks
+    );
+    bar.set_position(position as u64);
+    if bar.is_hidden() {
+        eprintln!("imported {message}");
+    } else {
+        bar.set_message(message);
+    }
 }

@@ -3,6 +3,7 @@
 pub mod compute_state_root;
 pub mod export;
 pub mod import;
+pub mod import_bench;
 pub mod removedb;
 
 /// Errors a subcommand reports to the user; each maps to an exit status.
