@@ -1,8 +1,8 @@
-//! [`Store::init_genesis`]: writes a chain's genesis block, state and config in one batch, or
-//! checks that the stored chain starts with that genesis.
+//! [`Store::init_genesis`] / [`Store::init_chain`]: writes a chain's genesis block, state and
+//! config in one batch, or checks that the stored chain starts with that genesis.
 
 use alloy_primitives::{B256, U256};
-use ethrex_common::Genesis;
+use ethrex_common::{ChainConfig, Genesis, types::Block};
 use ethrex_trie::EMPTY_TRIE_ROOT;
 use ethrex_vm::{AccountChange, AccountInfo, StateChanges};
 
@@ -19,7 +19,21 @@ impl Store {
     ///
     /// Returns the genesis block hash.
     pub fn init_genesis(&self, genesis: &Genesis) -> Result<B256> {
-        let block = genesis.block()?;
+        self.init_chain(
+            &genesis.block()?,
+            &genesis_changes(genesis),
+            genesis.config(),
+        )
+    }
+
+    /// [`Store::init_genesis`] from its parts: the genesis `block`, its `alloc`ation as changes
+    /// on the empty state, and the chain `config`.
+    pub fn init_chain(
+        &self,
+        block: &Block,
+        alloc: &StateChanges,
+        config: &ChainConfig,
+    ) -> Result<B256> {
         let hash = block.header.hash_slow();
         if let Some(stored) = self.canonical_hash(block.header.number)? {
             if stored != hash {
@@ -31,16 +45,16 @@ impl Store {
             return Ok(hash);
         }
 
-        let update = self.prepare_state_update(EMPTY_TRIE_ROOT, &genesis_changes(genesis))?;
+        let update = self.prepare_state_update(EMPTY_TRIE_ROOT, alloc)?;
         if update.root != block.header.state_root {
             return Err(StoreError::GenesisStateRoot {
                 computed: update.root,
                 header: block.header.state_root,
             });
         }
-        let config = serde_json::to_vec(genesis.config())
-            .map_err(|e| StoreError::Serialize(e.to_string()))?;
-        let mut batch = self.blocks_batch(&[(block, Vec::new())], Placement::Canonical)?;
+        let config =
+            serde_json::to_vec(config).map_err(|e| StoreError::Serialize(e.to_string()))?;
+        let mut batch = self.blocks_batch(&[(block.clone(), Vec::new())], Placement::Canonical)?;
         let root = update.root;
         batch.extend(update.into_batch());
         batch.put(Table::ChainData, ChainDataKey::ChainConfig.key(), config);

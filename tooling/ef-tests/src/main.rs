@@ -31,6 +31,10 @@ struct Args {
     /// Run only this fork's cases (state suite), e.g. `Cancun` or `EIP150`.
     #[arg(long, value_name = "NAME")]
     fork: Option<Fork>,
+    /// Blockchain suite: run every N-th test on a RocksDB store in a temporary directory (the
+    /// others in memory); 0 for none.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    rocksdb_every: u64,
 }
 
 /// The fixture formats.
@@ -70,7 +74,9 @@ fn main() -> ExitCode {
             Suite::Rlp => suites::rlp::run_file(file, &mut report),
             Suite::Transaction => suites::transaction::run_file(file, &mut report),
             Suite::State => suites::state::run_file(file, args.fork, &mut report),
-            Suite::Blockchain => suites::blockchain::run_file(file, args.fork, &mut report),
+            Suite::Blockchain => {
+                suites::blockchain::run_file(file, args.fork, args.rocksdb_every, &mut report)
+            }
             Suite::Difficulty => suites::difficulty::run_file(file, &mut report),
         };
         if let Err(err) = result {

@@ -1,28 +1,32 @@
-//! BlockchainTests (EEST and legacy): import each test's blocks in order on top of its genesis,
-//! through `ethrex_blockchain::execute_block` over an in-memory state per block; a block with
+//! BlockchainTests (EEST and legacy): each test's genesis and pre-state go into a real
+//! [`Store`] (in memory; every `--rocksdb-every`-th test on RocksDB in a temporary directory), and
+//! its blocks are imported in order through [`Blockchain::import_block`]: a block with
 //! `expectException` must be rejected (its RLP, its header, its body or its execution), every
-//! other block accepted with the state root of its header. At the end the head (highest total
-//! difficulty; after the merge, the last block imported) must be `lastblockhash`.
+//! other block accepted. At the end the head chosen by the chain (total difficulty before the
+//! merge, the last block after it) must be `lastblockhash`, and the head state must hold every
+//! account of `postState` (or have the root `postStateHash`).
 
-use std::{collections::BTreeMap, path::Path};
+use std::{
+    collections::BTreeMap,
+    path::Path,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use alloy_primitives::{Address, B256, U256};
-use ethrex_blockchain::execute_block;
-use ethrex_common::{
-    ChainConfig, Fork,
-    types::{Header, decode_block},
-};
-use ethrex_vm::InMemoryDb;
+use ethrex_blockchain::Blockchain;
+use ethrex_common::{ChainConfig, Fork, types::decode_block};
+use ethrex_storage::{StateReader, Store};
+use ethrex_vm::{AccountChange, AccountInfo, Database, StateChanges};
 use serde::Deserialize;
 
-use super::state::{
-    fixture::{Account, BlobSchedule, in_memory_db},
-    root::state_root,
-};
+use super::state::fixture::{Account, BlobSchedule};
 use crate::{
     fixtures::{FixtureError, hex_bytes, read_json},
     report::Report,
 };
+
+/// Tests run so far (to pick the RocksDB sample).
+static TESTS_RUN: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,6 +36,10 @@ struct BlockchainTest {
     genesis_rlp: String,
     blocks: Vec<TestBlock>,
     pre: BTreeMap<Address, Account>,
+    #[serde(default)]
+    post_state: Option<BTreeMap<Address, Account>>,
+    #[serde(default)]
+    post_state_hash: Option<B256>,
     lastblockhash: B256,
     #[serde(default)]
     config: Option<TestConfig>,
@@ -54,9 +62,12 @@ struct TestBlock {
     expect_exception: Option<String>,
 }
 
+/// Runs every test of the file at `path`; every `rocksdb_every`-th test overall (0: none) runs on
+/// RocksDB.
 pub fn run_file(
     path: &Path,
     fork_filter: Option<Fork>,
+    rocksdb_every: u64,
     report: &mut Report,
 ) -> Result<(), FixtureError> {
     let tests: BTreeMap<String, BlockchainTest> = read_json(path)?;
@@ -74,7 +85,9 @@ pub fn run_file(
         {
             continue;
         }
-        report.record(&test.network, &id, run_test(&test, &config));
+        let n = TESTS_RUN.fetch_add(1, Ordering::Relaxed);
+        let on_rocksdb = rocksdb_every > 0 && n % rocksdb_every == 0;
+        report.record(&test.network, &id, run_test(&test, &config, on_rocksdb));
     }
     Ok(())
 }
@@ -142,51 +155,31 @@ fn chain_config(test: &BlockchainTest) -> Result<ChainConfig, String> {
     Ok(config)
 }
 
-/// An imported block: its header, the state after it, and the chain's total difficulty.
-struct Imported {
-    header: Header,
-    state: InMemoryDb,
-    total_difficulty: U256,
-}
-
-fn run_test(test: &BlockchainTest, config: &ChainConfig) -> Result<(), String> {
+fn run_test(test: &BlockchainTest, config: &ChainConfig, on_rocksdb: bool) -> Result<(), String> {
     let genesis = decode_block(&hex_bytes(&test.genesis_rlp).map_err(|e| e.to_string())?)
         .map_err(|e| format!("genesis: {e}"))?;
-    let mut pre = in_memory_db(&test.pre);
-    let root = state_root(&pre)?;
-    if root != genesis.header.state_root {
-        return Err(format!(
-            "genesis state root: header {}, pre-state {root}",
-            genesis.header.state_root
-        ));
-    }
-    let genesis_hash = genesis.header.hash_slow();
-    pre.block_hashes.insert(0, genesis_hash);
-    let mut chain: std::collections::HashMap<B256, Imported> = std::collections::HashMap::new();
-    let mut head = genesis_hash;
-    chain.insert(
-        genesis_hash,
-        Imported {
-            total_difficulty: genesis.header.difficulty,
-            header: genesis.header,
-            state: pre,
-        },
-    );
+    let dir = if on_rocksdb {
+        Some(tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?)
+    } else {
+        None
+    };
+    let store = match &dir {
+        Some(dir) => Store::open(dir.path()).map_err(|e| format!("RocksDB store: {e}"))?,
+        None => Store::in_memory(),
+    };
+    store
+        .init_chain(&genesis, &pre_state(&test.pre), config)
+        .map_err(|e| format!("genesis: {e}"))?;
+    let chain = Blockchain::new(store).map_err(|e| e.to_string())?;
     for (index, block) in test.blocks.iter().enumerate() {
         let expected_failure = block.expect_exception.as_deref();
-        match import(config, &chain, block) {
-            Ok((hash, imported)) => {
+        match import(&chain, block) {
+            Ok(()) => {
                 if let Some(exception) = expected_failure {
                     return Err(format!(
                         "block {index}: expected {exception}, but it was accepted"
                     ));
                 }
-                let head_td = chain.get(&head).map_or(U256::ZERO, |h| h.total_difficulty);
-                let post_merge = imported.header.difficulty.is_zero();
-                if imported.total_difficulty > head_td || post_merge {
-                    head = hash;
-                }
-                chain.insert(hash, imported);
             }
             Err(reason) if expected_failure.is_none() => {
                 return Err(format!("block {index}: {reason}"));
@@ -194,48 +187,97 @@ fn run_test(test: &BlockchainTest, config: &ChainConfig) -> Result<(), String> {
             Err(_) => {}
         }
     }
-    if head != test.lastblockhash {
-        return Err(format!("head: expected {}, got {head}", test.lastblockhash));
+    let store = chain.store();
+    let head = store
+        .head_header()
+        .map_err(|e| e.to_string())?
+        .ok_or("no head")?;
+    let head_hash = head.hash_slow();
+    if head_hash != test.lastblockhash {
+        return Err(format!(
+            "head: expected {}, got {head_hash}",
+            test.lastblockhash
+        ));
+    }
+    if let Some(hash) = test.post_state_hash
+        && hash != head.state_root
+    {
+        return Err(format!(
+            "post-state root: expected {hash}, head has {}",
+            head.state_root
+        ));
+    }
+    if let Some(post) = &test.post_state {
+        let reader = store.state_at(head.state_root).map_err(|e| e.to_string())?;
+        check_post_state(&reader, post)?;
     }
     Ok(())
 }
 
-/// Decodes, validates and executes one block on top of its parent.
-fn import(
-    config: &ChainConfig,
-    chain: &std::collections::HashMap<B256, Imported>,
-    block: &TestBlock,
-) -> Result<(B256, Imported), String> {
+/// Decodes one block and imports it.
+fn import(chain: &Blockchain, block: &TestBlock) -> Result<(), String> {
     let bytes = hex_bytes(&block.rlp).map_err(|e| e.to_string())?;
     let block = decode_block(&bytes).map_err(|e| e.to_string())?;
-    let parent = chain
-        .get(&block.header.parent_hash)
-        .ok_or("unknown parent")?;
-    let root_after = |changes: &ethrex_vm::StateChanges| {
-        let mut state = parent.state.clone();
-        state.apply(changes);
-        state_root(&state).map_err(ethrex_blockchain::BlockError::StateRoot)
-    };
-    let outcome = execute_block(config, &block, &parent.header, &parent.state, &root_after)
-        .map_err(|e| e.to_string())?;
-    let mut state = parent.state.clone();
-    state.apply(&outcome.changes);
-    let root = state_root(&state)?;
-    if root != block.header.state_root {
-        return Err(format!(
-            "state root: header {}, execution {root}",
-            block.header.state_root
-        ));
+    chain.import_block(&block).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The fixture's pre-state as changes on the empty state.
+fn pre_state(pre: &BTreeMap<Address, Account>) -> StateChanges {
+    let accounts = pre
+        .iter()
+        .map(|(address, account)| {
+            let code = (!account.code.is_empty()).then(|| account.code.clone());
+            AccountChange {
+                address: *address,
+                info: Some(AccountInfo {
+                    nonce: account.nonce,
+                    balance: account.balance,
+                    code_hash: code.as_ref().map_or(AccountInfo::default().code_hash, |c| {
+                        alloy_primitives::keccak256(c)
+                    }),
+                }),
+                code,
+                storage_cleared: false,
+                storage: account
+                    .storage
+                    .iter()
+                    .filter(|(_, v)| !v.is_zero())
+                    .map(|(k, v)| (*k, *v))
+                    .collect(),
+            }
+        })
+        .collect();
+    StateChanges { accounts }
+}
+
+/// Every account of `post` as the head state has it.
+fn check_post_state(reader: &StateReader, post: &BTreeMap<Address, Account>) -> Result<(), String> {
+    let err = |e: ethrex_vm::VmError| e.to_string();
+    for (address, expected) in post {
+        let info = reader
+            .account(address)
+            .map_err(err)?
+            .ok_or_else(|| format!("post-state: account {address} missing"))?;
+        if info.nonce != expected.nonce || info.balance != expected.balance {
+            return Err(format!(
+                "post-state {address}: nonce {} balance {}, expected nonce {} balance {}",
+                info.nonce, info.balance, expected.nonce, expected.balance
+            ));
+        }
+        let code = reader.code(&info.code_hash).map_err(err)?;
+        if code != expected.code {
+            return Err(format!("post-state {address}: code differs"));
+        }
+        for (slot, value) in &expected.storage {
+            let got = reader.storage(address, slot).map_err(err)?;
+            if got != *value {
+                return Err(format!(
+                    "post-state {address} slot {slot}: {got}, expected {value}"
+                ));
+            }
+        }
+        let _: U256 = info.balance;
     }
-    let hash = block.header.hash_slow();
-    state.block_hashes.insert(block.header.number, hash);
-    let total_difficulty = parent.total_difficulty + block.header.difficulty;
-    Ok((
-        hash,
-        Imported {
-            header: block.header,
-            state,
-            total_difficulty,
-        },
-    ))
+    Ok(())
 }
