@@ -5,25 +5,12 @@
     reason = "test helpers: a failed setup step should abort the test"
 )]
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{ethrex, execution_apis, import, stderr, stdout};
 use ethrex_common::Network;
-
-fn ethrex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ethrex"))
-        .args(args)
-        .env_clear()
-        .output()
-        .expect("run the ethrex binary")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 #[test]
 fn compute_state_root_prints_each_preset_genesis_state_root() {
@@ -136,24 +123,6 @@ fn cli_reference_matches_help_output() {
 }
 
 /// The execution-apis test chain (Frontier → Osaka) and its genesis, from the shared fixtures.
-fn execution_apis(file: &str) -> String {
-    format!(
-        "{}/../../../shared/fixtures/execution-apis/tests/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-fn import(datadir: &str, file: &str) -> Output {
-    ethrex(&[
-        "--datadir",
-        datadir,
-        "--network",
-        &execution_apis("genesis.json"),
-        "import",
-        file,
-    ])
-}
-
 #[test]
 fn import_of_the_execution_apis_chain_ends_at_the_forkchoice_head() {
     let fcu: serde_json::Value =
@@ -189,7 +158,8 @@ fn truncated_import_names_the_block_and_keeps_the_ones_before() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("block 1 at byte") && err.contains("malformed RLP"),
+        err.contains("block 2 of the file (at byte")
+            && err.contains("after block #1) is malformed RLP"),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");

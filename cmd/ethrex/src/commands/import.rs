@@ -89,11 +89,13 @@ pub fn import_files(chain: &Blockchain, files: &[PathBuf]) -> Result<(ImportStat
         let mut index = 0usize;
         let mut batch = Vec::with_capacity(BATCH_SIZE);
         let mut decode_error = None;
+        let mut last_number = None;
         while !buf.is_empty() || !batch.is_empty() {
             if !buf.is_empty() && batch.len() < BATCH_SIZE && decode_error.is_none() {
                 let offset = bytes.len() - buf.len();
                 match Block::decode(&mut buf) {
                     Ok(block) => {
+                        last_number = Some(block.header.number);
                         if chain.contains(&block.header.hash_slow())? {
                             skipped += 1;
                         } else {
@@ -102,9 +104,14 @@ pub fn import_files(chain: &Blockchain, files: &[PathBuf]) -> Result<(ImportStat
                         index += 1;
                     }
                     Err(e) => {
+                        let after = last_number
+                            .map(|n| format!(", after block #{n}"))
+                            .unwrap_or_default();
                         decode_error = Some(format!(
-                            "{}: block {index} at byte {offset} is malformed RLP: {e}",
-                            file.display()
+                            "{}: block {} of the file (at byte {offset}{after}) is malformed \
+                             RLP: {e}",
+                            file.display(),
+                            index + 1
                         ));
                         buf = &[];
                     }
