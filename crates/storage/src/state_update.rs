@@ -56,6 +56,20 @@ impl StateUpdate {
     }
 }
 
+/// Below this many changed slots in a block, storage tries are updated on the calling thread
+/// (spawning threads would cost more than it saves).
+const PARALLEL_MIN_SLOTS: usize = 64;
+
+/// One account's storage changes to apply to its trie.
+struct StorageJob<'a> {
+    /// Index of the account's leaf in [`StateBuilder::apply`]'s list.
+    leaf: usize,
+    hashed: B256,
+    /// The trie's root before the changes.
+    root: B256,
+    storage: &'a [(alloy_primitives::U256, alloy_primitives::U256)],
+}
+
 /// State changes applied on top of a held state, not yet committed.
 #[derive(Debug)]
 pub struct StateBuilder {
@@ -143,41 +157,44 @@ impl StateBuilder {
         StateReader::new(self.view.clone(), self.root)
     }
     /// Applies `changes` (one block's, or one transaction's) and returns the new state root.
+    ///
+    /// Three steps: flat entries and codes (reading each account's current storage root from
+    /// the flat table); the storage tries of the changed accounts, in parallel when there is
+    /// enough work; then the account trie.
     pub fn apply(&mut self, changes: &StateChanges) -> Result<B256> {
-        let mut accounts = Trie::open(self.trie_db(TrieOwner::Accounts), self.root);
+        // Each account's new leaf: `None` deletes it; the storage root is set by its job.
+        let mut leaves: Vec<(B256, Option<AccountState>)> = Vec::new();
+        let mut jobs = Vec::new();
         for change in &changes.accounts {
             let hashed = keccak256(change.address);
-            let current: Option<AccountState> = accounts
-                .get(hashed.as_slice())?
-                .map(|bytes| codec::rlp(Table::AccountTrieNodes, hashed.as_slice(), &bytes))
-                .transpose()?;
             let Some(info) = change.info else {
-                accounts.remove(hashed.as_slice())?;
                 self.pending.delete(Table::FlatAccounts, hashed.to_vec());
                 self.delete_flat_storage(&hashed)?;
+                leaves.push((hashed, None));
                 continue;
             };
+            let current = self.flat_account(&hashed)?;
             let mut storage_root = current.map_or(EMPTY_TRIE_ROOT, |a| a.storage_root);
             if change.storage_cleared {
                 storage_root = EMPTY_TRIE_ROOT;
                 self.delete_flat_storage(&hashed)?;
             }
             if !change.storage.is_empty() {
-                let owner = TrieOwner::Storage(hashed);
-                let mut storage = Trie::open(self.trie_db(owner), storage_root);
                 for (slot, value) in &change.storage {
-                    let slot_key = hashed_slot(slot);
-                    let flat_key = flat_storage_key(&hashed, &slot_key).to_vec();
+                    let flat_key = flat_storage_key(&hashed, &hashed_slot(slot)).to_vec();
                     if value.is_zero() {
-                        storage.remove(slot_key.as_slice())?;
                         self.pending.delete(Table::FlatStorage, flat_key);
                     } else {
                         let encoded = alloy_rlp::encode(value);
-                        storage.insert(slot_key.as_slice(), encoded.clone())?;
                         self.pending.put(Table::FlatStorage, flat_key, encoded);
                     }
                 }
-                storage_root = storage.commit()?;
+                jobs.push(StorageJob {
+                    leaf: leaves.len(),
+                    hashed,
+                    root: storage_root,
+                    storage: &change.storage,
+                });
             }
             if let Some(code) = &change.code
                 && !code.is_empty()
@@ -191,13 +208,88 @@ impl StateBuilder {
                 storage_root,
                 code_hash: info.code_hash,
             };
-            let encoded = alloy_rlp::encode(account);
-            accounts.insert(hashed.as_slice(), encoded.clone())?;
-            self.pending
-                .put(Table::FlatAccounts, hashed.to_vec(), encoded);
+            leaves.push((hashed, Some(account)));
+        }
+        for (job, root) in jobs.iter().zip(self.storage_roots(&jobs)?) {
+            if let Some((_, Some(account))) = leaves.get_mut(job.leaf) {
+                account.storage_root = root;
+            }
+        }
+        let mut accounts = Trie::open(self.trie_db(TrieOwner::Accounts), self.root);
+        for (hashed, leaf) in leaves {
+            match leaf {
+                None => {
+                    accounts.remove(hashed.as_slice())?;
+                }
+                Some(account) => {
+                    let encoded = alloy_rlp::encode(account);
+                    accounts.insert(hashed.as_slice(), encoded.clone())?;
+                    self.pending
+                        .put(Table::FlatAccounts, hashed.to_vec(), encoded);
+                }
+            }
         }
         self.root = accounts.commit()?;
         Ok(self.root)
+    }
+
+    /// The account's current state, from the flat table (pending writes first).
+    fn flat_account(&self, hashed: &B256) -> Result<Option<AccountState>> {
+        self.view
+            .get(Table::FlatAccounts, hashed.as_slice())?
+            .map(|bytes| codec::rlp(Table::FlatAccounts, hashed.as_slice(), &bytes))
+            .transpose()
+    }
+
+    /// The new root of each job's storage trie; the tries are independent, so with enough work
+    /// they are updated on several threads.
+    fn storage_roots(&self, jobs: &[StorageJob<'_>]) -> Result<Vec<B256>> {
+        let slots: usize = jobs.iter().map(|job| job.storage.len()).sum();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(jobs.len());
+        if threads < 2 || slots < PARALLEL_MIN_SLOTS {
+            return jobs.iter().map(|job| self.storage_root(job)).collect();
+        }
+        let mut roots = vec![B256::ZERO; jobs.len()];
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|worker| {
+                    scope.spawn(move || {
+                        jobs.iter()
+                            .enumerate()
+                            .skip(worker)
+                            .step_by(threads)
+                            .map(|(i, job)| Ok((i, self.storage_root(job)?)))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            for worker in workers {
+                let done = worker
+                    .join()
+                    .map_err(|_| StoreError::Backend("a storage trie worker panicked".into()))??;
+                for (i, root) in done {
+                    roots[i] = root;
+                }
+            }
+            Ok(roots)
+        })
+    }
+
+    /// Applies one job's slots to its storage trie and returns the new root.
+    fn storage_root(&self, job: &StorageJob<'_>) -> Result<B256> {
+        let owner = TrieOwner::Storage(job.hashed);
+        let mut storage = Trie::open(self.trie_db(owner), job.root);
+        for (slot, value) in job.storage {
+            let slot_key = hashed_slot(slot);
+            if value.is_zero() {
+                storage.remove(slot_key.as_slice())?;
+            } else {
+                storage.insert(slot_key.as_slice(), alloy_rlp::encode(value))?;
+            }
+        }
+        Ok(storage.commit()?)
     }
 
     /// The writes of every change applied. Readers still alive fail from now on.
