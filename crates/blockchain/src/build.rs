@@ -366,7 +366,8 @@ mod tests {
     fn attributes_must_fit_the_fork_and_the_parent() {
         let (config, parent, db) = prague();
         let root = |_: &StateChanges| Ok(ROOT);
-        let cases: [(fn(&mut BlockAttributes), &str); 4] = [
+        type Edit = fn(&mut BlockAttributes);
+        let cases: [(Edit, &str); 4] = [
             (|a| a.withdrawals = None, "withdrawals missing under Prague"),
             (
                 |a| a.parent_beacon_block_root = None,

@@ -7,17 +7,24 @@
 //! of an older canonical block, so [`Blockchain::new`] re-executes the canonical blocks above it
 //! to bring back the head's state.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use alloy_primitives::{B256, U256};
 use ethrex_common::{
     ChainConfig,
     types::{Block, Header, Receipt},
 };
-use ethrex_storage::{ForkChoice, StateUpdate, Store, StoreError};
+use ethrex_storage::{ForkChoice, StateReader, Store, StoreError};
 use ethrex_vm::StateChanges;
 
-use crate::{BlockError, execute_block};
+use crate::{
+    BlockError, BlockOutcome,
+    exec_db::{Ancestry, BlockDiff, ExecDb},
+    execute_block,
+};
 
 /// How far back [`Blockchain::new`] looks for a stored state below the head.
 const MAX_RECOVERY_DEPTH: u64 = 100_000;
@@ -67,7 +74,6 @@ pub enum ChainError {
 /// A block executed and its state kept as a diff layer, not yet stored.
 pub(crate) struct Executed {
     pub(crate) receipts: Vec<Receipt>,
-    pub(crate) gas_used: u64,
     pub(crate) timings: Timings,
 }
 
@@ -205,27 +211,64 @@ impl Blockchain {
         self.execute_on(block, &parent)
     }
 
-    /// [`Blockchain::execute`] with the parent's header given (it may not be stored yet).
+    /// [`Blockchain::execute`] with the parent's header given.
     pub(crate) fn execute_on(
         &self,
         block: &Block,
         parent: &Header,
     ) -> Result<Executed, ChainError> {
         let header = &block.header;
-        let (number, hash) = (header.number, header.hash_slow());
-        let mut builder = match self.store.state_builder(parent.state_root) {
-            Ok(builder) => builder,
-            Err(StoreError::StateNotAvailable { .. }) => {
-                return Err(ChainError::ParentStateUnavailable {
-                    number,
-                    hash,
-                    parent: header.parent_hash,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let base = self.parent_state(block, parent.state_root)?;
+        let ancestry = Ancestry::of_parent(&self.store, parent.number, header.parent_hash);
         let start = Instant::now();
-        let reader = builder.reader();
+        let outcome = self.run(block, parent, &base, &[], ancestry)?;
+        let execution = start.elapsed();
+        let start = Instant::now();
+        self.merkleize(header, parent.state_root, &outcome.changes)?;
+        Ok(Executed {
+            receipts: outcome.receipts,
+            timings: Timings {
+                execution,
+                merkleization: start.elapsed(),
+                storage: Duration::ZERO,
+            },
+        })
+    }
+
+    /// The state of root `root` that `block` executes on (its parent's, or an older one below
+    /// pending diffs).
+    pub(crate) fn parent_state(
+        &self,
+        block: &Block,
+        root: B256,
+    ) -> Result<StateReader, ChainError> {
+        match self.store.state_at(root) {
+            Ok(state) => Ok(state),
+            Err(StoreError::StateNotAvailable { .. }) => Err(ChainError::ParentStateUnavailable {
+                number: block.header.number,
+                hash: block.header.hash_slow(),
+                parent: block.header.parent_hash,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Validates and executes `block` over `base` with `diffs` on top (the parent's state).
+    pub(crate) fn run(
+        &self,
+        block: &Block,
+        parent: &Header,
+        base: &StateReader,
+        diffs: &[Arc<BlockDiff>],
+        ancestry: Ancestry<'_>,
+    ) -> Result<BlockOutcome, ChainError> {
+        let db = ExecDb {
+            base,
+            diffs,
+            ancestry,
+        };
+        // Pre-Byzantium receipts hold intermediate roots: callers make sure the parent's state
+        // is held then.
         let root_after = |changes: &StateChanges| {
             let mut intermediate = self
                 .store
@@ -235,38 +278,36 @@ impl Blockchain {
                 .apply(changes)
                 .map_err(|e| BlockError::StateRoot(e.to_string()))
         };
-        let outcome =
-            execute_block(&self.config, block, parent, &reader, &root_after).map_err(|source| {
-                ChainError::InvalidBlock {
-                    number,
-                    hash,
-                    source: Box::new(source),
-                }
-            })?;
-        drop(reader);
-        let execution = start.elapsed();
-        let start = Instant::now();
-        let root = builder.apply(&outcome.changes)?;
+        execute_block(&self.config, block, parent, &db, &root_after).map_err(|source| {
+            ChainError::InvalidBlock {
+                number: block.header.number,
+                hash: block.header.hash_slow(),
+                source: Box::new(source),
+            }
+        })
+    }
+
+    /// Applies `changes` to the state `parent_root`, checks the root against `header`, and
+    /// keeps the new state as a diff layer.
+    pub(crate) fn merkleize(
+        &self,
+        header: &Header,
+        parent_root: B256,
+        changes: &StateChanges,
+    ) -> Result<(), ChainError> {
+        let mut builder = self.store.state_builder(parent_root)?;
+        let root = builder.apply(changes)?;
         if root != header.state_root {
             return Err(ChainError::StateRootMismatch {
-                number,
-                hash,
+                number: header.number,
+                hash: header.hash_slow(),
                 expected: header.state_root,
                 got: root,
             });
         }
-        let update: StateUpdate = builder.finish();
-        self.store.add_state_layer(number, update)?;
-        let merkleization = start.elapsed();
-        Ok(Executed {
-            receipts: outcome.receipts,
-            gas_used: outcome.gas_used,
-            timings: Timings {
-                execution,
-                merkleization,
-                storage: Duration::ZERO,
-            },
-        })
+        self.store
+            .add_state_layer(header.number, builder.finish())?;
+        Ok(())
     }
 
     /// Whether `candidate`'s branch has more total difficulty than `head`'s (compared from

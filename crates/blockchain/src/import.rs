@@ -1,15 +1,36 @@
-//! Batch import: [`Blockchain::import_blocks`] executes consecutive blocks, each on the state the
-//! previous one left (a diff layer), and stores them with one write; the head moves to the last
-//! one and the states older than the store's window reach the disk in that same write.
+//! Batch import: [`Blockchain::import_blocks`] executes consecutive blocks and stores them with
+//! one write; the head moves to the last one and the states older than the store's window reach
+//! the disk in that same write.
 //!
-//! Guarantee: when a block fails, every block before it in the batch is still committed, and
-//! the error names the failing block.
+//! Execution and merkleization overlap: a second thread merkleizes block N (applies its changes
+//! to the tries, checks the state root, keeps the state as a diff layer) while block N+1 executes
+//! over the last merkleized state plus the changes of the blocks executed since
+//! ([`crate::exec_db::ExecDb`]). Execution runs at most [`MAX_LAG`] blocks ahead; before
+//! Byzantium (receipts hold intermediate state roots) it waits for the parent's state.
+//!
+//! Guarantee: when a block fails (execution or state root), every block before it is committed
+//! and nothing after it; the error names the failing block.
 
-use std::time::Instant;
+use std::{
+    sync::{Arc, mpsc},
+    time::{Duration, Instant},
+};
 
-use ethrex_common::types::Block;
+use alloy_primitives::B256;
+use ethrex_common::{
+    Fork,
+    types::{Block, Header, Receipt},
+};
+use ethrex_vm::StateChanges;
 
-use crate::{Blockchain, ChainError, Timings};
+use crate::{
+    Blockchain, ChainError, Timings,
+    exec_db::{Ancestry, BlockDiff},
+    header::fork_of,
+};
+
+/// How many executed blocks may wait for merkleization.
+pub const MAX_LAG: usize = 4;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,6 +38,8 @@ pub struct ImportStats {
     pub blocks: u64,
     pub transactions: u64,
     pub gas: u64,
+    /// Time spent per stage; execution and merkleization overlap, so their sum can exceed the
+    /// wall-clock time.
     pub timings: Timings,
 }
 
@@ -35,52 +58,236 @@ impl std::ops::AddAssign for ImportStats {
 pub struct ImportError {
     pub stats: ImportStats,
     #[source]
-    pub source: ChainError,
+    pub source: Box<ChainError>,
 }
+
+/// A block for the merkleization thread.
+struct MerkleJob {
+    index: usize,
+    header: Header,
+    parent_root: B256,
+    changes: StateChanges,
+}
+
+/// What the merkleization thread reports for a job.
+type MerkleDone = (usize, Result<Duration, ChainError>);
 
 impl Blockchain {
     /// Imports `blocks` (each the child of the previous one, the first a child of a stored
-    /// block) as the new canonical chain, with one write for the batch.
+    /// block whose state is held) as the new canonical chain, with one write for the batch.
     pub fn import_blocks(&self, blocks: &[Block]) -> Result<ImportStats, ImportError> {
+        let Some(first) = blocks.first() else {
+            return Ok(ImportStats::default());
+        };
+        let fail = |source| ImportError {
+            stats: ImportStats::default(),
+            source: Box::new(source),
+        };
+        let parent = self
+            .store()
+            .header_by_hash(&first.header.parent_hash)
+            .map_err(|e| fail(e.into()))?
+            .ok_or_else(|| {
+                fail(ChainError::UnknownParent {
+                    number: first.header.number,
+                    hash: first.header.hash_slow(),
+                    parent: first.header.parent_hash,
+                })
+            })?;
+        let hashes: Vec<B256> = blocks.iter().map(|b| b.header.hash_slow()).collect();
         let mut stats = ImportStats::default();
-        let mut executed = Vec::with_capacity(blocks.len());
-        let mut failure = None;
-        let mut parent: Option<&Block> = None;
-        for block in blocks {
-            let result = match parent {
-                Some(parent) if parent.header.hash_slow() == block.header.parent_hash => {
-                    self.execute_on(block, &parent.header)
+        let (executed, failure) = std::thread::scope(|scope| {
+            let (jobs, job_rx) = mpsc::sync_channel::<MerkleJob>(MAX_LAG);
+            let (done_tx, done) = mpsc::channel::<MerkleDone>();
+            scope.spawn(move || {
+                for job in job_rx {
+                    let start = Instant::now();
+                    let result = self
+                        .merkleize(&job.header, job.parent_root, &job.changes)
+                        .map(|()| start.elapsed());
+                    let failed = result.is_err();
+                    if done_tx.send((job.index, result)).is_err() || failed {
+                        break;
+                    }
                 }
-                _ => self.execute(block),
-            };
-            parent = Some(block);
-            match result {
-                Ok(result) => {
-                    stats.blocks += 1;
-                    stats.transactions += block.body.transactions.len() as u64;
-                    stats.gas += result.gas_used;
-                    stats.timings += result.timings;
-                    executed.push((block.clone(), result.receipts));
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        let start = Instant::now();
-        if !executed.is_empty()
-            && let Err(e) = self.store().add_blocks(&executed)
-        {
-            return Err(ImportError {
-                stats: ImportStats::default(),
-                source: e.into(),
             });
+            let mut run = Run {
+                chain: self,
+                blocks,
+                hashes: &hashes,
+                parent: &parent,
+                merkleized: 0,
+                diffs: Vec::new(),
+                done,
+                failure: None,
+                stats: &mut stats,
+            };
+            let executed = run.execute_all(jobs);
+            (executed, run.failure)
+        });
+        // Blocks before the first failure (execution or merkleization) are sound.
+        let good = failure.as_ref().map_or(executed.len(), |(index, _)| *index);
+        let committed: Vec<(Block, Vec<Receipt>)> =
+            blocks.iter().cloned().zip(executed).take(good).collect();
+        stats.blocks = committed.len() as u64;
+        stats.transactions = committed
+            .iter()
+            .map(|(b, _)| b.body.transactions.len() as u64)
+            .sum();
+        stats.gas = committed.iter().map(|(b, _)| b.header.gas_used).sum();
+        let start = Instant::now();
+        if !committed.is_empty() {
+            self.store()
+                .add_blocks(&committed)
+                .map_err(|e| fail(e.into()))?;
         }
         stats.timings.storage += start.elapsed();
         match failure {
             None => Ok(stats),
-            Some(source) => Err(ImportError { stats, source }),
+            Some((_, source)) => Err(ImportError {
+                stats,
+                source: Box::new(source),
+            }),
+        }
+    }
+}
+
+/// The state of one batch's pipeline, on the executing thread.
+struct Run<'a> {
+    chain: &'a Blockchain,
+    blocks: &'a [Block],
+    hashes: &'a [B256],
+    parent: &'a Header,
+    /// Blocks `..merkleized` have their state held.
+    merkleized: usize,
+    /// Changes of blocks `merkleized..` (executed, not merkleized yet).
+    diffs: Vec<Arc<BlockDiff>>,
+    done: mpsc::Receiver<MerkleDone>,
+    /// The first failing block and why.
+    failure: Option<(usize, ChainError)>,
+    stats: &'a mut ImportStats,
+}
+
+impl Run<'_> {
+    /// Executes every block (until one fails), handing each to the merkleization thread; then
+    /// waits for it. Returns the receipts of the executed blocks.
+    fn execute_all(&mut self, jobs: mpsc::SyncSender<MerkleJob>) -> Vec<Vec<Receipt>> {
+        let mut receipts = Vec::with_capacity(self.blocks.len());
+        for (index, block) in self.blocks.iter().enumerate() {
+            let parent = match index {
+                0 => self.parent,
+                _ => &self.blocks[index - 1].header,
+            };
+            if index > 0 && block.header.parent_hash != self.hashes[index - 1] {
+                self.fail(
+                    index,
+                    ChainError::UnknownParent {
+                        number: block.header.number,
+                        hash: self.hashes[index],
+                        parent: block.header.parent_hash,
+                    },
+                );
+                break;
+            }
+            let pre_byzantium = fork_of(self.chain.config(), &block.header) < Fork::Byzantium;
+            let max_lag = if pre_byzantium { 0 } else { MAX_LAG - 1 };
+            if !self.wait_until_lag(index, max_lag) {
+                break;
+            }
+            match self.execute(index, block, parent) {
+                Ok((block_receipts, changes)) => {
+                    receipts.push(block_receipts);
+                    let job = MerkleJob {
+                        index,
+                        header: block.header.clone(),
+                        parent_root: parent.state_root,
+                        changes,
+                    };
+                    if jobs.send(job).is_err() {
+                        // The thread stopped: it reported a failure, collected below.
+                        break;
+                    }
+                }
+                Err(e) => {
+                    self.fail(index, e);
+                    break;
+                }
+            }
+        }
+        drop(jobs);
+        self.wait_until_lag(receipts.len(), 0);
+        receipts
+    }
+
+    /// Executes block `index` over the last merkleized state and the diffs since.
+    fn execute(
+        &mut self,
+        index: usize,
+        block: &Block,
+        parent: &Header,
+    ) -> Result<(Vec<Receipt>, StateChanges), ChainError> {
+        let start = Instant::now();
+        let base_root = match self.merkleized {
+            0 => self.parent.state_root,
+            n => self.blocks[n - 1].header.state_root,
+        };
+        let base = self.chain.parent_state(block, base_root)?;
+        let ancestry = Ancestry {
+            store: self.chain.store(),
+            recent: &self.hashes[..index],
+            first: self.blocks[0].header.number,
+            anchor: (self.parent.number, self.blocks[0].header.parent_hash),
+        };
+        let outcome = self
+            .chain
+            .run(block, parent, &base, &self.diffs, ancestry)?;
+        self.diffs.push(Arc::new(BlockDiff::new(&outcome.changes)));
+        self.stats.timings.execution += start.elapsed();
+        Ok((outcome.receipts, outcome.changes))
+    }
+
+    /// Waits for merkleization until at most `max_lag` executed blocks before `index` wait for
+    /// it. Returns false if merkleization failed.
+    fn wait_until_lag(&mut self, index: usize, max_lag: usize) -> bool {
+        while index.saturating_sub(self.merkleized) > max_lag {
+            let Ok(report) = self.done.recv() else {
+                return false;
+            };
+            if !self.collect(report) {
+                return false;
+            }
+        }
+        // Take what is already done without waiting.
+        while let Ok(report) = self.done.try_recv() {
+            if !self.collect(report) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Takes one merkleization report; false if it failed.
+    fn collect(&mut self, (done, result): MerkleDone) -> bool {
+        match result {
+            Ok(elapsed) => {
+                self.stats.timings.merkleization += elapsed;
+                self.merkleized = done + 1;
+                if !self.diffs.is_empty() {
+                    self.diffs.remove(0);
+                }
+                true
+            }
+            Err(e) => {
+                self.fail(done, e);
+                false
+            }
+        }
+    }
+
+    /// Records a failure at block `index` (the earliest one wins).
+    fn fail(&mut self, index: usize, error: ChainError) {
+        if self.failure.as_ref().is_none_or(|(at, _)| index < *at) {
+            self.failure = Some((index, error));
         }
     }
 }

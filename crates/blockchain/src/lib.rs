@@ -9,6 +9,7 @@
 mod build;
 mod chain;
 mod error;
+mod exec_db;
 mod execution;
 pub mod header;
 mod import;

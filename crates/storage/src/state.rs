@@ -114,6 +114,30 @@ impl StateReader {
         }
     }
 
+    /// Whether the account has a non-zero slot other than those in `excluded` (slots a caller
+    /// knows to be zero now). Scans the account's flat storage: for the rare reads that need it.
+    pub fn has_storage_besides(
+        &self,
+        address: &Address,
+        excluded: &std::collections::HashSet<U256>,
+    ) -> Result<bool> {
+        let hashed = keccak256(address);
+        let excluded: std::collections::HashSet<B256> = excluded.iter().map(hashed_slot).collect();
+        for key in self
+            .view
+            .keys_with_prefix(Table::FlatStorage, hashed.as_slice())?
+        {
+            let excluded_slot = key
+                .get(32..)
+                .and_then(|slot| B256::try_from(slot).ok())
+                .is_some_and(|slot| excluded.contains(&slot));
+            if !excluded_slot && self.get(Table::FlatStorage, &key)?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The account at `address`, read through the account trie.
     pub fn account_state_from_trie(&self, address: &Address) -> Result<Option<AccountState>> {
         let trie = Trie::open(self.trie_db(TrieOwner::Accounts), self.root());

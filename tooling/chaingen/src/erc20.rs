@@ -64,16 +64,31 @@ mod tests {
         let code = runtime_code().unwrap();
         // The dispatcher compares the selector with a PUSH4 of it.
         let push4 = [&[0x63], &TRANSFER_SELECTOR[..]].concat();
-        assert!(code.windows(5).any(|w| w == push4), "no transfer in Erc20.hex");
+        assert!(
+            code.windows(5).any(|w| w == push4),
+            "no transfer in Erc20.hex"
+        );
     }
 
     #[test]
-    fn balance_slot_is_the_solidity_mapping_slot() {
-        // keccak256(pad32(address 1) ‖ pad32(0)), computed by hand from its preimage.
-        let mut preimage = [0u8; 64];
-        preimage[31] = 1;
-        let expected = U256::from_be_bytes(keccak256(preimage).0);
-        assert_eq!(balance_slot(Address::with_last_byte(1)), expected);
-        assert_ne!(balance_slot(Address::with_last_byte(2)), expected);
+    fn balance_of_reads_the_balance_slot() {
+        use ethrex_common::{ChainConfig, Fork, types::Header};
+        use ethrex_vm::{Evm, InMemoryDb};
+
+        let owner = Address::repeat_byte(0x33);
+        let mut db = InMemoryDb::default();
+        let storage = [(balance_slot(owner), U256::from(1234))].into();
+        db.insert_account(TOKEN, 1, U256::ZERO, runtime_code().unwrap(), storage);
+        let config = ChainConfig::all_active_up_to(1, Fork::Osaka);
+        let env = ethrex_blockchain::block_env(&config, &Header::default());
+        // balanceOf(owner), called from outside any transaction.
+        let mut input = keccak256("balanceOf(address)")[..4].to_vec();
+        input.extend_from_slice(B256::left_padding_from(owner.as_slice()).as_slice());
+        let result = Evm::new(&db, env)
+            .system_call(TOKEN, input.into())
+            .unwrap()
+            .unwrap();
+        assert!(result.success);
+        assert_eq!(U256::from_be_slice(&result.output), U256::from(1234));
     }
 }

@@ -10,15 +10,14 @@ use alloy_primitives::{Address, address, hex};
 /// A system contract: its address and runtime code.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemContract {
-    pub name: &'static str,
     pub address: Address,
     pub code: &'static [u8],
 }
 
 /// Every system contract a Prague (or later) genesis needs.
 pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
+    // EIP-4788 beacon roots
     SystemContract {
-        name: "EIP-4788 beacon roots",
         address: address!("000F3df6D732807Ef1319fB7B8bB8522d0Beac02"),
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f3580"
@@ -26,8 +25,8 @@ pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
             "1fff42064281555f359062001fff015500"
         ),
     },
+    // EIP-2935 block hash history
     SystemContract {
-        name: "EIP-2935 block hash history",
         address: address!("0000F90827F1C53a10cb7A02335B175320002935"),
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f356001430381"
@@ -35,8 +34,8 @@ pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
             "065500"
         ),
     },
+    // EIP-7002 withdrawal requests
     SystemContract {
-        name: "EIP-7002 withdrawal requests",
         address: address!("00000961Ef480Eb55e80D19ad83579A64c007002"),
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe1460cb5760115f54807fffffffffffffffff"
@@ -54,8 +53,8 @@ pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
             "e8565b01600290035b5f555f600155604c025ff35b5f5ffd"
         ),
     },
+    // EIP-7251 consolidation requests
     SystemContract {
-        name: "EIP-7251 consolidation requests",
         address: address!("0000BBdDc7CE488642fb579F8B00f3a590007251"),
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe1460d35760115f54807fffffffffffffffff"
