@@ -39,6 +39,9 @@ pub enum Command {
         /// The files to import, in order.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Blocks per database write.
+        #[arg(long, value_name = "BLOCKS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+        batch_size: u64,
     },
     /// Delete the data directory (asks for confirmation unless --force).
     Removedb,

@@ -17,9 +17,12 @@ fn main() -> ExitCode {
         Some(cli::Command::ComputeStateRoot) => {
             commands::compute_state_root::run(&cli.node.network)
         }
-        Some(cli::Command::Import { files }) => {
-            commands::import::run(&cli.node.datadir, &cli.node.network, files)
-        }
+        Some(cli::Command::Import { files, batch_size }) => commands::import::run(
+            &cli.node.datadir,
+            &cli.node.network,
+            files,
+            *batch_size as usize,
+        ),
         Some(cli::Command::ImportBench { file, in_memory }) => {
             commands::import_bench::run(&cli.node.network, file, *in_memory)
         }

@@ -136,7 +136,11 @@ fn import_of_the_execution_apis_chain_ends_at_the_forkchoice_head() {
     let datadir = dir.path().to_str().unwrap();
     let out = import(datadir, &execution_apis("chain.rlp"));
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).trim().ends_with(&head), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("head #54 {head}, state root 0x")),
+        "{}",
+        stdout(&out)
+    );
     // A second import finds every block stored (RocksDB persisted them) and imports none.
     let again = import(datadir, &execution_apis("chain.rlp"));
     assert!(

@@ -1,5 +1,5 @@
-//! `ethrex import <file.rlp>...`: imports files of consecutive RLP-encoded blocks, in batches of
-//! [`BATCH_SIZE`] blocks (one database write each). An interrupted import keeps every batch
+//! `ethrex import <file.rlp>...`: imports files of consecutive RLP-encoded blocks, in batches
+//! (`--batch-size`, default 1024 blocks; one database write each). An interrupted import keeps every batch
 //! written before the interruption; a rerun skips the blocks already stored (and the node
 //! re-executes, at open, the few blocks whose state was still in memory).
 
@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::CliError;
 
-/// Blocks per database write.
+/// Blocks per database write of `import-bench`.
 pub const BATCH_SIZE: usize = 1024;
 
 /// Opens the store at `datadir` (`memory` for an in-memory one), creating it with `network`'s
@@ -44,10 +44,15 @@ pub fn expand_home(path: &str) -> PathBuf {
 }
 
 /// Imports every block of `files` in order.
-pub fn run(datadir: &str, network: &str, files: &[PathBuf]) -> Result<(), CliError> {
+pub fn run(
+    datadir: &str,
+    network: &str,
+    files: &[PathBuf],
+    batch_size: usize,
+) -> Result<(), CliError> {
     let chain = open_chain(datadir, network)?;
     let started = Instant::now();
-    let (stats, skipped) = import_files(&chain, files)?;
+    let (stats, skipped) = import_files(&chain, files, batch_size)?;
     // A finished import leaves the head state on disk: nothing to re-execute at next start.
     chain.store().persist_state()?;
     let head = chain
@@ -55,11 +60,12 @@ pub fn run(datadir: &str, network: &str, files: &[PathBuf]) -> Result<(), CliErr
         .head_header()?
         .ok_or_else(|| CliError::Import("the store has no head".into()))?;
     println!(
-        "imported {} blocks ({skipped} already present) in {:.1} s; head #{} {}",
+        "imported {} blocks ({skipped} already present) in {:.1} s; head #{} {}, state root {}",
         stats.blocks,
         started.elapsed().as_secs_f64(),
         head.number,
-        head.hash_slow()
+        head.hash_slow(),
+        chain.store().stored_state_root()?
     );
     Ok(())
 }
@@ -78,7 +84,11 @@ pub fn open_chain(datadir: &str, network: &str) -> Result<Blockchain, CliError> 
 
 /// Imports the blocks of `files` not yet stored, in batches; returns the import's statistics
 /// and how many blocks were already stored.
-pub fn import_files(chain: &Blockchain, files: &[PathBuf]) -> Result<(ImportStats, u64), CliError> {
+pub fn import_files(
+    chain: &Blockchain,
+    files: &[PathBuf],
+    batch_size: usize,
+) -> Result<(ImportStats, u64), CliError> {
     let mut total = ImportStats::default();
     let mut skipped = 0u64;
     for file in files {
@@ -87,11 +97,11 @@ pub fn import_files(chain: &Blockchain, files: &[PathBuf]) -> Result<(ImportStat
         let progress = progress_bar(bytes.len() as u64, file);
         let mut buf = bytes.as_slice();
         let mut index = 0usize;
-        let mut batch = Vec::with_capacity(BATCH_SIZE);
+        let mut batch = Vec::with_capacity(batch_size);
         let mut decode_error = None;
         let mut last_number = None;
         while !buf.is_empty() || !batch.is_empty() {
-            if !buf.is_empty() && batch.len() < BATCH_SIZE && decode_error.is_none() {
+            if !buf.is_empty() && batch.len() < batch_size && decode_error.is_none() {
                 let offset = bytes.len() - buf.len();
                 match Block::decode(&mut buf) {
                     Ok(block) => {
@@ -116,7 +126,7 @@ pub fn import_files(chain: &Blockchain, files: &[PathBuf]) -> Result<(ImportStat
                         buf = &[];
                     }
                 }
-                if !buf.is_empty() && batch.len() < BATCH_SIZE {
+                if !buf.is_empty() && batch.len() < batch_size {
                     continue;
                 }
             }
