@@ -24,6 +24,7 @@ use crate::{
     BlockError, BlockOutcome,
     exec_db::{Ancestry, BlockDiff, ExecDb},
     execute_block,
+    ommers::validate_ommers,
 };
 
 /// How far back [`Blockchain::new`] looks for a stored state below the head.
@@ -253,7 +254,8 @@ impl Blockchain {
         }
     }
 
-    /// Validates and executes `block` over `base` with `diffs` on top (the parent's state).
+    /// Validates `block`'s ommers against its ancestry, then validates and executes it over
+    /// `base` with `diffs` on top (the parent's state).
     pub(crate) fn run(
         &self,
         block: &Block,
@@ -262,6 +264,16 @@ impl Blockchain {
         diffs: &[Arc<BlockDiff>],
         ancestry: Ancestry<'_>,
     ) -> Result<BlockOutcome, ChainError> {
+        let invalid = |source: BlockError| ChainError::InvalidBlock {
+            number: block.header.number,
+            hash: block.header.hash_slow(),
+            source: Box::new(source),
+        };
+        if !block.body.ommers.is_empty() {
+            let lookup = |hash: &B256| ancestry.block(hash);
+            validate_ommers(&self.config, block, block.header.hash_slow(), &lookup)
+                .map_err(invalid)?;
+        }
         let db = ExecDb {
             base,
             diffs,
@@ -278,13 +290,7 @@ impl Blockchain {
                 .apply(changes)
                 .map_err(|e| BlockError::StateRoot(e.to_string()))
         };
-        execute_block(&self.config, block, parent, &db, &root_after).map_err(|source| {
-            ChainError::InvalidBlock {
-                number: block.header.number,
-                hash: block.header.hash_slow(),
-                source: Box::new(source),
-            }
-        })
+        execute_block(&self.config, block, parent, &db, &root_after).map_err(invalid)
     }
 
     /// Applies `changes` to the state `parent_root`, checks the root against `header`, and

@@ -10,6 +10,8 @@ pub enum BlockError {
     InvalidHeader(String),
     #[error("invalid body: {0}")]
     InvalidBody(String),
+    #[error("invalid ommer {hash}: {reason}")]
+    InvalidOmmer { hash: B256, reason: String },
     #[error("transaction {index} ({hash}) is invalid: {reason}")]
     InvalidTransaction {
         index: usize,

@@ -1,13 +1,14 @@
 //! What a block executes over ([`ExecDb`]): a held state of the store, the changes of blocks
 //! executed since but not merkleized yet ([`BlockDiff`]s, the import pipeline's), and the hashes
-//! of the block's own ancestors ([`Ancestry`]) for `BLOCKHASH`, which may be on a side branch or
-//! not stored yet.
+//! and blocks of the block's own ancestors ([`Ancestry`]) for `BLOCKHASH` and the ommer rules,
+//! which may be on a side branch or not stored yet.
 //!
 //! Guarantee: every read answers exactly what the state after the last diff holds.
 
 use std::{collections::HashSet, sync::Arc};
 
 use alloy_primitives::{Address, B256, Bytes, U256, map::HashMap};
+use ethrex_common::types::Block;
 use ethrex_storage::{StateReader, Store, StoreError};
 use ethrex_vm::{AccountInfo, Database, StateChanges, VmError};
 
@@ -16,12 +17,13 @@ fn db_err(e: StoreError) -> VmError {
 }
 
 /// The ancestors of an executing block: `recent[i]` is the hash of block `first + i` (blocks of
-/// the current batch, maybe not stored yet); below them the chain continues at `anchor`
-/// (number, hash), a stored block, walked back through the store.
+/// the current batch, maybe not stored yet) and `recent_blocks[i]` that block; below them the
+/// chain continues at `anchor` (number, hash), a stored block, walked back through the store.
 #[derive(Clone, Copy)]
 pub(crate) struct Ancestry<'a> {
     pub(crate) store: &'a Store,
     pub(crate) recent: &'a [B256],
+    pub(crate) recent_blocks: &'a [Block],
     pub(crate) first: u64,
     pub(crate) anchor: (u64, B256),
 }
@@ -32,9 +34,20 @@ impl Ancestry<'_> {
         Ancestry {
             store,
             recent: &[],
+            recent_blocks: &[],
             first: number + 1,
             anchor: (number, hash),
         }
+    }
+
+    /// The block with this hash: one of the batch's, or a stored one (for the ommer rules).
+    pub(crate) fn block(&self, hash: &B256) -> Result<Option<Block>, VmError> {
+        if let Some(i) = self.recent.iter().position(|h| h == hash)
+            && let Some(block) = self.recent_blocks.get(i)
+        {
+            return Ok(Some(block.clone()));
+        }
+        self.store.block_by_hash(hash).map_err(db_err)
     }
 
     /// The hash of ancestor `number`.
@@ -247,6 +260,22 @@ mod tests {
         assert_eq!(db.storage(&a, &U256::from(2)).unwrap(), U256::ZERO);
         assert_eq!(db.storage(&a, &U256::from(3)).unwrap(), U256::ZERO);
         assert!(db.has_storage(&a).unwrap(), "slot 1 is 7");
+    }
+
+    #[test]
+    fn ancestry_finds_blocks_of_the_batch_then_of_the_store() {
+        let store = Store::in_memory();
+        let batch_block = ethrex_common::types::Block::default();
+        let hash = batch_block.header.hash_slow();
+        let ancestry = Ancestry {
+            store: &store,
+            recent: &[hash],
+            recent_blocks: std::slice::from_ref(&batch_block),
+            first: 0,
+            anchor: (0, B256::ZERO),
+        };
+        assert_eq!(ancestry.block(&hash).unwrap().as_ref(), Some(&batch_block));
+        assert_eq!(ancestry.block(&B256::repeat_byte(9)).unwrap(), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Block execution: header and body checks, system calls, transactions through the VM,
-//! rewards, withdrawals, requests, and the header fields execution must reproduce (gas used,
-//! blob gas, receipts root, logs bloom, requests hash). The state root is checked by the caller,
-//! which owns the state (`BlockOutcome::changes`).
+//! Block execution: header and body checks, the DAO fork's state change, system calls,
+//! transactions through the VM, rewards, withdrawals, requests, and the header fields execution
+//! must reproduce (gas used, blob gas, receipts root, logs bloom, requests hash). The state root
+//! is checked by the caller, which owns the state (`BlockOutcome::changes`).
 //!
 //! `run_block` is the one place a block's body is executed; importing ([`execute_block`]) and
 //! building (`build.rs`) differ only in what they do with a transaction that cannot be
@@ -22,7 +22,7 @@ use ethrex_common::{
 use ethrex_vm::{BlockEnv, Database, Evm, GAS_PER_BLOB, StateChanges, TxError, TxResult};
 
 use crate::{
-    BlockError, Result,
+    BlockError, Result, dao,
     header::{fork_of, validate_header},
     requests::{
         CONSOLIDATION_REQUEST_CONTRACT, MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_CONTRACT,
@@ -157,10 +157,11 @@ pub(crate) struct BlockRun {
     pub changes: StateChanges,
 }
 
-/// Runs a block's body over `db` (the parent's state) in consensus order: the EIP-4788 and
-/// EIP-2935 system calls, the transactions, pre-merge rewards, withdrawals, and the EIP-7685
-/// requests. `header` gives the environment and the system call inputs; the fields execution
-/// produces (gas used, roots, bloom, requests hash) are not read.
+/// Runs a block's body over `db` (the parent's state) in consensus order: the DAO fork's
+/// state change (on that block only), the EIP-4788 and EIP-2935 system calls, the
+/// transactions, pre-merge rewards, withdrawals, and the EIP-7685 requests. `header` gives the
+/// environment and the system call inputs; the fields execution produces (gas used, roots,
+/// bloom, requests hash) are not read.
 pub(crate) fn run_block(
     config: &ChainConfig,
     header: &Header,
@@ -172,6 +173,7 @@ pub(crate) fn run_block(
     let fork = fork_of(config, header);
     let env = block_env(config, header);
     let mut evm = Evm::new(db, env.clone());
+    dao::apply_if_fork_block(config, header.number, &mut evm)?;
     if fork >= Fork::Cancun {
         let root = header.parent_beacon_block_root.unwrap_or_default();
         evm.system_call(

@@ -1,8 +1,8 @@
 //! Header rules: each checks a header against its parent under the fork of the header.
 //!
 //! EIP-1559 base fee, gas limit bounds, EIP-4844/7691/7918 excess blob gas with the fork's blob
-//! schedule, the fields each fork requires, and the merge's constant fields. The proof-of-work
-//! seal and the difficulty formula are not checked (pre-merge difficulty is taken as given).
+//! schedule, the fields each fork requires, the proof-of-work difficulty, the DAO fork's extra
+//! data (`dao.rs`), and the merge's constant fields. The proof-of-work seal is not checked.
 
 use alloy_primitives::{B64, U256};
 use ethrex_common::{
@@ -169,6 +169,7 @@ pub fn validate_header(config: &ChainConfig, header: &Header, parent: &Header) -
             header.extra_data.len()
         )));
     }
+    crate::dao::validate_extra_data(config, header)?;
     if header.gas_limit > MAX_GAS_LIMIT {
         return Err(invalid(format!(
             "gas limit {} above 2^63-1 (EIP-1985)",
@@ -290,8 +291,55 @@ fn check_presence(fork: Fork, header: &Header) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use alloy_primitives::{Address, Bytes, keccak256};
+    use ethrex_common::{
+        constants::EMPTY_TRIE_ROOT,
+        types::{receipts_root, transactions_root},
+    };
+
     use super::*;
+
+    /// The beneficiary of [`homestead_child`] blocks.
+    pub(crate) const MINER: Address = Address::repeat_byte(0xc0);
+
+    /// A proof-of-work genesis header: empty state, empty body.
+    pub(crate) fn homestead_genesis() -> Header {
+        Header {
+            difficulty: U256::from(MIN_DIFFICULTY),
+            gas_limit: 5_000_000,
+            state_root: EMPTY_TRIE_ROOT,
+            ommers_hash: EMPTY_OMMERS_HASH,
+            transactions_root: transactions_root(&[]),
+            receipts_root: receipts_root(&[]),
+            ..Default::default()
+        }
+    }
+
+    /// A valid header of a child of `parent` without transactions naming `ommers`, under the
+    /// Homestead difficulty rule (Homestead to Spurious Dragon); its state root is the parent's
+    /// until the caller sets it.
+    pub(crate) fn homestead_child(parent: &Header, extra_data: &[u8], ommers: &[Header]) -> Header {
+        let (number, timestamp) = (parent.number + 1, parent.timestamp + 15);
+        Header {
+            parent_hash: parent.hash_slow(),
+            number,
+            timestamp,
+            beneficiary: MINER,
+            difficulty: calc_difficulty(
+                Fork::Homestead,
+                number,
+                timestamp,
+                parent.difficulty,
+                parent.timestamp,
+                false,
+            ),
+            extra_data: Bytes::copy_from_slice(extra_data),
+            ommers_hash: keccak256(alloy_rlp::encode(ommers.to_vec())),
+            state_root: parent.state_root,
+            ..homestead_genesis()
+        }
+    }
 
     fn parent(gas_limit: u64, gas_used: u64, base_fee: u64) -> Header {
         Header {

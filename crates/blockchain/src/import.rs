@@ -235,6 +235,7 @@ impl Run<'_> {
         let ancestry = Ancestry {
             store: self.chain.store(),
             recent: &self.hashes[..index],
+            recent_blocks: &self.blocks[..index],
             first: self.blocks[0].header.number,
             anchor: (self.parent.number, self.blocks[0].header.parent_hash),
         };
@@ -288,6 +289,109 @@ impl Run<'_> {
     fn fail(&mut self, index: usize, error: ChainError) {
         if self.failure.as_ref().is_none_or(|(at, _)| index < *at) {
             self.failure = Some((index, error));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ethrex_common::{
+        ChainConfig,
+        types::{Block, BlockBody},
+    };
+    use ethrex_storage::Store;
+
+    use super::*;
+    use crate::{
+        BlockError, execute_block,
+        header::tests::{homestead_child, homestead_genesis},
+    };
+
+    /// A Homestead chain over an in-memory store holding only its genesis (empty state).
+    fn homestead_chain() -> Blockchain {
+        let store = Store::in_memory();
+        let genesis = Block {
+            header: homestead_genesis(),
+            body: BlockBody::default(),
+        };
+        let config = ChainConfig::all_active_up_to(1, Fork::Homestead);
+        store
+            .init_chain(&genesis, &StateChanges::default(), &config)
+            .unwrap();
+        Blockchain::new(store).unwrap()
+    }
+
+    /// An empty block on `parent` (whose state `chain` holds) naming `ommers`, with its state
+    /// root; `salt` (extra data) tells siblings apart.
+    fn block_on(chain: &Blockchain, parent: &Header, salt: u8, ommers: Vec<Header>) -> Block {
+        let mut block = Block {
+            header: homestead_child(parent, &[salt], &ommers),
+            body: BlockBody {
+                ommers,
+                ..Default::default()
+            },
+        };
+        let state = chain.store().state_at(parent.state_root).unwrap();
+        let no_transactions = |_: &StateChanges| Err(BlockError::StateRoot("unused".into()));
+        let outcome =
+            execute_block(chain.config(), &block, parent, &state, &no_transactions).unwrap();
+        let mut builder = chain.store().state_builder(parent.state_root).unwrap();
+        block.header.state_root = builder.apply(&outcome.changes).unwrap();
+        block
+    }
+
+    /// Canonical blocks 1..=3 built on a scratch chain, block 3 naming an ommer whose parent
+    /// is block 1; and a block 4 naming that ommer again.
+    fn blocks_with_ommers() -> (Vec<Block>, Block) {
+        let scratch = homestead_chain();
+        let mut parent = scratch.store().head_header().unwrap().unwrap();
+        let mut blocks = Vec::new();
+        let mut ommer = None;
+        for number in 1..=3 {
+            let ommers = if number == 3 {
+                ommer.clone().into_iter().collect()
+            } else {
+                Vec::new()
+            };
+            let block = block_on(&scratch, &parent, 0, ommers);
+            scratch.import_block(&block).unwrap();
+            if number == 1 {
+                ommer = Some(homestead_child(&block.header, &[1], &[]));
+            }
+            parent = block.header.clone();
+            blocks.push(block);
+        }
+        let again = block_on(&scratch, &parent, 0, ommer.into_iter().collect());
+        (blocks, again)
+    }
+
+    #[test]
+    fn ommer_ancestors_are_found_among_the_batch_blocks() {
+        let (blocks, _) = blocks_with_ommers();
+        // Blocks 1 and 2 are not stored when block 3 executes: its ommer's parent is found in
+        // the batch.
+        let stats = homestead_chain().import_blocks(&blocks).unwrap();
+        assert_eq!(stats.blocks, 3);
+    }
+
+    #[test]
+    fn an_ommer_named_twice_stops_the_batch_at_the_second_block() {
+        let (mut blocks, again) = blocks_with_ommers();
+        let ommer = again.body.ommers[0].hash_slow();
+        blocks.push(again);
+        let err = homestead_chain().import_blocks(&blocks).unwrap_err();
+        assert_eq!(err.stats.blocks, 3, "blocks 1 to 3 are committed");
+        match *err.source {
+            ChainError::InvalidBlock {
+                number: 4, source, ..
+            } => assert_eq!(
+                *source,
+                BlockError::InvalidOmmer {
+                    hash: ommer,
+                    reason: "is already an ommer of one of the block's ancestors".into(),
+                }
+            ),
+            other => panic!("expected block 4 to be invalid, got {other}"),
         }
     }
 }

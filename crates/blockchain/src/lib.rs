@@ -2,17 +2,19 @@
 //!
 //! Where to start reading: [`execute_block`] (checks a block against its parent and runs it
 //! over the parent's state through the VM), [`build_block`] (builds one over the same code),
-//! `header.rs` (header rules per fork), `requests.rs`
-//! (EIP-6110/7002/7251/7685), `chain.rs` ([`Blockchain`]: blocks over a store, fork choice,
-//! restart recovery) and `import.rs` (batch import).
+//! `header.rs` (header rules per fork), `ommers.rs` (pre-merge ommer rules), `dao.rs` (the DAO
+//! fork), `requests.rs` (EIP-6110/7002/7251/7685), `chain.rs` ([`Blockchain`]: blocks over a
+//! store, fork choice, restart recovery) and `import.rs` (batch import).
 
 mod build;
 mod chain;
+mod dao;
 mod error;
 mod exec_db;
 mod execution;
 pub mod header;
 mod import;
+mod ommers;
 pub mod requests;
 
 pub use build::{BlockAttributes, BuiltBlock, SkippedTransaction, build_block};

@@ -1,6 +1,11 @@
 //! `Blockchain` over a real store: two branches built with `build_block`, fork choice between
 //! them (reorg both ways), reads of each branch's state, and the window limit.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a failed step should abort the test"
+)]
+
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address};
 use ethrex_blockchain::{BlockAttributes, Blockchain, ChainError, build_block};
 use ethrex_common::{

@@ -429,6 +429,25 @@ mod tests {
     }
 
     #[test]
+    fn dao_fork_support_is_read_from_genesis_and_defaults_to_false() {
+        let parse = |json: &str| {
+            let raw: alloy_genesis::ChainConfig = serde_json::from_str(json).unwrap();
+            ChainConfig::from_genesis_config(&raw).unwrap()
+        };
+        let supporting =
+            parse(r#"{"chainId":1,"homesteadBlock":0,"daoForkBlock":5,"daoForkSupport":true}"#);
+        assert!(supporting.dao_fork_support);
+        assert_eq!(supporting.fork_at(5, 0), Fork::DaoFork);
+        // As geth: a genesis naming the block without `daoForkSupport` opposes the fork.
+        let opposing = parse(r#"{"chainId":1,"homesteadBlock":0,"daoForkBlock":5}"#);
+        assert!(!opposing.dao_fork_support);
+        assert_eq!(opposing.fork_at(5, 0), Fork::Homestead);
+        let mainnet = crate::Network::Mainnet.genesis().unwrap();
+        assert_eq!(mainnet.config().dao_fork_block, Some(1_920_000));
+        assert!(mainnet.config().dao_fork_support);
+    }
+
+    #[test]
     fn out_of_order_schedule_is_rejected() {
         let mut c = mainnet_like();
         c.berlin_block = Some(1);

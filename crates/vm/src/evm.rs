@@ -217,7 +217,8 @@ impl<'a, H: Hook> Evm<'a, H> {
     }
 
     /// Applies the DAO fork's irregular state change: moves every balance of `accounts` to
-    /// `beneficiary`.
+    /// `beneficiary`, outside any transaction. As execution-specs' `move_ether`, every account
+    /// is written even when its balance is zero (before EIP-161 an absent one then exists).
     pub fn drain(&mut self, accounts: &[Address], beneficiary: Address) -> Result<(), VmError> {
         for address in accounts {
             let balance = self.state.info(*address)?.balance;

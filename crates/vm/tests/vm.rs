@@ -287,3 +287,35 @@ fn call_tracer_builds_the_call_tree() {
     );
     assert_eq!(child.error.as_deref(), Some("execution reverted"));
 }
+
+#[test]
+fn drain_moves_every_balance_to_the_beneficiary() {
+    let (rich, poor, absent) = (SENDER, OTHER, Address::repeat_byte(0xee));
+    let beneficiary = Address::repeat_byte(0xbe);
+    let mut db = db_with(&[]);
+    db.insert_account(poor, 0, U256::from(7), Bytes::new(), HashMap::new());
+    let balance = |changes: &ethrex_vm::StateChanges, address: Address| {
+        changes
+            .accounts
+            .iter()
+            .find(|a| a.address == address)
+            .and_then(|a| a.info)
+            .map(|info| info.balance)
+    };
+    let mut evm = Evm::new(&db, env(Fork::Homestead));
+    evm.drain(&[rich, poor, absent], beneficiary).unwrap();
+    let changes = evm.into_changes().unwrap();
+    let total = U256::from(10u64).pow(U256::from(20)) + U256::from(7);
+    assert_eq!(balance(&changes, beneficiary), Some(total));
+    for address in [rich, poor, absent] {
+        assert_eq!(balance(&changes, address), Some(U256::ZERO), "{address}");
+    }
+    // Under EIP-161 the emptied accounts are deleted.
+    let mut evm = Evm::new(&db, env(Fork::SpuriousDragon));
+    evm.drain(&[rich, poor, absent], beneficiary).unwrap();
+    let changes = evm.into_changes().unwrap();
+    assert_eq!(balance(&changes, beneficiary), Some(total));
+    for address in [rich, poor, absent] {
+        assert_eq!(balance(&changes, address), None, "{address}");
+    }
+}
