@@ -86,7 +86,7 @@ pub fn run_file(
             continue;
         }
         let n = TESTS_RUN.fetch_add(1, Ordering::Relaxed);
-        let on_rocksdb = rocksdb_every > 0 && n % rocksdb_every == 0;
+        let on_rocksdb = rocksdb_every > 0 && n.is_multiple_of(rocksdb_every);
         report.record(&test.network, &id, run_test(&test, &config, on_rocksdb));
     }
     Ok(())
