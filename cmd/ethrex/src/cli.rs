@@ -54,6 +54,9 @@ pub enum Command {
         /// Use the in-memory backend instead of RocksDB.
         #[arg(long)]
         in_memory: bool,
+        /// Blocks per database write.
+        #[arg(long, value_name = "BLOCKS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+        batch_size: u64,
     },
     /// Export canonical blocks as consecutive RLP-encoded blocks, the format `import` reads.
     Export(ExportArgs),

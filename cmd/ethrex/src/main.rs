@@ -23,8 +23,12 @@ fn main() -> ExitCode {
             files,
             *batch_size as usize,
         ),
-        Some(cli::Command::ImportBench { file, in_memory }) => {
-            commands::import_bench::run(&cli.node.network, file, *in_memory)
+        Some(cli::Command::ImportBench {
+            file,
+            in_memory,
+            batch_size,
+        }) => {
+            commands::import_bench::run(&cli.node.network, file, *in_memory, *batch_size as usize)
         }
         Some(cli::Command::Removedb) => commands::removedb::run(&cli.node.datadir, cli.node.force),
         Some(cli::Command::Export(args)) => commands::export::run(&cli.node, args),

@@ -92,6 +92,7 @@ pub fn build_block(
     let withdrawals = attributes.withdrawals;
     let body = BodyInput {
         transactions: &transactions,
+        senders: None,
         ommers: &[],
         withdrawals: withdrawals.as_deref(),
     };

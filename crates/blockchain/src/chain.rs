@@ -12,7 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use ethrex_common::{
     ChainConfig,
     types::{Block, Header, Receipt},
@@ -23,7 +23,7 @@ use ethrex_vm::StateChanges;
 use crate::{
     BlockError, BlockOutcome,
     exec_db::{Ancestry, BlockDiff, ExecDb},
-    execute_block,
+    execute_block_with_senders,
     ommers::validate_ommers,
 };
 
@@ -222,7 +222,7 @@ impl Blockchain {
         let base = self.parent_state(block, parent.state_root)?;
         let ancestry = Ancestry::of_parent(&self.store, parent.number, header.parent_hash);
         let start = Instant::now();
-        let outcome = self.run(block, parent, &base, &[], ancestry)?;
+        let outcome = self.run(block, parent, &base, &[], ancestry, None)?;
         let execution = start.elapsed();
         let start = Instant::now();
         self.merkleize(header, parent.state_root, &outcome.changes)?;
@@ -263,6 +263,7 @@ impl Blockchain {
         base: &StateReader,
         diffs: &[Arc<BlockDiff>],
         ancestry: Ancestry<'_>,
+        senders: Option<&[Option<Address>]>,
     ) -> Result<BlockOutcome, ChainError> {
         let invalid = |source: BlockError| ChainError::InvalidBlock {
             number: block.header.number,
@@ -290,7 +291,8 @@ impl Blockchain {
                 .apply(changes)
                 .map_err(|e| BlockError::StateRoot(e.to_string()))
         };
-        execute_block(&self.config, block, parent, &db, &root_after).map_err(invalid)
+        execute_block_with_senders(&self.config, block, parent, &db, &root_after, senders)
+            .map_err(invalid)
     }
 
     /// Applies `changes` to the state `parent_root`, checks the root against `header`, and

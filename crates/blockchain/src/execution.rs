@@ -10,7 +10,7 @@
 use alloy_consensus::{
     Eip658Value, Receipt as ReceiptData, ReceiptEnvelope, ReceiptWithBloom, TxReceipt,
 };
-use alloy_primitives::{B256, Bloom, Bytes, U256, keccak256};
+use alloy_primitives::{Address, B256, Bloom, Bytes, U256, keccak256};
 use ethrex_common::{
     ChainConfig, Fork,
     constants::EMPTY_OMMERS_HASH,
@@ -84,12 +84,32 @@ pub fn execute_block(
     db: &dyn Database,
     state_root: StateRootFn<'_>,
 ) -> Result<BlockOutcome> {
+    execute_block_with_senders(config, block, parent, db, state_root, None)
+}
+
+/// The senders of `transactions`, recovered from their signatures (`None` where recovery
+/// fails: execution then recovers again and reports why).
+pub fn recover_senders(transactions: &[Transaction]) -> Vec<Option<Address>> {
+    transactions.iter().map(|tx| tx.sender().ok()).collect()
+}
+
+/// [`execute_block`] with the transactions' senders already recovered ([`recover_senders`],
+/// e.g. in parallel ahead of execution); `senders[i]` must be transaction `i`'s.
+pub fn execute_block_with_senders(
+    config: &ChainConfig,
+    block: &Block,
+    parent: &Header,
+    db: &dyn Database,
+    state_root: StateRootFn<'_>,
+    senders: Option<&[Option<Address>]>,
+) -> Result<BlockOutcome> {
     let header = &block.header;
     validate_header(config, header, parent)?;
     let fork = fork_of(config, header);
     check_body(fork, block)?;
     let body = BodyInput {
         transactions: &block.body.transactions,
+        senders,
         ommers: &block.body.ommers,
         withdrawals: block.body.withdrawals.as_deref().map(Vec::as_slice),
     };
@@ -129,6 +149,8 @@ pub fn execute_block(
 /// What a block's execution runs over besides its header.
 pub(crate) struct BodyInput<'a> {
     pub transactions: &'a [Transaction],
+    /// Senders recovered ahead (by index); recovered here where missing.
+    pub senders: Option<&'a [Option<Address>]>,
     pub ommers: &'a [Header],
     pub withdrawals: Option<&'a [Withdrawal]>,
 }
@@ -193,14 +215,16 @@ pub(crate) fn run_block(
     let mut blob_gas = 0u64;
     let max_blob_gas = env.blob_params.map_or(0, |p| p.max * GAS_PER_BLOB);
     for (index, tx) in body.transactions.iter().enumerate() {
-        let (result, tx_blob_gas) = match transact(&mut evm, tx, index, blob_gas, max_blob_gas)? {
-            Ok(included) => included,
-            Err(reason) if on_invalid == OnInvalidTx::Skip => {
-                skipped.push((index, reason));
-                continue;
-            }
-            Err(reason) => return Err(reason),
-        };
+        let sender = body.senders.and_then(|s| s.get(index).copied().flatten());
+        let (result, tx_blob_gas) =
+            match transact(&mut evm, tx, sender, index, blob_gas, max_blob_gas)? {
+                Ok(included) => included,
+                Err(reason) if on_invalid == OnInvalidTx::Skip => {
+                    skipped.push((index, reason));
+                    continue;
+                }
+                Err(reason) => return Err(reason),
+            };
         blob_gas += tx_blob_gas;
         cumulative += result.gas_used;
         let status = if fork >= Fork::Byzantium {
@@ -238,11 +262,12 @@ pub(crate) fn run_block(
 fn transact(
     evm: &mut Evm<'_>,
     tx: &Transaction,
+    sender: Option<Address>,
     index: usize,
     blob_gas: u64,
     max_blob_gas: u64,
 ) -> Result<std::result::Result<(TxResult, u64), BlockError>> {
-    let sender = match tx.sender() {
+    let sender = match sender.map_or_else(|| tx.sender(), Ok) {
         Ok(sender) => sender,
         Err(e) => {
             return Ok(Err(BlockError::InvalidSender {

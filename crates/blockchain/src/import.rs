@@ -2,7 +2,8 @@
 //! one write; the head moves to the last one and the states older than the store's window reach
 //! the disk in that same write.
 //!
-//! Execution and merkleization overlap: a second thread merkleizes block N (applies its changes
+//! First the senders of every transaction of the batch are recovered on all cores. Then
+//! execution and merkleization overlap: a second thread merkleizes block N (applies its changes
 //! to the tries, checks the state root, keeps the state as a diff layer) while block N+1 executes
 //! over the last merkleized state plus the changes of the blocks executed since
 //! ([`crate::exec_db::ExecDb`]). Execution runs at most [`MAX_LAG`] blocks ahead; before
@@ -16,10 +17,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::B256;
+use alloy_primitives::{Address, B256};
 use ethrex_common::{
     Fork,
-    types::{Block, Header, Receipt},
+    types::{Block, Header, Receipt, Transaction},
 };
 use ethrex_vm::StateChanges;
 
@@ -27,6 +28,7 @@ use crate::{
     Blockchain, ChainError, Timings,
     exec_db::{Ancestry, BlockDiff},
     header::fork_of,
+    recover_senders,
 };
 
 /// How many executed blocks may wait for merkleization.
@@ -95,7 +97,11 @@ impl Blockchain {
                 })
             })?;
         let hashes: Vec<B256> = blocks.iter().map(|b| b.header.hash_slow()).collect();
+        let start = Instant::now();
+        let senders = recover_batch_senders(blocks);
+        let recovery = start.elapsed();
         let mut stats = ImportStats::default();
+        stats.timings.execution += recovery;
         let (executed, failure) = std::thread::scope(|scope| {
             let (jobs, job_rx) = mpsc::sync_channel::<MerkleJob>(MAX_LAG);
             let (done_tx, done) = mpsc::channel::<MerkleDone>();
@@ -115,6 +121,7 @@ impl Blockchain {
                 chain: self,
                 blocks,
                 hashes: &hashes,
+                senders: &senders,
                 parent: &parent,
                 merkleized: 0,
                 diffs: Vec::new(),
@@ -152,11 +159,47 @@ impl Blockchain {
     }
 }
 
+/// The senders of every transaction of `blocks`, recovered on all cores (signature recovery is
+/// the costliest part of executing simple transfers).
+fn recover_batch_senders(blocks: &[Block]) -> Vec<Vec<Option<Address>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let transactions: usize = blocks.iter().map(|b| b.body.transactions.len()).sum();
+    if threads < 2 || transactions < 64 {
+        return blocks
+            .iter()
+            .map(|b| recover_senders(&b.body.transactions))
+            .collect();
+    }
+    let mut senders: Vec<Vec<Option<Address>>> = blocks
+        .iter()
+        .map(|b| vec![None; b.body.transactions.len()])
+        .collect();
+    let mut slots: Vec<(&Transaction, &mut Option<Address>)> = blocks
+        .iter()
+        .zip(senders.iter_mut())
+        .flat_map(|(block, out)| block.body.transactions.iter().zip(out.iter_mut()))
+        .collect();
+    let chunk = slots.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for part in slots.chunks_mut(chunk) {
+            scope.spawn(move || {
+                for (tx, sender) in part {
+                    **sender = tx.sender().ok();
+                }
+            });
+        }
+    });
+    drop(slots);
+    senders
+}
+
 /// The state of one batch's pipeline, on the executing thread.
 struct Run<'a> {
     chain: &'a Blockchain,
     blocks: &'a [Block],
     hashes: &'a [B256],
+    /// The senders of each block's transactions, recovered ahead.
+    senders: &'a [Vec<Option<Address>>],
     parent: &'a Header,
     /// Blocks `..merkleized` have their state held.
     merkleized: usize,
@@ -239,9 +282,14 @@ impl Run<'_> {
             first: self.blocks[0].header.number,
             anchor: (self.parent.number, self.blocks[0].header.parent_hash),
         };
-        let outcome = self
-            .chain
-            .run(block, parent, &base, &self.diffs, ancestry)?;
+        let outcome = self.chain.run(
+            block,
+            parent,
+            &base,
+            &self.diffs,
+            ancestry,
+            self.senders.get(index).map(Vec::as_slice),
+        )?;
         self.diffs.push(Arc::new(BlockDiff::new(&outcome.changes)));
         self.stats.timings.execution += start.elapsed();
         Ok((outcome.receipts, outcome.changes))

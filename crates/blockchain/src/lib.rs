@@ -20,5 +20,8 @@ pub mod requests;
 pub use build::{BlockAttributes, BuiltBlock, SkippedTransaction, build_block};
 pub use chain::{Blockchain, ChainError, Timings};
 pub use error::{BlockError, Result};
-pub use execution::{BlockOutcome, StateRootFn, block_env, execute_block};
+pub use execution::{
+    BlockOutcome, StateRootFn, block_env, execute_block, execute_block_with_senders,
+    recover_senders,
+};
 pub use import::{ImportError, ImportStats};

@@ -202,12 +202,17 @@ impl Layers {
     }
 
     /// Adds to `batch` the writes of the planned layers (oldest first) and the new disk root.
+    /// A key written by several of them is written once, with the newest value.
     pub(crate) fn write_flatten(&self, plan: &[B256], batch: &mut WriteBatch) {
-        for root in plan {
+        let mut written: alloy_primitives::map::HashSet<(Table, &[u8])> = Default::default();
+        for root in plan.iter().rev() {
             let Some(layer) = self.by_root.get(root) else {
                 continue;
             };
             for (table, key) in &layer.keys {
+                if !written.insert((*table, key.as_slice())) {
+                    continue;
+                }
                 let value = self.index[table.index()]
                     .get(key)
                     .and_then(|writers| writers.iter().find(|(id, _)| *id == layer.id));

@@ -8,13 +8,15 @@ use ethrex_blockchain::{Blockchain, ImportStats};
 use ethrex_common::Network;
 use ethrex_storage::Store;
 
-use super::{
-    CliError,
-    import::{BATCH_SIZE, import_files},
-};
+use super::{CliError, import::import_files};
 
 /// Runs the benchmark on `file` over `network`'s genesis.
-pub fn run(network: &str, file: &PathBuf, in_memory: bool) -> Result<(), CliError> {
+pub fn run(
+    network: &str,
+    file: &PathBuf,
+    in_memory: bool,
+    batch_size: usize,
+) -> Result<(), CliError> {
     let genesis = network.parse::<Network>()?.genesis()?;
     let dir = tempfile::Builder::new()
         .prefix("ethrex-import-bench-")
@@ -28,7 +30,7 @@ pub fn run(network: &str, file: &PathBuf, in_memory: bool) -> Result<(), CliErro
     store.init_genesis(&genesis)?;
     let chain = Blockchain::new(store)?;
     let started = Instant::now();
-    let (mut stats, _) = import_files(&chain, std::slice::from_ref(file), BATCH_SIZE)?;
+    let (mut stats, _) = import_files(&chain, std::slice::from_ref(file), batch_size)?;
     let persist = Instant::now();
     chain.store().persist_state()?;
     stats.timings.storage += persist.elapsed();
