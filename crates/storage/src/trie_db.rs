@@ -5,15 +5,12 @@
 //! A trie DB reads one state through a [`StateView`] (pending writes, diff layers, disk) and
 //! writes into the view's shared [`PendingWrites`], which become the block's diff layer.
 
-use std::{
-    collections::BTreeMap,
-    sync::{
-        Mutex, MutexGuard, PoisonError,
-        atomic::{AtomicBool, Ordering},
-    },
+use std::sync::{
+    Mutex, MutexGuard, PoisonError,
+    atomic::{AtomicBool, Ordering},
 };
 
-use alloy_primitives::B256;
+use alloy_primitives::{B256, map::HashMap};
 use ethrex_trie::{Nibbles, TrieDB, TrieError};
 
 use crate::{Result, StoreError, layers::StateView, tables::Table};
@@ -50,17 +47,29 @@ impl TrieOwner {
     }
 }
 
-/// Pending values by table and key; `None` is a deletion.
-pub(crate) type WriteMap = BTreeMap<(Table, Vec<u8>), Option<Vec<u8>>>;
+/// Writes taken from [`PendingWrites`]: each (table, key) once, `None` a deletion.
+pub(crate) type WriteMap = Vec<((Table, Vec<u8>), Option<Vec<u8>>)>;
+
+/// One table's pending values by key.
+type TableWrites = HashMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// Writes not yet committed, by table and key (`None` = delete); later writes replace earlier.
 ///
 /// Once taken ([`PendingWrites::take`]) they are closed: reading them is an error, so a
 /// reader left over from a finished state builder cannot silently read the stored state instead.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PendingWrites {
-    writes: Mutex<WriteMap>,
+    writes: Mutex<Vec<TableWrites>>,
     closed: AtomicBool,
+}
+
+impl Default for PendingWrites {
+    fn default() -> Self {
+        Self {
+            writes: Mutex::new(Table::ALL.iter().map(|_| TableWrites::default()).collect()),
+            closed: AtomicBool::new(false),
+        }
+    }
 }
 
 impl PendingWrites {
@@ -71,36 +80,44 @@ impl PendingWrites {
                 "read through a finished state builder: its writes were taken".into(),
             ));
         }
-        Ok(self.lock().get(&(table, key.to_vec())).cloned())
+        Ok(self.lock()[table.index()].get(key).cloned())
     }
 
     pub(crate) fn put(&self, table: Table, key: Vec<u8>, value: Vec<u8>) {
-        self.lock().insert((table, key), Some(value));
+        self.lock()[table.index()].insert(key, Some(value));
     }
 
     pub(crate) fn delete(&self, table: Table, key: Vec<u8>) {
-        self.lock().insert((table, key), None);
+        self.lock()[table.index()].insert(key, None);
     }
 
     /// The keys of `table` starting with `prefix` that have a pending value (not a deletion).
+    /// A scan of the table's pending writes: for the rare callers that need it.
     pub(crate) fn keys_with_prefix(&self, table: Table, prefix: &[u8]) -> Vec<Vec<u8>> {
-        self.lock()
-            .range((table, prefix.to_vec())..)
-            .take_while(|((t, key), _)| *t == table && key.starts_with(prefix))
-            .filter(|(_, value)| value.is_some())
-            .map(|((_, key), _)| key.clone())
+        self.lock()[table.index()]
+            .iter()
+            .filter(|(key, value)| value.is_some() && key.starts_with(prefix))
+            .map(|(key, _)| key.clone())
             .collect()
     }
 
     /// Takes the writes and closes these pending writes.
     pub(crate) fn take(&self) -> WriteMap {
-        let mut map = self.lock();
+        let mut tables = self.lock();
         self.closed.store(true, Ordering::Release);
-        std::mem::take(&mut *map)
+        let mut writes = WriteMap::new();
+        for (table, map) in Table::ALL.iter().zip(tables.iter_mut()) {
+            writes.extend(
+                std::mem::take(map)
+                    .into_iter()
+                    .map(|(key, value)| ((*table, key), value)),
+            );
+        }
+        writes
     }
 
-    fn lock(&self) -> MutexGuard<'_, WriteMap> {
-        // Each insert is independent: a panic elsewhere cannot leave the map inconsistent.
+    fn lock(&self) -> MutexGuard<'_, Vec<TableWrites>> {
+        // Each insert is independent: a panic elsewhere cannot leave the maps inconsistent.
         self.writes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
