@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests fixtures bench cli-docs clean-fixtures
+.PHONY: all deps build run test lint unit ef-tests fixtures bench import-bench cli-docs clean-fixtures
 
 all: build
 
@@ -71,6 +71,15 @@ ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked $(EEST_BLOCKCHAIN)/.u
 bench:
 	cargo run --release -p ethrex-bench -- trie
 	cargo run --release -p ethrex-bench -- evm
+
+## import-bench: generate (once) 1,000 blocks of 30M gas of ETH and ERC20 transfers, then import
+## them into a fresh RocksDB and print Mgas/s split into execution, merkleization and storage.
+## The first release build compiles RocksDB again (~14 minutes on 2 cores).
+BENCH_CHAIN := target/bench-chain
+import-bench: deps
+	@test -f $(BENCH_CHAIN)/chain.rlp || cargo run --release -p ethrex-chaingen -- \
+		--blocks 1000 --gas-limit 60000000 --senders 2000 --out $(BENCH_CHAIN)
+	cargo run --release -p ethrex -- --network $(BENCH_CHAIN)/genesis.json import-bench $(BENCH_CHAIN)/chain.rlp
 
 ## cli-docs: regenerate docs/CLI.md from `ethrex --help`.
 cli-docs:
