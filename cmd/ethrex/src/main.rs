@@ -1,11 +1,11 @@
 //! The `ethrex` binary: parses the command line and runs the chosen subcommand.
 //!
 //! Where to start reading: [`cli::Cli`] (every flag, grouped), then the subcommand modules.
-//! Running `ethrex` without a subcommand will start the node once the node work lands; until
-//! then it says so and exits with status 2.
+//! Running `ethrex` without a subcommand starts the node (`commands/node.rs`).
 
 mod cli;
 mod commands;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -13,6 +13,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    logging::init(&cli.log);
     let result = match &cli.command {
         Some(cli::Command::ComputeStateRoot) => {
             commands::compute_state_root::run(&cli.node.network)
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
         }
         Some(cli::Command::Removedb) => commands::removedb::run(&cli.node.datadir, cli.node.force),
         Some(cli::Command::Export(args)) => commands::export::run(&cli.node, args),
-        None => Err(commands::CliError::NodeUnavailable),
+        None => commands::node::run(&cli),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -84,17 +84,6 @@ fn unknown_network_is_a_clear_error() {
 }
 
 #[test]
-fn running_the_node_says_it_is_not_available_yet() {
-    let out = ethrex(&[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("node is not available yet"),
-        "{}",
-        stderr(&out)
-    );
-}
-
-#[test]
 fn version_flag_prints_the_version() {
     let out = ethrex(&["--version"]);
     assert!(out.status.success());

@@ -14,6 +14,7 @@ mod exec_db;
 mod execution;
 pub mod header;
 mod import;
+pub mod mempool;
 mod ommers;
 pub mod requests;
 

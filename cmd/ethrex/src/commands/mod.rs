@@ -4,16 +4,12 @@ pub mod compute_state_root;
 pub mod export;
 pub mod import;
 pub mod import_bench;
+pub mod node;
 pub mod removedb;
 
 /// Errors a subcommand reports to the user; each maps to an exit status.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error(
-        "the ethrex node is not available yet: this build only has subcommands (see `ethrex --help`), \
-         such as `ethrex compute-state-root --network mainnet`"
-    )]
-    NodeUnavailable,
     #[error(transparent)]
     Common(#[from] ethrex_common::CommonError),
     #[error(transparent)]
@@ -39,11 +35,8 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The process exit status for this error: 2 for "not available", 1 otherwise.
+    /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::NodeUnavailable => 2,
-            _ => 1,
-        }
+        1
     }
 }

@@ -2,6 +2,7 @@
 //! execution-apis fixtures.
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
+#![allow(clippy::panic, reason = "test helpers: a failed step aborts the test")]
 
 use std::process::{Command, Output};
 
@@ -37,4 +38,140 @@ pub fn import(datadir: &str, file: &str) -> Output {
         "import",
         file,
     ])
+}
+
+/// A running `ethrex` node, killed when dropped.
+pub struct Node {
+    pub child: std::process::Child,
+    pub http: std::net::SocketAddr,
+    pub ws: Option<std::net::SocketAddr>,
+    /// Everything the node logged so far (stderr), line by line.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Node {
+    /// Starts `ethrex <args> --http.port 0 [--ws.port 0]` and waits (at most 60 s) for its
+    /// servers' addresses in the log.
+    pub fn start(args: &[&str]) -> Node {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ethrex"))
+            .args(args)
+            .args(["--http.addr", "127.0.0.1", "--http.port", "0"])
+            .args([
+                "--ws.addr",
+                "127.0.0.1",
+                "--ws.port",
+                "0",
+                "--log.color",
+                "never",
+            ])
+            .env_clear()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn ethrex");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line.clone());
+                sink.lock().expect("log lock").push(line);
+            }
+        });
+        let wants_ws = args.contains(&"--ws.enabled");
+        let (mut http, mut ws) = (None, None);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while http.is_none() || (wants_ws && ws.is_none()) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = match rx.recv_timeout(left) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("the node did not start: {:?}", log.lock().expect("log"));
+                }
+            };
+            if let Some(addr) = line.split("http://").nth(1) {
+                http = addr.trim().parse().ok();
+            }
+            if let Some(addr) = line.split("ws://").nth(1) {
+                ws = addr.trim().parse().ok();
+            }
+        }
+        Node {
+            child,
+            http: http.expect("http address"),
+            ws,
+            log,
+        }
+    }
+
+    /// Posts `body` to the HTTP server; returns the status code and the response body.
+    pub fn post(&self, body: &str) -> (u16, String) {
+        http_post(self.http, body)
+    }
+
+    /// Calls `method` with `params` and returns the response JSON.
+    pub fn call(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (status, text) = self.post(&body.to_string());
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).expect("JSON response")
+    }
+
+    /// Sends SIGTERM and waits (at most 30 s) for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll node") {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the node did not stop on SIGTERM");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 POST (tests must not depend on an HTTP client crate's behaviour).
+pub fn http_post(addr: std::net::SocketAddr, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    // The server may answer (413) and close before reading an oversized body.
+    let _ = stream.write_all(request.as_bytes());
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

@@ -1,0 +1,95 @@
+//! `ethrex` without a subcommand: the node. Opens the store (creating it from the network's
+//! genesis), re-executes what a crash left in memory, starts the JSON-RPC servers, and runs until
+//! SIGINT or SIGTERM, then writes the head state to disk and exits.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use ethrex_blockchain::{Blockchain, mempool::Mempool};
+use ethrex_rpc::{RpcContext, ServerConfig};
+
+use super::{CliError, import::open_chain};
+use crate::cli::Cli;
+
+/// The client version string (`web3_clientVersion`).
+pub fn client_version() -> String {
+    format!(
+        "ethrex/v{}/{}-{}/rust",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    )
+}
+
+/// Runs the node until a shutdown signal.
+pub fn run(cli: &Cli) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Io(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(serve(cli))
+}
+
+async fn serve(cli: &Cli) -> Result<(), CliError> {
+    let chain = Arc::new(open_chain(&cli.node.datadir, &cli.node.network)?);
+    let head = chain
+        .store()
+        .head_header()?
+        .ok_or_else(|| CliError::Io("the store has no head block".into()))?;
+    tracing::info!(
+        "chain {} at head #{} {}",
+        chain.config().chain_id,
+        head.number,
+        head.hash_slow()
+    );
+    let mempool = Arc::new(Mempool::new(cli.node.mempool_max_size));
+    let ctx = RpcContext::new(Arc::clone(&chain), mempool, client_version());
+    let config = ServerConfig {
+        http: SocketAddr::new(cli.rpc.http_addr, cli.rpc.http_port),
+        ws: cli
+            .rpc
+            .ws_enabled
+            .then(|| SocketAddr::new(cli.rpc.ws_addr, cli.rpc.ws_port)),
+        cors_origins: vec!["*".into()],
+    };
+    let servers = ethrex_rpc::start(ctx, config)
+        .await
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    tracing::info!("HTTP JSON-RPC on http://{}", servers.http);
+    if let Some(ws) = servers.ws {
+        tracing::info!("WebSocket JSON-RPC on ws://{ws}");
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down: writing the head state");
+    persist(&chain)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+fn persist(chain: &Blockchain) -> Result<(), CliError> {
+    chain.store().persist_state()?;
+    Ok(())
+}

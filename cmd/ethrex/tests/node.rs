@@ -1,0 +1,78 @@
+//! The node: starts on an imported chain, answers JSON-RPC over HTTP, rejects bad requests with
+//! geth's error codes and keeps serving, and stops cleanly on SIGTERM.
+
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup step should abort the test"
+)]
+
+mod common;
+
+use common::{Node, execution_apis, import};
+use serde_json::{Value, json};
+
+/// A datadir holding the execution-apis chain.
+fn imported() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let datadir = dir.path().join("db").to_str().expect("utf-8").to_string();
+    let out = import(&datadir, &execution_apis("chain.rlp"));
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    (dir, datadir)
+}
+
+#[test]
+fn node_serves_the_imported_chain_and_stops_on_sigterm() {
+    let (_dir, datadir) = imported();
+    let genesis = execution_apis("genesis.json");
+    let node = Node::start(&["--datadir", &datadir, "--network", &genesis]);
+    let number = node.call("eth_blockNumber", json!([]));
+    assert_eq!(number["result"], "0x36", "{number}");
+    let chain_id = node.call("eth_chainId", json!([]));
+    assert_eq!(chain_id["result"], "0xc72dd9d5e883e", "{chain_id}");
+    let block = node.call("eth_getBlockByNumber", json!(["0x1", false]));
+    assert_eq!(block["result"]["number"], "0x1", "{block}");
+    let status = node.terminate();
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn bad_requests_get_geth_error_codes_and_the_node_keeps_serving() {
+    let node = Node::start(&["--datadir", "memory", "--network", "hoodi"]);
+    let code = |text: &str| -> i64 {
+        let value: Value = serde_json::from_str(text).expect("JSON error response");
+        value["error"]["code"].as_i64().expect("an error code")
+    };
+    let (status, text) = node.post("{not json");
+    assert_eq!((status, code(&text)), (200, -32700), "{text}");
+    let (_, text) =
+        node.post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_noSuchMethod","params":[]}"#);
+    assert_eq!(code(&text), -32601, "{text}");
+    let (_, text) =
+        node.post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["0x12"]}"#);
+    assert_eq!(code(&text), -32602, "{text}");
+    let (_, text) = node.post(r#"{"id":1,"method":"eth_chainId"}"#);
+    assert_eq!(code(&text), -32600, "{text}");
+    let (_, text) = node.post("[]");
+    assert_eq!(code(&text), -32600, "{text}");
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"web3_sha3","params":["0x{}"]}}"#,
+        "00".repeat(6 * 1024 * 1024)
+    );
+    let (status, _) = node.post(&huge);
+    assert_eq!(status, 413, "oversized body");
+    // A batch mixes answers and errors, in order.
+    let (_, text) = node.post(
+        r#"[{"jsonrpc":"2.0","id":1,"method":"eth_chainId"},{"jsonrpc":"2.0","id":2,"method":"nope"}]"#,
+    );
+    let batch: Value = serde_json::from_str(&text).expect("batch JSON");
+    assert_eq!(batch[0]["result"], "0x88bb0", "{batch}");
+    assert_eq!(batch[1]["error"]["code"], -32601, "{batch}");
+    // Still serving.
+    let version = node.call("web3_clientVersion", json!([]));
+    assert!(
+        version["result"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("ethrex/v")),
+        "{version}"
+    );
+}

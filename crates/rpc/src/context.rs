@@ -1,0 +1,71 @@
+//! [`RpcContext`]: what every method reads — the store, the chain, the mempool, the node's
+//! identity — and the event channels WebSocket subscriptions listen to.
+
+use std::sync::Arc;
+
+use ethrex_blockchain::{Blockchain, mempool::Mempool};
+use ethrex_common::types::{Block, Receipt};
+use ethrex_storage::Store;
+use tokio::sync::broadcast;
+
+/// Capacity of each event channel (a slow subscriber skips what it missed).
+const EVENT_CAPACITY: usize = 1024;
+
+/// A block that became the head, with its receipts (for `newHeads` and `logs`).
+#[derive(Debug, Clone)]
+pub struct NewHead {
+    pub block: Arc<Block>,
+    pub receipts: Arc<Vec<Receipt>>,
+}
+
+/// Channels of node events.
+#[derive(Debug)]
+pub struct Events {
+    pub new_heads: broadcast::Sender<NewHead>,
+    pub pending_transactions: broadcast::Sender<alloy_primitives::B256>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Self {
+            new_heads: broadcast::channel(EVENT_CAPACITY).0,
+            pending_transactions: broadcast::channel(EVENT_CAPACITY).0,
+        }
+    }
+}
+
+/// Called when a transaction entered the mempool (the dev producer builds a block).
+pub type TxListener = Arc<dyn Fn() + Send + Sync>;
+
+/// Everything the methods need.
+#[derive(Clone)]
+pub struct RpcContext {
+    pub store: Store,
+    pub chain: Arc<Blockchain>,
+    pub mempool: Arc<Mempool>,
+    pub events: Arc<Events>,
+    /// `web3_clientVersion`.
+    pub client_version: String,
+    /// Called after a transaction is added to the mempool.
+    pub on_transaction: Option<TxListener>,
+}
+
+impl std::fmt::Debug for RpcContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcContext").finish_non_exhaustive()
+    }
+}
+
+impl RpcContext {
+    /// A context over `chain` with a fresh event hub.
+    pub fn new(chain: Arc<Blockchain>, mempool: Arc<Mempool>, client_version: String) -> Self {
+        Self {
+            store: chain.store().clone(),
+            chain,
+            mempool,
+            events: Arc::new(Events::default()),
+            client_version,
+            on_transaction: None,
+        }
+    }
+}

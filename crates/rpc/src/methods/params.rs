@@ -1,0 +1,106 @@
+//! Positional parameters: typed access with geth's error messages, and block-tag resolution.
+
+use alloy_primitives::B256;
+use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
+use ethrex_common::types::Header;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{RpcContext, RpcError};
+
+/// A request's positional params.
+#[derive(Debug)]
+pub struct Params {
+    values: Vec<Value>,
+}
+
+impl Params {
+    pub fn new(params: Value) -> Self {
+        let values = match params {
+            Value::Array(values) => values,
+            Value::Null => Vec::new(),
+            other => vec![other],
+        };
+        Self { values }
+    }
+
+    /// Parameter `index`, required.
+    pub fn required<T: DeserializeOwned>(&self, index: usize) -> Result<T, RpcError> {
+        match self.values.get(index) {
+            None | Some(Value::Null) => Err(RpcError::invalid_params(format!(
+                "missing value for required argument {index}"
+            ))),
+            Some(value) => parse(index, value),
+        }
+    }
+
+    /// Parameter `index`, `None` when absent or null.
+    pub fn optional<T: DeserializeOwned>(&self, index: usize) -> Result<Option<T>, RpcError> {
+        match self.values.get(index) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => parse(index, value).map(Some),
+        }
+    }
+
+    /// Refuses more than `max` params.
+    pub fn at_most(&self, max: usize) -> Result<(), RpcError> {
+        if self.values.len() > max {
+            return Err(RpcError::invalid_params(format!(
+                "too many arguments, want at most {max}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn parse<T: DeserializeOwned>(index: usize, value: &Value) -> Result<T, RpcError> {
+    serde_json::from_value(value.clone())
+        .map_err(|e| RpcError::invalid_params(format!("invalid argument {index}: {e}")))
+}
+
+/// The header a block id designates, or an error naming what is missing.
+pub fn resolve_block(ctx: &RpcContext, id: BlockId) -> Result<Option<Header>, RpcError> {
+    match id {
+        BlockId::Hash(hash) => {
+            let header = ctx.store.header_by_hash(&hash.block_hash)?;
+            if hash.require_canonical == Some(true)
+                && let Some(header) = &header
+                && ctx.store.canonical_hash(header.number)? != Some(hash.block_hash)
+            {
+                return Err(RpcError::server(format!(
+                    "hash {} is not currently canonical",
+                    hash.block_hash
+                )));
+            }
+            Ok(header)
+        }
+        BlockId::Number(tag) => match block_number(ctx, tag)? {
+            Some(number) => Ok(ctx.store.header_by_number(number)?),
+            None => Ok(None),
+        },
+    }
+}
+
+/// The number a tag designates (`None`: no such block yet, e.g. no finalized block).
+pub fn block_number(ctx: &RpcContext, tag: BlockNumberOrTag) -> Result<Option<u64>, RpcError> {
+    let head = || -> Result<u64, RpcError> { Ok(ctx.store.head_header()?.map_or(0, |h| h.number)) };
+    let number_of = |hash: Option<B256>| -> Result<Option<u64>, RpcError> {
+        Ok(match hash {
+            Some(hash) => ctx.store.block_number(&hash)?,
+            None => None,
+        })
+    };
+    Ok(match tag {
+        BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => Some(head()?),
+        BlockNumberOrTag::Earliest => Some(0),
+        BlockNumberOrTag::Safe => number_of(ctx.store.safe_hash()?)?,
+        BlockNumberOrTag::Finalized => number_of(ctx.store.finalized_hash()?)?,
+        BlockNumberOrTag::Number(n) => Some(n),
+    })
+}
+
+/// The header of a block id that must exist (state queries): "header not found" otherwise, as
+/// geth says.
+pub fn existing_block(ctx: &RpcContext, id: BlockId) -> Result<Header, RpcError> {
+    resolve_block(ctx, id)?.ok_or_else(|| RpcError::server("header not found"))
+}

@@ -1,0 +1,115 @@
+//! The HTTP and WebSocket servers (axum on tokio). HTTP: `POST /` with a JSON-RPC body (one
+//! request or a batch), bodies above [`MAX_BODY`] refused with 413, CORS for the configured
+//! origins. WebSocket: the same methods, plus `eth_subscribe`/`eth_unsubscribe` (`ws.rs`).
+//! Methods run on tokio's blocking pool (they read the database).
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{DefaultBodyLimit, State, WebSocketUpgrade},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::{RpcContext, ServerError, dispatch, ws};
+
+/// Largest request body accepted (geth's limit).
+pub const MAX_BODY: usize = 5 * 1024 * 1024;
+
+/// Where to serve.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub http: SocketAddr,
+    /// The WebSocket address, when enabled.
+    pub ws: Option<SocketAddr>,
+    /// Allowed CORS origins (`*` for any); empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+}
+
+/// The running servers' bound addresses (the ports chosen when 0 was asked).
+#[derive(Debug, Clone, Copy)]
+pub struct RunningServers {
+    pub http: SocketAddr,
+    pub ws: Option<SocketAddr>,
+}
+
+/// Binds the servers and serves them on the current tokio runtime until it shuts down.
+pub async fn start(ctx: RpcContext, config: ServerConfig) -> Result<RunningServers, ServerError> {
+    let ctx = Arc::new(ctx);
+    let http_app = Router::new()
+        .route("/", post(http_handler))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(cors(&config.cors_origins))
+        .with_state(Arc::clone(&ctx));
+    let http = bind(config.http).await?;
+    let http_addr = http.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(http, http_app).await {
+            tracing::error!("HTTP server stopped: {e}");
+        }
+    });
+    let ws_addr = match config.ws {
+        None => None,
+        Some(addr) => {
+            let app = Router::new()
+                .route("/", get(ws_handler))
+                .with_state(Arc::clone(&ctx));
+            let listener = bind(addr).await?;
+            let bound = listener.local_addr()?;
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!("WebSocket server stopped: {e}");
+                }
+            });
+            Some(bound)
+        }
+    };
+    Ok(RunningServers {
+        http: http_addr,
+        ws: ws_addr,
+    })
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([axum::http::Method::POST, axum::http::Method::GET])
+        .allow_headers([header::CONTENT_TYPE]);
+    if origins.iter().any(|o| o == "*") {
+        return layer.allow_origin(Any);
+    }
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    layer.allow_origin(AllowOrigin::list(list))
+}
+
+async fn http_handler(State(ctx): State<Arc<RpcContext>>, body: Bytes) -> Response {
+    let result = tokio::task::spawn_blocking(move || dispatch::handle_body(&ctx, &body)).await;
+    match result {
+        Ok(Some(value)) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            value.to_string(),
+        )
+            .into_response(),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn ws_handler(State(ctx): State<Arc<RpcContext>>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .max_message_size(MAX_BODY)
+        .on_upgrade(move |socket| ws::serve(ctx, socket))
+}
