@@ -5,6 +5,12 @@ mod blocks;
 mod net_web3;
 pub(crate) mod params;
 mod state;
+// [modules: chain data] (owner: chain-data work)
+// [end modules: chain data]
+// [modules: mempool] (owner: mempool work)
+// [end modules: mempool]
+// [modules: execution] (owner: execution work)
+// [end modules: execution]
 
 use serde_json::Value;
 
@@ -32,6 +38,12 @@ pub fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcE
         "eth_getCode" => state::code(ctx, &p),
         "eth_getStorageAt" => state::storage_at(ctx, &p),
         "eth_getTransactionCount" => state::transaction_count(ctx, &p),
+        // [methods: chain data] transactions, receipts, logs, filters, fees, proofs, raw data
+        // [end methods: chain data]
+        // [methods: mempool] sendRawTransaction, txpool_*, pending
+        // [end methods: mempool]
+        // [methods: execution] call, estimateGas, createAccessList, simulateV1, debug_trace*
+        // [end methods: execution]
         _ => Err(RpcError::method_not_found(method)),
     }
 }
