@@ -7,7 +7,9 @@
 
 use std::{net::IpAddr, path::PathBuf};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{
+    Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum, parser::ValueSource,
+};
 
 /// ethrex: a minimal, fast Ethereum execution client.
 #[derive(Debug, Parser)]
@@ -23,6 +25,8 @@ pub struct Cli {
     pub rpc: RpcOptions,
     #[command(flatten)]
     pub builder: BuilderOptions,
+    #[command(flatten)]
+    pub dev: DevOptions,
     #[command(flatten)]
     pub metrics: MetricsOptions,
     #[command(flatten)]
@@ -80,7 +84,8 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Node options")]
 pub struct NodeOptions {
-    /// Network to join: mainnet, sepolia, holesky, hoodi, or the path of a genesis JSON file.
+    /// Network to join: mainnet, sepolia, holesky, hoodi, or the path of a genesis JSON file
+    /// (ignored with --dev).
     #[arg(
         long,
         value_name = "NAME|GENESIS_FILE",
@@ -263,7 +268,8 @@ pub struct BuilderOptions {
     /// Extra data put in built blocks' headers (at most 32 bytes).
     #[arg(long = "builder.extra-data", value_name = "DATA", default_value = concat!("ethrex ", env!("CARGO_PKG_VERSION")), env = "ETHREX_BUILDER_EXTRA_DATA")]
     pub extra_data: String,
-    /// Gas limit the builder aims for.
+    /// Gas limit the builder aims for (with --dev: the dev chain's gas limit, 30000000 when not
+    /// given).
     #[arg(
         long = "builder.gas-limit",
         value_name = "GAS",
@@ -271,6 +277,9 @@ pub struct BuilderOptions {
         env = "ETHREX_BUILDER_GAS_LIMIT"
     )]
     pub gas_limit: u64,
+    /// Whether --builder.gas-limit was given (or its environment variable set).
+    #[arg(skip)]
+    pub gas_limit_given: bool,
     /// Maximum blobs per built block (default: the protocol maximum of the fork).
     #[arg(
         long = "builder.max-blobs",
@@ -278,6 +287,27 @@ pub struct BuilderOptions {
         env = "ETHREX_BUILDER_MAX_BLOBS"
     )]
     pub max_blobs: Option<u64>,
+}
+
+/// Dev mode: a local chain that builds its own blocks, for dApp development.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Dev mode options")]
+pub struct DevOptions {
+    /// Run a local development chain instead of joining a network: chain id 1337, every fork
+    /// through Osaka active, 192 prefunded accounts (their keys are public), blocks built by the
+    /// node itself. --network is ignored; --datadir still applies (`--datadir memory` for a
+    /// throwaway chain).
+    #[arg(long, env = "ETHREX_DEV")]
+    pub dev: bool,
+    /// Dev mode: milliseconds between blocks. 0 builds a block as soon as transactions are
+    /// pending, and never an empty one.
+    #[arg(
+        long = "dev.block-time",
+        value_name = "MS",
+        default_value_t = 0,
+        env = "ETHREX_DEV_BLOCK_TIME"
+    )]
+    pub block_time_ms: u64,
 }
 
 /// Prometheus metrics.
@@ -338,10 +368,35 @@ pub struct LogOptions {
     pub dir: Option<PathBuf>,
 }
 
+impl Cli {
+    /// Parses the process's arguments (printing clap's message and exiting on a bad one), and
+    /// notes which defaults were overridden where that matters.
+    pub fn parse_args() -> Cli {
+        Self::from_matches(Self::command().get_matches()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_args`] over given arguments (the first is the program name).
+    #[cfg(test)]
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Self::from_matches(Self::command().try_get_matches_from(args)?)
+    }
+
+    fn from_matches(matches: clap::ArgMatches) -> Result<Cli, clap::Error> {
+        let mut cli = Self::from_arg_matches(&matches)?;
+        cli.builder.gas_limit_given = matches
+            .value_source("gas_limit")
+            .is_some_and(|source| source != ValueSource::DefaultValue);
+        Ok(cli)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {
@@ -394,6 +449,18 @@ mod tests {
         assert_eq!(args.file, PathBuf::from("out.rlp"));
         assert_eq!((args.first, args.last), (None, Some(20)));
         assert!(cli.node.force);
+    }
+
+    #[test]
+    fn dev_flags_and_whether_the_gas_limit_was_given() {
+        let cli = Cli::try_parse_args(["ethrex", "--dev", "--dev.block-time", "200"]).unwrap();
+        assert!(cli.dev.dev);
+        assert_eq!(cli.dev.block_time_ms, 200);
+        assert!(!cli.builder.gas_limit_given);
+        let cli = Cli::try_parse_args(["ethrex", "--builder.gas-limit", "60000000"]).unwrap();
+        assert!(cli.builder.gas_limit_given);
+        assert!(!cli.dev.dev);
+        assert_eq!(cli.dev.block_time_ms, 0);
     }
 
     #[test]

@@ -9,10 +9,8 @@ mod logging;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_args();
     logging::init(&cli.log);
     let result = match &cli.command {
         Some(cli::Command::ComputeStateRoot) => {

@@ -195,20 +195,7 @@ pub(crate) fn run_block(
     let fork = fork_of(config, header);
     let env = block_env(config, header);
     let mut evm = Evm::new(db, env.clone());
-    dao::apply_if_fork_block(config, header.number, &mut evm)?;
-    if fork >= Fork::Cancun {
-        let root = header.parent_beacon_block_root.unwrap_or_default();
-        evm.system_call(
-            BEACON_ROOTS_CONTRACT,
-            Bytes::copy_from_slice(root.as_slice()),
-        )?;
-    }
-    if fork >= Fork::Prague {
-        evm.system_call(
-            HISTORY_CONTRACT,
-            Bytes::copy_from_slice(header.parent_hash.as_slice()),
-        )?;
-    }
+    apply_pre_transactions(config, header, &mut evm)?;
     let mut receipts = Vec::with_capacity(body.transactions.len());
     let mut skipped = Vec::new();
     let mut cumulative = 0u64;
@@ -256,6 +243,31 @@ pub(crate) fn run_block(
     })
 }
 
+/// What precedes a block's transactions: the DAO fork's state change (on that block only) and
+/// the EIP-4788 and EIP-2935 system calls.
+pub(crate) fn apply_pre_transactions(
+    config: &ChainConfig,
+    header: &Header,
+    evm: &mut Evm<'_>,
+) -> Result<()> {
+    let fork = fork_of(config, header);
+    dao::apply_if_fork_block(config, header.number, evm)?;
+    if fork >= Fork::Cancun {
+        let root = header.parent_beacon_block_root.unwrap_or_default();
+        evm.system_call(
+            BEACON_ROOTS_CONTRACT,
+            Bytes::copy_from_slice(root.as_slice()),
+        )?;
+    }
+    if fork >= Fork::Prague {
+        evm.system_call(
+            HISTORY_CONTRACT,
+            Bytes::copy_from_slice(header.parent_hash.as_slice()),
+        )?;
+    }
+    Ok(())
+}
+
 /// Executes `tx` as the next transaction of the block, `blob_gas` having been used so far:
 /// the result and the transaction's blob gas. The outer error means the block cannot be
 /// processed (the database failed); the inner one why `tx` cannot be included.
@@ -298,7 +310,11 @@ fn transact(
 
 /// The EIP-7685 requests hash: deposits from the receipts' logs (EIP-6110), then the
 /// withdrawal (EIP-7002) and consolidation (EIP-7251) requests their system calls return.
-fn requests(config: &ChainConfig, evm: &mut Evm<'_>, receipts: &[Receipt]) -> Result<B256> {
+pub(crate) fn requests(
+    config: &ChainConfig,
+    evm: &mut Evm<'_>,
+    receipts: &[Receipt],
+) -> Result<B256> {
     let deposit_contract = config
         .deposit_contract_address
         .unwrap_or(MAINNET_DEPOSIT_CONTRACT);
@@ -385,7 +401,7 @@ fn apply_rewards(evm: &mut Evm<'_>, fork: Fork, header: &Header, ommers: &[Heade
     Ok(())
 }
 
-fn receipt(
+pub(crate) fn receipt(
     tx: &Transaction,
     status: Eip658Value,
     cumulative: u64,

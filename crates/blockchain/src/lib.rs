@@ -4,11 +4,14 @@
 //! over the parent's state through the VM), [`build_block`] (builds one over the same code),
 //! `header.rs` (header rules per fork), `ommers.rs` (pre-merge ommer rules), `dao.rs` (the DAO
 //! fork), `requests.rs` (EIP-6110/7002/7251/7685), `chain.rs` ([`Blockchain`]: blocks over a
-//! store, fork choice, restart recovery) and `import.rs` (batch import).
+//! store, fork choice, restart recovery) and `import.rs` (batch import). Transactions wait in
+//! [`mempool`]; [`payload`] builds blocks from it on the head and imports them, and [`dev`]
+//! produces blocks that way for `ethrex --dev`.
 
 mod build;
 mod chain;
 mod dao;
+pub mod dev;
 mod error;
 mod exec_db;
 mod execution;
@@ -16,6 +19,9 @@ pub mod header;
 mod import;
 pub mod mempool;
 mod ommers;
+pub mod payload;
+mod phases;
+mod replay;
 pub mod requests;
 
 pub use build::{BlockAttributes, BuiltBlock, SkippedTransaction, build_block};
@@ -26,3 +32,5 @@ pub use execution::{
     recover_senders,
 };
 pub use import::{ImportError, ImportStats};
+pub use phases::{apply_block_prologue, block_requests_hash, transaction_receipt};
+pub use replay::{BlockReplay, MAX_REEXEC, ReplayedTx};

@@ -63,6 +63,21 @@ impl Genesis {
         })
     }
 
+    /// This genesis with `accounts` added to (or replacing entries of) its allocation.
+    pub fn with_accounts(
+        mut self,
+        accounts: impl IntoIterator<Item = (alloy_primitives::Address, GenesisAccount)>,
+    ) -> Self {
+        self.raw.alloc.extend(accounts);
+        self
+    }
+
+    /// This genesis with a block gas limit of `gas_limit`.
+    pub fn with_gas_limit(mut self, gas_limit: u64) -> Self {
+        self.raw.gas_limit = gas_limit;
+        self
+    }
+
     /// The chain configuration.
     pub fn config(&self) -> &ChainConfig {
         &self.config

@@ -4,14 +4,18 @@
 //! Where to start reading: [`Fork`] (the fork list), [`ChainConfig::fork_at`] (which rules
 //! apply to a block), [`Genesis`] (from a JSON file to the genesis block), [`types`] (the data
 //! types, on top of alloy's wire types) and [`validation`] (stateless transaction rules).
+//! [`dev`] defines the chain of `ethrex --dev`; [`system_contracts`] the code of the system
+//! contracts a Prague genesis holds.
 
 pub mod config;
 pub mod constants;
+pub mod dev;
 mod error;
 pub mod fork;
 pub mod forkid;
 pub mod genesis;
 pub mod network;
+pub mod system_contracts;
 pub mod types;
 pub mod validation;
 

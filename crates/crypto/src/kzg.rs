@@ -1,12 +1,13 @@
-//! KZG commitments of EIP-4844: the point-evaluation proof check behind precompile 0x0a and the
-//! versioned hash of a commitment, on top of `c-kzg` (the reference C implementation).
+//! KZG commitments of EIP-4844: the point-evaluation proof check behind precompile 0x0a, the
+//! versioned hash of a commitment, and the blob checks of a blob transaction's sidecar (EIP-4844
+//! blob proofs, EIP-7594 cell proofs), on top of `c-kzg` (the reference C implementation).
 //!
 //! The Ethereum trusted setup ships inside `c-kzg`; loading it takes seconds, so it is loaded
 //! once per process, lazily, on the first verification (`c_kzg::ethereum_kzg_settings` keeps it
 //! in a `OnceLock`).
 
 use alloy_primitives::B256;
-use c_kzg::{Bytes32, Bytes48, KzgSettings};
+use c_kzg::{Blob, Bytes32, Bytes48, Cell, KzgSettings};
 
 use crate::{CryptoError, Result, hash::sha256};
 
@@ -46,6 +47,97 @@ pub fn verify_kzg_proof(
         .map_err(|e| CryptoError::Kzg(format!("{e:?}")))
 }
 
+/// Bytes in a blob (EIP-4844).
+pub const BYTES_PER_BLOB: usize = c_kzg::BYTES_PER_BLOB;
+/// Cells, and cell proofs, per extended blob (EIP-7594).
+pub const CELLS_PER_EXT_BLOB: usize = c_kzg::CELLS_PER_EXT_BLOB;
+
+fn kzg_err(e: c_kzg::Error) -> CryptoError {
+    CryptoError::Kzg(format!("{e:?}"))
+}
+
+fn blob(bytes: &[u8]) -> Result<Blob> {
+    Blob::from_bytes(bytes).map_err(|_| CryptoError::InvalidLength {
+        what: "blob",
+        expected: BYTES_PER_BLOB,
+        got: bytes.len(),
+    })
+}
+
+/// The KZG commitment to `blob`.
+pub fn blob_commitment(blob_bytes: &[u8]) -> Result<[u8; 48]> {
+    let commitment = settings()
+        .blob_to_kzg_commitment(&blob(blob_bytes)?)
+        .map_err(kzg_err)?;
+    Ok(commitment.to_bytes().into_inner())
+}
+
+/// The EIP-4844 blob proof of `blob` against `commitment`.
+pub fn blob_proof(blob_bytes: &[u8], commitment: &[u8; 48]) -> Result<[u8; 48]> {
+    let proof = settings()
+        .compute_blob_kzg_proof(&blob(blob_bytes)?, &Bytes48::from(*commitment))
+        .map_err(kzg_err)?;
+    Ok(proof.to_bytes().into_inner())
+}
+
+/// The [`CELLS_PER_EXT_BLOB`] EIP-7594 cell proofs of `blob`.
+pub fn blob_cell_proofs(blob_bytes: &[u8]) -> Result<Vec<[u8; 48]>> {
+    let (_, proofs) = settings()
+        .compute_cells_and_kzg_proofs(&blob(blob_bytes)?)
+        .map_err(kzg_err)?;
+    Ok(proofs.iter().map(|p| p.to_bytes().into_inner()).collect())
+}
+
+/// Whether every blob matches its commitment by its EIP-4844 blob proof (one batch check).
+/// Inputs of different lengths or malformed points are errors.
+pub fn verify_blob_proofs(
+    blobs: &[&[u8]],
+    commitments: &[[u8; 48]],
+    proofs: &[[u8; 48]],
+) -> Result<bool> {
+    let blobs = blobs.iter().map(|b| blob(b)).collect::<Result<Vec<_>>>()?;
+    let commitments: Vec<Bytes48> = commitments.iter().copied().map(Bytes48::from).collect();
+    let proofs: Vec<Bytes48> = proofs.iter().copied().map(Bytes48::from).collect();
+    settings()
+        .verify_blob_kzg_proof_batch(&blobs, &commitments, &proofs)
+        .map_err(kzg_err)
+}
+
+/// Whether `cell_proofs` ([`CELLS_PER_EXT_BLOB`] per blob, blob after blob) prove the cells of
+/// every blob against its commitment (EIP-7594; one batch check). Inputs of inconsistent lengths
+/// or malformed points are errors.
+pub fn verify_cell_proofs(
+    blobs: &[&[u8]],
+    commitments: &[[u8; 48]],
+    cell_proofs: &[[u8; 48]],
+) -> Result<bool> {
+    let expected = blobs.len().saturating_mul(CELLS_PER_EXT_BLOB);
+    if commitments.len() != blobs.len() || cell_proofs.len() != expected {
+        return Err(CryptoError::Kzg(format!(
+            "{} blobs, {} commitments and {} cell proofs (expected {expected})",
+            blobs.len(),
+            commitments.len(),
+            cell_proofs.len()
+        )));
+    }
+    let mut cells: Vec<Cell> = Vec::with_capacity(expected);
+    let mut cell_commitments = Vec::with_capacity(expected);
+    let mut indices = Vec::with_capacity(expected);
+    for (bytes, commitment) in blobs.iter().zip(commitments) {
+        let blob_cells = settings().compute_cells(&blob(bytes)?).map_err(kzg_err)?;
+        cells.extend(blob_cells.iter().cloned());
+        cell_commitments.extend(std::iter::repeat_n(
+            Bytes48::from(*commitment),
+            CELLS_PER_EXT_BLOB,
+        ));
+        indices.extend(0..CELLS_PER_EXT_BLOB as u64);
+    }
+    let proofs: Vec<Bytes48> = cell_proofs.iter().copied().map(Bytes48::from).collect();
+    settings()
+        .verify_cell_kzg_proof_batch(&cell_commitments, &indices, &cells, &proofs)
+        .map_err(kzg_err)
+}
+
 /// The mainnet trusted setup, loaded on first use.
 fn settings() -> &'static KzgSettings {
     // Precomputation only speeds up cell proofs (EIP-7594), which this crate does not compute.
@@ -81,6 +173,23 @@ mod tests {
             verify_kzg_proof(&[0xff; 48], &Z, &Y, &PROOF),
             Err(CryptoError::Kzg(_))
         ));
+    }
+
+    #[test]
+    fn blob_and_cell_proofs_of_a_computed_commitment_verify_and_a_changed_blob_does_not() {
+        let mut blob = vec![0u8; BYTES_PER_BLOB];
+        blob[1] = 7;
+        let commitment = blob_commitment(&blob).unwrap();
+        let proof = blob_proof(&blob, &commitment).unwrap();
+        assert!(verify_blob_proofs(&[&blob], &[commitment], &[proof]).unwrap());
+        let cell_proofs = blob_cell_proofs(&blob).unwrap();
+        assert_eq!(cell_proofs.len(), CELLS_PER_EXT_BLOB);
+        assert!(verify_cell_proofs(&[&blob], &[commitment], &cell_proofs).unwrap());
+        let mut other = blob.clone();
+        other[33] = 1;
+        assert!(!verify_blob_proofs(&[&other], &[commitment], &[proof]).unwrap());
+        assert!(!verify_cell_proofs(&[&other], &[commitment], &cell_proofs).unwrap());
+        assert!(verify_cell_proofs(&[&blob], &[commitment], &cell_proofs[1..]).is_err());
     }
 
     #[test]

@@ -48,6 +48,11 @@ pub struct RpcContext {
     pub client_version: String,
     /// Called after a transaction is added to the mempool.
     pub on_transaction: Option<TxListener>,
+    /// The chain's genesis, when known: tracing rebuilds states older than those the store
+    /// holds by re-executing from it.
+    pub genesis: Option<Arc<ethrex_common::Genesis>>,
+    /// Filters installed by `eth_newFilter` and its siblings.
+    pub(crate) filters: Arc<crate::methods::filters::FilterRegistry>,
 }
 
 impl std::fmt::Debug for RpcContext {
@@ -66,6 +71,8 @@ impl RpcContext {
             events: Arc::new(Events::default()),
             client_version,
             on_transaction: None,
+            genesis: None,
+            filters: Arc::default(),
         }
     }
 }

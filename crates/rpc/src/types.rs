@@ -19,6 +19,7 @@ fn hex_u256(n: U256) -> Value {
 pub struct TxPosition {
     pub block_hash: B256,
     pub block_number: u64,
+    pub block_timestamp: u64,
     pub index: u64,
     /// The block's base fee (gives `gasPrice` for EIP-1559 transactions).
     pub base_fee: Option<u64>,
@@ -54,6 +55,7 @@ pub fn block_json(block: &Block, full: bool) -> Value {
                 let position = TxPosition {
                     block_hash: hash,
                     block_number: block.header.number,
+                    block_timestamp: block.header.timestamp,
                     index: i as u64,
                     base_fee: block.header.base_fee_per_gas,
                 };
@@ -93,9 +95,12 @@ pub fn transaction_json(tx: &Transaction, from: Address, position: Option<TxPosi
     };
     o.insert("blockHash".into(), block_hash);
     o.insert("blockNumber".into(), block_number);
+    if let Some(p) = position {
+        o.insert("blockTimestamp".into(), hex_u64(p.block_timestamp));
+    }
     o.insert("transactionIndex".into(), index);
     o.insert("hash".into(), Value::String(tx.hash().to_string()));
-    o.insert("from".into(), Value::String(from.to_string()));
+    o.insert("from".into(), json!(from));
     o.insert("type".into(), hex_u64(tx.tx_type() as u64));
     o.insert("nonce".into(), hex_u64(tx.nonce()));
     o.insert("gas".into(), hex_u64(tx.gas_limit()));
@@ -104,7 +109,7 @@ pub fn transaction_json(tx: &Transaction, from: Address, position: Option<TxPosi
     o.insert(
         "to".into(),
         match tx.to() {
-            TxKind::Call(to) => Value::String(to.to_string()),
+            TxKind::Call(to) => json!(to),
             TxKind::Create => Value::Null,
         },
     );
@@ -157,5 +162,104 @@ pub fn transaction_json(tx: &Transaction, from: Address, position: Option<TxPosi
             o.insert("yParity".into(), hex_u64(parity));
         }
     }
+    Value::Object(o)
+}
+
+/// The price per gas a transaction pays in a block of base fee `base_fee` (EIP-1559: the base
+/// fee plus the tip, capped by the fee cap; before London, and for legacy transactions, the gas
+/// price).
+pub fn effective_gas_price(tx: &Transaction, base_fee: Option<u64>) -> U256 {
+    match (tx.max_priority_fee_per_gas(), base_fee) {
+        (Some(tip), Some(base)) => (U256::from(base) + tip).min(tx.max_fee_per_gas()),
+        _ => tx.max_fee_per_gas(),
+    }
+}
+
+/// Where a receipt sits, and what of its block its JSON needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceiptPosition {
+    pub block_hash: B256,
+    pub block_number: u64,
+    pub block_timestamp: u64,
+    pub index: u64,
+    /// Index in the block of the receipt's first log (logs are numbered across the block).
+    pub first_log_index: u64,
+    /// Gas used by this transaction alone (its cumulative gas minus the previous receipt's).
+    pub gas_used: u64,
+    pub base_fee: Option<u64>,
+    /// The block's blob base fee (Cancun on).
+    pub blob_gas_price: Option<U256>,
+}
+
+/// The JSON of the receipt of `tx`, sent by `from`, as geth writes it: `status` (or `root`
+/// before Byzantium), gas, `effectiveGasPrice`, `contractAddress` for creations, the logs
+/// numbered across the block, and the blob gas fields of blob transactions.
+pub fn receipt_json(
+    receipt: &ethrex_common::types::Receipt,
+    tx: &Transaction,
+    from: Address,
+    at: ReceiptPosition,
+) -> Value {
+    use alloy_consensus::{Eip658Value, TxReceipt};
+
+    let tx_hash = tx.hash();
+    let mut o = Map::new();
+    o.insert("type".into(), hex_u64(receipt.tx_type() as u64));
+    match receipt.status_or_post_state() {
+        Eip658Value::Eip658(success) => {
+            o.insert("status".into(), hex_u64(u64::from(success)));
+        }
+        Eip658Value::PostState(root) => {
+            o.insert("root".into(), json!(root));
+        }
+    }
+    o.insert("transactionHash".into(), json!(tx_hash));
+    o.insert("transactionIndex".into(), hex_u64(at.index));
+    o.insert("blockHash".into(), json!(at.block_hash));
+    o.insert("blockNumber".into(), hex_u64(at.block_number));
+    o.insert("from".into(), json!(from));
+    let (to, contract) = match tx.to() {
+        TxKind::Call(to) => (json!(to), Value::Null),
+        TxKind::Create => (Value::Null, json!(from.create(tx.nonce()))),
+    };
+    o.insert("to".into(), to);
+    o.insert("contractAddress".into(), contract);
+    o.insert(
+        "cumulativeGasUsed".into(),
+        hex_u64(receipt.cumulative_gas_used()),
+    );
+    o.insert("gasUsed".into(), hex_u64(at.gas_used));
+    o.insert(
+        "effectiveGasPrice".into(),
+        hex_u256(effective_gas_price(tx, at.base_fee)),
+    );
+    if let Some(hashes) = tx.blob_versioned_hashes() {
+        let blobs = hashes.len() as u64;
+        o.insert(
+            "blobGasUsed".into(),
+            hex_u64(blobs.saturating_mul(ethrex_vm::GAS_PER_BLOB)),
+        );
+        if let Some(price) = at.blob_gas_price {
+            o.insert("blobGasPrice".into(), hex_u256(price));
+        }
+    }
+    let logs: Vec<Value> = receipt
+        .logs()
+        .iter()
+        .enumerate()
+        .map(|(i, log)| {
+            let position = crate::logs::LogPosition {
+                block_hash: at.block_hash,
+                block_number: at.block_number,
+                block_timestamp: at.block_timestamp,
+                transaction_hash: tx_hash,
+                transaction_index: at.index,
+                log_index: at.first_log_index + i as u64,
+            };
+            crate::logs::log_json(log, position, false)
+        })
+        .collect();
+    o.insert("logs".into(), Value::Array(logs));
+    o.insert("logsBloom".into(), json!(receipt.bloom()));
     Value::Object(o)
 }

@@ -292,6 +292,27 @@ impl Layers {
         }
     }
 
+    /// Every layer, parents before children: (root, parent, block number, writes).
+    pub(crate) fn export(&self) -> Vec<(B256, B256, u64, WriteMap)> {
+        let mut layers: Vec<(&B256, &Layer)> = self.by_root.iter().collect();
+        layers.sort_by_key(|(_, layer)| layer.id);
+        layers
+            .into_iter()
+            .map(|(root, layer)| {
+                let writes = layer
+                    .keys
+                    .iter()
+                    .filter_map(|(table, key)| {
+                        let writers = self.index[table.index()].get(key)?;
+                        let (_, value) = writers.iter().find(|(id, _)| *id == layer.id)?;
+                        Some(((*table, key.clone()), value.clone()))
+                    })
+                    .collect();
+                (*root, layer.parent, layer.number, writes)
+            })
+            .collect()
+    }
+
     /// Drops every layer (the disk state stays).
     pub(crate) fn clear(&mut self, disk_root: B256) {
         self.by_root.clear();
@@ -636,9 +657,54 @@ mod tests {
         assert_reader_matches(&store.state_at(steps[3].root()).unwrap(), &steps[3].model);
     }
 
+    fn journaled_layers_survive_a_restart(h: &Harness) {
+        let store = h.open();
+        let genesis = genesis();
+        store.add_blocks(&[genesis.entry()]).unwrap();
+        let steps = grow(&store, &genesis, 4, 5);
+        store
+            .add_blocks(&steps.iter().map(Step::entry).collect::<Vec<_>>())
+            .unwrap();
+        assert_eq!(store.journal_layers().unwrap(), 4);
+        drop(store);
+        let store = h.open();
+        assert_eq!(store.diff_layer_count(), 4);
+        for step in &steps {
+            assert_reader_matches(&store.state_at(step.root()).unwrap(), &step.model);
+        }
+        // Loaded once: the journal is gone, a second restart has no layers.
+        drop(store);
+        let store = h.open();
+        assert_eq!(store.diff_layer_count(), 0);
+        not_available(store.state_at(steps[3].root()).unwrap_err());
+    }
+
+    fn a_corrupt_or_stale_journal_is_dropped(h: &Harness) {
+        let store = h.open();
+        let mut batch = WriteBatch::new();
+        batch.put(
+            Table::Misc,
+            crate::JOURNAL_KEY,
+            b"ethrex-layers-v1 truncated".to_vec(),
+        );
+        store.backend().write(batch).unwrap();
+        drop(store);
+        let store = h.open();
+        assert_eq!(store.diff_layer_count(), 0);
+        assert_eq!(
+            store
+                .backend()
+                .get(Table::Misc, crate::JOURNAL_KEY)
+                .unwrap(),
+            None
+        );
+    }
+
     backend_tests!(
         recent_states_are_layers_and_older_ones_reach_the_disk,
         reorg_inside_the_window_and_pruning_of_the_old_branch,
         persist_state_writes_the_head_state,
+        journaled_layers_survive_a_restart,
+        a_corrupt_or_stale_journal_is_dropped,
     );
 }

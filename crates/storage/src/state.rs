@@ -160,6 +160,30 @@ impl StateReader {
             None => Ok(U256::ZERO),
         }
     }
+
+    /// The Merkle proof of the account at `address` in the account trie (`eth_getProof`'s
+    /// `accountProof`): the RLP of the nodes from the root down to it, or to where its path ends
+    /// when it is absent.
+    pub fn account_proof(&self, address: &Address) -> Result<Vec<Bytes>> {
+        let mut trie = Trie::open(self.trie_db(TrieOwner::Accounts), self.root());
+        let proof = trie.get_proof(keccak256(address).as_slice())?;
+        Ok(proof.into_iter().map(Bytes::from).collect())
+    }
+
+    /// The Merkle proof of a storage slot in the storage trie of the account at `address`
+    /// (empty when the account does not exist or has no storage).
+    pub fn storage_proof(&self, address: &Address, slot: &U256) -> Result<Vec<Bytes>> {
+        let Some(account) = self.account_state_from_trie(address)? else {
+            return Ok(Vec::new());
+        };
+        if account.storage_root == EMPTY_TRIE_ROOT {
+            return Ok(Vec::new());
+        }
+        let owner = TrieOwner::Storage(keccak256(address));
+        let mut trie = Trie::open(self.trie_db(owner), account.storage_root);
+        let proof = trie.get_proof(hashed_slot(slot).as_slice())?;
+        Ok(proof.into_iter().map(Bytes::from).collect())
+    }
 }
 
 fn vm_err(e: StoreError) -> VmError {
@@ -202,4 +226,67 @@ impl Database for StateReader {
             .map_err(vm_err)?
             .is_some_and(|a| a.storage_root != EMPTY_TRIE_ROOT))
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use ethrex_trie::verify_proof;
+    use ethrex_vm::InMemoryDb;
+
+    use super::*;
+    use crate::test_utils::{Harness, Rng, address, backend_tests, random_changes};
+
+    fn proofs_verify_against_the_state_root(h: &Harness) {
+        let store = h.open();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut model = InMemoryDb::default();
+        let mut root = EMPTY_TRIE_ROOT;
+        for _ in 0..3 {
+            let changes = random_changes(&mut rng, &model);
+            model.apply(&changes);
+            let update = store.prepare_state_update(root, &changes).unwrap();
+            root = update.root;
+            store.commit_state_update(update).unwrap();
+        }
+        let reader = store.state_at(root).unwrap();
+        // Accounts 0..40 may exist; 40..45 never do (proofs of absence).
+        for i in 0..45 {
+            let addr = address(i);
+            let proof: Vec<Vec<u8>> = reader
+                .account_proof(&addr)
+                .unwrap()
+                .into_iter()
+                .map(Vec::from)
+                .collect();
+            assert!(!proof.is_empty(), "the root node is always in the proof");
+            let proven = verify_proof(root, keccak256(addr).as_slice(), &proof).unwrap();
+            let account = reader.account_state_from_trie(&addr).unwrap();
+            assert_eq!(proven, account.map(alloy_rlp::encode), "account {i}");
+            let Some(account) = account else {
+                assert!(reader.storage_proof(&addr, &U256::ZERO).unwrap().is_empty());
+                continue;
+            };
+            for slot in 0..14u64 {
+                let slot = U256::from(slot);
+                let proof: Vec<Vec<u8>> = reader
+                    .storage_proof(&addr, &slot)
+                    .unwrap()
+                    .into_iter()
+                    .map(Vec::from)
+                    .collect();
+                let key = hashed_slot(&slot);
+                let proven = if account.storage_root == EMPTY_TRIE_ROOT {
+                    assert!(proof.is_empty());
+                    None
+                } else {
+                    verify_proof(account.storage_root, key.as_slice(), &proof).unwrap()
+                };
+                let value = reader.storage_value(&addr, &slot).unwrap();
+                let expected = (!value.is_zero()).then(|| alloy_rlp::encode(value));
+                assert_eq!(proven, expected, "account {i} slot {slot}");
+            }
+        }
+    }
+
+    backend_tests!(proofs_verify_against_the_state_root);
 }

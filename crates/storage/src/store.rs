@@ -90,10 +90,12 @@ impl Store {
             Some(bytes) => codec::hash(Table::ChainData, &ChainDataKey::StateRoot.key(), &bytes)?,
             None => EMPTY_TRIE_ROOT,
         };
-        Ok(Self {
+        let store = Self {
             backend,
             layers: Arc::new(RwLock::new(Layers::new(disk_root))),
-        })
+        };
+        store.load_journal()?;
+        Ok(store)
     }
 
     /// The backend, for tools that read tables directly.

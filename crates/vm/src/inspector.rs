@@ -3,9 +3,11 @@
 //!
 //! The interpreter is generic over the inspector, so with [`NoopInspector`] (the default) every
 //! hook compiles to nothing, and the per-opcode hooks are skipped entirely unless the inspector
-//! sets [`Inspector::STEPS`].
+//! sets [`Inspector::STEPS`] (and the log hook unless it sets [`Inspector::LOGS`]).
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, Bytes, Log, U256};
+
+use crate::Halt;
 
 /// Which kind of frame a call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,8 @@ pub struct CallOutcome {
     pub output: Bytes,
     /// The halt or revert reason, if the frame failed.
     pub error: Option<String>,
+    /// The exceptional halt, if the frame halted (`None` for a revert).
+    pub halt: Option<Halt>,
     pub created: Option<Address>,
 }
 
@@ -63,19 +67,41 @@ pub struct StepInfo<'a> {
     pub op: u8,
     pub gas: u64,
     pub depth: usize,
+    /// The account whose storage the frame acts on.
+    pub address: Address,
+    /// Bottom first.
     pub stack: &'a [U256],
     pub memory: &'a [u8],
+    /// Output of the frame's last finished child call.
+    pub return_data: &'a [u8],
+    /// The transaction's refund counter (negative values read as zero).
+    pub refund: u64,
+}
+
+/// An opcode that just executed (or ended its frame).
+#[derive(Debug)]
+pub struct StepEnd<'a> {
+    /// The frame's gas left.
+    pub gas_left: u64,
+    /// The frame's stack after the opcode, bottom first.
+    pub stack: &'a [U256],
+    /// The exceptional halt the opcode caused, if any.
+    pub halt: Option<Halt>,
 }
 
 /// Hooks into execution. Every method has an empty default.
 pub trait Inspector {
     /// Whether [`Inspector::step`] and [`Inspector::step_end`] are wanted (checked at compile time).
     const STEPS: bool = false;
+    /// Whether [`Inspector::log`] is wanted (checked at compile time).
+    const LOGS: bool = false;
 
     /// Before an opcode executes.
     fn step(&mut self, _step: &StepInfo<'_>) {}
-    /// After an opcode executed (or ended the frame), with the frame's gas left.
-    fn step_end(&mut self, _gas_left: u64) {}
+    /// After an opcode executed (or ended the frame).
+    fn step_end(&mut self, _end: &StepEnd<'_>) {}
+    /// A LOG opcode appended `log` (it is dropped later if its frame fails).
+    fn log(&mut self, _log: &Log) {}
     /// A call or creation starts.
     fn call_start(&mut self, _call: &CallInfo) {}
     /// The innermost running call or creation ended.

@@ -15,7 +15,7 @@ use crate::{
     code::Code,
     frame::{CallKind, CallRequest, CreateRequest, Exit, Frame, FrameKind, Machine},
     gas,
-    inspector::{CallInfo, CallOutcome, CallType, Inspector, StepInfo},
+    inspector::{CallInfo, CallOutcome, CallType, Inspector, StepEnd, StepInfo},
     precompiles::execute_precompile,
     stack::Stack,
 };
@@ -73,14 +73,30 @@ fn run<I: Inspector>(f: &mut Frame, m: &mut Machine, insp: &mut I) -> Exit {
                 op,
                 gas: f.gas,
                 depth: f.depth,
+                address: f.address,
                 stack: f.stack.as_slice(),
                 memory,
+                return_data: &f.return_data,
+                refund: u64::try_from(m.state.refund).unwrap_or(0),
             });
         }
+        let logs_before = if I::LOGS { m.state.logs.len() } else { 0 };
         f.pc += 1;
         let result = (table.0[usize::from(op)])(f, m);
         if I::STEPS {
-            insp.step_end(f.gas);
+            insp.step_end(&StepEnd {
+                gas_left: f.gas,
+                stack: f.stack.as_slice(),
+                halt: match &result {
+                    Err(Exit::Halt(halt)) => Some(*halt),
+                    _ => None,
+                },
+            });
+        }
+        if I::LOGS && m.state.logs.len() > logs_before
+            && let Some(log) = m.state.logs.last()
+        {
+            insp.log(log);
         }
         if let Err(exit) = result {
             return exit;
@@ -122,6 +138,7 @@ fn outcome(gas: u64, result: &FrameResult) -> CallOutcome {
         gas_used: gas.saturating_sub(result.gas_left),
         output: result.output.clone(),
         error,
+        halt: result.halt,
         created: result.created,
     }
 }

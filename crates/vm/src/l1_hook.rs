@@ -5,12 +5,18 @@
 //! nonce, warm the access set (EIP-2929/2930/3651) and apply EIP-7702 authorizations.
 //! Settle: refunds (capped by EIP-3529's quotient), the EIP-7623 floor, unused gas back to the
 //! sender, the priority fee to the coinbase.
+//!
+//! [`CallHook`] is the same processing in "call mode", for `eth_call`, `eth_estimateGas` and
+//! simulations: the checks geth skips for such messages are skipped (see [`Validation::Call`]).
 
 use alloy_primitives::{Address, U256};
 use ethrex_common::{
     Fork,
     types::Transaction,
-    validation::{calldata_floor_gas, intrinsic_gas, validate_transaction},
+    validation::{
+        MAX_TX_GAS_LIMIT_OSAKA, TxValidityError, calldata_floor_gas, intrinsic_gas,
+        validate_transaction,
+    },
 };
 
 use crate::{
@@ -29,6 +35,39 @@ const AUTH_EXISTING_REFUND: i64 = 25_000 - 12_500;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct L1Hook;
 
+/// Ethereum L1 processing of a message that is not a transaction of a block (`eth_call`,
+/// `eth_estimateGas`, `eth_simulateV1`): [`L1Hook`] under relaxed [`Validation`] rules
+/// ([`Validation::Call`] by default). The caller builds the transaction with any in-range
+/// signature and names its sender.
+#[derive(Debug, Clone, Copy)]
+pub struct CallHook {
+    pub validation: Validation,
+}
+
+impl Default for CallHook {
+    fn default() -> Self {
+        Self {
+            validation: Validation::Call,
+        }
+    }
+}
+
+/// Which rules a transaction is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// Every rule: a transaction of a block.
+    Full,
+    /// Geth's `eth_simulateV1` with validation: every rule but EIP-3607 (the sender may have
+    /// code) and EIP-7825's gas limit cap.
+    Simulate,
+    /// Geth's rules for a call: besides [`Validation::Simulate`]'s, the nonce is not checked
+    /// (it is still bumped), the gas limit is not bounded by the block's gas left, and the blob
+    /// fee is not checked when the call offers none. The balance must still cover
+    /// `gas * price + value`, and the base fee check applies (the caller lowers the
+    /// environment's base fee to zero for a call without a gas price, as geth).
+    Call,
+}
+
 fn u(v: u64) -> U256 {
     U256::from(v)
 }
@@ -41,102 +80,7 @@ impl Hook for L1Hook {
         sender: Address,
         block_gas_used: u64,
     ) -> Result<Prepared, TxError> {
-        let env = m.env;
-        let fork = m.fork;
-        validate_transaction(tx, fork, env.chain_id).map_err(InvalidTransaction::from)?;
-        let available = env.gas_limit.saturating_sub(block_gas_used);
-        if tx.gas_limit() > available {
-            return Err(InvalidTransaction::GasAboveBlockLimit {
-                gas_limit: tx.gas_limit(),
-                available,
-            }
-            .into());
-        }
-        let max_fee = tx.max_fee_per_gas();
-        let effective_gas_price = match (env.base_fee, tx.max_priority_fee_per_gas()) {
-            (Some(base_fee), priority) => {
-                if max_fee < base_fee {
-                    return Err(InvalidTransaction::FeeBelowBaseFee { max_fee, base_fee }.into());
-                }
-                priority.map_or(max_fee, |p| max_fee.min(base_fee.saturating_add(p)))
-            }
-            (None, _) => max_fee,
-        };
-        let blob_count = tx.blob_versioned_hashes().map_or(0, <[_]>::len);
-        let blob_gas = u(blob_count as u64 * GAS_PER_BLOB);
-        let (mut max_blob_cost, mut blob_cost) = (U256::ZERO, U256::ZERO);
-        if let Transaction::Eip4844(blob_tx, _) = tx {
-            let blob_base_fee = env.blob_base_fee().unwrap_or_default();
-            if blob_tx.max_fee_per_blob_gas < blob_base_fee {
-                return Err(InvalidTransaction::BlobFeeBelowBaseFee {
-                    max_fee: blob_tx.max_fee_per_blob_gas,
-                    blob_base_fee,
-                }
-                .into());
-            }
-            let max = env.blob_params.map_or(0, |p| p.max);
-            if blob_count as u64 > max {
-                return Err(InvalidTransaction::TooManyBlobs {
-                    count: blob_count,
-                    max,
-                }
-                .into());
-            }
-            max_blob_cost = blob_gas.saturating_mul(blob_tx.max_fee_per_blob_gas);
-            blob_cost = blob_gas.saturating_mul(blob_base_fee);
-        }
-        let account = m.state.info(sender)?;
-        if account.nonce != tx.nonce() {
-            return Err(InvalidTransaction::NonceMismatch {
-                tx: tx.nonce(),
-                state: account.nonce,
-            }
-            .into());
-        }
-        if account.nonce == u64::MAX {
-            return Err(InvalidTransaction::NonceOverflow.into());
-        }
-        if account.code_hash != ethrex_common::constants::EMPTY_CODE_HASH {
-            let code = m.state.code(sender)?;
-            if !(fork >= Fork::Prague && delegate_of(&code).is_some()) {
-                return Err(InvalidTransaction::SenderNotEoa(sender).into());
-            }
-        }
-        let gas_limit = u(tx.gas_limit());
-        let max_cost = gas_limit
-            .saturating_mul(max_fee)
-            .saturating_add(tx.value())
-            .saturating_add(max_blob_cost);
-        if account.balance < max_cost {
-            return Err(InvalidTransaction::InsufficientFunds {
-                balance: account.balance,
-                cost: max_cost,
-            }
-            .into());
-        }
-        // Validated: from here on, the transaction is included.
-        let upfront = gas_limit
-            .saturating_mul(effective_gas_price)
-            .saturating_add(blob_cost);
-        m.state.set_balance(sender, account.balance - upfront)?;
-        m.state.set_nonce(sender, account.nonce + 1)?;
-        warm_access_set(m, tx, sender)?;
-        if let Some(list) = tx.authorization_list() {
-            for auth in list {
-                apply_authorization(m, auth)?;
-            }
-        }
-        let floor_gas = if fork >= Fork::Prague {
-            calldata_floor_gas(tx)
-        } else {
-            0
-        };
-        let gas_left = tx.gas_limit() - intrinsic_gas(tx, fork);
-        Ok(Prepared {
-            gas_left,
-            effective_gas_price,
-            floor_gas,
-        })
+        prepare(m, tx, sender, block_gas_used, Validation::Full)
     }
 
     fn settle(
@@ -147,23 +91,197 @@ impl Hook for L1Hook {
         prepared: &Prepared,
         result: &FrameResult,
     ) -> Result<u64, VmError> {
-        let mut gas_used = tx.gas_limit() - result.gas_left;
-        let refund = u64::try_from(m.state.refund.max(0))
-            .unwrap_or(0)
-            .min(gas::max_refund(m.fork, gas_used));
-        gas_used -= refund;
-        gas_used = gas_used.max(prepared.floor_gas);
-        let price = prepared.effective_gas_price;
-        m.state
-            .add_balance(sender, u(tx.gas_limit() - gas_used).saturating_mul(price))?;
-        let tip = match m.env.base_fee {
-            Some(base_fee) if m.fork >= Fork::London => price.saturating_sub(base_fee),
-            _ => price,
-        };
-        m.state
-            .add_balance(m.env.coinbase, u(gas_used).saturating_mul(tip))?;
-        Ok(gas_used)
+        settle(m, tx, sender, prepared, result)
     }
+}
+
+impl Hook for CallHook {
+    fn prepare(
+        &self,
+        m: &mut Machine,
+        tx: &Transaction,
+        sender: Address,
+        block_gas_used: u64,
+    ) -> Result<Prepared, TxError> {
+        prepare(m, tx, sender, block_gas_used, self.validation)
+    }
+
+    fn settle(
+        &self,
+        m: &mut Machine,
+        tx: &Transaction,
+        sender: Address,
+        prepared: &Prepared,
+        result: &FrameResult,
+    ) -> Result<u64, VmError> {
+        settle(m, tx, sender, prepared, result)
+    }
+}
+
+/// The stateless rules; without the EIP-7825 cap unless [`Validation::Full`] (the rules after
+/// it are then checked on the message with its gas limit at the cap).
+fn validate_stateless(
+    tx: &Transaction,
+    fork: Fork,
+    chain_id: u64,
+    validation: Validation,
+) -> Result<(), TxValidityError> {
+    match validate_transaction(tx, fork, chain_id) {
+        Err(TxValidityError::GasLimitAboveCap { .. }) if validation != Validation::Full => {
+            validate_transaction(&with_gas_limit(tx, MAX_TX_GAS_LIMIT_OSAKA), fork, chain_id)
+        }
+        other => other,
+    }
+}
+
+/// A copy of `tx` with another gas limit.
+fn with_gas_limit(tx: &Transaction, gas_limit: u64) -> Transaction {
+    let mut tx = tx.clone();
+    match &mut tx {
+        Transaction::Legacy(t) => t.gas_limit = gas_limit,
+        Transaction::Eip2930(t) => t.gas_limit = gas_limit,
+        Transaction::Eip1559(t) => t.gas_limit = gas_limit,
+        Transaction::Eip4844(t, _) => t.gas_limit = gas_limit,
+        Transaction::Eip7702(t) => t.gas_limit = gas_limit,
+    }
+    tx
+}
+
+/// Checks `tx` under `validation`, charges the up-front cost, bumps the nonce, warms the access
+/// set and applies EIP-7702 authorizations. Changes nothing if it fails.
+fn prepare(
+    m: &mut Machine,
+    tx: &Transaction,
+    sender: Address,
+    block_gas_used: u64,
+    validation: Validation,
+) -> Result<Prepared, TxError> {
+    let full = validation == Validation::Full;
+    let call = validation == Validation::Call;
+    let env = m.env;
+    let fork = m.fork;
+    validate_stateless(tx, fork, env.chain_id, validation).map_err(InvalidTransaction::from)?;
+    let available = env.gas_limit.saturating_sub(block_gas_used);
+    if !call && tx.gas_limit() > available {
+        return Err(InvalidTransaction::GasAboveBlockLimit {
+            gas_limit: tx.gas_limit(),
+            available,
+        }
+        .into());
+    }
+    let max_fee = tx.max_fee_per_gas();
+    let effective_gas_price = match (env.base_fee, tx.max_priority_fee_per_gas()) {
+        (Some(base_fee), priority) => {
+            if max_fee < base_fee {
+                return Err(InvalidTransaction::FeeBelowBaseFee { max_fee, base_fee }.into());
+            }
+            priority.map_or(max_fee, |p| max_fee.min(base_fee.saturating_add(p)))
+        }
+        (None, _) => max_fee,
+    };
+    let blob_count = tx.blob_versioned_hashes().map_or(0, <[_]>::len);
+    let blob_gas = u(blob_count as u64 * GAS_PER_BLOB);
+    let (mut max_blob_cost, mut blob_cost) = (U256::ZERO, U256::ZERO);
+    if let Transaction::Eip4844(blob_tx, _) = tx {
+        let blob_base_fee = env.blob_base_fee().unwrap_or_default();
+        let offers_blob_fee = !call || !blob_tx.max_fee_per_blob_gas.is_zero();
+        if offers_blob_fee && blob_tx.max_fee_per_blob_gas < blob_base_fee {
+            return Err(InvalidTransaction::BlobFeeBelowBaseFee {
+                max_fee: blob_tx.max_fee_per_blob_gas,
+                blob_base_fee,
+            }
+            .into());
+        }
+        let max = env.blob_params.map_or(0, |p| p.max);
+        if blob_count as u64 > max {
+            return Err(InvalidTransaction::TooManyBlobs {
+                count: blob_count,
+                max,
+            }
+            .into());
+        }
+        max_blob_cost = blob_gas.saturating_mul(blob_tx.max_fee_per_blob_gas);
+        blob_cost = blob_gas.saturating_mul(blob_base_fee);
+    }
+    let account = m.state.info(sender)?;
+    if !call && account.nonce != tx.nonce() {
+        return Err(InvalidTransaction::NonceMismatch {
+            tx: tx.nonce(),
+            state: account.nonce,
+        }
+        .into());
+    }
+    if account.nonce == u64::MAX {
+        return Err(InvalidTransaction::NonceOverflow.into());
+    }
+    if full && account.code_hash != ethrex_common::constants::EMPTY_CODE_HASH {
+        let code = m.state.code(sender)?;
+        if !(fork >= Fork::Prague && delegate_of(&code).is_some()) {
+            return Err(InvalidTransaction::SenderNotEoa(sender).into());
+        }
+    }
+    let gas_limit = u(tx.gas_limit());
+    let max_cost = gas_limit
+        .saturating_mul(max_fee)
+        .saturating_add(tx.value())
+        .saturating_add(max_blob_cost);
+    if account.balance < max_cost {
+        return Err(InvalidTransaction::InsufficientFunds {
+            balance: account.balance,
+            cost: max_cost,
+        }
+        .into());
+    }
+    // Validated: from here on, the transaction is included.
+    let upfront = gas_limit
+        .saturating_mul(effective_gas_price)
+        .saturating_add(blob_cost);
+    m.state.set_balance(sender, account.balance - upfront)?;
+    m.state.set_nonce(sender, account.nonce + 1)?;
+    warm_access_set(m, tx, sender)?;
+    if let Some(list) = tx.authorization_list() {
+        for auth in list {
+            apply_authorization(m, auth)?;
+        }
+    }
+    let floor_gas = if fork >= Fork::Prague {
+        calldata_floor_gas(tx)
+    } else {
+        0
+    };
+    let gas_left = tx.gas_limit() - intrinsic_gas(tx, fork);
+    Ok(Prepared {
+        gas_left,
+        effective_gas_price,
+        floor_gas,
+    })
+}
+
+/// Applies refunds and the EIP-7623 floor, returns unused gas to the sender and pays the
+/// priority fee to the coinbase; returns the gas used.
+fn settle(
+    m: &mut Machine,
+    tx: &Transaction,
+    sender: Address,
+    prepared: &Prepared,
+    result: &FrameResult,
+) -> Result<u64, VmError> {
+    let mut gas_used = tx.gas_limit() - result.gas_left;
+    let refund = u64::try_from(m.state.refund.max(0))
+        .unwrap_or(0)
+        .min(gas::max_refund(m.fork, gas_used));
+    gas_used -= refund;
+    gas_used = gas_used.max(prepared.floor_gas);
+    let price = prepared.effective_gas_price;
+    m.state
+        .add_balance(sender, u(tx.gas_limit() - gas_used).saturating_mul(price))?;
+    let tip = match m.env.base_fee {
+        Some(base_fee) if m.fork >= Fork::London => price.saturating_sub(base_fee),
+        _ => price,
+    };
+    m.state
+        .add_balance(m.env.coinbase, u(gas_used).saturating_mul(tip))?;
+    Ok(gas_used)
 }
 
 /// Warms what a transaction starts with: sender, recipient, coinbase (EIP-3651, Shanghai) and

@@ -34,7 +34,7 @@ pub use errors::{Halt, InvalidTransaction, TxError, VmError};
 pub use evm::{Evm, SYSTEM_ADDRESS, SYSTEM_CALL_GAS};
 pub use hook::{Hook, Prepared};
 pub use interpreter::{create_address, create2_address};
-pub use l1_hook::L1Hook;
+pub use l1_hook::{CallHook, L1Hook, Validation};
 
 /// The outcome of an included transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]

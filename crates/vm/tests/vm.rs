@@ -6,7 +6,7 @@
     reason = "test helpers: a failed setup step should abort the test"
 )]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{Address, Bytes, TxKind, U256, hex};
 use ethrex_common::{
@@ -14,8 +14,8 @@ use ethrex_common::{
     types::{LegacyTx, Transaction},
 };
 use ethrex_vm::{
-    BlockEnv, Evm, Halt, InMemoryDb, TxResult,
-    tracers::{CallTracer, StructLogger},
+    BlockEnv, CallHook, Evm, Halt, InMemoryDb, InvalidTransaction, TxError, TxResult,
+    tracers::{AccessTracer, CallTracer, CallTracerConfig, StructLogger},
 };
 
 const SENDER: Address = Address::repeat_byte(0xaa);
@@ -251,7 +251,11 @@ fn struct_logger_records_each_opcode_with_its_cost() {
         .transact_with(&call_tx(CONTRACT, GAS), SENDER, &mut logger)
         .unwrap();
     assert!(result.success);
-    let ops: Vec<_> = logger.logs.iter().map(|l| (l.op, l.gas_cost)).collect();
+    let ops: Vec<_> = logger
+        .logs
+        .iter()
+        .map(|l| (ethrex_vm::tracers::opcode_name(l.op), l.gas_cost))
+        .collect();
     assert_eq!(
         ops,
         [
@@ -263,7 +267,12 @@ fn struct_logger_records_each_opcode_with_its_cost() {
             ("STOP", 0)
         ]
     );
-    assert_eq!(logger.logs[2].stack, [U256::from(1), U256::from(2)]);
+    assert_eq!(
+        logger.logs[2].stack.as_deref(),
+        Some(&[U256::from(1), U256::from(2)][..])
+    );
+    let stored = BTreeMap::from([(U256::ZERO, U256::from(3))]);
+    assert_eq!(logger.logs[4].storage.as_ref(), Some(&stored));
 }
 
 #[test]
@@ -318,4 +327,106 @@ fn drain_moves_every_balance_to_the_beneficiary() {
     for address in [rich, poor, absent] {
         assert_eq!(balance(&changes, address), None, "{address}");
     }
+}
+
+#[test]
+fn call_mode_skips_nonce_and_eoa_checks_but_not_the_balance() {
+    // The sender has code and a nonce of 1; the call says nonce 5.
+    let mut db = db_with(&[(CONTRACT, &hex!("00"))]);
+    db.insert_account(
+        OTHER,
+        1,
+        U256::from(1_000),
+        Bytes::from_static(&hex!("00")),
+        HashMap::new(),
+    );
+    let mut tx = call_tx(CONTRACT, 100_000);
+    if let Transaction::Legacy(t) = &mut tx {
+        t.nonce = 5;
+        t.gas_price = U256::ZERO;
+    }
+    let strict = Evm::new(&db, env(Fork::Berlin)).transact(&tx, OTHER);
+    assert!(matches!(
+        strict,
+        Err(TxError::Invalid(InvalidTransaction::NonceMismatch { .. }))
+    ));
+    let mut evm = Evm::with_hook(&db, env(Fork::Berlin), CallHook::default());
+    assert!(evm.transact(&tx, OTHER).unwrap().success);
+    let changes = evm.into_changes().unwrap();
+    let sender = changes.accounts.iter().find(|a| a.address == OTHER).unwrap();
+    assert_eq!(sender.info.unwrap().nonce, 2, "the nonce is still bumped");
+    if let Transaction::Legacy(t) = &mut tx {
+        t.value = U256::from(1_001);
+    }
+    let poor = Evm::with_hook(&db, env(Fork::Berlin), CallHook::default()).transact(&tx, OTHER);
+    assert!(matches!(
+        poor,
+        Err(TxError::Invalid(InvalidTransaction::InsufficientFunds { .. }))
+    ));
+}
+
+#[test]
+fn call_mode_ignores_the_block_gas_limit_and_the_eip7825_cap() {
+    let db = db_with(&[(CONTRACT, &hex!("00"))]);
+    let mut tx = call_tx(CONTRACT, 50_000_000);
+    if let Transaction::Legacy(t) = &mut tx {
+        t.gas_price = U256::ZERO;
+    }
+    let mut env = env(Fork::Osaka);
+    env.base_fee = Some(U256::ZERO);
+    assert!(Evm::new(&db, env.clone()).transact(&tx, SENDER).is_err());
+    let result = Evm::with_hook(&db, env, CallHook::default())
+        .transact(&tx, SENDER)
+        .unwrap();
+    assert!(result.success);
+}
+
+#[test]
+fn call_tracer_records_logs_with_their_position() {
+    // CONTRACT logs, calls OTHER, logs again; OTHER logs.
+    let mut code = hex!("60006000a0").to_vec();
+    code.extend_from_slice(&hex!("6000600060006000600073"));
+    code.extend_from_slice(OTHER.as_slice());
+    code.extend_from_slice(&hex!("61fffff15060006000a000"));
+    let db = db_with(&[(CONTRACT, &code), (OTHER, &hex!("60006000a000"))]);
+    let config = CallTracerConfig {
+        only_top_call: false,
+        with_log: true,
+    };
+    let mut tracer = CallTracer::new(config);
+    Evm::new(&db, env(Fork::Cancun))
+        .transact_with(&call_tx(CONTRACT, GAS), SENDER, &mut tracer)
+        .unwrap();
+    let root = tracer.root().unwrap();
+    let positions: Vec<_> = root.logs.iter().map(|l| l.position).collect();
+    assert_eq!(positions, [0, 1]);
+    assert_eq!(root.calls[0].logs.len(), 1);
+    let mut top_only = CallTracer::new(CallTracerConfig {
+        only_top_call: true,
+        with_log: true,
+    });
+    Evm::new(&db, env(Fork::Cancun))
+        .transact_with(&call_tx(CONTRACT, GAS), SENDER, &mut top_only)
+        .unwrap();
+    let root = top_only.root().unwrap();
+    assert!(root.calls.is_empty());
+    assert_eq!(root.logs.len(), 2);
+}
+
+#[test]
+fn access_tracer_records_slots_and_reached_accounts() {
+    // SLOAD 7; BALANCE(OTHER); STOP
+    let mut code = hex!("60075450").to_vec();
+    code.push(0x73);
+    code.extend_from_slice(OTHER.as_slice());
+    code.extend_from_slice(&hex!("315000"));
+    let db = db_with(&[(CONTRACT, &code)]);
+    let mut tracer = AccessTracer::default();
+    Evm::new(&db, env(Fork::Cancun))
+        .transact_with(&call_tx(CONTRACT, GAS), SENDER, &mut tracer)
+        .unwrap();
+    let contract_slots: Vec<_> = tracer.accounts[&CONTRACT].iter().copied().collect();
+    assert_eq!(contract_slots, [U256::from(7)]);
+    assert!(tracer.accounts[&OTHER].is_empty());
+    assert_eq!(tracer.accounts.len(), 2);
 }

@@ -9,7 +9,7 @@
 //! then block after block through `ethrex_blockchain::build_block`), `workload.rs` (which
 //! transactions, from whom, how much gas), `genesis.rs` (the allocation and chain config),
 //! `state.rs` (the in-memory state and its incremental state root), `erc20.rs` (the token) and
-//! `system_contracts.rs` (the Prague system contracts' code).
+//! `system_contracts.rs` (the Prague system contracts, from `ethrex-common`).
 
 mod erc20;
 mod generator;

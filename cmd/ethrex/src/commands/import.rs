@@ -11,7 +11,7 @@ use std::{
 
 use alloy_rlp::Decodable;
 use ethrex_blockchain::{Blockchain, ImportStats};
-use ethrex_common::{Network, types::Block};
+use ethrex_common::{Genesis, Network, types::Block};
 use ethrex_storage::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -25,7 +25,12 @@ pub const MAX_BATCH_GAS: u64 = 4_000_000_000;
 /// Opens the store at `datadir` (`memory` for an in-memory one), creating it with `network`'s
 /// genesis if new.
 pub fn open_store(datadir: &str, network: &str) -> Result<Store, CliError> {
-    let genesis = network.parse::<Network>()?.genesis()?;
+    open_store_with(datadir, &network.parse::<Network>()?.genesis()?)
+}
+
+/// Opens the store at `datadir` (`memory` for an in-memory one), creating it with `genesis` if
+/// new.
+pub fn open_store_with(datadir: &str, genesis: &Genesis) -> Result<Store, CliError> {
     let store = if datadir == "memory" {
         Store::in_memory()
     } else {
@@ -34,7 +39,7 @@ pub fn open_store(datadir: &str, network: &str) -> Result<Store, CliError> {
             .map_err(|e| CliError::Io(format!("cannot create {}: {e}", path.display())))?;
         Store::open(&path)?
     };
-    store.init_genesis(&genesis)?;
+    store.init_genesis(genesis)?;
     Ok(store)
 }
 
@@ -56,19 +61,26 @@ pub fn run(
     let chain = open_chain(datadir, network)?;
     let started = Instant::now();
     let (stats, skipped) = import_files(&chain, files, batch_size)?;
-    // A finished import leaves the head state on disk: nothing to re-execute at next start.
-    chain.store().persist_state()?;
+    // The recent states (the head's among them) go to the diff-layer journal: the next start
+    // loads them instead of re-executing, and RPC can read the last blocks' states.
+    chain.store().journal_layers()?;
     let head = chain
         .store()
         .head_header()?
         .ok_or_else(|| CliError::Import("the store has no head".into()))?;
+    if !chain.store().has_state(&head.state_root) {
+        return Err(CliError::Import(format!(
+            "the state of head #{} ({}) is not held after the import",
+            head.number, head.state_root
+        )));
+    }
     println!(
         "imported {} blocks ({skipped} already present) in {:.1} s; head #{} {}, state root {}",
         stats.blocks,
         started.elapsed().as_secs_f64(),
         head.number,
         head.hash_slow(),
-        chain.store().stored_state_root()?
+        head.state_root
     );
     Ok(())
 }

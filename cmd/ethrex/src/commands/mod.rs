@@ -1,6 +1,7 @@
 //! The subcommands of `ethrex`, one module each, and their shared error type.
 
 pub mod compute_state_root;
+pub mod dev;
 pub mod export;
 pub mod import;
 pub mod import_bench;

@@ -1,13 +1,15 @@
 //! `ethrex` without a subcommand: the node. Opens the store (creating it from the network's
-//! genesis), re-executes what a crash left in memory, starts the JSON-RPC servers, and runs until
+//! genesis, or the dev genesis with `--dev`), re-executes what a crash left in memory, starts
+//! the JSON-RPC servers (and, with `--dev`, the block producer of `dev.rs`), and runs until
 //! SIGINT or SIGTERM, then writes the head state to disk and exits.
 
 use std::{net::SocketAddr, sync::Arc};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
+use ethrex_common::Network;
 use ethrex_rpc::{RpcContext, ServerConfig};
 
-use super::{CliError, import::open_chain};
+use super::{CliError, dev, import::open_chain};
 use crate::cli::Cli;
 
 /// The client version string (`web3_clientVersion`).
@@ -30,7 +32,11 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
 }
 
 async fn serve(cli: &Cli) -> Result<(), CliError> {
-    let chain = Arc::new(open_chain(&cli.node.datadir, &cli.node.network)?);
+    let chain = Arc::new(if cli.dev.dev {
+        dev::open_chain(cli)?
+    } else {
+        open_chain(&cli.node.datadir, &cli.node.network)?
+    });
     let head = chain
         .store()
         .head_header()?
@@ -42,7 +48,19 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
         head.hash_slow()
     );
     let mempool = Arc::new(Mempool::new(cli.node.mempool_max_size));
-    let ctx = RpcContext::new(Arc::clone(&chain), mempool, client_version());
+    let mut ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
+    if !cli.dev.dev {
+        // For tracing blocks whose state is no longer held (rebuilt from the genesis).
+        ctx.genesis = Some(Arc::new(cli.node.network.parse::<Network>()?.genesis()?));
+    }
+    let producer = if cli.dev.dev {
+        let events = Arc::clone(&ctx.events);
+        let (producer, listener) = dev::Producer::start(cli, Arc::clone(&chain), mempool, events)?;
+        ctx.on_transaction = Some(listener);
+        Some(producer)
+    } else {
+        None
+    };
     let config = ServerConfig {
         http: SocketAddr::new(cli.rpc.http_addr, cli.rpc.http_port),
         ws: cli
@@ -59,6 +77,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
         tracing::info!("WebSocket JSON-RPC on ws://{ws}");
     }
     shutdown_signal().await;
+    if let Some(producer) = producer {
+        producer.stop().await;
+    }
     tracing::info!("shutting down: writing the head state");
     persist(&chain)?;
     tracing::info!("stopped");
@@ -90,6 +111,7 @@ async fn shutdown_signal() {
 }
 
 fn persist(chain: &Blockchain) -> Result<(), CliError> {
-    chain.store().persist_state()?;
+    // The recent states are written as the diff-layer journal (the next start loads them).
+    chain.store().journal_layers()?;
     Ok(())
 }

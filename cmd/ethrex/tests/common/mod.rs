@@ -175,3 +175,62 @@ pub fn http_post(addr: std::net::SocketAddr, body: &str) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+/// A WebSocket connection to a node (`tungstenite`'s blocking client).
+pub type WsClient =
+    tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
+
+/// Connects to the WebSocket server at `addr`; reads time out after 30 s.
+pub fn ws_connect(addr: std::net::SocketAddr) -> WsClient {
+    let (socket, _) = tungstenite::connect(format!("ws://{addr}")).expect("WebSocket handshake");
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("timeout");
+    }
+    socket
+}
+
+/// Sends `request` and returns the next message that is not a subscription notification.
+pub fn ws_call(socket: &mut WsClient, request: serde_json::Value) -> serde_json::Value {
+    socket
+        .send(tungstenite::Message::text(request.to_string()))
+        .expect("send over WebSocket");
+    loop {
+        let message = ws_next(socket);
+        if message["method"] != "eth_subscription" {
+            return message;
+        }
+    }
+}
+
+/// The next JSON message of `socket` (panics after the 30 s read timeout).
+pub fn ws_next(socket: &mut WsClient) -> serde_json::Value {
+    loop {
+        match socket.read().expect("read from WebSocket") {
+            tungstenite::Message::Text(text) => {
+                return serde_json::from_str(text.as_str()).expect("JSON message");
+            }
+            tungstenite::Message::Close(_) => panic!("the WebSocket closed"),
+            _ => continue,
+        }
+    }
+}
+
+/// Calls `check` every 50 ms until it returns `Some`, for at most `timeout`.
+pub fn wait_for<T>(
+    timeout: std::time::Duration,
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

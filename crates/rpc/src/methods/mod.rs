@@ -6,10 +6,30 @@ mod net_web3;
 pub(crate) mod params;
 mod state;
 // [modules: chain data] (owner: chain-data work)
+mod config;
+mod fees;
+pub(crate) mod filters;
+mod get_logs;
+mod proof;
+mod raw;
+mod receipts;
+#[cfg(test)]
+mod test_chain;
+mod transactions;
+mod uncles;
 // [end modules: chain data]
 // [modules: mempool] (owner: mempool work)
+mod mempool;
+mod txpool;
 // [end modules: mempool]
 // [modules: execution] (owner: execution work)
+mod access_list;
+mod call;
+mod call_args;
+mod estimate;
+mod overlay;
+mod trace;
+mod trace_json;
 // [end modules: execution]
 
 use serde_json::Value;
@@ -39,10 +59,55 @@ pub fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcE
         "eth_getStorageAt" => state::storage_at(ctx, &p),
         "eth_getTransactionCount" => state::transaction_count(ctx, &p),
         // [methods: chain data] transactions, receipts, logs, filters, fees, proofs, raw data
+        "eth_getTransactionByHash" => transactions::by_hash(ctx, &p),
+        "eth_getTransactionByBlockHashAndIndex" => transactions::by_block_hash_and_index(ctx, &p),
+        "eth_getTransactionByBlockNumberAndIndex" => {
+            transactions::by_block_number_and_index(ctx, &p)
+        }
+        "eth_getBlockTransactionCountByHash" => transactions::count_by_hash(ctx, &p),
+        "eth_getBlockTransactionCountByNumber" => transactions::count_by_number(ctx, &p),
+        "eth_getTransactionReceipt" => receipts::transaction_receipt(ctx, &p),
+        "eth_getBlockReceipts" => receipts::block_receipts(ctx, &p),
+        "eth_getUncleCountByBlockHash" => uncles::count_by_hash(ctx, &p),
+        "eth_getUncleCountByBlockNumber" => uncles::count_by_number(ctx, &p),
+        "eth_getUncleByBlockHashAndIndex" => uncles::by_hash_and_index(ctx, &p),
+        "eth_getUncleByBlockNumberAndIndex" => uncles::by_number_and_index(ctx, &p),
+        "eth_getLogs" => get_logs::get_logs(ctx, &p),
+        "eth_newFilter" => filters::new_filter(ctx, &p),
+        "eth_newBlockFilter" => filters::new_block_filter(ctx, &p),
+        "eth_newPendingTransactionFilter" => filters::new_pending_transaction_filter(ctx, &p),
+        "eth_getFilterChanges" => filters::get_filter_changes(ctx, &p),
+        "eth_getFilterLogs" => filters::get_filter_logs(ctx, &p),
+        "eth_uninstallFilter" => filters::uninstall_filter(ctx, &p),
+        "eth_gasPrice" => fees::gas_price(ctx, &p),
+        "eth_maxPriorityFeePerGas" => fees::max_priority_fee(ctx, &p),
+        "eth_feeHistory" => fees::fee_history(ctx, &p),
+        "eth_baseFee" => fees::base_fee(ctx, &p),
+        "eth_blobBaseFee" => fees::blob_base_fee_method(ctx, &p),
+        "eth_getProof" => proof::get_proof(ctx, &p),
+        "eth_getStorageValues" => proof::get_storage_values(ctx, &p),
+        "eth_config" => config::eth_config(ctx, &p),
+        "eth_capabilities" => config::capabilities(ctx, &p),
+        "debug_getRawHeader" => raw::raw_header(ctx, &p),
+        "debug_getRawBlock" => raw::raw_block(ctx, &p),
+        "debug_getRawReceipts" => raw::raw_receipts(ctx, &p),
+        "debug_getRawTransaction" => raw::raw_transaction(ctx, &p),
         // [end methods: chain data]
         // [methods: mempool] sendRawTransaction, txpool_*, pending
+        "eth_sendRawTransaction" => mempool::send_raw_transaction(ctx, &p),
+        "txpool_content" => txpool::content(ctx, &p),
+        "txpool_contentFrom" => txpool::content_from(ctx, &p),
+        "txpool_status" => txpool::status(ctx, &p),
+        "txpool_inspect" => txpool::inspect(ctx, &p),
         // [end methods: mempool]
         // [methods: execution] call, estimateGas, createAccessList, simulateV1, debug_trace*
+        "eth_call" => call::eth_call(ctx, &p),
+        "eth_estimateGas" => estimate::estimate_gas(ctx, &p),
+        "eth_createAccessList" => access_list::create_access_list(ctx, &p),
+        "debug_traceTransaction" => trace::trace_transaction(ctx, &p),
+        "debug_traceBlockByNumber" => trace::trace_block_by_number(ctx, &p),
+        "debug_traceBlockByHash" => trace::trace_block_by_hash(ctx, &p),
+        "debug_traceCall" => trace::trace_call(ctx, &p),
         // [end methods: execution]
         _ => Err(RpcError::method_not_found(method)),
     }

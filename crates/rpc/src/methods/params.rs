@@ -1,9 +1,9 @@
 //! Positional parameters: typed access with geth's error messages, and block-tag resolution.
 
-use alloy_primitives::B256;
+use alloy_primitives::{B256, U256};
 use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
 use ethrex_common::types::Header;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::{RpcContext, RpcError};
@@ -40,6 +40,20 @@ impl Params {
             None | Some(Value::Null) => Ok(None),
             Some(value) => parse(index, value).map(Some),
         }
+    }
+
+    /// Parameter `index`, a required 32-byte hash that must carry its `0x` prefix (geth refuses
+    /// bare hex for hashes).
+    pub fn hash(&self, index: usize) -> Result<B256, RpcError> {
+        if let Some(Value::String(text)) = self.values.get(index)
+            && !text.starts_with("0x")
+            && !text.starts_with("0X")
+        {
+            return Err(RpcError::invalid_params(format!(
+                "invalid argument {index}: hex string without 0x prefix"
+            )));
+        }
+        self.required(index)
     }
 
     /// Refuses more than `max` params.
@@ -103,4 +117,46 @@ pub fn block_number(ctx: &RpcContext, tag: BlockNumberOrTag) -> Result<Option<u6
 /// geth says.
 pub fn existing_block(ctx: &RpcContext, id: BlockId) -> Result<Header, RpcError> {
     resolve_block(ctx, id)?.ok_or_else(|| RpcError::server("header not found"))
+}
+
+/// A storage slot key as geth reads it: hex of at most 32 bytes (the `0x` prefix optional, an
+/// odd number of digits allowed), left-padded to a 32-byte slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageKey {
+    pub slot: U256,
+    /// Whether it was written as exactly 32 bytes (`eth_getProof` echoes those as hashes, the
+    /// others as quantities).
+    pub full_length: bool,
+}
+
+impl StorageKey {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let digits = text
+            .strip_prefix("0x")
+            .or_else(|| text.strip_prefix("0X"))
+            .unwrap_or(text);
+        let even = if digits.len().is_multiple_of(2) {
+            digits.to_string()
+        } else {
+            format!("0{digits}")
+        };
+        let bytes = alloy_primitives::hex::decode(&even)
+            .map_err(|_| format!("invalid hex in storage key: {text:?}"))?;
+        if bytes.len() > 32 {
+            return Err(format!(
+                "storage key too long (want at most 32 bytes): {text:?}"
+            ));
+        }
+        Ok(Self {
+            slot: U256::from_be_slice(&bytes),
+            full_length: bytes.len() == 32,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for StorageKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        StorageKey::parse(&text).map_err(serde::de::Error::custom)
+    }
 }

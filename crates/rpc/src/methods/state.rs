@@ -7,7 +7,7 @@ use ethrex_storage::StateReader;
 use ethrex_vm::Database;
 use serde_json::Value;
 
-use super::params::{Params, existing_block};
+use super::params::{Params, StorageKey, existing_block};
 use crate::{RpcContext, RpcError};
 
 /// The state at the block `p[index]` designates (`latest` when absent).
@@ -52,7 +52,7 @@ pub fn code(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
 pub fn storage_at(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     p.at_most(3)?;
     let address: Address = p.required(0)?;
-    let slot: U256 = p.required(1)?;
+    let slot = p.required::<StorageKey>(1)?.slot;
     let state = state_at(ctx, p, 2)?;
     let value = state.storage(&address, &slot).map_err(vm)?;
     Ok(Value::String(B256::from(value).to_string()))

@@ -1,11 +1,14 @@
 //! Tracers built on the [`crate::inspector::Inspector`] hooks: geth's struct logger (one entry
-//! per opcode) and call tracer (the tree of calls).
+//! per opcode), call tracer (the tree of calls) and the access tracer (the accounts and slots a
+//! transaction reaches: access lists and prestate traces).
 
+mod access;
 mod call_tracer;
 mod struct_logger;
 
-pub use call_tracer::{CallFrame, CallTracer};
-pub use struct_logger::{StructLog, StructLogger};
+pub use access::AccessTracer;
+pub use call_tracer::{CallFrame, CallLog, CallTracer, CallTracerConfig};
+pub use struct_logger::{StructLog, StructLogger, StructLoggerConfig};
 
 /// Opcode mnemonics, for traces.
 pub fn opcode_name(op: u8) -> &'static str {

@@ -1,0 +1,146 @@
+//! Payload building from the mempool: [`build_payload`] builds a block on the chain's head with
+//! the mempool's best transactions (highest effective tip first, each sender in nonce order,
+//! within the block's gas and the blob limit), through [`crate::build_block`] (which leaves out
+//! what cannot be included); [`import_payload`] then takes it the way a consensus client's
+//! block comes in: [`Blockchain::add_block`] and fork choice, and updates the mempool.
+//!
+//! Blocks carry blob transactions without their sidecars; the mempool keeps those.
+
+use alloy_primitives::B256;
+use ethrex_common::types::{Block, Header, Transaction};
+use ethrex_storage::{ForkChoice, StoreError};
+use ethrex_vm::StateChanges;
+
+use crate::{
+    BlockAttributes, BlockError, Blockchain, BuiltBlock, ChainError, Timings, build_block,
+    header::{fork_of, next_base_fee},
+    mempool::{Mempool, MempoolError},
+};
+
+/// Why a payload could not be built or imported.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    #[error("the chain has no head block")]
+    NoHead,
+    #[error("cannot build on head #{number}: {source}")]
+    Build { number: u64, source: BlockError },
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("mempool update failed: {0}")]
+    Mempool(#[from] MempoolError),
+}
+
+/// The gas limit of a child of a block with `parent` gas, moved toward `target` as far as the
+/// protocol allows (less than 1/1024 of the parent's per block).
+pub fn next_gas_limit(parent: u64, target: u64) -> u64 {
+    let step = (parent / 1024).saturating_sub(1);
+    if target > parent {
+        parent.saturating_add(step).min(target)
+    } else {
+        parent.saturating_sub(step).max(target)
+    }
+}
+
+/// Builds a block on the chain's head with `attributes` and the mempool's best pending
+/// transactions, at most `max_blobs` blobs (`None`: the fork's maximum; never more).
+pub fn build_payload(
+    chain: &Blockchain,
+    mempool: &Mempool,
+    attributes: BlockAttributes,
+    max_blobs: Option<u64>,
+) -> Result<BuiltBlock, PayloadError> {
+    let store = chain.store();
+    let config = chain.config();
+    let head = store.head_header()?.ok_or(PayloadError::NoHead)?;
+    let fork = fork_of(
+        config,
+        &Header {
+            number: head.number + 1,
+            timestamp: attributes.timestamp,
+            ..Default::default()
+        },
+    );
+    let base_fee = next_base_fee(&head, fork_of(config, &head));
+    let fork_max = config.blob_params(fork).map_or(0, |params| params.max);
+    let blob_limit = max_blobs.map_or(fork_max, |max| max.min(fork_max));
+    let candidates = select(mempool, base_fee, blob_limit);
+    let state = store.state_at(head.state_root)?;
+    let state_root = |changes: &StateChanges| {
+        let mut builder = store
+            .state_builder(head.state_root)
+            .map_err(|e| BlockError::StateRoot(e.to_string()))?;
+        builder
+            .apply(changes)
+            .map_err(|e| BlockError::StateRoot(e.to_string()))
+    };
+    build_block(config, &head, &state, attributes, candidates, &state_root).map_err(|source| {
+        PayloadError::Build {
+            number: head.number,
+            source,
+        }
+    })
+}
+
+/// Imports a built block as the new head, safe and finalized block (a block produced here has
+/// no consensus to wait for), then updates the mempool. Returns the import's timings.
+pub fn import_payload(
+    chain: &Blockchain,
+    mempool: &Mempool,
+    block: &Block,
+) -> Result<Timings, PayloadError> {
+    let timings = chain.add_block(block)?;
+    let hash: B256 = block.header.hash_slow();
+    chain.set_fork_choice(ForkChoice {
+        head: hash,
+        safe: Some(hash),
+        finalized: Some(hash),
+    })?;
+    mempool.on_new_head(chain, block)?;
+    Ok(timings)
+}
+
+/// The candidates in the mempool's best order, within `blob_limit` blobs: a blob transaction
+/// that does not fit is left out with its sender's later ones; sidecars are dropped.
+fn select(mempool: &Mempool, base_fee: u64, blob_limit: u64) -> Vec<Transaction> {
+    let mut blobs = 0u64;
+    let mut blocked = std::collections::HashSet::new();
+    let mut candidates = Vec::new();
+    for pooled in mempool.best_transactions(base_fee) {
+        if blocked.contains(&pooled.sender) {
+            continue;
+        }
+        let count = pooled
+            .transaction
+            .blob_versioned_hashes()
+            .map_or(0, |hashes| hashes.len() as u64);
+        if blobs + count > blob_limit {
+            blocked.insert(pooled.sender);
+            continue;
+        }
+        blobs += count;
+        candidates.push(without_sidecar(&pooled.transaction));
+    }
+    candidates
+}
+
+fn without_sidecar(tx: &Transaction) -> Transaction {
+    match tx {
+        Transaction::Eip4844(blob_tx, Some(_)) => Transaction::Eip4844(blob_tx.clone(), None),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gas_limit_moves_toward_the_target_within_the_protocol_bound() {
+        assert_eq!(next_gas_limit(30_000_000, 30_000_000), 30_000_000);
+        assert_eq!(next_gas_limit(30_000_000, 60_000_000), 30_029_295);
+        assert_eq!(next_gas_limit(30_000_000, 30_000_100), 30_000_100);
+        assert_eq!(next_gas_limit(30_000_000, 1), 29_970_705);
+    }
+}

@@ -1,0 +1,275 @@
+//! [`Overlay`]: a state the RPC changes without writing it — the state of a block with state
+//! overrides (`eth_call`'s third parameter, geth's `StateOverride`) and, for simulations, the
+//! changes of the calls executed so far.
+//!
+//! Reads answer the overlay's accounts first, then the state below; an account the overlay
+//! replaced or deleted never reads storage from below unless only some of its slots were set.
+
+use std::collections::{BTreeMap, HashMap};
+
+use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
+use ethrex_common::constants::EMPTY_CODE_HASH;
+use ethrex_vm::{AccountInfo, Database, StateChanges, VmError};
+use serde::Deserialize;
+
+use crate::RpcError;
+
+/// Changes to accounts a call runs with, keyed by address.
+pub type StateOverride = BTreeMap<Address, AccountOverride>;
+
+/// Changes to one account (fields left out keep their value).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountOverride {
+    pub balance: Option<U256>,
+    pub nonce: Option<U64>,
+    pub code: Option<Bytes>,
+    /// The whole storage: slots not listed read as zero.
+    pub state: Option<HashMap<B256, B256>>,
+    /// Slots to change; the others keep their value.
+    pub state_diff: Option<HashMap<B256, B256>>,
+    /// Moving a precompile (`eth_simulateV1`): not supported.
+    pub move_precompile_to_address: Option<Address>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct OverlayAccount {
+    /// `None`: the account does not exist.
+    info: Option<AccountInfo>,
+    /// The storage below no longer applies.
+    storage_cleared: bool,
+    storage: HashMap<U256, U256>,
+}
+
+/// A state over another one; see the module docs.
+pub struct Overlay<'a> {
+    inner: &'a dyn Database,
+    accounts: HashMap<Address, OverlayAccount>,
+    codes: HashMap<B256, Bytes>,
+    block_hashes: HashMap<u64, B256>,
+}
+
+impl std::fmt::Debug for Overlay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overlay")
+            .field("accounts", &self.accounts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn vm_error(e: VmError) -> RpcError {
+    RpcError::internal(e.to_string())
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(inner: &'a dyn Database) -> Self {
+        Self {
+            inner,
+            accounts: HashMap::new(),
+            codes: HashMap::new(),
+            block_hashes: HashMap::new(),
+        }
+    }
+
+    /// The overlay over `inner` with `overrides` applied.
+    pub fn with_overrides(
+        inner: &'a dyn Database,
+        overrides: Option<&StateOverride>,
+    ) -> Result<Self, RpcError> {
+        let mut overlay = Self::new(inner);
+        if let Some(overrides) = overrides {
+            overlay.apply_overrides(overrides)?;
+        }
+        Ok(overlay)
+    }
+
+    /// Makes `number`'s block hash read as `hash` (blocks of a simulation).
+    pub fn set_block_hash(&mut self, number: u64, hash: B256) {
+        self.block_hashes.insert(number, hash);
+    }
+
+    /// Applies the changes of executed transactions.
+    pub fn apply_changes(&mut self, changes: &StateChanges) {
+        for change in &changes.accounts {
+            let account = self.accounts.entry(change.address).or_default();
+            match change.info {
+                None => {
+                    *account = OverlayAccount {
+                        info: None,
+                        storage_cleared: true,
+                        storage: HashMap::new(),
+                    };
+                }
+                Some(info) => {
+                    if change.storage_cleared {
+                        account.storage_cleared = true;
+                        account.storage.clear();
+                    }
+                    account.info = Some(info);
+                    if let Some(code) = &change.code {
+                        self.codes.insert(info.code_hash, code.clone());
+                    }
+                    account.storage.extend(change.storage.iter().copied());
+                }
+            }
+        }
+    }
+
+    /// Applies state overrides (geth refuses `state` and `stateDiff` together).
+    pub fn apply_overrides(&mut self, overrides: &StateOverride) -> Result<(), RpcError> {
+        for (address, o) in overrides {
+            if o.state.is_some() && o.state_diff.is_some() {
+                return Err(RpcError::invalid_params(format!(
+                    "account {address} has both 'state' and 'stateDiff'"
+                )));
+            }
+            if o.move_precompile_to_address.is_some() {
+                return Err(RpcError::invalid_params(
+                    "movePrecompileToAddress is not supported",
+                ));
+            }
+            let mut info = self
+                .account(address)
+                .map_err(vm_error)?
+                .unwrap_or_default();
+            if let Some(balance) = o.balance {
+                info.balance = balance;
+            }
+            if let Some(nonce) = o.nonce {
+                info.nonce = nonce.to();
+            }
+            if let Some(code) = &o.code {
+                info.code_hash = if code.is_empty() {
+                    EMPTY_CODE_HASH
+                } else {
+                    keccak256(code)
+                };
+                self.codes.insert(info.code_hash, code.clone());
+            }
+            let slots = |map: &HashMap<B256, B256>| -> Vec<(U256, U256)> {
+                map.iter()
+                    .map(|(k, v)| (U256::from_be_bytes(k.0), U256::from_be_bytes(v.0)))
+                    .collect()
+            };
+            let account = self.accounts.entry(*address).or_default();
+            account.info = Some(info);
+            if let Some(state) = &o.state {
+                account.storage_cleared = true;
+                account.storage = slots(state).into_iter().collect();
+            }
+            if let Some(diff) = &o.state_diff {
+                account.storage.extend(slots(diff));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Database for Overlay<'_> {
+    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, VmError> {
+        match self.accounts.get(address) {
+            Some(account) => Ok(account.info),
+            None => self.inner.account(address),
+        }
+    }
+
+    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, VmError> {
+        if let Some(account) = self.accounts.get(address) {
+            if account.info.is_none() {
+                return Ok(U256::ZERO);
+            }
+            if let Some(value) = account.storage.get(slot) {
+                return Ok(*value);
+            }
+            if account.storage_cleared {
+                return Ok(U256::ZERO);
+            }
+        }
+        self.inner.storage(address, slot)
+    }
+
+    fn code(&self, code_hash: &B256) -> Result<Bytes, VmError> {
+        match self.codes.get(code_hash) {
+            Some(code) => Ok(code.clone()),
+            None => self.inner.code(code_hash),
+        }
+    }
+
+    fn block_hash(&self, number: u64) -> Result<B256, VmError> {
+        match self.block_hashes.get(&number) {
+            Some(hash) => Ok(*hash),
+            None => self.inner.block_hash(number),
+        }
+    }
+
+    fn has_storage(&self, address: &Address) -> Result<bool, VmError> {
+        if let Some(account) = self.accounts.get(address) {
+            if account.info.is_none() {
+                return Ok(false);
+            }
+            if account.storage.values().any(|v| !v.is_zero()) {
+                return Ok(true);
+            }
+            if account.storage_cleared {
+                return Ok(false);
+            }
+        }
+        // Slots the overlay zeroed are not subtracted: a collision check may see storage that
+        // is gone (only possible after overrides or simulated calls cleared every slot).
+        self.inner.has_storage(address)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ethrex_vm::InMemoryDb;
+
+    use super::*;
+
+    #[test]
+    fn state_replaces_storage_and_state_diff_patches_it() {
+        let a = Address::repeat_byte(1);
+        let mut db = InMemoryDb::default();
+        let storage = HashMap::from([(U256::from(1), U256::from(10)), (U256::from(2), U256::from(20))]);
+        db.insert_account(a, 0, U256::ZERO, Bytes::new(), storage);
+        let slot = |n: u64| B256::from(U256::from(n));
+        let diff = StateOverride::from([(
+            a,
+            AccountOverride {
+                state_diff: Some(HashMap::from([(slot(1), slot(11))])),
+                ..Default::default()
+            },
+        )]);
+        let overlay = Overlay::with_overrides(&db, Some(&diff)).unwrap();
+        assert_eq!(overlay.storage(&a, &U256::from(1)).unwrap(), U256::from(11));
+        assert_eq!(overlay.storage(&a, &U256::from(2)).unwrap(), U256::from(20));
+        let state = StateOverride::from([(
+            a,
+            AccountOverride {
+                state: Some(HashMap::from([(slot(1), slot(11))])),
+                balance: Some(U256::from(5)),
+                ..Default::default()
+            },
+        )]);
+        let overlay = Overlay::with_overrides(&db, Some(&state)).unwrap();
+        assert_eq!(overlay.storage(&a, &U256::from(2)).unwrap(), U256::ZERO);
+        assert_eq!(overlay.account(&a).unwrap().unwrap().balance, U256::from(5));
+    }
+
+    #[test]
+    fn code_override_is_served_by_its_hash() {
+        let db = InMemoryDb::default();
+        let a = Address::repeat_byte(2);
+        let code = Bytes::from_static(&[0x60, 0x00]);
+        let o = StateOverride::from([(
+            a,
+            AccountOverride {
+                code: Some(code.clone()),
+                ..Default::default()
+            },
+        )]);
+        let overlay = Overlay::with_overrides(&db, Some(&o)).unwrap();
+        let info = overlay.account(&a).unwrap().unwrap();
+        assert_eq!(overlay.code(&info.code_hash).unwrap(), code);
+    }
+}

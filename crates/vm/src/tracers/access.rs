@@ -1,0 +1,66 @@
+//! The access tracer: what a transaction's opcodes reach, as geth's access-list and prestate
+//! tracers collect it — storage slots read or written (SLOAD, SSTORE), accounts inspected
+//! (BALANCE, EXTCODESIZE, EXTCODECOPY, EXTCODEHASH), called (the CALL family), paid by
+//! SELFDESTRUCT, and contracts created.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, U256};
+
+use crate::inspector::{CallOutcome, Inspector, StepInfo};
+
+/// The accounts and slots a transaction's execution touched (not its sender, recipient or
+/// coinbase unless an opcode reached them).
+#[derive(Debug, Default)]
+pub struct AccessTracer {
+    /// Touched accounts, each with the slots of its storage touched.
+    pub accounts: BTreeMap<Address, BTreeSet<U256>>,
+    /// Contracts created (by the transaction itself or by CREATE/CREATE2).
+    pub created: BTreeSet<Address>,
+}
+
+fn address_of(word: U256) -> Address {
+    Address::from_word(word.to_be_bytes::<32>().into())
+}
+
+impl Inspector for AccessTracer {
+    const STEPS: bool = true;
+
+    fn step(&mut self, step: &StepInfo<'_>) {
+        let top = |n: usize| {
+            step.stack
+                .len()
+                .checked_sub(n + 1)
+                .and_then(|i| step.stack.get(i))
+                .copied()
+        };
+        match step.op {
+            // SLOAD, SSTORE
+            0x54 | 0x55 => {
+                if let Some(key) = top(0) {
+                    self.accounts.entry(step.address).or_default().insert(key);
+                }
+            }
+            // BALANCE, EXTCODESIZE, EXTCODECOPY, EXTCODEHASH, SELFDESTRUCT
+            0x31 | 0x3b | 0x3c | 0x3f | 0xff => {
+                if let Some(word) = top(0) {
+                    self.accounts.entry(address_of(word)).or_default();
+                }
+            }
+            // CALL, CALLCODE, DELEGATECALL, STATICCALL
+            0xf1 | 0xf2 | 0xf4 | 0xfa => {
+                if let Some(word) = top(1) {
+                    self.accounts.entry(address_of(word)).or_default();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn call_end(&mut self, outcome: &CallOutcome) {
+        if let Some(created) = outcome.created {
+            self.accounts.entry(created).or_default();
+            self.created.insert(created);
+        }
+    }
+}
