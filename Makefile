@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests fixtures bench import-bench cli-docs clean-fixtures
+.PHONY: all deps build run test lint unit ef-tests fixtures bench import-bench rpc-compat clients cli-docs clean-fixtures
 
 all: build
 
@@ -71,6 +71,16 @@ ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked $(EEST_BLOCKCHAIN)/.u
 bench:
 	cargo run --release -p ethrex-bench -- trie
 	cargo run --release -p ethrex-bench -- evm
+
+## rpc-compat: replay the execution-apis JSON-RPC suite against the real binary.
+rpc-compat: deps
+	cargo build -p ethrex -p rpc-compat
+	$(CARGO_TARGET_DIR)/debug/rpc-compat $(FIXTURES_SRC)/execution-apis/tests
+
+## clients: real clients (cast, solc, web3.py, a WebSocket client) against `ethrex --dev`.
+clients: deps
+	cargo build -p ethrex
+	bash tests/clients/run.sh
 
 ## import-bench: generate (once) 1,000 blocks of 30M gas of ETH and ERC20 transfers, then import
 ## them into a fresh RocksDB and print Mgas/s split into execution, merkleization and storage.

@@ -61,10 +61,9 @@ pub enum Validation {
     /// code) and EIP-7825's gas limit cap.
     Simulate,
     /// Geth's rules for a call: besides [`Validation::Simulate`]'s, the nonce is not checked
-    /// (it is still bumped), the gas limit is not bounded by the block's gas left, and the blob
-    /// fee is not checked when the call offers none. The balance must still cover
-    /// `gas * price + value`, and the base fee check applies (the caller lowers the
-    /// environment's base fee to zero for a call without a gas price, as geth).
+    /// (it is still bumped), the gas limit is not bounded by the block's gas left, and neither
+    /// the base fee nor the blob fee is checked against a call that offers none (geth's
+    /// `NoBaseFee`). The balance must still cover `gas * price + value`.
     Call,
 }
 
@@ -172,7 +171,8 @@ fn prepare(
     let max_fee = tx.max_fee_per_gas();
     let effective_gas_price = match (env.base_fee, tx.max_priority_fee_per_gas()) {
         (Some(base_fee), priority) => {
-            if max_fee < base_fee {
+            let offers_no_fee = call && max_fee.is_zero() && priority.is_none_or(|p| p.is_zero());
+            if max_fee < base_fee && !offers_no_fee {
                 return Err(InvalidTransaction::FeeBelowBaseFee { max_fee, base_fee }.into());
             }
             priority.map_or(max_fee, |p| max_fee.min(base_fee.saturating_add(p)))

@@ -8,8 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
-use ethrex_common::constants::EMPTY_CODE_HASH;
-use ethrex_vm::{AccountInfo, Database, StateChanges, VmError};
+use ethrex_common::{Fork, constants::EMPTY_CODE_HASH};
+use ethrex_vm::{
+    AccountChange, AccountInfo, Database, StateChanges, VmError, precompiles::is_precompile,
+};
 use serde::Deserialize;
 
 use crate::RpcError;
@@ -115,54 +117,66 @@ impl<'a> Overlay<'a> {
         }
     }
 
-    /// Applies state overrides (geth refuses `state` and `stateDiff` together).
+    /// Applies state overrides.
     pub fn apply_overrides(&mut self, overrides: &StateOverride) -> Result<(), RpcError> {
-        for (address, o) in overrides {
-            if o.state.is_some() && o.state_diff.is_some() {
-                return Err(RpcError::invalid_params(format!(
-                    "account {address} has both 'state' and 'stateDiff'"
-                )));
-            }
-            if o.move_precompile_to_address.is_some() {
-                return Err(RpcError::invalid_params(
-                    "movePrecompileToAddress is not supported",
-                ));
-            }
-            let mut info = self
-                .account(address)
-                .map_err(vm_error)?
-                .unwrap_or_default();
-            if let Some(balance) = o.balance {
-                info.balance = balance;
-            }
-            if let Some(nonce) = o.nonce {
-                info.nonce = nonce.to();
-            }
-            if let Some(code) = &o.code {
-                info.code_hash = if code.is_empty() {
-                    EMPTY_CODE_HASH
-                } else {
-                    keccak256(code)
-                };
-                self.codes.insert(info.code_hash, code.clone());
-            }
-            let slots = |map: &HashMap<B256, B256>| -> Vec<(U256, U256)> {
-                map.iter()
-                    .map(|(k, v)| (U256::from_be_bytes(k.0), U256::from_be_bytes(v.0)))
-                    .collect()
-            };
-            let account = self.accounts.entry(*address).or_default();
-            account.info = Some(info);
-            if let Some(state) = &o.state {
-                account.storage_cleared = true;
-                account.storage = slots(state).into_iter().collect();
-            }
-            if let Some(diff) = &o.state_diff {
-                account.storage.extend(slots(diff));
-            }
-        }
+        let changes = override_changes(self, overrides)?;
+        self.apply_changes(&changes);
         Ok(())
     }
+}
+
+/// `overrides` over the state `db` as state changes (geth refuses `state` and `stateDiff`
+/// together; moving precompiles is not supported).
+pub fn override_changes(
+    db: &dyn Database,
+    overrides: &StateOverride,
+) -> Result<StateChanges, RpcError> {
+    let mut accounts = Vec::with_capacity(overrides.len());
+    for (address, o) in overrides {
+        if o.state.is_some() && o.state_diff.is_some() {
+            return Err(RpcError::invalid_params(format!(
+                "account {address} has both 'state' and 'stateDiff'"
+            )));
+        }
+        if o.move_precompile_to_address.is_some() {
+            let newest = Fork::ALL.last().copied().unwrap_or(Fork::Prague);
+            if !is_precompile(address, newest) {
+                return Err(RpcError::server(format!(
+                    "account {address:#x} is not a precompile"
+                )));
+            }
+            return Err(RpcError::invalid_params(
+                "movePrecompileToAddress is not supported",
+            ));
+        }
+        let mut info = db.account(address).map_err(vm_error)?.unwrap_or_default();
+        if let Some(balance) = o.balance {
+            info.balance = balance;
+        }
+        if let Some(nonce) = o.nonce {
+            info.nonce = nonce.to();
+        }
+        if let Some(code) = &o.code {
+            info.code_hash = if code.is_empty() {
+                EMPTY_CODE_HASH
+            } else {
+                keccak256(code)
+            };
+        }
+        let slots = o.state.as_ref().or(o.state_diff.as_ref());
+        accounts.push(AccountChange {
+            address: *address,
+            info: Some(info),
+            code: o.code.clone(),
+            storage_cleared: o.state.is_some(),
+            storage: slots
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (U256::from_be_bytes(k.0), U256::from_be_bytes(v.0)))
+                .collect(),
+        });
+    }
+    Ok(StateChanges { accounts })
 }
 
 impl Database for Overlay<'_> {
