@@ -48,7 +48,7 @@ clean-fixtures:
 	rm -rf $(FIXTURES_DIR)
 
 ## test: formatting, lints, unit and integration tests, then the fixture suites.
-test: deps lint unit ef-tests
+test: deps lint unit ef-tests clients
 
 lint:
 	cargo fmt --all -- --check

@@ -70,7 +70,9 @@ COUNTER=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["contr
 echo "cast: deployed Counter at $COUNTER"
 
 # (c) WebSocket subscriptions, while (a) goes on with a transaction.
-NODE_PATH="$TOOLS/node_modules" node "$HERE/ws_test.mjs" "$WS" "$COUNTER" >"$WORK/ws.log" 2>&1 &
+# Node resolves ES-module imports next to the script: run a copy inside $TOOLS.
+cp "$HERE/ws_test.mjs" "$TOOLS/ws_test.mjs"
+node "$TOOLS/ws_test.mjs" "$WS" "$COUNTER" >"$WORK/ws.log" 2>&1 &
 WSPID=$!
 for _ in $(seq 1 60); do grep -q subscribed "$WORK/ws.log" && break; sleep 0.5; done
 grep -q subscribed "$WORK/ws.log" || fail "ws client did not subscribe: $(cat "$WORK/ws.log")"

@@ -378,7 +378,12 @@ fn check_body(fork: Fork, block: &Block) -> Result<()> {
 }
 
 /// Pre-merge block and ommer rewards (5, 3 or 2 ether).
-fn apply_rewards(evm: &mut Evm<'_>, fork: Fork, header: &Header, ommers: &[Header]) -> Result<()> {
+pub(crate) fn apply_rewards(
+    evm: &mut Evm<'_>,
+    fork: Fork,
+    header: &Header,
+    ommers: &[Header],
+) -> Result<()> {
     if fork >= Fork::Paris {
         return Ok(());
     }

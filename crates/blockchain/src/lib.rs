@@ -32,5 +32,7 @@ pub use execution::{
     recover_senders,
 };
 pub use import::{ImportError, ImportStats};
-pub use phases::{apply_block_prologue, block_requests_hash, transaction_receipt};
+pub use phases::{
+    apply_block_prologue, apply_block_rewards, block_requests_hash, transaction_receipt,
+};
 pub use replay::{BlockReplay, MAX_REEXEC, ReplayedTx};

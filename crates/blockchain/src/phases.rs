@@ -1,7 +1,7 @@
 //! The phases of a block's execution around its transactions, public for blocks executed
 //! outside the import path (`eth_simulateV1`): what precedes the transactions, a transaction's
-//! receipt, and the EIP-7685 requests that follow them. Import and building run the same code
-//! (`run_block`).
+//! receipt, the EIP-7685 requests and the pre-merge block reward that follow them. Import and
+//! building run the same code (`run_block`).
 
 use alloy_consensus::Eip658Value;
 use alloy_primitives::{B256, Log};
@@ -13,14 +13,18 @@ use ethrex_vm::Evm;
 
 use crate::{
     Result,
-    execution::{apply_pre_transactions, receipt, requests},
+    execution::{apply_pre_transactions, apply_rewards, receipt, requests},
     header::fork_of,
 };
 
 /// What precedes a block's transactions: the DAO fork's state change (on that block only) and
 /// the EIP-4788 (beacon root) and EIP-2935 (parent hash) system calls, as the fork of `header`
 /// has them.
-pub fn apply_block_prologue(config: &ChainConfig, header: &Header, evm: &mut Evm<'_>) -> Result<()> {
+pub fn apply_block_prologue(
+    config: &ChainConfig,
+    header: &Header,
+    evm: &mut Evm<'_>,
+) -> Result<()> {
     apply_pre_transactions(config, header, evm)
 }
 
@@ -46,4 +50,9 @@ pub fn block_requests_hash(
         return Ok(None);
     }
     requests(config, evm, receipts).map(Some)
+}
+
+/// Before the merge, the block reward to the coinbase of `header` (a block without ommers).
+pub fn apply_block_rewards(config: &ChainConfig, header: &Header, evm: &mut Evm<'_>) -> Result<()> {
+    apply_rewards(evm, fork_of(config, header), header, &[])
 }

@@ -76,13 +76,14 @@ impl<'a> BlockReplay<'a> {
     ) -> Result<Self, ChainError> {
         let header = &block.header;
         let store = chain.store();
-        let parent = store
-            .header_by_hash(&header.parent_hash)?
-            .ok_or(ChainError::UnknownParent {
-                number: header.number,
-                hash: header.hash_slow(),
-                parent: header.parent_hash,
-            })?;
+        let parent =
+            store
+                .header_by_hash(&header.parent_hash)?
+                .ok_or(ChainError::UnknownParent {
+                    number: header.number,
+                    hash: header.hash_slow(),
+                    parent: header.parent_hash,
+                })?;
         let (base, diffs) = parent_state(chain, block, &parent, genesis)?;
         let env = block_env(chain.config(), header);
         let mut replay = BlockReplay {
@@ -189,9 +190,7 @@ impl<'a> BlockReplay<'a> {
         inspector: &mut I,
     ) -> Result<(Address, TxResult), ChainError> {
         let Some(tx) = self.block.body.transactions.get(index) else {
-            return Err(self.invalid(BlockError::InvalidBody(format!(
-                "no transaction {index}"
-            ))));
+            return Err(self.invalid(BlockError::InvalidBody(format!("no transaction {index}"))));
         };
         let sender = tx.sender().map_err(|e| {
             self.invalid(BlockError::InvalidSender {
@@ -262,7 +261,9 @@ fn parent_state(
         }
         let next = store
             .header_by_hash(&anchor.parent_hash)?
-            .ok_or(ChainError::Store(StoreError::BlockNotFound(anchor.parent_hash)))?;
+            .ok_or(ChainError::Store(StoreError::BlockNotFound(
+                anchor.parent_hash,
+            )))?;
         missing.push(std::mem::replace(&mut anchor, next));
     };
     let mut diffs: Vec<Arc<BlockDiff>> = Vec::new();

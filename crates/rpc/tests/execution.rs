@@ -2,6 +2,11 @@
 //! a few contracts and one block calling them, then `eth_call`, `eth_estimateGas`,
 //! `eth_createAccessList` and the `debug_trace*` methods through [`methods::call`].
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed setup step should abort the test"
+)]
+
 use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex};
@@ -180,11 +185,22 @@ fn eth_call_revert_is_code_3_with_reason_and_data() {
 fn eth_call_applies_state_overrides() {
     let ctx = context();
     let slot = format!("{:#066x}", 1);
-    let overrides = json!({ READER.to_string(): { "stateDiff": { slot.clone(): format!("{:#066x}", 7) } } });
-    let result = call(&ctx, "eth_call", json!([{ "to": READER }, "latest", overrides])).unwrap();
+    let overrides =
+        json!({ READER.to_string(): { "stateDiff": { slot.clone(): format!("{:#066x}", 7) } } });
+    let result = call(
+        &ctx,
+        "eth_call",
+        json!([{ "to": READER }, "latest", overrides]),
+    )
+    .unwrap();
     assert_eq!(result, json!(format!("{:#066x}", 7)));
     let code = json!({ RETURNER.to_string(): { "code": "0x60016000526001601ff3" } });
-    let result = call(&ctx, "eth_call", json!([{ "to": RETURNER }, "latest", code])).unwrap();
+    let result = call(
+        &ctx,
+        "eth_call",
+        json!([{ "to": RETURNER }, "latest", code]),
+    )
+    .unwrap();
     assert_eq!(result, json!("0x01"));
 }
 
@@ -199,7 +215,13 @@ fn eth_call_without_funds_for_the_value_fails_like_geth() {
     )
     .unwrap_err();
     assert_eq!(error.code, -32000);
-    assert!(error.message.starts_with("err: insufficient funds for gas * price + value"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .starts_with("err: insufficient funds for gas * price + value"),
+        "{}",
+        error.message
+    );
 }
 
 fn estimate(ctx: &RpcContext, args: Value) -> u64 {
@@ -228,7 +250,11 @@ fn estimate_of_a_contract_call_is_the_least_gas_that_succeeds() {
         let gas = estimate(&ctx, args.clone());
         assert!(gas > 21_000);
         assert!(succeeds_with(&ctx, &args, gas), "{to}: {gas} fails");
-        assert!(!succeeds_with(&ctx, &args, gas - 1), "{to}: {} succeeds", gas - 1);
+        assert!(
+            !succeeds_with(&ctx, &args, gas - 1),
+            "{to}: {} succeeds",
+            gas - 1
+        );
     }
 }
 
@@ -236,7 +262,10 @@ fn estimate_of_a_contract_call_is_the_least_gas_that_succeeds() {
 fn estimate_of_a_revert_is_the_revert_error() {
     let ctx = context();
     let error = call(&ctx, "eth_estimateGas", json!([{ "to": REVERTER }])).unwrap_err();
-    assert_eq!((error.code, error.message.as_str()), (3, "execution reverted: boom"));
+    assert_eq!(
+        (error.code, error.message.as_str()),
+        (3, "execution reverted: boom")
+    );
 }
 
 #[test]
@@ -254,7 +283,12 @@ fn access_list_holds_the_slot_read() {
     );
     assert!(result.get("error").is_none());
     // Declaring the slot makes the call cheaper than when it is cold.
-    let plain = call(&ctx, "eth_estimateGas", json!([{ "from": sender(), "to": READER }])).unwrap();
+    let plain = call(
+        &ctx,
+        "eth_estimateGas",
+        json!([{ "from": sender(), "to": READER }]),
+    )
+    .unwrap();
     assert_ne!(result["gasUsed"], plain);
 }
 
@@ -281,7 +315,10 @@ fn struct_logger_traces_each_step() {
         .iter()
         .map(|l| l["op"].as_str().unwrap())
         .collect();
-    assert_eq!(ops, ["PUSH2", "PUSH1", "MSTORE", "PUSH1", "PUSH1", "RETURN"]);
+    assert_eq!(
+        ops,
+        ["PUSH2", "PUSH1", "MSTORE", "PUSH1", "PUSH1", "RETURN"]
+    );
     assert_eq!(trace["failed"], json!(false));
     assert_eq!(trace["returnValue"], json!("0xffee"));
     assert_eq!(trace["structLogs"][1]["stack"], json!(["0xffee"]));
@@ -375,13 +412,23 @@ fn trace_block_traces_every_transaction() {
 #[test]
 fn trace_rebuilds_a_state_no_longer_held_from_the_genesis() {
     let ctx = context();
-    let expected = call(&ctx, "debug_traceTransaction", json!([block_tx_hash(&ctx, 1)])).unwrap();
+    let expected = call(
+        &ctx,
+        "debug_traceTransaction",
+        json!([block_tx_hash(&ctx, 1)]),
+    )
+    .unwrap();
     // Keep one state only: block 1's parent (the genesis) state is then flattened away.
     ctx.store.set_state_window(1);
     add_block(&ctx.chain, vec![call_tx(2, RETURNER)]);
     add_block(&ctx.chain, vec![call_tx(3, RETURNER)]);
     let genesis = ctx.store.header_by_number(0).unwrap().unwrap();
     assert!(!ctx.store.has_state(&genesis.state_root));
-    let rebuilt = call(&ctx, "debug_traceTransaction", json!([block_tx_hash(&ctx, 1)])).unwrap();
+    let rebuilt = call(
+        &ctx,
+        "debug_traceTransaction",
+        json!([block_tx_hash(&ctx, 1)]),
+    )
+    .unwrap();
     assert_eq!(rebuilt, expected);
 }

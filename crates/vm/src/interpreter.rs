@@ -93,7 +93,8 @@ fn run<I: Inspector>(f: &mut Frame, m: &mut Machine, insp: &mut I) -> Exit {
                 },
             });
         }
-        if I::LOGS && m.state.logs.len() > logs_before
+        if I::LOGS
+            && m.state.logs.len() > logs_before
             && let Some(log) = m.state.logs.last()
         {
             insp.log(log);

@@ -61,7 +61,7 @@ pub enum Validation {
     /// code) and EIP-7825's gas limit cap.
     Simulate,
     /// Geth's rules for a call: besides [`Validation::Simulate`]'s, the nonce is not checked
-    /// (it is still bumped), the gas limit is not bounded by the block's gas left, and neither
+    /// (it is still bumped, wrapping at the EIP-2681 maximum), the gas limit is not bounded by the block's gas left, and neither
     /// the base fee nor the blob fee is checked against a call that offers none (geth's
     /// `NoBaseFee`). The balance must still cover `gas * price + value`.
     Call,
@@ -117,8 +117,9 @@ impl Hook for CallHook {
     }
 }
 
-/// The stateless rules; without the EIP-7825 cap unless [`Validation::Full`] (the rules after
-/// it are then checked on the message with its gas limit at the cap).
+/// The stateless rules; without the EIP-7825 cap unless [`Validation::Full`], without the
+/// EIP-2681 nonce limit under [`Validation::Call`] (the other rules are then checked on a copy
+/// of the message with its gas limit at the cap, or a zero nonce).
 fn validate_stateless(
     tx: &Transaction,
     fork: Fork,
@@ -127,21 +128,26 @@ fn validate_stateless(
 ) -> Result<(), TxValidityError> {
     match validate_transaction(tx, fork, chain_id) {
         Err(TxValidityError::GasLimitAboveCap { .. }) if validation != Validation::Full => {
-            validate_transaction(&with_gas_limit(tx, MAX_TX_GAS_LIMIT_OSAKA), fork, chain_id)
+            let capped = edited(tx, |_, gas_limit| *gas_limit = MAX_TX_GAS_LIMIT_OSAKA);
+            validate_stateless(&capped, fork, chain_id, validation)
+        }
+        Err(TxValidityError::NonceTooBig(_)) if validation == Validation::Call => {
+            let zero_nonce = edited(tx, |nonce, _| *nonce = 0);
+            validate_stateless(&zero_nonce, fork, chain_id, validation)
         }
         other => other,
     }
 }
 
-/// A copy of `tx` with another gas limit.
-fn with_gas_limit(tx: &Transaction, gas_limit: u64) -> Transaction {
+/// A copy of `tx` with its nonce and gas limit changed by `edit`.
+fn edited(tx: &Transaction, edit: impl FnOnce(&mut u64, &mut u64)) -> Transaction {
     let mut tx = tx.clone();
     match &mut tx {
-        Transaction::Legacy(t) => t.gas_limit = gas_limit,
-        Transaction::Eip2930(t) => t.gas_limit = gas_limit,
-        Transaction::Eip1559(t) => t.gas_limit = gas_limit,
-        Transaction::Eip4844(t, _) => t.gas_limit = gas_limit,
-        Transaction::Eip7702(t) => t.gas_limit = gas_limit,
+        Transaction::Legacy(t) => edit(&mut t.nonce, &mut t.gas_limit),
+        Transaction::Eip2930(t) => edit(&mut t.nonce, &mut t.gas_limit),
+        Transaction::Eip1559(t) => edit(&mut t.nonce, &mut t.gas_limit),
+        Transaction::Eip4844(t, _) => edit(&mut t.nonce, &mut t.gas_limit),
+        Transaction::Eip7702(t) => edit(&mut t.nonce, &mut t.gas_limit),
     }
     tx
 }
@@ -211,7 +217,7 @@ fn prepare(
         }
         .into());
     }
-    if account.nonce == u64::MAX {
+    if !call && account.nonce == u64::MAX {
         return Err(InvalidTransaction::NonceOverflow.into());
     }
     if full && account.code_hash != ethrex_common::constants::EMPTY_CODE_HASH {
@@ -237,7 +243,8 @@ fn prepare(
         .saturating_mul(effective_gas_price)
         .saturating_add(blob_cost);
     m.state.set_balance(sender, account.balance - upfront)?;
-    m.state.set_nonce(sender, account.nonce + 1)?;
+    // Only a call may reach here at the maximum nonce: geth's wraps to zero.
+    m.state.set_nonce(sender, account.nonce.wrapping_add(1))?;
     warm_access_set(m, tx, sender)?;
     if let Some(list) = tx.authorization_list() {
         for auth in list {

@@ -353,7 +353,11 @@ fn call_mode_skips_nonce_and_eoa_checks_but_not_the_balance() {
     let mut evm = Evm::with_hook(&db, env(Fork::Berlin), CallHook::default());
     assert!(evm.transact(&tx, OTHER).unwrap().success);
     let changes = evm.into_changes().unwrap();
-    let sender = changes.accounts.iter().find(|a| a.address == OTHER).unwrap();
+    let sender = changes
+        .accounts
+        .iter()
+        .find(|a| a.address == OTHER)
+        .unwrap();
     assert_eq!(sender.info.unwrap().nonce, 2, "the nonce is still bumped");
     if let Transaction::Legacy(t) = &mut tx {
         t.value = U256::from(1_001);
@@ -361,7 +365,9 @@ fn call_mode_skips_nonce_and_eoa_checks_but_not_the_balance() {
     let poor = Evm::with_hook(&db, env(Fork::Berlin), CallHook::default()).transact(&tx, OTHER);
     assert!(matches!(
         poor,
-        Err(TxError::Invalid(InvalidTransaction::InsufficientFunds { .. }))
+        Err(TxError::Invalid(
+            InvalidTransaction::InsufficientFunds { .. }
+        ))
     ));
 }
 

@@ -51,7 +51,12 @@ pub fn create_access_list(ctx: &RpcContext, p: &Params) -> Result<Value, RpcErro
     };
     let mut list = Accesses::new();
     for item in given.iter().flat_map(|l| l.iter()) {
-        merge(&mut list, item.address, item.storage_keys.iter().map(|k| (*k).into()), &excluded);
+        merge(
+            &mut list,
+            item.address,
+            item.storage_keys.iter().map(|k| (*k).into()),
+            &excluded,
+        );
     }
     for _ in 0..MAX_ROUNDS {
         call.args.access_list = Some(access_list(&list));

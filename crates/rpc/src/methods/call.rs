@@ -5,13 +5,13 @@
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_rpc_types_eth::BlockId;
 use ethrex_common::types::{Header, Transaction};
+use ethrex_common::validation::TxValidityError;
 use ethrex_storage::StateReader;
 use ethrex_vm::{
     BlockEnv, CallHook, Database, Evm, Halt, InvalidTransaction, StateChanges, TxError, TxResult,
     inspector::{Inspector, NoopInspector},
     tracers::opcode_name,
 };
-use ethrex_common::validation::TxValidityError;
 use serde_json::Value;
 
 use super::{
@@ -254,6 +254,9 @@ pub fn invalid_message(invalid: &InvalidTransaction, from: Address) -> String {
             TxValidityError::GasLimitAboveCap { gas_limit, cap } => {
                 format!("transaction gas limit too high (cap: {cap}, tx: {gas_limit})")
             }
+            TxValidityError::NonceTooBig(nonce) => {
+                format!("nonce has max value: address {from}, nonce: {nonce}")
+            }
             TxValidityError::InitcodeSizeExceeded { size, max } => {
                 format!("max initcode size exceeded: code size {size}, limit {max}")
             }
@@ -281,7 +284,9 @@ pub fn invalid_message(invalid: &InvalidTransaction, from: Address) -> String {
             "max fee per blob gas less than block blob gas fee: address {from} blobGasFeeCap: {max_fee}, blobBaseFee: {blob_base_fee}"
         ),
         InvalidTransaction::GasAboveBlockLimit { .. } => "gas limit reached".into(),
-        InvalidTransaction::NonceOverflow => format!("nonce has max value: address {from}"),
+        InvalidTransaction::NonceOverflow => {
+            format!("nonce has max value: address {from}, nonce: {}", u64::MAX)
+        }
         other => other.to_string(),
     }
 }
@@ -298,7 +303,8 @@ mod tests {
             "08c379a00000000000000000000000000000000000000000000000000000000000000020000000000000000000000000000000000000000000000000000000000000000a75736572206572726f72"
         );
         assert_eq!(revert_reason(&error).as_deref(), Some("user error"));
-        let panic = hex!("4e487b710000000000000000000000000000000000000000000000000000000000000001");
+        let panic =
+            hex!("4e487b710000000000000000000000000000000000000000000000000000000000000001");
         assert_eq!(revert_reason(&panic).as_deref(), Some("assert(false)"));
         assert_eq!(revert_reason(&hex!("08c379a0")), None, "truncated");
         assert_eq!(revert_reason(b"plain"), None);

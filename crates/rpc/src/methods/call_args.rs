@@ -47,7 +47,10 @@ pub enum Fees {
     /// One gas price (`gasPrice`, or any call before London).
     Legacy(U256),
     /// EIP-1559 caps.
-    Dynamic { max_fee: U256, max_priority_fee: U256 },
+    Dynamic {
+        max_fee: U256,
+        max_priority_fee: U256,
+    },
 }
 
 impl Fees {
@@ -234,7 +237,8 @@ impl CallArgs {
     }
 }
 
-/// Block fields a call may run under instead of the block's own (geth's `BlockOverrides`).
+/// Block fields a call may run under instead of the block's own (geth's `BlockOverrides`;
+/// `blobBaseFee` is not supported and ignored).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlockOverrides {
@@ -245,7 +249,6 @@ pub struct BlockOverrides {
     pub fee_recipient: Option<Address>,
     pub prev_randao: Option<B256>,
     pub base_fee_per_gas: Option<U256>,
-    pub blob_base_fee: Option<U256>,
     pub beacon_root: Option<B256>,
     pub withdrawals: Option<Vec<alloy_eips::eip4895::Withdrawal>>,
 }

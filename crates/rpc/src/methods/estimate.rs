@@ -6,7 +6,8 @@
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::BlockId;
 use ethrex_common::{
-    Fork, constants::EMPTY_CODE_HASH,
+    Fork,
+    constants::EMPTY_CODE_HASH,
     validation::{MAX_TX_GAS_LIMIT_OSAKA, TX_BASE_GAS, TxValidityError},
 };
 use ethrex_vm::{Database, GAS_PER_BLOB, Halt, InvalidTransaction, inspector::NoopInspector};

@@ -28,6 +28,7 @@ mod call;
 mod call_args;
 mod estimate;
 mod overlay;
+mod simulate;
 mod trace;
 mod trace_json;
 // [end modules: execution]
@@ -104,6 +105,7 @@ pub fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcE
         "eth_call" => call::eth_call(ctx, &p),
         "eth_estimateGas" => estimate::estimate_gas(ctx, &p),
         "eth_createAccessList" => access_list::create_access_list(ctx, &p),
+        "eth_simulateV1" => simulate::simulate_v1(ctx, &p),
         "debug_traceTransaction" => trace::trace_transaction(ctx, &p),
         "debug_traceBlockByNumber" => trace::trace_block_by_number(ctx, &p),
         "debug_traceBlockByHash" => trace::trace_block_by_hash(ctx, &p),

@@ -142,7 +142,7 @@ pub fn override_changes(
             let newest = Fork::ALL.last().copied().unwrap_or(Fork::Prague);
             if !is_precompile(address, newest) {
                 return Err(RpcError::server(format!(
-                    "account {address:#x} is not a precompile"
+                    "account {address} is not a precompile"
                 )));
             }
             return Err(RpcError::invalid_params(
@@ -244,7 +244,10 @@ mod tests {
     fn state_replaces_storage_and_state_diff_patches_it() {
         let a = Address::repeat_byte(1);
         let mut db = InMemoryDb::default();
-        let storage = HashMap::from([(U256::from(1), U256::from(10)), (U256::from(2), U256::from(20))]);
+        let storage = HashMap::from([
+            (U256::from(1), U256::from(10)),
+            (U256::from(2), U256::from(20)),
+        ]);
         db.insert_account(a, 0, U256::ZERO, Bytes::new(), storage);
         let slot = |n: u64| B256::from(U256::from(n));
         let diff = StateOverride::from([(

@@ -62,6 +62,16 @@ pub fn transaction_count(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError
     p.at_most(2)?;
     let address: Address = p.required(0)?;
     let state = state_at(ctx, p, 1)?;
-    let nonce = state.account(&address).map_err(vm)?.map_or(0, |a| a.nonce);
+    let mut nonce = state.account(&address).map_err(vm)?.map_or(0, |a| a.nonce);
+    // `pending`: the next nonce after the sender's executable pool transactions.
+    let tag: Option<BlockId> = p.optional(1)?;
+    if tag
+        == Some(BlockId::Number(
+            alloy_rpc_types_eth::BlockNumberOrTag::Pending,
+        ))
+        && let Some(pending) = ctx.mempool.pending_nonce(&address)
+    {
+        nonce = nonce.max(pending);
+    }
     Ok(Value::String(format!("{nonce:#x}")))
 }

@@ -215,8 +215,7 @@ fn trace_block_range(
         BlockReplay::new(&ctx.chain, block, ctx.genesis.as_deref()).map_err(chain_error)?;
     replay.skip_to(*range.start()).map_err(chain_error)?;
     let mut traces = Vec::new();
-    while replay.next_index() <= *range.end()
-        && replay.next_index() < block.body.transactions.len()
+    while replay.next_index() <= *range.end() && replay.next_index() < block.body.transactions.len()
     {
         let index = replay.next_index();
         let (json, executed) = {
@@ -347,7 +346,13 @@ pub fn trace_call(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     let header = existing_block(ctx, id)?;
     let state = state_of(ctx, &header)?;
     let overlay = Overlay::with_overrides(&state, config.state_overrides.as_ref())?;
-    let call = Call::new(ctx, args, &header, config.block_overrides.as_ref(), &overlay)?;
+    let call = Call::new(
+        ctx,
+        args,
+        &header,
+        config.block_overrides.as_ref(),
+        &overlay,
+    )?;
     let step = CallStep {
         call: &call,
         db: &overlay,

@@ -56,7 +56,10 @@ fn struct_log_json(log: &StructLog) -> Value {
         o.insert("error".into(), Value::String(halt_message(error)));
     }
     if let Some(stack) = &log.stack {
-        o.insert("stack".into(), stack.iter().copied().map(hex_u256).collect());
+        o.insert(
+            "stack".into(),
+            stack.iter().copied().map(hex_u256).collect(),
+        );
     }
     if let Some(memory) = log.memory.as_ref().filter(|m| !m.is_empty()) {
         let words = memory
@@ -133,7 +136,9 @@ fn frame_json(frame: &CallFrame) -> Value {
         o.insert("output".into(), Value::String(frame.output.to_string()));
     }
     if !frame.success {
-        let error = frame.halt.map_or("execution reverted".to_string(), halt_message);
+        let error = frame
+            .halt
+            .map_or("execution reverted".to_string(), halt_message);
         o.insert("error".into(), Value::String(error));
         if reverted && let Some(reason) = revert_reason(&frame.output) {
             o.insert("revertReason".into(), Value::String(reason));
@@ -250,7 +255,11 @@ pub fn prestate_json(input: &PrestateInput<'_>, config: PrestateConfig) -> Resul
     let mut post = BTreeMap::new();
     if config.diff_mode {
         for (address, (info, account)) in pre.iter_mut() {
-            let change = input.changes.accounts.iter().find(|c| c.address == *address);
+            let change = input
+                .changes
+                .accounts
+                .iter()
+                .find(|c| c.address == *address);
             let Some(change) = change else {
                 // Untouched by the transaction's writes: nothing to show.
                 account.storage.clear();
@@ -300,7 +309,7 @@ pub fn prestate_json(input: &PrestateInput<'_>, config: PrestateConfig) -> Resul
         }
         pre.retain(|_, (_, account)| account.balance.is_some());
     }
-    pre.retain(|address, (_, account)| !(input.created.contains(address) && !account.exists()));
+    pre.retain(|address, (_, account)| !input.created.contains(address) || account.exists());
     let pre_json: Map<String, Value> = pre
         .iter()
         .map(|(a, (_, account))| (address(a), account.json(config)))

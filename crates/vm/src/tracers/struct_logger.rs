@@ -112,9 +112,7 @@ impl Inspector for StructLogger {
             gas_cost: 0,
             depth: step.depth + 1,
             stack: config.stack.then(|| step.stack.to_vec()),
-            memory: config
-                .memory
-                .then(|| Bytes::copy_from_slice(step.memory)),
+            memory: config.memory.then(|| Bytes::copy_from_slice(step.memory)),
             storage,
             return_data: config
                 .return_data
