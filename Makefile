@@ -28,9 +28,10 @@ deps:
 build: deps
 	cargo build --workspace
 
-## run: the main job, for now the genesis state root of $(NETWORK).
+## run: the main job: a local dev chain (`ethrex --dev`), JSON-RPC on 127.0.0.1:8545 (HTTP) and
+## :8546 (WebSocket), until Ctrl-C.
 run: deps
-	cargo run --quiet --bin ethrex -- compute-state-root --network $(NETWORK)
+	cargo run --quiet --bin ethrex -- --dev --datadir memory --ws.enabled
 
 ## fixtures: unpack every ../shared/fixtures/*.tar.zst into target/fixtures/<archive name>/ (once).
 ARCHIVES := $(notdir $(basename $(basename $(wildcard $(FIXTURES_SRC)/*.tar.zst))))
