@@ -432,3 +432,51 @@ fn trace_rebuilds_a_state_no_longer_held_from_the_genesis() {
     .unwrap();
     assert_eq!(rebuilt, expected);
 }
+
+#[test]
+fn simulate_runs_calls_in_blocks_on_top_of_the_head() {
+    let ctx = context();
+    let poor = Address::repeat_byte(0x55);
+    let options = json!({
+        "blockStateCalls": [
+            {
+                "stateOverrides": { poor.to_string(): { "balance": "0x3e8" } },
+                "calls": [
+                    { "from": poor, "to": Address::repeat_byte(0x56), "value": "0x3e8" },
+                    { "from": sender(), "to": REVERTER },
+                ]
+            },
+            { "calls": [{ "from": sender(), "to": READER }] }
+        ],
+        "traceTransfers": true
+    });
+    let blocks = call(&ctx, "eth_simulateV1", json!([options, "latest"])).unwrap();
+    let blocks = blocks.as_array().unwrap();
+    assert_eq!(blocks.len(), 2);
+    assert_eq!(blocks[0]["number"], json!("0x2"));
+    assert_eq!(blocks[1]["parentHash"], blocks[0]["hash"]);
+    let calls = blocks[0]["calls"].as_array().unwrap();
+    assert_eq!(calls[0]["status"], json!("0x1"));
+    assert_eq!(calls[0]["gasUsed"], json!("0x5208"));
+    assert_eq!(
+        calls[0]["logs"][0]["address"],
+        json!("0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")
+    );
+    assert_eq!(calls[1]["status"], json!("0x0"));
+    assert_eq!(calls[1]["error"]["code"], json!(3));
+    assert_eq!(
+        calls[1]["error"]["message"],
+        json!("execution reverted: boom")
+    );
+    let read = &blocks[1]["calls"][0]["returnData"];
+    assert_eq!(read, &json!(format!("{:#066x}", 42)));
+    let unfunded = json!({ "blockStateCalls": [{ "calls": [{ "from": poor, "to": READER, "value": "0x1" }] }] });
+    let error = call(&ctx, "eth_simulateV1", json!([unfunded])).unwrap_err();
+    assert_eq!(error.code, -38014);
+    let disordered = json!({ "blockStateCalls": [
+        { "blockOverrides": { "number": "0x5" } },
+        { "blockOverrides": { "number": "0x4" } }
+    ] });
+    let error = call(&ctx, "eth_simulateV1", json!([disordered])).unwrap_err();
+    assert_eq!(error.code, -38020);
+}

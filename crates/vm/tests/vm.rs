@@ -14,7 +14,7 @@ use ethrex_common::{
     types::{LegacyTx, Transaction},
 };
 use ethrex_vm::{
-    BlockEnv, CallHook, Evm, Halt, InMemoryDb, InvalidTransaction, TxError, TxResult,
+    BlockEnv, CallHook, Evm, Halt, InMemoryDb, InvalidTransaction, TxError, TxResult, Validation,
     tracers::{AccessTracer, CallTracer, CallTracerConfig, StructLogger},
 };
 
@@ -435,4 +435,35 @@ fn access_tracer_records_slots_and_reached_accounts() {
     assert_eq!(contract_slots, [U256::from(7)]);
     assert!(tracer.accounts[&OTHER].is_empty());
     assert_eq!(tracer.accounts.len(), 2);
+}
+
+#[test]
+fn simulate_mode_checks_the_nonce_but_not_the_sender_code() {
+    let mut db = db_with(&[(CONTRACT, &hex!("00"))]);
+    db.insert_account(
+        OTHER,
+        1,
+        U256::from(10u64).pow(U256::from(18)),
+        Bytes::from_static(&hex!("00")),
+        HashMap::new(),
+    );
+    let simulate = CallHook {
+        validation: Validation::Simulate,
+    };
+    let mut tx = call_tx(CONTRACT, 100_000);
+    let wrong_nonce = Evm::with_hook(&db, env(Fork::Berlin), simulate).transact(&tx, OTHER);
+    assert!(matches!(
+        wrong_nonce,
+        Err(TxError::Invalid(InvalidTransaction::NonceMismatch {
+            tx: 0,
+            state: 1
+        }))
+    ));
+    if let Transaction::Legacy(t) = &mut tx {
+        t.nonce = 1;
+    }
+    let result = Evm::with_hook(&db, env(Fork::Berlin), simulate)
+        .transact(&tx, OTHER)
+        .unwrap();
+    assert!(result.success, "a sender with code may send");
 }
