@@ -68,6 +68,9 @@ pub struct BuiltBlock {
     pub receipts: Vec<Receipt>,
     /// The changes to the parent's state (what the header's state root commits to).
     pub changes: StateChanges,
+    /// The EIP-7685 requests by type, empty data included (what the header's requests hash
+    /// commits to), from Prague on.
+    pub requests: Option<Vec<(u8, Bytes)>>,
     /// The candidates left out, in their original order.
     pub skipped: Vec<SkippedTransaction>,
 }
@@ -129,6 +132,7 @@ pub fn build_block(
         block: Block::new(header, body),
         receipts: run.receipts,
         changes: run.changes,
+        requests: run.requests,
         skipped,
     })
 }
@@ -328,6 +332,12 @@ mod tests {
         assert_eq!(header.state_root, ROOT);
         assert_eq!(header.base_fee_per_gas, Some(875_000_000));
         assert_eq!(header.requests_hash, Some(EMPTY_REQUESTS_HASH));
+        let requests = built.requests.as_deref().unwrap();
+        assert_eq!(
+            requests.iter().map(|(ty, _)| *ty).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert!(requests.iter().all(|(_, data)| data.is_empty()));
 
         let outcome = execute_block(&config, &built.block, &parent, &db, &root).unwrap();
         assert_eq!(outcome.changes, built.changes);

@@ -176,6 +176,8 @@ pub(crate) struct BlockRun {
     pub blob_gas_used: u64,
     /// The EIP-7685 requests hash, from Prague on.
     pub requests_hash: Option<B256>,
+    /// The EIP-7685 requests (type and data, empty data included), from Prague on.
+    pub requests: Option<Vec<(u8, Bytes)>>,
     pub changes: StateChanges,
 }
 
@@ -228,8 +230,8 @@ pub(crate) fn run_block(
             U256::from(w.amount) * U256::from(1_000_000_000u64),
         )?;
     }
-    let requests_hash = if fork >= Fork::Prague {
-        Some(requests(config, &mut evm, &receipts)?)
+    let requests = if fork >= Fork::Prague {
+        Some(execution_requests(config, &mut evm, &receipts)?)
     } else {
         None
     };
@@ -238,7 +240,8 @@ pub(crate) fn run_block(
         skipped,
         gas_used: cumulative,
         blob_gas_used: blob_gas,
-        requests_hash,
+        requests_hash: requests.as_deref().map(requests_hash),
+        requests,
         changes: evm.into_changes()?,
     })
 }
@@ -308,13 +311,23 @@ fn transact(
     }
 }
 
-/// The EIP-7685 requests hash: deposits from the receipts' logs (EIP-6110), then the
-/// withdrawal (EIP-7002) and consolidation (EIP-7251) requests their system calls return.
+/// The EIP-7685 requests hash of [`execution_requests`].
 pub(crate) fn requests(
     config: &ChainConfig,
     evm: &mut Evm<'_>,
     receipts: &[Receipt],
 ) -> Result<B256> {
+    execution_requests(config, evm, receipts).map(|requests| requests_hash(&requests))
+}
+
+/// The EIP-7685 requests, by type (empty data included): deposits from the receipts' logs
+/// (EIP-6110), then the withdrawal (EIP-7002) and consolidation (EIP-7251) requests their
+/// system calls return.
+pub(crate) fn execution_requests(
+    config: &ChainConfig,
+    evm: &mut Evm<'_>,
+    receipts: &[Receipt],
+) -> Result<Vec<(u8, Bytes)>> {
     let deposit_contract = config
         .deposit_contract_address
         .unwrap_or(MAINNET_DEPOSIT_CONTRACT);
@@ -332,7 +345,7 @@ pub(crate) fn requests(
             _ => return Err(BlockError::SystemCallFailed(contract)),
         }
     }
-    Ok(requests_hash(&requests))
+    Ok(requests)
 }
 
 /// The logs bloom of a block: the union of its receipts' blooms.

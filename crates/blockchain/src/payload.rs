@@ -1,8 +1,10 @@
 //! Payload building from the mempool: [`build_payload`] builds a block on the chain's head with
-//! the mempool's best transactions (highest effective tip first, each sender in nonce order,
-//! within the block's gas and the blob limit), through [`crate::build_block`] (which leaves out
-//! what cannot be included); [`import_payload`] then takes it the way a consensus client's
-//! block comes in: [`Blockchain::add_block`] and fork choice, and updates the mempool.
+//! the mempool's best transactions ([`mempool_candidates`]: highest effective tip first, each
+//! sender in nonce order, within the block's gas and the blob limit), through [`build_on`] and
+//! [`crate::build_block`] (which leave out what cannot be included); [`import_payload`] then
+//! takes it the way a consensus client's block comes in: [`Blockchain::add_block`] and fork
+//! choice, and updates the mempool. [`build_on`] alone builds on any stored block and writes
+//! nothing (`testing_buildBlockV1`).
 //!
 //! Blocks carry blob transactions without their sidecars; the mempool keeps those.
 
@@ -22,7 +24,7 @@ use crate::{
 pub enum PayloadError {
     #[error("the chain has no head block")]
     NoHead,
-    #[error("cannot build on head #{number}: {source}")]
+    #[error("cannot build on block #{number}: {source}")]
     Build { number: u64, source: BlockError },
     #[error(transparent)]
     Chain(#[from] ChainError),
@@ -51,35 +53,67 @@ pub fn build_payload(
     attributes: BlockAttributes,
     max_blobs: Option<u64>,
 ) -> Result<BuiltBlock, PayloadError> {
-    let store = chain.store();
+    let head = chain.store().head_header()?.ok_or(PayloadError::NoHead)?;
+    let candidates = mempool_candidates(chain, mempool, &head, attributes.timestamp, max_blobs);
+    build_on(chain, &head, attributes, candidates)
+}
+
+/// The mempool's best pending transactions for a child of `parent` at `timestamp` (the
+/// child's base fee orders them), at most `max_blobs` blobs (`None`: the fork's maximum; never
+/// more), without blob sidecars.
+pub fn mempool_candidates(
+    chain: &Blockchain,
+    mempool: &Mempool,
+    parent: &Header,
+    timestamp: u64,
+    max_blobs: Option<u64>,
+) -> Vec<Transaction> {
     let config = chain.config();
-    let head = store.head_header()?.ok_or(PayloadError::NoHead)?;
     let fork = fork_of(
         config,
         &Header {
-            number: head.number + 1,
-            timestamp: attributes.timestamp,
+            number: parent.number + 1,
+            timestamp,
             ..Default::default()
         },
     );
-    let base_fee = next_base_fee(&head, fork_of(config, &head));
+    let base_fee = next_base_fee(parent, fork_of(config, parent));
     let fork_max = config.blob_params(fork).map_or(0, |params| params.max);
     let blob_limit = max_blobs.map_or(fork_max, |max| max.min(fork_max));
-    let candidates = select(mempool, base_fee, blob_limit);
-    let state = store.state_at(head.state_root)?;
+    select(mempool, base_fee, blob_limit)
+}
+
+/// Builds the child of `parent` (any stored block whose state the store holds, not only the
+/// head) with `attributes` and `transactions` in the order given, through
+/// [`crate::build_block`]: what cannot be included is left out and listed in
+/// [`BuiltBlock::skipped`]. Nothing is written: the block is neither stored nor made the head.
+pub fn build_on(
+    chain: &Blockchain,
+    parent: &Header,
+    attributes: BlockAttributes,
+    transactions: Vec<Transaction>,
+) -> Result<BuiltBlock, PayloadError> {
+    let store = chain.store();
+    let state = store.state_at(parent.state_root)?;
     let state_root = |changes: &StateChanges| {
         let mut builder = store
-            .state_builder(head.state_root)
+            .state_builder(parent.state_root)
             .map_err(|e| BlockError::StateRoot(e.to_string()))?;
         builder
             .apply(changes)
             .map_err(|e| BlockError::StateRoot(e.to_string()))
     };
-    build_block(config, &head, &state, attributes, candidates, &state_root).map_err(|source| {
-        PayloadError::Build {
-            number: head.number,
-            source,
-        }
+    build_block(
+        chain.config(),
+        parent,
+        &state,
+        attributes,
+        transactions,
+        &state_root,
+    )
+    .map_err(|source| PayloadError::Build {
+        number: parent.number,
+        source,
     })
 }
 
@@ -134,7 +168,63 @@ fn without_sidecar(tx: &Transaction) -> Transaction {
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::{Address, Bytes};
+    use ethrex_common::{
+        Fork,
+        dev::{DEV_GAS_LIMIT, dev_genesis},
+    };
+    use ethrex_storage::Store;
+
     use super::*;
+    use crate::mempool::test_tx::{sign, transfer};
+
+    fn attributes(chain: &Blockchain, parent: &Header) -> BlockAttributes {
+        let timestamp = parent.timestamp + 12;
+        let fork = fork_of(
+            chain.config(),
+            &Header {
+                number: parent.number + 1,
+                timestamp,
+                ..Default::default()
+            },
+        );
+        BlockAttributes {
+            timestamp,
+            fee_recipient: Address::repeat_byte(0xfe),
+            prev_randao: B256::ZERO,
+            gas_limit: parent.gas_limit,
+            extra_data: Bytes::new(),
+            withdrawals: (fork >= Fork::Shanghai).then(Vec::new),
+            parent_beacon_block_root: (fork >= Fork::Cancun).then_some(B256::ZERO),
+        }
+    }
+
+    #[test]
+    fn build_on_builds_on_an_older_block_and_writes_nothing() {
+        let store = Store::in_memory();
+        store
+            .init_genesis(&dev_genesis(DEV_GAS_LIMIT).unwrap())
+            .unwrap();
+        let chain = Blockchain::new(store).unwrap();
+        let mempool = Mempool::new(16);
+        let genesis = chain.store().head_header().unwrap().unwrap();
+        let first = build_payload(&chain, &mempool, attributes(&chain, &genesis), None).unwrap();
+        import_payload(&chain, &mempool, &first.block).unwrap();
+        let head = first.block.header.hash_slow();
+
+        // Nonce 0 again: valid over the genesis state, whatever the head holds.
+        let tx = sign(transfer(0, 2_000_000_000, 7), 0);
+        let built = build_on(&chain, &genesis, attributes(&chain, &genesis), vec![tx]).unwrap();
+        assert!(built.skipped.is_empty(), "{:?}", built.skipped);
+        assert_eq!(built.block.header.number, 1);
+        assert_eq!(built.block.header.parent_hash, genesis.hash_slow());
+        assert_eq!(built.block.body.transactions.len(), 1);
+        let store = chain.store();
+        let built_hash = built.block.header.hash_slow();
+        assert_ne!(built_hash, head);
+        assert_eq!(store.head_header().unwrap().unwrap().hash_slow(), head);
+        assert_eq!(store.header_by_hash(&built_hash).unwrap(), None);
+    }
 
     #[test]
     fn gas_limit_moves_toward_the_target_within_the_protocol_bound() {

@@ -5,6 +5,7 @@ mod blocks;
 mod net_web3;
 pub(crate) mod params;
 mod state;
+mod testing;
 // [modules: chain data] (owner: chain-data work)
 mod config;
 mod fees;
@@ -59,6 +60,7 @@ pub fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcE
         "eth_getCode" => state::code(ctx, &p),
         "eth_getStorageAt" => state::storage_at(ctx, &p),
         "eth_getTransactionCount" => state::transaction_count(ctx, &p),
+        "testing_buildBlockV1" => testing::build_block_v1(ctx, &p),
         // [methods: chain data] transactions, receipts, logs, filters, fees, proofs, raw data
         "eth_getTransactionByHash" => transactions::by_hash(ctx, &p),
         "eth_getTransactionByBlockHashAndIndex" => transactions::by_block_hash_and_index(ctx, &p),
