@@ -68,10 +68,12 @@ ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked $(EEST_BLOCKCHAIN)/.u
 	$(EF_TESTS) blockchain $(LEGACY)/BlockchainTests
 	$(EF_TESTS) blockchain $(EEST_BLOCKCHAIN)/blockchain_tests
 
-## bench: benchmarks against the reference implementations (release profile).
+## bench: benchmarks against the reference implementations (release profile); `dev` runs the
+## release ethrex binary against anvil (installed from npm into target/bench-tools if missing).
 bench:
 	cargo run --release -p ethrex-bench -- trie
 	cargo run --release -p ethrex-bench -- evm
+	cargo build --release -p ethrex && cargo run --release -p ethrex-bench -- dev
 
 ## rpc-compat: replay the execution-apis JSON-RPC suite against the real binary.
 rpc-compat: deps

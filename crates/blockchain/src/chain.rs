@@ -89,6 +89,16 @@ pub struct Timings {
     pub storage: Duration,
 }
 
+impl From<Timings> for ethrex_metrics::StageTimes {
+    fn from(t: Timings) -> Self {
+        Self {
+            execution: t.execution,
+            merkleization: t.merkleization,
+            storage: t.storage,
+        }
+    }
+}
+
 impl std::ops::AddAssign for Timings {
     fn add_assign(&mut self, other: Self) {
         self.execution += other.execution;
@@ -151,6 +161,11 @@ impl Blockchain {
         self.store
             .add_side_blocks(&[(block.clone(), executed.receipts)])?;
         executed.timings.storage = start.elapsed();
+        ethrex_metrics::record_blocks(&ethrex_metrics::ProcessedBlocks::one(
+            block.header.gas_used,
+            block.body.transactions.len() as u64,
+            executed.timings.into(),
+        ));
         Ok(executed.timings)
     }
 
@@ -185,6 +200,7 @@ impl Blockchain {
             });
         }
         self.store.set_fork_choice(choice)?;
+        ethrex_metrics::set_block_height(header.number);
         Ok(())
     }
 

@@ -77,10 +77,12 @@ pub fn produce_block(
         return Ok(None);
     }
     let timings = import_payload(chain, mempool, &built.block)?;
+    let elapsed = started.elapsed();
+    ethrex_metrics::record_dev_block(elapsed);
     Ok(Some(ProducedBlock {
         block: built.block,
         receipts: built.receipts,
-        elapsed: started.elapsed(),
+        elapsed,
         timings,
     }))
 }

@@ -96,6 +96,7 @@ impl Blockchain {
                     parent: first.header.parent_hash,
                 })
             })?;
+        let began = Instant::now();
         let hashes: Vec<B256> = blocks.iter().map(|b| b.header.hash_slow()).collect();
         let start = Instant::now();
         let senders = recover_batch_senders(blocks);
@@ -149,6 +150,17 @@ impl Blockchain {
                 .map_err(|e| fail(e.into()))?;
         }
         stats.timings.storage += start.elapsed();
+        if let Some((last, _)) = committed.last() {
+            ethrex_metrics::set_block_height(last.header.number);
+            ethrex_metrics::record_blocks(&ethrex_metrics::ProcessedBlocks {
+                count: stats.blocks,
+                transactions: stats.transactions,
+                gas_used: stats.gas,
+                last_gas_used: last.header.gas_used,
+                stages: stats.timings.into(),
+                elapsed: began.elapsed(),
+            });
+        }
         match failure {
             None => Ok(stats),
             Some((_, source)) => Err(ImportError {

@@ -1,6 +1,9 @@
 //! JSON-RPC 2.0 framing: parses a body (one request or a batch), runs each request through
 //! [`crate::methods::call`] and builds the response body. Notifications (no `id`) get no
-//! response; an empty batch is an invalid request, as the spec says.
+//! response; an empty batch is an invalid request, as the spec says. Every call is counted and
+//! timed per method (`ethrex-metrics`); calls to unknown methods share one label.
+
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
@@ -8,6 +11,9 @@ use crate::{RpcContext, RpcError, methods};
 
 /// Most requests in one batch.
 pub const MAX_BATCH: usize = 1000;
+
+/// JSON-RPC's "method not found" code ([`RpcError::method_not_found`]).
+const METHOD_NOT_FOUND: i64 = -32601;
 
 /// The response body for `body`, or `None` when nothing is to be sent (only notifications).
 pub fn handle_body(ctx: &RpcContext, body: &[u8]) -> Option<Value> {
@@ -56,7 +62,12 @@ pub fn handle_request(ctx: &RpcContext, request: Value) -> Option<Value> {
         ));
     };
     let id = object.get("id").cloned();
-    let result = parse(&object).and_then(|(method, params)| methods::call(ctx, method, params));
+    let result = parse(&object).and_then(|(method, params)| {
+        let start = Instant::now();
+        let result = methods::call(ctx, method, params);
+        record(method, start.elapsed(), &result);
+        result
+    });
     let id = id?;
     Some(match result {
         Ok(result) => serde_json::json!({ "jsonrpc": "2.0", "id": id, "result": result }),
@@ -84,6 +95,18 @@ fn parse(object: &Map<String, Value>) -> Result<(&str, Value), RpcError> {
         }
     };
     Ok((method, params))
+}
+
+/// Records a call in the metrics, under [`ethrex_metrics::definitions::UNKNOWN_METHOD`] when
+/// the method does not exist (clients choose those names: they must not become labels).
+fn record(method: &str, elapsed: Duration, result: &Result<Value, RpcError>) {
+    let unknown = matches!(result, Err(e) if e.code == METHOD_NOT_FOUND);
+    let label = if unknown {
+        ethrex_metrics::definitions::UNKNOWN_METHOD
+    } else {
+        method
+    };
+    ethrex_metrics::record_rpc(label, elapsed, result.is_err());
 }
 
 /// A response carrying `error`.

@@ -96,14 +96,16 @@ fn cors(origins: &[String]) -> CorsLayer {
 }
 
 async fn http_handler(State(ctx): State<Arc<RpcContext>>, body: Bytes) -> Response {
-    let result = tokio::task::spawn_blocking(move || dispatch::handle_body(&ctx, &body)).await;
+    // The response is serialized on the blocking pool too (an `eth_getLogs` answer can be
+    // megabytes), straight into bytes: `Value::to_string` goes through `fmt::Write`, slower.
+    let result = tokio::task::spawn_blocking(move || {
+        dispatch::handle_body(&ctx, &body).map(|value| serde_json::to_vec(&value))
+    })
+    .await;
     match result {
-        Ok(Some(value)) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            value.to_string(),
-        )
-            .into_response(),
+        Ok(Some(Ok(json))) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Ok(None) => StatusCode::OK.into_response(),
+        Ok(Some(Err(e))) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

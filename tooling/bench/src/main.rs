@@ -5,7 +5,9 @@
 //! flags. A benchmark exits non-zero when the implementations disagree on the result, so it
 //! doubles as a large-input correctness check. See `README.md` for how to run and read them.
 
+mod dev;
 mod evm;
+mod stats;
 mod trie;
 
 use std::process::ExitCode;
@@ -26,12 +28,15 @@ enum Command {
     Trie(trie::TrieArgs),
     /// EVM execution: ethrex's VM against revm on the same transactions and pre-state.
     Evm(evm::EvmArgs),
+    /// `ethrex --dev` against anvil over JSON-RPC: transfers, eth_call, eth_getLogs.
+    Dev(dev::DevArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Trie(args) => trie::run(&args),
         Command::Evm(args) => evm::run(&args),
+        Command::Dev(args) => dev::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,8 @@
-//! `ethrex` without a subcommand: the node. Opens the store (creating it from the network's
-//! genesis, or the dev genesis with `--dev`), re-executes what a crash left in memory, starts
-//! the JSON-RPC servers (and, with `--dev`, the block producer of `dev.rs`), and runs until
-//! SIGINT or SIGTERM, then writes the head state to disk and exits.
+//! `ethrex` without a subcommand: the node. With `--metrics`, first serves Prometheus metrics
+//! (`ethrex-metrics`). Opens the store (creating it from the network's genesis, or the dev
+//! genesis with `--dev`), re-executes what a crash left in memory, starts the JSON-RPC servers
+//! (and, with `--dev`, the block producer of `dev.rs`), and runs until SIGINT or SIGTERM, then
+//! writes the head state to disk and exits.
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -32,6 +33,9 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
 }
 
 async fn serve(cli: &Cli) -> Result<(), CliError> {
+    if cli.metrics.metrics {
+        start_metrics(cli).await?;
+    }
     let chain = Arc::new(if cli.dev.dev {
         dev::open_chain(cli)?
     } else {
@@ -47,7 +51,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
         head.number,
         head.hash_slow()
     );
+    ethrex_metrics::set_block_height(head.number);
     let mempool = Arc::new(Mempool::new(cli.node.mempool_max_size));
+    ethrex_metrics::set_mempool_size(mempool.len());
     let mut ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
     if !cli.dev.dev {
         // For tracing blocks whose state is no longer held (rebuilt from the genesis).
@@ -83,6 +89,17 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     tracing::info!("shutting down: writing the head state");
     persist(&chain)?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves metrics on `--metrics.addr`:`--metrics.port`. Logged before the RPC servers' lines
+/// (tests read the addresses from the log).
+async fn start_metrics(cli: &Cli) -> Result<(), CliError> {
+    let addr = SocketAddr::new(cli.metrics.metrics_addr, cli.metrics.metrics_port);
+    let bound = ethrex_metrics::start(addr)
+        .await
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    tracing::info!("metrics on http://{bound}{}", ethrex_metrics::PATH);
     Ok(())
 }
 

@@ -124,6 +124,18 @@ impl Node {
         serde_json::from_str(&text).expect("JSON response")
     }
 
+    /// The metrics endpoint's address, from the `metrics on http://ADDR/metrics` log line
+    /// (logged before the RPC servers' lines, so already read when `start` returns).
+    pub fn metrics_addr(&self) -> std::net::SocketAddr {
+        let log = self.log.lock().expect("log");
+        log.iter()
+            .find_map(|line| {
+                let rest = line.split("metrics on http://").nth(1)?;
+                rest.trim().trim_end_matches("/metrics").parse().ok()
+            })
+            .unwrap_or_else(|| panic!("no metrics address in the log: {log:?}"))
+    }
+
     /// Sends SIGTERM and waits (at most 30 s) for the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -164,6 +176,33 @@ pub fn http_post(addr: std::net::SocketAddr, body: &str) -> (u16, String) {
     let _ = stream.write_all(request.as_bytes());
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// A minimal HTTP/1.1 GET of `path`; returns the status code and the response body.
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .expect("send the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
     let status = response
         .split_whitespace()
         .nth(1)

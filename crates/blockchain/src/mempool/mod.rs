@@ -169,7 +169,9 @@ impl Mempool {
             sender: validated.sender,
             hash,
         };
-        self.lock().insert(pooled, validated.account_nonce)?;
+        let mut pool = self.lock();
+        pool.insert(pooled, validated.account_nonce)?;
+        ethrex_metrics::set_mempool_size(pool.len());
         Ok(hash)
     }
 
@@ -284,6 +286,7 @@ impl Mempool {
         for (sender, nonce, balance) in accounts {
             pool.refresh_sender(sender, nonce, balance);
         }
+        ethrex_metrics::set_mempool_size(pool.len());
         Ok(())
     }
 

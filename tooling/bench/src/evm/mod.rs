@@ -22,6 +22,7 @@ use alloy_primitives::Bytes;
 use clap::Args;
 
 use self::{cases::Case, ethrex_runner::EthrexState, revm_runner::RevmState};
+use crate::stats::{format_time, geomean, median};
 
 /// Flags of `ethrex-bench evm`.
 #[derive(Args)]
@@ -106,11 +107,6 @@ fn short_hex(bytes: &Bytes) -> String {
     }
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort_unstable();
-    times.get(times.len() / 2).copied().unwrap_or_default()
-}
-
 /// What became of one case.
 enum Measured {
     Timed(Row),
@@ -163,17 +159,6 @@ fn measure(
     }))
 }
 
-fn format_time(time: Duration) -> String {
-    let secs = time.as_secs_f64();
-    if secs >= 1.0 {
-        format!("{secs:.3} s")
-    } else if secs >= 1e-3 {
-        format!("{:.3} ms", secs * 1e3)
-    } else {
-        format!("{:.1} µs", secs * 1e6)
-    }
-}
-
 fn print_header() {
     println!(
         "{:<22} {:>11} {:>12} {:>12} {:>12} {:>8} {:>6}",
@@ -193,13 +178,6 @@ fn print_row(row: &Row) {
         mgas_per_s,
         row.runs,
     );
-}
-
-fn geomean(ratios: &[f64]) -> f64 {
-    if ratios.is_empty() {
-        return f64::NAN;
-    }
-    (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp()
 }
 
 /// Runs the benchmark and prints the table; fails if a case fails or the VMs disagree.
@@ -339,13 +317,5 @@ mod tests {
             ethrex_call(EcMul, "bench(uint256,uint256)", &[2, 2]),
             three_g
         );
-    }
-
-    #[test]
-    fn median_and_geomean() {
-        let ms = Duration::from_millis;
-        assert_eq!(median(vec![ms(3), ms(1), ms(2)]), ms(2));
-        assert!((geomean(&[2.0, 0.5]) - 1.0).abs() < 1e-12);
-        assert!((geomean(&[4.0, 1.0]) - 2.0).abs() < 1e-12);
     }
 }

@@ -1,0 +1,159 @@
+//! `ethrex --metrics`: a dev node serves Prometheus text on `GET /metrics` at the port it logs,
+//! and after an RPC call and a mined transfer reports the head, the block's gas and stage
+//! times, the calls per method (unknown methods under one label), the mempool's size and the
+//! process's memory, threads and descriptors.
+
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup step should abort the test"
+)]
+
+mod common;
+
+use std::{collections::HashMap, time::Duration};
+
+use alloy_primitives::{Address, TxKind, U256, hex};
+use common::{Node, http_get, wait_for};
+use ethrex_common::{
+    dev::{DEV_CHAIN_ID, dev_accounts},
+    types::{Eip1559Tx, Transaction},
+};
+use serde_json::{Value, json};
+
+const GWEI: u64 = 1_000_000_000;
+
+/// A 1-wei transfer from dev account 0, signed, as `eth_sendRawTransaction` takes it.
+fn transfer(nonce: u64) -> String {
+    let mut tx = Transaction::Eip1559(Eip1559Tx {
+        chain_id: DEV_CHAIN_ID,
+        nonce,
+        max_priority_fee_per_gas: U256::from(GWEI),
+        max_fee_per_gas: U256::from(2 * GWEI),
+        gas_limit: 21_000,
+        to: TxKind::Call(Address::repeat_byte(0xaa)),
+        value: U256::from(1),
+        ..Default::default()
+    });
+    let secret = dev_accounts().expect("dev keys")[0].secret;
+    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &secret).expect("sign");
+    if let Transaction::Eip1559(t) = &mut tx {
+        (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
+    }
+    format!("0x{}", hex::encode(tx.encode_network()))
+}
+
+fn result(node: &Node, method: &str, params: Value) -> Value {
+    let response = node.call(method, params);
+    assert!(response["error"].is_null(), "{method}: {response}");
+    response["result"].clone()
+}
+
+/// The samples of a Prometheus text: series (name and labels) to value.
+fn scrape(node: &Node) -> HashMap<String, f64> {
+    let (status, text) = http_get(node.metrics_addr(), "/metrics");
+    assert_eq!(status, 200, "{text}");
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').expect("a sample line");
+            (series.to_string(), value.parse().expect("a number"))
+        })
+        .collect()
+}
+
+fn sample(samples: &HashMap<String, f64>, series: &str) -> f64 {
+    assert!(samples.contains_key(series), "no {series} in {samples:?}");
+    samples[series]
+}
+
+#[test]
+fn a_dev_node_reports_head_rpc_calls_mempool_and_process() {
+    let node = Node::start(&[
+        "--dev",
+        "--datadir",
+        "memory",
+        "--metrics",
+        "--metrics.addr",
+        "127.0.0.1",
+        "--metrics.port",
+        "0",
+    ]);
+    assert_eq!(result(&node, "eth_chainId", json!([])), "0x539");
+    let unknown = node.call("no_suchMethod", json!([]));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    result(&node, "eth_sendRawTransaction", json!([transfer(0)]));
+    wait_for(Duration::from_secs(30), "block 1", || {
+        (result(&node, "eth_blockNumber", json!([])) == "0x1").then_some(())
+    });
+    // A nonce gap: the transaction stays queued in the mempool.
+    result(&node, "eth_sendRawTransaction", json!([transfer(5)]));
+
+    let samples = scrape(&node);
+    let exact = [
+        ("ethrex_block_height", 1.0),
+        ("ethrex_blocks_processed_total", 1.0),
+        ("ethrex_transactions_processed_total", 1.0),
+        ("ethrex_block_gas_used", 21_000.0),
+        ("ethrex_gas_used_total", 21_000.0),
+        ("ethrex_dev_blocks_produced_total", 1.0),
+        (
+            "ethrex_block_processing_seconds_count{stage=\"merkleization\"}",
+            1.0,
+        ),
+        ("ethrex_rpc_requests_total{method=\"eth_chainId\"}", 1.0),
+        ("ethrex_rpc_requests_total{method=\"unknown\"}", 1.0),
+        ("ethrex_rpc_errors_total{method=\"unknown\"}", 1.0),
+        (
+            "ethrex_rpc_request_duration_seconds_count{method=\"eth_sendRawTransaction\"}",
+            2.0,
+        ),
+        ("ethrex_mempool_transactions", 1.0),
+    ];
+    for (series, want) in exact {
+        assert_eq!(sample(&samples, series), want, "{series}");
+    }
+    assert!(
+        !samples.contains_key("ethrex_rpc_errors_total{method=\"eth_chainId\"}"),
+        "{samples:?}"
+    );
+    assert!(!samples.keys().any(|s| s.contains("no_suchMethod")));
+    assert!(
+        sample(
+            &samples,
+            "ethrex_rpc_requests_total{method=\"eth_blockNumber\"}"
+        ) >= 1.0
+    );
+    assert!(sample(&samples, "ethrex_block_mgas_per_second") > 0.0);
+    let rss = sample(&samples, "process_resident_memory_bytes");
+    assert!(rss > 1e6 && rss < 24e9, "resident memory {rss}");
+    assert!(sample(&samples, "process_threads") >= 2.0);
+    assert!(sample(&samples, "process_open_fds") >= 3.0);
+
+    let (status, _) = http_get(node.metrics_addr(), "/");
+    assert_eq!(status, 404);
+    let log = node.log.clone();
+    let pid = node.child.id();
+    let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let sig: Vec<&str> = st.lines().filter(|l| l.starts_with("Sig") || l.starts_with("Threads") || l.starts_with("State")).collect();
+    eprintln!("DEBUG {sig:?}");
+    if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in dir.flatten() {
+            let p = t.path();
+            let comm = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
+            let wchan = std::fs::read_to_string(p.join("wchan")).unwrap_or_default();
+            let stat = std::fs::read_to_string(p.join("stat")).unwrap_or_default();
+            let stack = std::fs::read_to_string(p.join("stack")).unwrap_or_default();
+            eprintln!("DEBUG task {:?} {} {} {:?} {}", t.file_name(), comm.trim(), wchan, stat.split(' ').nth(2), stack.lines().take(4).collect::<Vec<_>>().join("|"));
+        }
+    }
+    let status = node.terminate();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(status.success(), "{status} {:?}", log.lock().expect("log"));
+}
+
+#[test]
+fn without_the_flag_no_metrics_are_served() {
+    let node = Node::start(&["--dev", "--datadir", "memory"]);
+    let log = node.log.lock().expect("log").join("\n");
+    assert!(!log.contains("metrics on"), "{log}");
+}

@@ -1,0 +1,119 @@
+//! Every metric ethrex exports: its name (a `pub const`), its kind and its help text, in
+//! [`describe`]. Adding a metric means adding its constant and its line in [`describe`]; the
+//! helpers of `record.rs` record only under these names.
+//!
+//! Names follow Prometheus conventions: an `ethrex_` prefix, the base unit as a suffix
+//! (`_seconds`, `_bytes`), `_total` on counters; the process metrics use the standard
+//! `process_*` names that dashboards expect. Label values are bounded: block stages are the
+//! three constants below, RPC methods are the node's own method names (unknown ones share
+//! [`UNKNOWN_METHOD`]).
+
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+
+// Chain.
+pub const BLOCK_HEIGHT: &str = "ethrex_block_height";
+pub const BLOCKS_PROCESSED: &str = "ethrex_blocks_processed_total";
+pub const TRANSACTIONS_PROCESSED: &str = "ethrex_transactions_processed_total";
+pub const BLOCK_GAS_USED: &str = "ethrex_block_gas_used";
+pub const GAS_USED: &str = "ethrex_gas_used_total";
+pub const BLOCK_MGAS_PER_SECOND: &str = "ethrex_block_mgas_per_second";
+/// Histogram with a [`STAGE`] label.
+pub const BLOCK_PROCESSING_SECONDS: &str = "ethrex_block_processing_seconds";
+pub const DEV_BLOCKS_PRODUCED: &str = "ethrex_dev_blocks_produced_total";
+pub const DEV_BLOCK_PRODUCTION_SECONDS: &str = "ethrex_dev_block_production_seconds";
+
+// JSON-RPC, each with a [`METHOD`] label.
+pub const RPC_REQUESTS: &str = "ethrex_rpc_requests_total";
+pub const RPC_REQUEST_SECONDS: &str = "ethrex_rpc_request_duration_seconds";
+pub const RPC_ERRORS: &str = "ethrex_rpc_errors_total";
+
+// Mempool.
+pub const MEMPOOL_TRANSACTIONS: &str = "ethrex_mempool_transactions";
+
+// The process (Linux only).
+pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
+pub const PROCESS_THREADS: &str = "process_threads";
+pub const PROCESS_OPEN_FDS: &str = "process_open_fds";
+
+// Labels and their values.
+pub const STAGE: &str = "stage";
+pub const STAGE_EXECUTION: &str = "execution";
+pub const STAGE_MERKLEIZATION: &str = "merkleization";
+pub const STAGE_STORAGE: &str = "storage";
+pub const METHOD: &str = "method";
+/// The [`METHOD`] of calls to methods the node does not have (clients choose those names).
+pub const UNKNOWN_METHOD: &str = "unknown";
+
+/// Histogram buckets of every `*_seconds` metric: 100 µs (most RPC calls) to 10 s.
+pub const SECONDS_BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+/// Registers the help text and unit of every metric with the installed recorder.
+pub fn describe() {
+    describe_gauge!(BLOCK_HEIGHT, Unit::Count, "Number of the head block");
+    describe_counter!(
+        BLOCKS_PROCESSED,
+        Unit::Count,
+        "Blocks validated, executed and stored"
+    );
+    describe_counter!(
+        TRANSACTIONS_PROCESSED,
+        Unit::Count,
+        "Transactions in the processed blocks"
+    );
+    describe_gauge!(
+        BLOCK_GAS_USED,
+        Unit::Count,
+        "Gas used by the last processed block"
+    );
+    describe_counter!(GAS_USED, Unit::Count, "Gas used by all processed blocks");
+    describe_gauge!(
+        BLOCK_MGAS_PER_SECOND,
+        "Millions of gas per second of the last processed block (or import batch)"
+    );
+    describe_histogram!(
+        BLOCK_PROCESSING_SECONDS,
+        Unit::Seconds,
+        "Time per block by stage: execution, merkleization, storage \
+         (a batch import records each block at the batch's mean)"
+    );
+    describe_counter!(
+        DEV_BLOCKS_PRODUCED,
+        Unit::Count,
+        "Blocks built and imported by the dev-mode producer"
+    );
+    describe_histogram!(
+        DEV_BLOCK_PRODUCTION_SECONDS,
+        Unit::Seconds,
+        "Dev mode: building and importing one block"
+    );
+    describe_counter!(RPC_REQUESTS, Unit::Count, "JSON-RPC calls, per method");
+    describe_histogram!(
+        RPC_REQUEST_SECONDS,
+        Unit::Seconds,
+        "JSON-RPC call latency, per method"
+    );
+    describe_counter!(
+        RPC_ERRORS,
+        Unit::Count,
+        "JSON-RPC calls answered with an error, per method"
+    );
+    describe_gauge!(
+        MEMPOOL_TRANSACTIONS,
+        Unit::Count,
+        "Transactions in the mempool (pending and queued)"
+    );
+    describe_gauge!(
+        PROCESS_RESIDENT_MEMORY,
+        Unit::Bytes,
+        "Resident memory of the process"
+    );
+    describe_gauge!(PROCESS_THREADS, Unit::Count, "Threads of the process");
+    describe_gauge!(
+        PROCESS_OPEN_FDS,
+        Unit::Count,
+        "Open file descriptors of the process"
+    );
+}

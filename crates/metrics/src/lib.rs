@@ -1,0 +1,27 @@
+//! # ethrex-metrics
+//!
+//! What ethrex measures, and the Prometheus endpoint that serves it (`ethrex --metrics`).
+//!
+//! Where to start reading: `definitions.rs` (every metric's name, kind and help text, in one
+//! place), `record.rs` (the helpers the node calls: [`record_blocks`], [`set_block_height`],
+//! [`record_rpc`], [`set_mempool_size`], [`record_dev_block`]), and, with the `exporter`
+//! feature (on by default; library crates turn it off), `exporter.rs` ([`start`]: installs the
+//! Prometheus recorder and serves `GET /metrics`) and `process.rs` (memory, threads and file
+//! descriptors, read at each scrape).
+//!
+//! Recording goes through the `metrics` facade: until [`start`] installs a recorder, every
+//! helper is a cheap no-op, so library crates record unconditionally and tests pay nothing.
+
+pub mod definitions;
+#[cfg(feature = "exporter")]
+mod exporter;
+#[cfg(feature = "exporter")]
+mod process;
+mod record;
+
+#[cfg(feature = "exporter")]
+pub use exporter::{MetricsError, PATH, Result, start};
+pub use record::{
+    ProcessedBlocks, StageTimes, record_blocks, record_dev_block, record_rpc, set_block_height,
+    set_mempool_size,
+};
