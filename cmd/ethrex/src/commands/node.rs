@@ -33,6 +33,7 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
 }
 
 async fn serve(cli: &Cli) -> Result<(), CliError> {
+    let shutdown = Shutdown::listen()?;
     if cli.metrics.metrics {
         start_metrics(cli).await?;
     }
@@ -82,7 +83,7 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     if let Some(ws) = servers.ws {
         tracing::info!("WebSocket JSON-RPC on ws://{ws}");
     }
-    shutdown_signal().await;
+    shutdown.wait().await;
     if let Some(producer) = producer {
         producer.stop().await;
     }
@@ -103,27 +104,49 @@ async fn start_metrics(cli: &Cli) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Waits for SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// SIGINT (Ctrl-C) and SIGTERM, caught from the moment this is made: made before anything is
+/// announced, so a signal sent as soon as the servers' addresses are logged stops the node
+/// cleanly instead of killing it (registering only when waiting raced with that).
+struct Shutdown {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let catch =
+                |kind| signal(kind).map_err(|e| CliError::Io(format!("cannot catch signals: {e}")));
+            Ok(Self {
+                interrupt: catch(SignalKind::interrupt())?,
+                terminate: catch(SignalKind::terminate())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+
+    /// Waits for either signal.
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let Self {
+                mut interrupt,
+                mut terminate,
+            } = self;
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
