@@ -56,6 +56,21 @@ impl Params {
         self.required(index)
     }
 
+    /// Params `[block, index]` (`eth_get*ByBlock{Hash,Number}AndIndex`): the block by hash
+    /// when `by_hash`, else by number or tag.
+    pub fn block_and_index(
+        &self,
+        by_hash: bool,
+    ) -> Result<(alloy_rpc_types_eth::BlockId, alloy_primitives::U64), RpcError> {
+        self.at_most(2)?;
+        let id = if by_hash {
+            alloy_rpc_types_eth::BlockId::from(self.hash(0)?)
+        } else {
+            alloy_rpc_types_eth::BlockId::Number(self.required(0)?)
+        };
+        Ok((id, self.required(1)?))
+    }
+
     /// Refuses more than `max` params.
     pub fn at_most(&self, max: usize) -> Result<(), RpcError> {
         if self.values.len() > max {

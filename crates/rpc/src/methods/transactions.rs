@@ -29,17 +29,13 @@ pub fn by_hash(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
 }
 
 pub fn by_block_hash_and_index(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(2)?;
-    let hash = p.hash(0)?;
-    let index: U64 = p.required(1)?;
-    by_block_and_index(ctx, BlockId::from(hash), index)
+    let (id, index) = p.block_and_index(true)?;
+    by_block_and_index(ctx, id, index)
 }
 
 pub fn by_block_number_and_index(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(2)?;
-    let tag: BlockNumberOrTag = p.required(0)?;
-    let index: U64 = p.required(1)?;
-    by_block_and_index(ctx, BlockId::Number(tag), index)
+    let (id, index) = p.block_and_index(false)?;
+    by_block_and_index(ctx, id, index)
 }
 
 pub fn count_by_hash(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {

@@ -25,17 +25,13 @@ pub fn count_by_number(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> 
 }
 
 pub fn by_hash_and_index(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(2)?;
-    let hash = p.hash(0)?;
-    let index: U64 = p.required(1)?;
-    uncle(ctx, BlockId::from(hash), index)
+    let (id, index) = p.block_and_index(true)?;
+    uncle(ctx, id, index)
 }
 
 pub fn by_number_and_index(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(2)?;
-    let tag: BlockNumberOrTag = p.required(0)?;
-    let index: U64 = p.required(1)?;
-    uncle(ctx, BlockId::Number(tag), index)
+    let (id, index) = p.block_and_index(false)?;
+    uncle(ctx, id, index)
 }
 
 fn count(ctx: &RpcContext, id: BlockId) -> Result<Value, RpcError> {
