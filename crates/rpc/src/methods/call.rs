@@ -120,14 +120,32 @@ pub fn state_of(ctx: &RpcContext, header: &Header) -> Result<StateReader, RpcErr
     })
 }
 
-/// `eth_call(callObject, block = latest, stateOverrides?, blockOverrides?)`.
-pub fn eth_call(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
+/// The params `eth_call` and `eth_estimateGas` share: `(callObject, block = latest,
+/// stateOverrides?, blockOverrides?)`, with the block resolved.
+pub(crate) type CallParams = (
+    CallArgs,
+    Header,
+    Option<StateOverride>,
+    Option<BlockOverrides>,
+);
+
+pub(crate) fn call_params(ctx: &RpcContext, p: &Params) -> Result<CallParams, RpcError> {
     p.at_most(4)?;
     let args: CallArgs = p.required(0)?;
     let id: BlockId = p.optional(1)?.unwrap_or_default();
     let state_overrides: Option<StateOverride> = p.optional(2)?;
     let block_overrides: Option<BlockOverrides> = p.optional(3)?;
-    let header = existing_block(ctx, id)?;
+    Ok((
+        args,
+        existing_block(ctx, id)?,
+        state_overrides,
+        block_overrides,
+    ))
+}
+
+/// `eth_call(callObject, block = latest, stateOverrides?, blockOverrides?)`.
+pub fn eth_call(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
+    let (args, header, state_overrides, block_overrides) = call_params(ctx, p)?;
     let state = state_of(ctx, &header)?;
     let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;
     let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?;

@@ -4,7 +4,6 @@
 //! ratio): the estimate succeeds and one gas less does not.
 
 use alloy_primitives::U256;
-use alloy_rpc_types_eth::BlockId;
 use ethrex_common::{
     Fork,
     constants::EMPTY_CODE_HASH,
@@ -15,9 +14,9 @@ use serde_json::Value;
 
 use super::{
     call::{Call, halt_message, invalid_message, revert_error, state_of, vm_error},
-    call_args::{BlockOverrides, CallArgs, GAS_CAP},
-    overlay::{Overlay, StateOverride},
-    params::{Params, existing_block},
+    call_args::GAS_CAP,
+    overlay::Overlay,
+    params::Params,
 };
 use crate::{RpcContext, RpcError};
 
@@ -27,12 +26,7 @@ const CALL_STIPEND: u64 = 2_300;
 
 /// `eth_estimateGas(callObject, block = latest, stateOverrides?, blockOverrides?)`.
 pub fn estimate_gas(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(4)?;
-    let args: CallArgs = p.required(0)?;
-    let id: BlockId = p.optional(1)?.unwrap_or_default();
-    let state_overrides: Option<StateOverride> = p.optional(2)?;
-    let block_overrides: Option<BlockOverrides> = p.optional(3)?;
-    let header = existing_block(ctx, id)?;
+    let (args, header, state_overrides, block_overrides) = super::call::call_params(ctx, p)?;
     let state = state_of(ctx, &header)?;
     let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;
     let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?;
