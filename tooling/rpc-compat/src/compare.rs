@@ -1,7 +1,8 @@
 //! Checking a response against the expected one: results must be equal as parsed JSON; for an
 //! expected error only `error.code` must match; `speconly` files only need a result of the same
-//! shape (the same JSON types along the expected keys — the fixtures carry no schema). A failure
-//! is a compact diff: the first few differing paths, each value truncated.
+//! shape (the same JSON types along the expected keys — the fixtures carry no schema, so the
+//! keys the execution-apis schemas mark optional are listed in [`SCHEMA_OPTIONAL_KEYS`] and may
+//! be absent). A failure is a compact diff: the first few differing paths, each value truncated.
 
 use serde_json::Value;
 
@@ -9,6 +10,12 @@ use serde_json::Value;
 const MAX_DIFFS: usize = 3;
 /// Longest value shown in a difference.
 const MAX_VALUE: usize = 100;
+
+/// Keys an example response shows but the execution-apis schemas do not require, so a
+/// `speconly` answer may leave them out: `EthCapabilitiesEffectiveResource` requires only
+/// `disabled`, and a `deleteStrategy` describes data the node deletes (ethrex keeps logs,
+/// receipts, transactions and blocks from genesis, so it reports none for them).
+const SCHEMA_OPTIONAL_KEYS: &[&str] = &["deleteStrategy"];
 
 /// How strictly a result is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +119,7 @@ fn shape_diff(path: &str, expected: &Value, got: &Value, out: &mut Vec<String>) 
                 let sub = format!("{path}.{key}");
                 match g.get(key) {
                     Some(g_value) => shape_diff(&sub, e_value, g_value, out),
+                    None if SCHEMA_OPTIONAL_KEYS.contains(&key.as_str()) => {}
                     None => out.push(format!("{sub}: missing")),
                 }
             }
@@ -182,6 +190,20 @@ mod tests {
         assert_eq!(check(&expected, &got, Check::Shape), Ok(()));
         let wrong = json!({"result": {"pending": {}, "n": 9, "list": []}});
         assert!(check(&expected, &wrong, Check::Shape).is_err());
+    }
+
+    #[test]
+    fn shape_check_lets_only_schema_optional_keys_be_absent() {
+        let expected =
+            json!({"result": {"logs": {"disabled": false, "deleteStrategy": {"type": "window"}}}});
+        let without_optional = json!({"result": {"logs": {"disabled": false}}});
+        assert_eq!(check(&expected, &without_optional, Check::Shape), Ok(()));
+        let without_required = json!({"result": {"logs": {"deleteStrategy": {"type": "window"}}}});
+        let message = check(&expected, &without_required, Check::Shape).unwrap_err();
+        assert!(
+            message.contains("result.logs.disabled: missing"),
+            "{message}"
+        );
     }
 
     #[test]
