@@ -2,12 +2,15 @@
 //! [`crate::methods::call`] and builds the response body. Notifications (no `id`) get no
 //! response; an empty batch is an invalid request, as the spec says. Every call is counted and
 //! timed per method (`ethrex-metrics`); calls to unknown methods share one label.
+//!
+//! A [`Reply`] writes the response text itself: results a method already wrote as JSON text
+//! ([`Output::Text`]) are copied in, not parsed back.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::{RpcContext, RpcError, methods};
+use crate::{RpcContext, RpcError, methods, methods::Output};
 
 /// Most requests in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -15,64 +18,134 @@ pub const MAX_BATCH: usize = 1000;
 /// JSON-RPC's "method not found" code ([`RpcError::method_not_found`]).
 const METHOD_NOT_FOUND: i64 = -32601;
 
-/// The response body for `body`, or `None` when nothing is to be sent (only notifications).
-pub fn handle_body(ctx: &RpcContext, body: &[u8]) -> Option<Value> {
+/// What answers a body: one response, or a batch's.
+#[derive(Debug)]
+pub enum Reply {
+    One(Response),
+    Batch(Vec<Response>),
+}
+
+impl Reply {
+    /// The reply's JSON text, as bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            Reply::One(response) => response.write(&mut out),
+            Reply::Batch(responses) => {
+                out.push(b'[');
+                for (i, response) in responses.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    response.write(&mut out);
+                }
+                out.push(b']');
+            }
+        }
+        out
+    }
+
+    /// The reply's JSON text.
+    pub fn to_text(&self) -> String {
+        let bytes = self.to_bytes();
+        // Only JSON text serde_json wrote goes into a reply: always UTF-8.
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into())
+    }
+}
+
+/// One JSON-RPC response: the request's id, and its result or error.
+#[derive(Debug)]
+pub struct Response {
+    id: Value,
+    outcome: Result<Output, RpcError>,
+}
+
+impl Response {
+    fn error(id: Value, error: RpcError) -> Self {
+        Self {
+            id,
+            outcome: Err(error),
+        }
+    }
+
+    /// Appends the response's JSON text to `out`.
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        write_json(out, &self.id);
+        match &self.outcome {
+            Ok(Output::Value(result)) => {
+                out.extend_from_slice(br#","result":"#);
+                write_json(out, result);
+            }
+            Ok(Output::Text(text)) => {
+                out.extend_from_slice(br#","result":"#);
+                out.extend_from_slice(text.as_bytes());
+            }
+            Err(error) => {
+                out.extend_from_slice(br#","error":"#);
+                write_json(out, &error.to_json());
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+/// Appends `value`'s JSON text to `out` (writing a `Value` into a `Vec` cannot fail: its map
+/// keys are strings and there is no I/O; `null` stands in should it ever).
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    let len = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(len);
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// The response for `body`, or `None` when nothing is to be sent (only notifications).
+pub fn handle_body(ctx: &RpcContext, body: &[u8]) -> Option<Reply> {
     let parsed: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(e) => {
-            return Some(error_response(
-                Value::Null,
-                &RpcError::parse(format!("parse error: {e}")),
-            ));
+            let error = RpcError::parse(format!("parse error: {e}"));
+            return Some(Reply::One(Response::error(Value::Null, error)));
         }
     };
     match parsed {
         Value::Array(requests) => {
             if requests.is_empty() {
-                return Some(error_response(
-                    Value::Null,
-                    &RpcError::invalid_request("empty batch"),
-                ));
+                let error = RpcError::invalid_request("empty batch");
+                return Some(Reply::One(Response::error(Value::Null, error)));
             }
             if requests.len() > MAX_BATCH {
-                return Some(error_response(
-                    Value::Null,
-                    &RpcError::invalid_request(format!(
-                        "batch of {} requests exceeds the limit of {MAX_BATCH}",
-                        requests.len()
-                    )),
+                let error = RpcError::invalid_request(format!(
+                    "batch of {} requests exceeds the limit of {MAX_BATCH}",
+                    requests.len()
                 ));
+                return Some(Reply::One(Response::error(Value::Null, error)));
             }
-            let responses: Vec<Value> = requests
+            let responses: Vec<Response> = requests
                 .into_iter()
                 .filter_map(|request| handle_request(ctx, request))
                 .collect();
-            (!responses.is_empty()).then_some(Value::Array(responses))
+            (!responses.is_empty()).then_some(Reply::Batch(responses))
         }
-        request => handle_request(ctx, request),
+        request => handle_request(ctx, request).map(Reply::One),
     }
 }
 
 /// Runs one request; `None` for a notification.
-pub fn handle_request(ctx: &RpcContext, request: Value) -> Option<Value> {
+pub fn handle_request(ctx: &RpcContext, request: Value) -> Option<Response> {
     let Value::Object(object) = request else {
-        return Some(error_response(
-            Value::Null,
-            &RpcError::invalid_request("a request must be a JSON object"),
-        ));
+        let error = RpcError::invalid_request("a request must be a JSON object");
+        return Some(Response::error(Value::Null, error));
     };
     let id = object.get("id").cloned();
-    let result = parse(&object).and_then(|(method, params)| {
+    let outcome = parse(&object).and_then(|(method, params)| {
         let start = Instant::now();
         let result = methods::call(ctx, method, params);
         record(method, start.elapsed(), &result);
         result
     });
-    let id = id?;
-    Some(match result {
-        Ok(result) => serde_json::json!({ "jsonrpc": "2.0", "id": id, "result": result }),
-        Err(error) => error_response(id, &error),
-    })
+    Some(Response { id: id?, outcome })
 }
 
 fn parse(object: &Map<String, Value>) -> Result<(&str, Value), RpcError> {
@@ -99,7 +172,7 @@ fn parse(object: &Map<String, Value>) -> Result<(&str, Value), RpcError> {
 
 /// Records a call in the metrics, under [`ethrex_metrics::definitions::UNKNOWN_METHOD`] when
 /// the method does not exist (clients choose those names: they must not become labels).
-fn record(method: &str, elapsed: Duration, result: &Result<Value, RpcError>) {
+fn record(method: &str, elapsed: Duration, result: &Result<Output, RpcError>) {
     let unknown = matches!(result, Err(e) if e.code == METHOD_NOT_FOUND);
     let label = if unknown {
         ethrex_metrics::definitions::UNKNOWN_METHOD

@@ -97,15 +97,14 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 async fn http_handler(State(ctx): State<Arc<RpcContext>>, body: Bytes) -> Response {
     // The response is serialized on the blocking pool too (an `eth_getLogs` answer can be
-    // megabytes), straight into bytes: `Value::to_string` goes through `fmt::Write`, slower.
+    // megabytes).
     let result = tokio::task::spawn_blocking(move || {
-        dispatch::handle_body(&ctx, &body).map(|value| serde_json::to_vec(&value))
+        dispatch::handle_body(&ctx, &body).map(|reply| reply.to_bytes())
     })
     .await;
     match result {
-        Ok(Some(Ok(json))) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Ok(Some(json)) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Ok(None) => StatusCode::OK.into_response(),
-        Ok(Some(Err(e))) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

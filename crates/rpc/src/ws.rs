@@ -37,7 +37,7 @@ pub async fn serve(ctx: Arc<RpcContext>, mut socket: WebSocket) {
                 };
                 let reply = handle(&ctx, &text, &out_tx, &mut subscriptions, &mut next_id).await;
                 if let Some(reply) = reply
-                    && socket.send(Message::Text(reply.to_string().into())).await.is_err()
+                    && socket.send(Message::Text(reply.into())).await.is_err()
                 {
                     break;
                 }
@@ -54,51 +54,58 @@ pub async fn serve(ctx: Arc<RpcContext>, mut socket: WebSocket) {
     }
 }
 
-/// Answers one message: subscriptions here, everything else through the dispatcher.
+/// Answers one message (the reply's JSON text): subscriptions here, everything else through
+/// the dispatcher.
 async fn handle(
     ctx: &Arc<RpcContext>,
     text: &str,
     out: &mpsc::UnboundedSender<String>,
     subscriptions: &mut HashMap<String, JoinHandle<()>>,
     next_id: &mut u64,
-) -> Option<Value> {
+) -> Option<String> {
     let request: Value = match serde_json::from_str(text) {
         Ok(request) => request,
         Err(e) => {
-            return Some(dispatch::error_response(
-                Value::Null,
-                &RpcError::parse(format!("parse error: {e}")),
-            ));
+            let error = RpcError::parse(format!("parse error: {e}"));
+            return Some(dispatch::error_response(Value::Null, &error).to_string());
         }
     };
     let method = request.get("method").and_then(Value::as_str).unwrap_or("");
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let params = Params::new(request.get("params").cloned().unwrap_or(Value::Null));
     match method {
-        "eth_subscribe" => Some(match subscribe(ctx, &params, out, next_id) {
-            Ok((sub_id, task)) => {
-                subscriptions.insert(sub_id.clone(), task);
-                json!({ "jsonrpc": "2.0", "id": id, "result": sub_id })
+        "eth_subscribe" => Some(
+            match subscribe(ctx, &params, out, next_id) {
+                Ok((sub_id, task)) => {
+                    subscriptions.insert(sub_id.clone(), task);
+                    json!({ "jsonrpc": "2.0", "id": id, "result": sub_id })
+                }
+                Err(e) => dispatch::error_response(id, &e),
             }
-            Err(e) => dispatch::error_response(id, &e),
-        }),
-        "eth_unsubscribe" => Some(match params.required::<String>(0) {
-            Ok(sub_id) => {
-                let removed = subscriptions
-                    .remove(&sub_id)
-                    .map(|task| task.abort())
-                    .is_some();
-                json!({ "jsonrpc": "2.0", "id": id, "result": removed })
+            .to_string(),
+        ),
+        "eth_unsubscribe" => Some(
+            match params.required::<String>(0) {
+                Ok(sub_id) => {
+                    let removed = subscriptions
+                        .remove(&sub_id)
+                        .map(|task| task.abort())
+                        .is_some();
+                    json!({ "jsonrpc": "2.0", "id": id, "result": removed })
+                }
+                Err(e) => dispatch::error_response(id, &e),
             }
-            Err(e) => dispatch::error_response(id, &e),
-        }),
+            .to_string(),
+        ),
         _ => {
             let ctx = Arc::clone(ctx);
             let text = text.to_string();
-            tokio::task::spawn_blocking(move || dispatch::handle_body(&ctx, text.as_bytes()))
-                .await
-                .ok()
-                .flatten()
+            tokio::task::spawn_blocking(move || {
+                dispatch::handle_body(&ctx, text.as_bytes()).map(|reply| reply.to_text())
+            })
+            .await
+            .ok()
+            .flatten()
         }
     }
 }

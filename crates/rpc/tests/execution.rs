@@ -155,7 +155,7 @@ fn context() -> RpcContext {
 }
 
 fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcError> {
-    methods::call(ctx, method, params)
+    methods::call(ctx, method, params)?.into_value()
 }
 
 fn block_tx_hash(ctx: &RpcContext, index: usize) -> B256 {

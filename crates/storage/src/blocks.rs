@@ -135,12 +135,12 @@ impl Store {
                 alloy_rlp::encode(&block.body),
             );
             batch.put(Table::BlockNumbers, hash.as_slice(), number.to_be_bytes());
-            for (index, receipt) in (0u64..).zip(receipts) {
-                batch.put(
-                    Table::Receipts,
-                    hash_index_key(&hash, index),
-                    receipt.encoded_2718(),
-                );
+            let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|tx| tx.hash()).collect();
+            for ((index, receipt), tx_hash) in (0u64..).zip(receipts).zip(&tx_hashes) {
+                let mut value = Vec::with_capacity(32 + receipt.encode_2718_len());
+                value.extend_from_slice(tx_hash.as_slice());
+                receipt.encode_2718(&mut value);
+                batch.put(Table::Receipts, hash_index_key(&hash, index), value);
             }
             if placement == Placement::Canonical {
                 batch.put(
@@ -148,10 +148,10 @@ impl Store {
                     number.to_be_bytes(),
                     hash.as_slice(),
                 );
-                for (index, tx) in (0u64..).zip(&block.body.transactions) {
+                for (index, tx_hash) in (0u64..).zip(&tx_hashes) {
                     batch.put(
                         Table::TxLocations,
-                        tx.hash().as_slice(),
+                        tx_hash.as_slice(),
                         hash_index_key(&hash, index),
                     );
                 }
@@ -248,12 +248,19 @@ impl Store {
         let key = hash_index_key(block_hash, index);
         self.backend
             .get(Table::Receipts, &key)?
-            .map(|bytes| decode_receipt(&key, &bytes))
+            .map(|bytes| decode_receipt(&key, &bytes).map(|(_, receipt)| receipt))
             .transpose()
     }
 
     /// The receipts of block `block_hash`, in transaction order (empty if none are stored).
     pub fn receipts(&self, block_hash: &B256) -> Result<Vec<Receipt>> {
+        let receipts = self.receipts_with_tx_hashes(block_hash)?;
+        Ok(receipts.into_iter().map(|(_, receipt)| receipt).collect())
+    }
+
+    /// The receipts of block `block_hash` with their transactions' hashes, in transaction order
+    /// (what log queries need, without reading or hashing the block's body).
+    pub fn receipts_with_tx_hashes(&self, block_hash: &B256) -> Result<Vec<(B256, Receipt)>> {
         let mut receipts = Vec::new();
         self.backend.for_each_with_prefix(
             Table::Receipts,
@@ -292,8 +299,15 @@ impl Store {
     }
 }
 
-fn decode_receipt(key: &[u8], bytes: &[u8]) -> Result<Receipt> {
-    let mut buf = bytes;
+/// A `receipts` value: the transaction's hash, then its EIP-2718 receipt.
+fn decode_receipt(key: &[u8], bytes: &[u8]) -> Result<(B256, Receipt)> {
+    let Some((tx_hash, mut buf)) = bytes.split_first_chunk::<32>() else {
+        return Err(StoreError::corrupt(
+            Table::Receipts,
+            key,
+            format!("{} bytes, shorter than a transaction hash", bytes.len()),
+        ));
+    };
     let receipt = Receipt::decode_2718(&mut buf)
         .map_err(|e| StoreError::corrupt(Table::Receipts, key, format!("invalid receipt: {e}")))?;
     if !buf.is_empty() {
@@ -303,7 +317,7 @@ fn decode_receipt(key: &[u8], bytes: &[u8]) -> Result<Receipt> {
             format!("{} trailing bytes after the receipt", buf.len()),
         ));
     }
-    Ok(receipt)
+    Ok((B256::from(*tx_hash), receipt))
 }
 
 #[cfg(test)]
@@ -354,6 +368,12 @@ mod tests {
         for (block, receipts) in &blocks {
             let hash = block.header.hash_slow();
             assert_eq!(&store.receipts(&hash).unwrap(), receipts);
+            let with_hashes = store.receipts_with_tx_hashes(&hash).unwrap();
+            let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|tx| tx.hash()).collect();
+            assert_eq!(
+                with_hashes.iter().map(|(h, _)| *h).collect::<Vec<_>>(),
+                tx_hashes
+            );
             for (i, tx) in block.body.transactions.iter().enumerate() {
                 let index = i as u64;
                 assert_eq!(
@@ -524,7 +544,10 @@ mod tests {
             body.push(0x80);
             body
         });
-        batch.put(Table::Receipts, hash_index_key(&hash, 1), vec![0x02, 0xc1]);
+        let mut bad_receipt = B256::repeat_byte(5).to_vec();
+        bad_receipt.extend_from_slice(&[0x02, 0xc1]);
+        batch.put(Table::Receipts, hash_index_key(&hash, 1), bad_receipt);
+        batch.put(Table::Receipts, hash_index_key(&hash, 2), vec![0xaa; 31]);
         batch.put(Table::CanonicalHashes, 2u64.to_be_bytes(), vec![1, 2, 3]);
         store.backend().write(batch).unwrap();
 
@@ -548,6 +571,13 @@ mod tests {
                 "corrupt value in table receipts at key 0x{hex}0000000000000001: invalid receipt"
             )),
             "{msg}"
+        );
+        let msg = store.receipt(&hash, 2).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            format!(
+                "corrupt value in table receipts at key 0x{hex}0000000000000002: 31 bytes, shorter than a transaction hash"
+            )
         );
         let msg = store.block_by_number(2).unwrap_err().to_string();
         assert_eq!(

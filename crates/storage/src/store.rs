@@ -24,7 +24,8 @@ use crate::{
 
 /// Version of the database layout (tables and encodings of `tables.rs`). Bump it on any change
 /// to an encoding; a database of another version is refused at open.
-pub const SCHEMA_VERSION: u64 = 1;
+/// (2: a `receipts` value starts with its transaction's hash.)
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The node's database. Cheap to clone: clones share the backend.
 #[derive(Clone)]

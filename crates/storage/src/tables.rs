@@ -10,7 +10,7 @@
 //! | `block_numbers` | block hash (32) | block number, `u64` BE (8) |
 //! | `headers` | block hash (32) | RLP of `Header` |
 //! | `bodies` | block hash (32) | RLP of `BlockBody` (txs, ommers, withdrawals) |
-//! | `receipts` | block hash (32) ‖ tx index `u64` BE (8) | EIP-2718 encoding of `Receipt` (`type ‖ rlp`, legacy: `rlp`) |
+//! | `receipts` | block hash (32) ‖ tx index `u64` BE (8) | the transaction's hash (32) ‖ EIP-2718 encoding of `Receipt` (`type ‖ rlp`, legacy: `rlp`) |
 //! | `tx_locations` | tx hash (32) | block hash (32) ‖ tx index `u64` BE (8) |
 //! | `account_codes` | code hash (32) | the code bytes, raw |
 //! | `account_trie_nodes` | node path, one nibble per byte (0..=64 bytes; root = empty key) | node RLP |

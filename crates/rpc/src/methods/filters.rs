@@ -22,6 +22,7 @@ use serde_json::Value;
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
 use super::{
+    Output,
     get_logs::{MAX_BLOCK_RANGE, filter_logs, head_number, range_logs},
     params::Params,
 };
@@ -141,7 +142,7 @@ pub fn uninstall_filter(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError>
 }
 
 /// What happened since the last poll: logs, block hashes or transaction hashes.
-pub fn get_filter_changes(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
+pub fn get_filter_changes(ctx: &RpcContext, p: &Params) -> Result<Output, RpcError> {
     p.at_most(1)?;
     let id: String = p.required(0)?;
     let mut filters = ctx.filters.lock();
@@ -157,7 +158,7 @@ pub fn get_filter_changes(ctx: &RpcContext, p: &Params) -> Result<Value, RpcErro
                     Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 }
             }
-            Ok(Value::Array(hashes))
+            Ok(Output::Value(Value::Array(hashes)))
         }
         Watch::Blocks { next_block } => {
             let head = head_number(ctx)?;
@@ -168,7 +169,7 @@ pub fn get_filter_changes(ctx: &RpcContext, p: &Params) -> Result<Value, RpcErro
                 }
             }
             *next_block = (*next_block).max(head + 1);
-            Ok(Value::Array(hashes))
+            Ok(Output::Value(Value::Array(hashes)))
         }
         Watch::Logs { filter, next_block } => {
             let (from_bound, to_bound) = filter.block_option.as_range();
@@ -182,17 +183,17 @@ pub fn get_filter_changes(ctx: &RpcContext, p: &Params) -> Result<Value, RpcErro
             }
             to = to.min(from.saturating_add(MAX_BLOCK_RANGE - 1));
             if from > to {
-                return Ok(Value::Array(Vec::new()));
+                return Ok(Output::Value(Value::Array(Vec::new())));
             }
             let logs = range_logs(ctx, filter, from, to)?;
             *next_block = to + 1;
-            Ok(Value::Array(logs))
+            Ok(Output::Text(logs.finish()))
         }
     }
 }
 
 /// Every log a log filter selects over its whole range (as `eth_getLogs` would).
-pub fn get_filter_logs(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
+pub fn get_filter_logs(ctx: &RpcContext, p: &Params) -> Result<String, RpcError> {
     p.at_most(1)?;
     let id: String = p.required(0)?;
     let filter = {
@@ -204,7 +205,7 @@ pub fn get_filter_logs(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> 
             _ => return Err(not_found()),
         }
     };
-    Ok(Value::Array(filter_logs(ctx, &filter)?))
+    Ok(filter_logs(ctx, &filter)?.finish())
 }
 
 #[cfg(test)]

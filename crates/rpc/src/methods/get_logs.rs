@@ -8,12 +8,11 @@
 use alloy_primitives::B256;
 use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, FilterBlockOption};
 use ethrex_common::types::Header;
-use serde_json::Value;
 
 use super::params::{Params, block_number};
 use crate::{
     RpcContext, RpcError,
-    logs::{LogPosition, log_json, matches},
+    logs::{LogPosition, LogsText, RpcLog, matches},
 };
 
 /// Most blocks one query may scan.
@@ -21,21 +20,22 @@ pub const MAX_BLOCK_RANGE: u64 = 10_000;
 /// Most logs one response may hold.
 pub const MAX_LOGS: usize = 10_000;
 
-pub fn get_logs(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
+/// `eth_getLogs`: the JSON text of the selected logs' array.
+pub fn get_logs(ctx: &RpcContext, p: &Params) -> Result<String, RpcError> {
     p.at_most(1)?;
     let filter: Filter = p.required(0)?;
-    Ok(Value::Array(filter_logs(ctx, &filter)?))
+    Ok(filter_logs(ctx, &filter)?.finish())
 }
 
 /// Every log `filter` selects in its block (by hash) or block range.
-pub(super) fn filter_logs(ctx: &RpcContext, filter: &Filter) -> Result<Vec<Value>, RpcError> {
+pub(super) fn filter_logs(ctx: &RpcContext, filter: &Filter) -> Result<LogsText, RpcError> {
     match filter.block_option {
         FilterBlockOption::AtBlockHash(hash) => {
             let header = ctx
                 .store
                 .header_by_hash(&hash)?
                 .ok_or_else(|| RpcError::server(format!("unknown block {hash}")))?;
-            let mut logs = Vec::new();
+            let mut logs = LogsText::default();
             block_logs(ctx, &header, hash, filter, &mut logs)?;
             Ok(logs)
         }
@@ -90,8 +90,8 @@ pub(super) fn range_logs(
     filter: &Filter,
     from: u64,
     to: u64,
-) -> Result<Vec<Value>, RpcError> {
-    let mut logs = Vec::new();
+) -> Result<LogsText, RpcError> {
+    let mut logs = LogsText::default();
     for number in from..=to {
         let Some(hash) = ctx.store.canonical_hash(number)? else {
             break;
@@ -109,35 +109,36 @@ pub(super) fn range_logs(
     Ok(logs)
 }
 
-/// Appends to `out` the logs of block `hash` that `filter` selects.
+/// Appends to `out` the logs of block `hash` that `filter` selects (its receipts are read only
+/// when its bloom may match; the transaction hashes come with them, the body is not read).
 fn block_logs(
     ctx: &RpcContext,
     header: &Header,
     hash: B256,
     filter: &Filter,
-    out: &mut Vec<Value>,
+    out: &mut LogsText,
 ) -> Result<(), RpcError> {
     if !filter.matches_bloom(header.logs_bloom) {
         return Ok(());
     }
-    let body = ctx.store.body_by_hash(&hash)?.ok_or_else(|| {
-        RpcError::internal(format!("block #{} {hash} has no body", header.number))
-    })?;
-    let receipts = ctx.store.receipts(&hash)?;
+    let receipts = ctx.store.receipts_with_tx_hashes(&hash)?;
     let mut log_index = 0u64;
-    for (tx_index, (receipt, tx)) in receipts.iter().zip(&body.transactions).enumerate() {
-        let mut tx_hash = None;
+    for (tx_index, (tx_hash, receipt)) in (0u64..).zip(&receipts) {
         for log in receipt.logs() {
             if matches(filter, log) {
-                let position = LogPosition {
+                let at = LogPosition {
                     block_hash: hash,
                     block_number: header.number,
                     block_timestamp: header.timestamp,
-                    transaction_hash: *tx_hash.get_or_insert_with(|| tx.hash()),
-                    transaction_index: tx_index as u64,
+                    transaction_hash: *tx_hash,
+                    transaction_index: tx_index,
                     log_index,
                 };
-                out.push(log_json(log, position, false));
+                out.push(RpcLog {
+                    log,
+                    at,
+                    removed: false,
+                });
             }
             log_index += 1;
         }
@@ -152,7 +153,7 @@ pub(super) fn head_number(ctx: &RpcContext) -> Result<u64, RpcError> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::methods::test_chain::TestChain;

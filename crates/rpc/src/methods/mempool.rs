@@ -64,7 +64,13 @@ mod tests {
     use ethrex_storage::Store;
     use serde_json::json;
 
-    use crate::{RpcContext, methods::call};
+    use serde_json::Value;
+
+    use crate::{RpcContext, RpcError};
+
+    fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcError> {
+        crate::methods::call(ctx, method, params)?.into_value()
+    }
 
     fn dev_context() -> RpcContext {
         let store = Store::in_memory();

@@ -47,7 +47,7 @@ impl TestChain {
     }
 
     pub fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        crate::methods::call(&self.ctx, method, params)
+        crate::methods::call(&self.ctx, method, params)?.into_value()
     }
 
     /// The result of a call that must succeed.
