@@ -59,9 +59,9 @@ impl<'a, H: Hook> Evm<'a, H> {
 
     /// Runs the precompiles of `table` instead of the fork's (built for the same fork as the
     /// environment): moved precompiles run at their new address, removed ones run as the
-    /// account's code.
-    pub fn with_precompiles(mut self, table: &'a PrecompileTable) -> Self {
-        self.precompiles = Some(table);
+    /// account's code. `None` keeps the fork's.
+    pub fn with_precompiles(mut self, table: Option<&'a PrecompileTable>) -> Self {
+        self.precompiles = table;
         self
     }
 
@@ -309,12 +309,10 @@ mod tests {
         to: Address,
         input: &[u8],
     ) -> TxResult {
-        let evm = Evm::new(db, test_env(Fork::Prague));
-        let mut evm = match table {
-            Some(table) => evm.with_precompiles(table),
-            None => evm,
-        };
-        evm.transact(&tx_to(to, input), SENDER).unwrap()
+        Evm::new(db, test_env(Fork::Prague))
+            .with_precompiles(table)
+            .transact(&tx_to(to, input), SENDER)
+            .unwrap()
     }
 
     fn word(n: u64) -> Bytes {
