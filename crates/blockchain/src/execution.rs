@@ -68,6 +68,7 @@ pub fn block_env(config: &ChainConfig, header: &Header) -> BlockEnv {
         prev_randao: (fork >= Fork::Paris).then_some(header.mix_hash),
         excess_blob_gas: header.excess_blob_gas,
         blob_params: config.blob_params(fork),
+        blob_base_fee_override: None,
     }
 }
 

@@ -22,6 +22,9 @@ pub struct BlockEnv {
     pub excess_blob_gas: Option<u64>,
     /// Blob parameters in force (Cancun on).
     pub blob_params: Option<BlobParams>,
+    /// A blob base fee to use instead of the one of `excess_blob_gas` (the RPC's
+    /// `blobBaseFee` block override): BLOBBASEFEE and blob fees follow it, the header does not.
+    pub blob_base_fee_override: Option<U256>,
 }
 
 /// Minimum blob base fee (EIP-4844 `MIN_BASE_FEE_PER_BLOB_GAS`).
@@ -30,9 +33,13 @@ pub const MIN_BLOB_BASE_FEE: u64 = 1;
 pub const GAS_PER_BLOB: u64 = 1 << 17;
 
 impl BlockEnv {
-    /// The blob base fee (EIP-4844 `fake_exponential`), when the fork has blobs.
+    /// The blob base fee (EIP-4844 `fake_exponential`, or the override), when the fork has
+    /// blobs.
     pub fn blob_base_fee(&self) -> Option<U256> {
         let params = self.blob_params?;
+        if let Some(fee) = self.blob_base_fee_override {
+            return Some(fee);
+        }
         let excess = self.excess_blob_gas.unwrap_or(0);
         Some(fake_exponential(
             U256::from(MIN_BLOB_BASE_FEE),

@@ -16,6 +16,7 @@ use crate::{
     inspector::{CallInfo, CallType, Inspector, NoopInspector},
     interpreter::{self, create_address},
     l1_hook::L1Hook,
+    precompiles::PrecompileTable,
     state::State,
 };
 
@@ -32,6 +33,8 @@ pub struct Evm<'a, H: Hook = L1Hook> {
     hook: H,
     code_cache: HashMap<B256, Arc<Code>>,
     gas_used: u64,
+    /// The precompiles when they differ from the fork's.
+    precompiles: Option<&'a PrecompileTable>,
 }
 
 impl<'a> Evm<'a, L1Hook> {
@@ -50,7 +53,16 @@ impl<'a, H: Hook> Evm<'a, H> {
             hook,
             code_cache: HashMap::default(),
             gas_used: 0,
+            precompiles: None,
         }
+    }
+
+    /// Runs the precompiles of `table` instead of the fork's (built for the same fork as the
+    /// environment): moved precompiles run at their new address, removed ones run as the
+    /// account's code. `None` keeps the fork's.
+    pub fn with_precompiles(mut self, table: Option<&'a PrecompileTable>) -> Self {
+        self.precompiles = table;
+        self
     }
 
     /// Gas used by the transactions executed so far.
@@ -82,6 +94,7 @@ impl<'a, H: Hook> Evm<'a, H> {
             blob_hashes,
         };
         let mut m = Machine::new(&mut self.state, &self.env, &mut self.code_cache, context);
+        m.precompiles = self.precompiles;
         let prepared = self.hook.prepare(&mut m, tx, sender, self.gas_used)?;
         m.tx.gas_price = prepared.effective_gas_price;
         inspector.call_start(&CallInfo {
@@ -170,6 +183,7 @@ impl<'a, H: Hook> Evm<'a, H> {
             blob_hashes: Vec::new(),
         };
         let mut m = Machine::new(&mut self.state, &self.env, &mut self.code_cache, context);
+        m.precompiles = self.precompiles;
         let request = CallRequest {
             kind: CallKind::Call,
             gas: SYSTEM_CALL_GAS,
@@ -238,5 +252,168 @@ impl<'a, H: Hook> Evm<'a, H> {
     /// The changes of every transaction executed so far.
     pub fn into_changes(self) -> Result<StateChanges, VmError> {
         Ok(self.state.changes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap as StdHashMap;
+
+    use alloy_primitives::{TxKind, U256, hex};
+    use ethrex_common::types::LegacyTx;
+
+    use super::*;
+    use crate::{
+        InMemoryDb,
+        opcodes::tests::test_env,
+        tracers::{CallTracer, CallTracerConfig},
+    };
+
+    const SENDER: Address = Address::repeat_byte(0xaa);
+    const CONTRACT: Address = Address::repeat_byte(0xcc);
+    const BENEFICIARY: Address = Address::repeat_byte(0xbe);
+    const MOVED_TO: Address = Address::repeat_byte(0x12);
+    /// The identity precompile (0x04).
+    const IDENTITY: Address =
+        alloy_primitives::address!("0000000000000000000000000000000000000004");
+    /// Returns the 32-byte word 42.
+    const RETURNS_42: [u8; 8] = hex!("602a5f5260205ff3");
+
+    fn db_with(accounts: &[(Address, u64, &[u8])]) -> InMemoryDb {
+        let mut db = InMemoryDb::default();
+        let rich = U256::from(10u64).pow(U256::from(20));
+        db.insert_account(SENDER, 0, rich, Bytes::new(), StdHashMap::new());
+        for (address, balance, code) in accounts {
+            let code = Bytes::copy_from_slice(code);
+            db.insert_account(*address, 1, U256::from(*balance), code, StdHashMap::new());
+        }
+        db
+    }
+
+    fn tx_to(to: Address, input: &[u8]) -> Transaction {
+        Transaction::Legacy(LegacyTx {
+            gas_limit: 100_000,
+            to: TxKind::Call(to),
+            data: Bytes::copy_from_slice(input),
+            v: 27,
+            r: U256::from(1),
+            s: U256::from(1),
+            ..Default::default()
+        })
+    }
+
+    /// Runs a transaction to `to` with `input` over `db`, with `table` if given.
+    fn call(
+        db: &InMemoryDb,
+        table: Option<&PrecompileTable>,
+        to: Address,
+        input: &[u8],
+    ) -> TxResult {
+        Evm::new(db, test_env(Fork::Prague))
+            .with_precompiles(table)
+            .transact(&tx_to(to, input), SENDER)
+            .unwrap()
+    }
+
+    fn word(n: u64) -> Bytes {
+        Bytes::from(U256::from(n).to_be_bytes::<32>())
+    }
+
+    #[test]
+    fn a_moved_precompile_runs_at_its_new_address() {
+        let db = db_with(&[]);
+        let mut table = PrecompileTable::new(Fork::Prague);
+        assert!(table.relocate(&IDENTITY, MOVED_TO));
+        let moved = call(&db, Some(&table), MOVED_TO, b"echo");
+        assert!(moved.success);
+        assert_eq!(moved.output, Bytes::from_static(b"echo"));
+        let old = call(&db, Some(&table), IDENTITY, b"echo");
+        assert!(old.success);
+        assert_eq!(
+            old.output,
+            Bytes::new(),
+            "the old address is a plain account"
+        );
+    }
+
+    #[test]
+    fn the_old_address_of_a_moved_precompile_runs_its_code() {
+        let db = db_with(&[(IDENTITY, 0, &RETURNS_42)]);
+        let mut table = PrecompileTable::new(Fork::Prague);
+        assert!(table.relocate(&IDENTITY, MOVED_TO));
+        assert_eq!(call(&db, Some(&table), IDENTITY, b"echo").output, word(42));
+        let moved = call(&db, Some(&table), MOVED_TO, b"echo");
+        assert_eq!(moved.output, Bytes::from_static(b"echo"));
+    }
+
+    #[test]
+    fn code_replaces_a_removed_precompile() {
+        let db = db_with(&[(IDENTITY, 0, &RETURNS_42)]);
+        let mut table = PrecompileTable::new(Fork::Prague);
+        assert!(table.remove(&IDENTITY));
+        assert_eq!(call(&db, Some(&table), IDENTITY, b"echo").output, word(42));
+    }
+
+    #[test]
+    fn without_a_table_the_forks_precompile_runs_even_over_code() {
+        let db = db_with(&[(IDENTITY, 0, &RETURNS_42)]);
+        let result = call(&db, None, IDENTITY, b"echo");
+        assert_eq!(result.output, Bytes::from_static(b"echo"));
+    }
+
+    #[test]
+    fn a_moved_precompile_is_reached_by_calls_from_code() {
+        // STATICCALL(gas, MOVED_TO, in 0..4, out 0..4) with "echo" in memory; RETURN(0, 4).
+        let mut code = hex!("636563686f60e01b5f52 60045f60045f73").to_vec();
+        code.extend_from_slice(MOVED_TO.as_slice());
+        code.extend_from_slice(&hex!("5afa5060045ff3"));
+        let db = db_with(&[(CONTRACT, 0, &code)]);
+        let mut table = PrecompileTable::new(Fork::Prague);
+        assert!(table.relocate(&IDENTITY, MOVED_TO));
+        let result = call(&db, Some(&table), CONTRACT, &[]);
+        assert!(result.success, "{:?}", result.halt);
+        assert_eq!(result.output, Bytes::from_static(b"echo"));
+    }
+
+    #[test]
+    fn blobbasefee_reads_the_overridden_blob_base_fee() {
+        // BLOBBASEFEE; PUSH0; MSTORE; RETURN(0, 32).
+        let code = hex!("4a5f5260205ff3");
+        let db = db_with(&[(CONTRACT, 0, &code)]);
+        let mut env = test_env(Fork::Cancun);
+        env.blob_params = Some(ethrex_common::BlobParams::CANCUN);
+        env.excess_blob_gas = Some(0);
+        let fee = |env: BlockEnv| {
+            let result = Evm::new(&db, env)
+                .transact(&tx_to(CONTRACT, &[]), SENDER)
+                .unwrap();
+            U256::from_be_slice(&result.output)
+        };
+        assert_eq!(fee(env.clone()), U256::from(1));
+        env.blob_base_fee_override = Some(U256::from(7));
+        assert_eq!(fee(env), U256::from(7));
+    }
+
+    #[test]
+    fn selfdestruct_reports_its_transfer_as_a_frame() {
+        // SELFDESTRUCT(BENEFICIARY).
+        let mut code = vec![0x73];
+        code.extend_from_slice(BENEFICIARY.as_slice());
+        code.push(0xff);
+        let db = db_with(&[(CONTRACT, 1_000, &code)]);
+        let mut tracer = CallTracer::new(CallTracerConfig::default());
+        let result = Evm::new(&db, test_env(Fork::Cancun))
+            .transact_with(&tx_to(CONTRACT, &[]), SENDER, &mut tracer)
+            .unwrap();
+        assert!(result.success);
+        let root = tracer.root().unwrap();
+        let [destruct] = root.calls.as_slice() else {
+            panic!("expected one SELFDESTRUCT frame, got {:?}", root.calls);
+        };
+        assert_eq!(destruct.call_type, "SELFDESTRUCT");
+        assert_eq!(destruct.from, CONTRACT);
+        assert_eq!(destruct.to, Some(BENEFICIARY));
+        assert_eq!(destruct.value, U256::from(1_000));
+        assert!(destruct.success);
     }
 }

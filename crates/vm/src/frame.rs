@@ -12,6 +12,7 @@ use crate::{
     code::Code,
     memory::{Memory, access_end},
     opcodes::OpTable,
+    precompiles::{self, PrecompileResult, PrecompileTable},
     stack::Stack,
     state::{Checkpoint, State},
 };
@@ -72,6 +73,9 @@ pub enum Exit {
     Call(Box<CallRequest>),
     /// The frame asks for a contract creation; it resumes when the child ends.
     Create(Box<CreateRequest>),
+    /// SELFDESTRUCT ended the frame as STOP does, after moving a balance (reported to the
+    /// inspector).
+    SelfDestruct(Box<SelfDestructed>),
     /// The VM itself failed (database error): execution stops.
     Fatal(Box<VmError>),
 }
@@ -130,6 +134,15 @@ pub struct CreateRequest {
     pub salt: Option<U256>,
 }
 
+/// What a SELFDESTRUCT moved: the whole balance of the frame's account to `beneficiary` (burnt
+/// when it is the account itself and the account is deleted).
+#[derive(Debug, Clone, Copy)]
+pub struct SelfDestructed {
+    pub beneficiary: Address,
+    /// The account's balance before the opcode.
+    pub balance: U256,
+}
+
 /// Per-transaction context the opcodes read.
 #[derive(Debug, Clone)]
 pub struct TxContext {
@@ -151,6 +164,8 @@ pub struct Machine<'s, 'a> {
     pub output: Bytes,
     /// Stack buffers of finished frames, reused by new ones.
     pub stack_pool: Vec<crate::stack::StackBuffer>,
+    /// The precompiles of this execution when they differ from the fork's (`None`: the fork's).
+    pub precompiles: Option<&'s PrecompileTable>,
 }
 
 impl<'s, 'a> Machine<'s, 'a> {
@@ -171,6 +186,29 @@ impl<'s, 'a> Machine<'s, 'a> {
             code_cache,
             output: Bytes::new(),
             stack_pool: Vec::new(),
+            precompiles: None,
+        }
+    }
+
+    /// Whether a precompile runs at `address` in this execution.
+    #[inline]
+    pub fn is_precompile(&self, address: &Address) -> bool {
+        match self.precompiles {
+            None => precompiles::is_precompile(address, self.fork),
+            Some(table) => table.contains(address),
+        }
+    }
+
+    /// Runs the precompile at `address` (`None` if none runs there in this execution).
+    pub fn run_precompile(
+        &self,
+        address: &Address,
+        input: &[u8],
+        gas_limit: u64,
+    ) -> Option<PrecompileResult> {
+        match self.precompiles {
+            None => precompiles::execute_precompile(address, input, gas_limit, self.fork),
+            Some(table) => table.execute(address, input, gas_limit),
         }
     }
 
@@ -201,11 +239,12 @@ impl<'s, 'a> Machine<'s, 'a> {
         Ok(end - usize::try_from(size).unwrap_or(0))
     }
 
-    /// Marks an account accessed (EIP-2929); returns whether it was cold. Precompiles are
-    /// always warm, by rule, without entering the warm set.
+    /// Marks an account accessed (EIP-2929); returns whether it was cold. The fork's
+    /// precompile addresses are always warm, by rule, without entering the warm set (also when
+    /// a [`PrecompileTable`] moved their precompile away, as in geth).
     #[inline]
     pub fn access_account(&mut self, address: Address) -> bool {
-        !crate::precompiles::is_precompile(&address, self.fork) && self.state.warm_account(address)
+        !precompiles::is_precompile(&address, self.fork) && self.state.warm_account(address)
     }
 
     /// The analysed code of `address` (cached by code hash).

@@ -1,5 +1,6 @@
 //! The inspector interface: hooks a tracer attaches to, called before and after each opcode and
-//! at the start and end of each call frame.
+//! at the start and end of each call frame (a SELFDESTRUCT's transfer counts as a frame, as in
+//! geth, so value moved by calls and by self-destruction is reported the same way).
 //!
 //! The interpreter is generic over the inspector, so with [`NoopInspector`] (the default) every
 //! hook compiles to nothing, and the per-opcode hooks are skipped entirely unless the inspector
@@ -18,6 +19,8 @@ pub enum CallType {
     StaticCall,
     Create,
     Create2,
+    /// A SELFDESTRUCT's transfer of the account's balance to the beneficiary.
+    SelfDestruct,
 }
 
 impl CallType {
@@ -30,11 +33,13 @@ impl CallType {
             CallType::StaticCall => "STATICCALL",
             CallType::Create => "CREATE",
             CallType::Create2 => "CREATE2",
+            CallType::SelfDestruct => "SELFDESTRUCT",
         }
     }
 }
 
-/// A call or creation about to start.
+/// A call or creation about to start, or a SELFDESTRUCT (`from` the destroyed account `to` the
+/// beneficiary, `value` its balance, no gas).
 #[derive(Debug, Clone)]
 pub struct CallInfo {
     pub call_type: CallType,
@@ -102,7 +107,8 @@ pub trait Inspector {
     fn step_end(&mut self, _end: &StepEnd<'_>) {}
     /// A LOG opcode appended `log` (it is dropped later if its frame fails).
     fn log(&mut self, _log: &Log) {}
-    /// A call or creation starts.
+    /// A call or creation starts. A SELFDESTRUCT is reported as a frame of its own
+    /// ([`CallType::SelfDestruct`]) that ends at once, successfully, as geth's tracers see it.
     fn call_start(&mut self, _call: &CallInfo) {}
     /// The innermost running call or creation ended.
     fn call_end(&mut self, _outcome: &CallOutcome) {}

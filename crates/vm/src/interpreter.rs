@@ -13,10 +13,11 @@ use ethrex_common::Fork;
 use crate::{
     Halt, VmError,
     code::Code,
-    frame::{CallKind, CallRequest, CreateRequest, Exit, Frame, FrameKind, Machine},
+    frame::{
+        CallKind, CallRequest, CreateRequest, Exit, Frame, FrameKind, Machine, SelfDestructed,
+    },
     gas,
     inspector::{CallInfo, CallOutcome, CallType, Inspector, StepEnd, StepInfo},
-    precompiles::execute_precompile,
     stack::Stack,
 };
 
@@ -128,6 +129,33 @@ fn call_info(req: &CallRequest, depth: usize) -> CallInfo {
     }
 }
 
+/// Reports a SELFDESTRUCT of `address` at `depth` as geth's tracers see it: a frame of its own
+/// moving the balance, with no gas, that succeeds at once.
+fn report_selfdestruct<I: Inspector>(
+    insp: &mut I,
+    address: Address,
+    moved: &SelfDestructed,
+    depth: usize,
+) {
+    insp.call_start(&CallInfo {
+        call_type: CallType::SelfDestruct,
+        from: address,
+        to: Some(moved.beneficiary),
+        value: moved.balance,
+        gas: 0,
+        input: Bytes::new(),
+        depth,
+    });
+    insp.call_end(&CallOutcome {
+        success: true,
+        gas_used: 0,
+        output: Bytes::new(),
+        error: None,
+        halt: None,
+        created: None,
+    });
+}
+
 fn outcome(gas: u64, result: &FrameResult) -> CallOutcome {
     let error = match (result.success, result.halt) {
         (true, _) => None,
@@ -167,6 +195,13 @@ pub fn execute<I: Inspector>(
         };
         let exit = run(frame, m, insp);
         let (depth, address) = (frame.depth + 1, frame.address);
+        let exit = match exit {
+            Exit::SelfDestruct(moved) => {
+                report_selfdestruct(insp, address, &moved, depth);
+                Exit::Stop
+            }
+            exit => exit,
+        };
         match exit {
             Exit::Call(request) => {
                 let kind = FrameKind::Call {
@@ -245,7 +280,7 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
         return Ok(Started::Done(FrameResult::failed(req.gas)));
     }
     let checkpoint = m.state.checkpoint();
-    let precompile = !req.delegated && crate::precompiles::is_precompile(&req.code_address, m.fork);
+    let precompile = !req.delegated && m.is_precompile(&req.code_address);
     match req.kind {
         CallKind::Call => {
             if !m.state.exists(req.address)?
@@ -266,7 +301,7 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
     }
     if precompile {
         return Ok(Started::Done(
-            match execute_precompile(&req.code_address, &req.input, req.gas, m.fork) {
+            match m.run_precompile(&req.code_address, &req.input, req.gas) {
                 Some(Ok(out)) => FrameResult {
                     success: true,
                     gas_left: req.gas.saturating_sub(out.gas_used),
@@ -410,7 +445,7 @@ pub fn create_frame(
 fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, VmError> {
     m.memory.leave(frame.mem);
     let result = match exit {
-        Exit::Stop => Ok(Bytes::new()),
+        Exit::Stop | Exit::SelfDestruct(_) => Ok(Bytes::new()),
         Exit::Return => Ok(std::mem::take(&mut m.output)),
         Exit::Revert => Err((std::mem::take(&mut m.output), None)),
         Exit::Halt(halt) => Err((Bytes::new(), Some(halt))),

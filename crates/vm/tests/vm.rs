@@ -36,6 +36,7 @@ fn env(fork: Fork) -> BlockEnv {
         prev_randao: (fork >= Fork::Paris).then_some(Default::default()),
         excess_blob_gas: (fork >= Fork::Cancun).then_some(0),
         blob_params: ethrex_common::ChainConfig::all_active_up_to(1, fork).blob_params(fork),
+        blob_base_fee_override: None,
     }
 }
 

@@ -81,6 +81,7 @@ fn block_env(case: &Case) -> BlockEnv {
         prev_randao: (fork >= Fork::Paris).then_some(b.prev_randao),
         excess_blob_gas: (fork >= Fork::Cancun).then_some(b.excess_blob_gas),
         blob_params: blob_params(fork),
+        blob_base_fee_override: None,
     }
 }
 

@@ -30,6 +30,16 @@ pub fn create_access_list(ctx: &RpcContext, p: &Params) -> Result<Value, RpcErro
     let mut args: CallArgs = p.required(0)?;
     let id: BlockId = p.optional(1)?.unwrap_or_default();
     let state_overrides: Option<StateOverride> = p.optional(2)?;
+    // Geth applies these overrides without a precompile table: nothing can be moved.
+    if let Some((address, _)) = state_overrides
+        .iter()
+        .flatten()
+        .find(|(_, o)| o.move_precompile_to_address.is_some())
+    {
+        return Err(RpcError::server(format!(
+            "account {address} is not a precompile"
+        )));
+    }
     let header = existing_block(ctx, id)?;
     let state = state_of(ctx, &header)?;
     let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;

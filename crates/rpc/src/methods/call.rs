@@ -10,13 +10,14 @@ use ethrex_storage::StateReader;
 use ethrex_vm::{
     BlockEnv, CallHook, Database, Evm, Halt, InvalidTransaction, StateChanges, TxError, TxResult,
     inspector::{Inspector, NoopInspector},
+    precompiles::PrecompileTable,
     tracers::opcode_name,
 };
 use serde_json::Value;
 
 use super::{
     call_args::{BlockOverrides, CallArgs, Fees, call_env},
-    overlay::{Overlay, StateOverride},
+    overlay::{Overlay, StateOverride, precompile_table},
     params::{Params, existing_block},
 };
 use crate::{RpcContext, RpcError};
@@ -30,6 +31,8 @@ pub struct Call {
     pub nonce: u64,
     pub fees: Fees,
     pub env: BlockEnv,
+    /// The precompiles when state overrides moved or replaced some (`None`: the fork's).
+    pub precompiles: Option<PrecompileTable>,
 }
 
 impl Call {
@@ -55,7 +58,19 @@ impl Call {
             nonce,
             fees,
             env,
+            precompiles: None,
         })
+    }
+
+    /// The call with the precompiles `overrides` leave at its fork (see [`precompile_table`]).
+    pub fn with_state_overrides(
+        mut self,
+        overrides: Option<&StateOverride>,
+    ) -> Result<Self, RpcError> {
+        if let Some(overrides) = overrides {
+            self.precompiles = precompile_table(overrides, self.env.fork)?;
+        }
+        Ok(self)
     }
 
     /// The call as a transaction with `gas`.
@@ -73,7 +88,8 @@ impl Call {
         inspector: &mut I,
     ) -> Result<Result<CallOutput, InvalidTransaction>, RpcError> {
         let tx = self.transaction(gas)?;
-        let mut evm = Evm::with_hook(db, self.env.clone(), CallHook::default());
+        let mut evm = Evm::with_hook(db, self.env.clone(), CallHook::default())
+            .with_precompiles(self.precompiles.as_ref());
         match evm.transact_with(&tx, self.from, inspector) {
             Ok(mut result) => {
                 let changes = evm.into_changes().map_err(vm_error)?;
@@ -148,7 +164,8 @@ pub fn eth_call(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     let (args, header, state_overrides, block_overrides) = call_params(ctx, p)?;
     let state = state_of(ctx, &header)?;
     let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;
-    let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?;
+    let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?
+        .with_state_overrides(state_overrides.as_ref())?;
     let gas = call.args.gas_or_cap();
     match call.run(&overlay, gas, &mut NoopInspector)? {
         Err(invalid) => Err(invalid_call(&invalid, call.from, gas)),
@@ -312,8 +329,26 @@ pub fn invalid_message(invalid: &InvalidTransaction, from: Address) -> String {
 #[cfg(test)]
 mod tests {
     use alloy_primitives::hex;
+    use serde_json::json;
 
     use super::*;
+    use crate::methods::test_chain::TestChain;
+
+    #[test]
+    fn eth_call_runs_a_moved_precompile_at_its_new_address() {
+        let chain = TestChain::up_to(u64::MAX);
+        let (identity, moved_to) = (
+            "0x0000000000000000000000000000000000000004",
+            "0x0000000000000000000000000000000000123456",
+        );
+        let overrides = json!({ identity: { "movePrecompileToAddress": moved_to } });
+        let call = |to: &str| {
+            let args = json!({ "to": to, "input": "0x1234" });
+            chain.ok("eth_call", json!([args, "latest", overrides]))
+        };
+        assert_eq!(call(moved_to), "0x1234");
+        assert_eq!(call(identity), "0x", "the old address is a plain account");
+    }
 
     #[test]
     fn revert_reasons_decode_error_strings_and_panics() {

@@ -237,8 +237,8 @@ impl CallArgs {
     }
 }
 
-/// Block fields a call may run under instead of the block's own (geth's `BlockOverrides`;
-/// `blobBaseFee` is not supported and ignored).
+/// Block fields a call may run under instead of the block's own (geth's `BlockOverrides`).
+/// `blobBaseFee` is no header field: it only changes the environment (BLOBBASEFEE, blob fees).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlockOverrides {
@@ -249,6 +249,7 @@ pub struct BlockOverrides {
     pub fee_recipient: Option<Address>,
     pub prev_randao: Option<B256>,
     pub base_fee_per_gas: Option<U256>,
+    pub blob_base_fee: Option<U256>,
     pub beacon_root: Option<B256>,
     pub withdrawals: Option<Vec<alloy_eips::eip4895::Withdrawal>>,
 }
@@ -302,6 +303,7 @@ pub fn call_env(
         None => header.clone(),
     };
     let mut env = block_env(config, &header);
+    env.blob_base_fee_override = overrides.and_then(|o| o.blob_base_fee);
     if env.base_fee.is_some() && fees.effective_price(env.base_fee).is_zero() {
         env.base_fee = Some(U256::ZERO);
     }

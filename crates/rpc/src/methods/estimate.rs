@@ -29,7 +29,8 @@ pub fn estimate_gas(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     let (args, header, state_overrides, block_overrides) = super::call::call_params(ctx, p)?;
     let state = state_of(ctx, &header)?;
     let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;
-    let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?;
+    let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?
+        .with_state_overrides(state_overrides.as_ref())?;
     let gas = estimate(&call, &overlay)?;
     Ok(Value::String(format!("{gas:#x}")))
 }

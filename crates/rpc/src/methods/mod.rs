@@ -29,6 +29,7 @@ mod call;
 mod call_args;
 mod estimate;
 mod overlay;
+mod sim_tracer;
 mod simulate;
 mod trace;
 mod trace_json;

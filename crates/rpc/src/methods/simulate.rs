@@ -10,14 +10,17 @@
 //! parent's, its base fee zero without `validation` (the parent's next base fee with it); a
 //! call's nonce is its sender's, its gas what is left of the block's gas and of the whole
 //! simulation's allowance ([`GAS_CAP`]), its fees zero. Transactions in the blocks are the calls
-//! unsigned (zero signature). With `traceTransfers`, ether moved by a call shows as an ERC-20
-//! `Transfer` log of the address `0xeeee…eeee`.
+//! unsigned (zero signature). With `traceTransfers`, ether moved by a call or a SELFDESTRUCT
+//! shows as an ERC-20 `Transfer` log of the address `0xeeee…eeee` ([`SimTracer`]).
 //!
-//! Not supported: moving precompiles and replacing a precompile's code (a precompile keeps
-//! running), `blobBaseFee` overrides.
+//! State overrides may move a precompile (`movePrecompileToAddress`) or replace it by code:
+//! each block starts from its fork's precompiles, and its overrides give the
+//! [`PrecompileTable`] every execution of the block runs with (see
+//! [`precompile_table`]). A `blobBaseFee` block override changes the blob base fee the block's
+//! calls see and pay (BLOBBASEFEE, blob fees); the header's `excessBlobGas` stays computed.
 
 use alloy_consensus::TxReceipt;
-use alloy_primitives::{Address, B256, Bloom, Bytes, Log, LogData, U256, address, b256};
+use alloy_primitives::{Address, B256, Bloom, Bytes, Log, U256};
 use alloy_rpc_types_eth::BlockId;
 use ethrex_blockchain::{
     apply_block_prologue, apply_block_rewards, block_env, block_requests_hash,
@@ -37,8 +40,7 @@ use ethrex_common::{
 use ethrex_storage::StateBuilder;
 use ethrex_vm::{
     BlockEnv, CallHook, Database, Evm, GAS_PER_BLOB, InvalidTransaction, StateChanges, TxError,
-    Validation,
-    inspector::{CallInfo, CallOutcome, CallType, Inspector},
+    Validation, precompiles::PrecompileTable,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -46,8 +48,9 @@ use serde_json::{Value, json};
 use super::{
     call::{deployed_code, halt_message, invalid_message, revert_error, vm_error},
     call_args::{BlockOverrides, CallArgs, Fees, GAS_CAP},
-    overlay::{Overlay, StateOverride, override_changes},
+    overlay::{Overlay, StateOverride, override_changes, precompile_table},
     params::{Params, existing_block},
+    sim_tracer::{IndexedLog, SimTracer},
 };
 use crate::{
     RpcContext, RpcError,
@@ -59,11 +62,6 @@ use crate::{
 const MAX_BLOCKS: u64 = 256;
 /// Seconds between simulated blocks whose timestamp is not given.
 const TIMESTAMP_INCREMENT: u64 = 12;
-/// The address of `traceTransfers` logs.
-const TRANSFER_LOG_ADDRESS: Address = address!("eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
-/// `keccak256("Transfer(address,address,uint256)")`.
-const TRANSFER_TOPIC: B256 =
-    b256!("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
 
 /// Error codes of `eth_simulateV1` (execution-apis).
 mod code {
@@ -142,6 +140,7 @@ pub fn simulate_v1(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
         builder,
         hashes: Vec::new(),
         gas_left: GAS_CAP,
+        precompiles: None,
         validation: options.validation,
         trace_transfers: options.trace_transfers,
         full_transactions: options.return_full_transactions,
@@ -218,6 +217,8 @@ struct Simulator<'a> {
     hashes: Vec<(u64, B256)>,
     /// What is left of the whole simulation's gas allowance.
     gas_left: u64,
+    /// The current block's precompiles when its state overrides moved or replaced some.
+    precompiles: Option<PrecompileTable>,
     validation: bool,
     trace_transfers: bool,
     full_transactions: bool,
@@ -233,7 +234,7 @@ struct CallRecord {
     success: bool,
     error: Option<Value>,
     /// The logs the caller sees (with `traceTransfers` ones), each with its index in the block.
-    logs: Vec<(Log, u64)>,
+    logs: Vec<IndexedLog>,
     /// The logs of the receipt (the ones the code emitted).
     receipt_logs: Vec<Log>,
 }
@@ -291,15 +292,18 @@ impl Simulator<'_> {
     fn process(&mut self, block: SimBlock) -> Result<Value, RpcError> {
         let mut header = self.header(&block)?;
         let fork = fork_of(self.config, &header);
-        let env = block_env(self.config, &header);
+        let mut env = block_env(self.config, &header);
+        env.blob_base_fee_override = block.overrides.blob_base_fee;
+        self.precompiles = None;
         if let Some(overrides) = &block.state_overrides {
+            self.precompiles = precompile_table(overrides, fork)?;
             let changes = override_changes(&self.builder.reader(), overrides)?;
             self.apply(&changes)?;
         }
         let changes = {
             let reader = self.builder.reader();
             let db = self.with_hashes(&reader);
-            let mut evm = Evm::new(&db, env.clone());
+            let mut evm = Evm::new(&db, env.clone()).with_precompiles(self.precompiles.as_ref());
             apply_block_prologue(self.config, &header, &mut evm).map_err(internal)?;
             evm.into_changes().map_err(vm_error)?
         };
@@ -321,7 +325,7 @@ impl Simulator<'_> {
         let (requests_hash, changes) = {
             let reader = self.builder.reader();
             let db = self.with_hashes(&reader);
-            let mut evm = Evm::new(&db, env.clone());
+            let mut evm = Evm::new(&db, env.clone()).with_precompiles(self.precompiles.as_ref());
             let hash =
                 block_requests_hash(self.config, &header, &mut evm, &receipts).map_err(internal)?;
             apply_block_rewards(self.config, &header, &mut evm).map_err(internal)?;
@@ -415,7 +419,8 @@ impl Simulator<'_> {
             Validation::Call
         };
         let db = self.with_hashes(&reader);
-        let mut evm = Evm::with_hook(&db, env.clone(), CallHook { validation });
+        let mut evm = Evm::with_hook(&db, env.clone(), CallHook { validation })
+            .with_precompiles(self.precompiles.as_ref());
         let mut tracer = SimTracer::new(self.trace_transfers, *log_count);
         let result = match evm.transact_with(&tx, from, &mut tracer) {
             Ok(result) => result,
@@ -589,103 +594,98 @@ fn invalid_error(invalid: &InvalidTransaction, from: Address, gas: u64) -> RpcEr
     )
 }
 
-/// A log with its index in the block.
-type IndexedLog = (Log, u64);
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
 
-/// A running frame's logs, and the transfer of a creation waiting for its address (sender,
-/// value, log index).
-type SimFrame = (Vec<IndexedLog>, Option<(Address, U256, u64)>);
+    use crate::methods::test_chain::TestChain;
 
-/// Collects what a simulated call reports: its logs (dropped with a failing frame), the ether
-/// it moves as transfer logs, and the gas its top frame was given and used.
-struct SimTracer {
-    transfers: bool,
-    /// Logs of each running frame; a creation's transfer waits for its address.
-    frames: Vec<SimFrame>,
-    /// The logs of a successful call, with their index in the block.
-    logs: Vec<(Log, u64)>,
-    /// The next log index in the block.
-    count: u64,
-    /// Gas given to and used by the top frame.
-    root: Option<(u64, u64)>,
-    root_gas: u64,
-}
+    const CALLER: &str = "0xc000000000000000000000000000000000000000";
+    const CONTRACT: &str = "0xc200000000000000000000000000000000000000";
+    const IDENTITY: &str = "0x0000000000000000000000000000000000000004";
+    const MOVED_TO: &str = "0x0000000000000000000000000000000000123456";
+    /// Returns the 32-byte word 42.
+    const RETURNS_42: &str = "0x602a5f5260205ff3";
+    const WORD_42: &str = "0x000000000000000000000000000000000000000000000000000000000000002a";
 
-impl SimTracer {
-    fn new(transfers: bool, count: u64) -> Self {
-        Self {
-            transfers,
-            frames: Vec::new(),
-            logs: Vec::new(),
-            count,
-            root: None,
-            root_gas: 0,
-        }
+    /// The calls of the one block simulated with `block` (`traceTransfers` on) at the head.
+    fn simulate_one(block: serde_json::Value) -> Vec<serde_json::Value> {
+        let chain = TestChain::up_to(u64::MAX);
+        let options = json!({ "blockStateCalls": [block], "traceTransfers": true });
+        let result = chain.ok("eth_simulateV1", json!([options, "latest"]));
+        result[0]["calls"].as_array().cloned().unwrap_or_default()
     }
 
-    fn next_index(&mut self) -> u64 {
-        let index = self.count;
-        self.count += 1;
-        index
+    fn call_to(to: &str, input: &str) -> serde_json::Value {
+        json!({ "from": CALLER, "to": to, "input": input })
     }
-}
 
-fn transfer_log(from: Address, to: Address, value: U256) -> Log {
-    Log {
-        address: TRANSFER_LOG_ADDRESS,
-        data: LogData::new_unchecked(
-            vec![TRANSFER_TOPIC, from.into_word(), to.into_word()],
-            Bytes::from(value.to_be_bytes::<32>().to_vec()),
-        ),
+    #[test]
+    fn a_moved_precompile_runs_at_its_new_address_and_the_old_one_runs_its_code() {
+        let calls = simulate_one(json!({
+            "stateOverrides": {
+                IDENTITY: { "code": RETURNS_42, "movePrecompileToAddress": MOVED_TO },
+            },
+            "calls": [call_to(MOVED_TO, "0x1234"), call_to(IDENTITY, "0x1234")],
+        }));
+        assert_eq!(calls[0]["returnData"], "0x1234");
+        assert_eq!(calls[1]["returnData"], WORD_42);
     }
-}
 
-impl Inspector for SimTracer {
-    const LOGS: bool = true;
+    #[test]
+    fn overriding_a_precompiles_code_runs_the_code() {
+        let calls = simulate_one(json!({
+            "stateOverrides": { IDENTITY: { "code": RETURNS_42 } },
+            "calls": [call_to(IDENTITY, "0x1234")],
+        }));
+        assert_eq!(calls[0]["returnData"], WORD_42);
+    }
 
-    fn call_start(&mut self, call: &CallInfo) {
-        if self.frames.is_empty() {
-            self.root_gas = call.gas;
-        }
-        let mut logs = Vec::new();
-        let mut pending = None;
-        let moves_value = !matches!(
-            call.call_type,
-            CallType::DelegateCall | CallType::StaticCall
+    #[test]
+    fn moving_a_plain_account_is_refused() {
+        let chain = TestChain::up_to(u64::MAX);
+        let options = json!({ "blockStateCalls": [{
+            "stateOverrides": { CONTRACT: { "movePrecompileToAddress": MOVED_TO } },
+        }] });
+        let err = chain
+            .call("eth_simulateV1", json!([options, "latest"]))
+            .unwrap_err();
+        assert_eq!(err.code, -32000);
+        assert!(
+            err.message.contains("is not a precompile"),
+            "{}",
+            err.message
         );
-        if self.transfers && moves_value && !call.value.is_zero() {
-            let index = self.next_index();
-            match call.to {
-                Some(to) => logs.push((transfer_log(call.from, to, call.value), index)),
-                None => pending = Some((call.from, call.value, index)),
-            }
-        }
-        self.frames.push((logs, pending));
     }
 
-    fn call_end(&mut self, outcome: &CallOutcome) {
-        let Some((mut logs, pending)) = self.frames.pop() else {
-            return;
-        };
-        if self.frames.is_empty() {
-            self.root = Some((self.root_gas, outcome.gas_used));
-        }
-        if !outcome.success {
-            return;
-        }
-        if let (Some((from, value, index)), Some(created)) = (pending, outcome.created) {
-            logs.insert(0, (transfer_log(from, created, value), index));
-        }
-        match self.frames.last_mut() {
-            Some((parent, _)) => parent.extend(logs),
-            None => self.logs = logs,
-        }
+    #[test]
+    fn selfdestruct_shows_as_a_transfer_log() {
+        let beneficiary = "0x00000000000000000000000000000000000000be";
+        let code = format!("0x73{}ff", &beneficiary[2..]);
+        let calls = simulate_one(json!({
+            "stateOverrides": { CONTRACT: { "code": code, "balance": "0x1e8480" } },
+            "calls": [call_to(CONTRACT, "0x")],
+        }));
+        let logs = calls[0]["logs"].as_array().unwrap();
+        assert_eq!(logs.len(), 1, "{logs:?}");
+        assert_eq!(
+            logs[0]["address"],
+            "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+        );
+        let topic = |address: &str| format!("0x{:0>64}", &address[2..]);
+        assert_eq!(logs[0]["topics"][1], topic(CONTRACT));
+        assert_eq!(logs[0]["topics"][2], topic(beneficiary));
+        assert_eq!(logs[0]["data"], format!("0x{:0>64}", "1e8480"));
     }
 
-    fn log(&mut self, log: &Log) {
-        let index = self.next_index();
-        if let Some((logs, _)) = self.frames.last_mut() {
-            logs.push((log.clone(), index));
-        }
+    #[test]
+    fn blobbasefee_reads_the_blob_base_fee_override() {
+        // BLOBBASEFEE; PUSH0; MSTORE; RETURN(0, 32).
+        let calls = simulate_one(json!({
+            "blockOverrides": { "blobBaseFee": "0x7" },
+            "stateOverrides": { CONTRACT: { "code": "0x4a5f5260205ff3" } },
+            "calls": [call_to(CONTRACT, "0x")],
+        }));
+        assert_eq!(calls[0]["returnData"], format!("0x{:0>64}", "7"));
     }
 }

@@ -352,7 +352,8 @@ pub fn trace_call(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
         &header,
         config.block_overrides.as_ref(),
         &overlay,
-    )?;
+    )?
+    .with_state_overrides(config.state_overrides.as_ref())?;
     let step = CallStep {
         call: &call,
         db: &overlay,

@@ -204,6 +204,7 @@ pub(crate) mod tests {
             prev_randao: None,
             excess_blob_gas: None,
             blob_params: None,
+            blob_base_fee_override: None,
         }
     }
 

@@ -11,7 +11,7 @@ use ethrex_common::Fork;
 use super::Step;
 use crate::{
     Halt,
-    frame::{CallKind, CallRequest, CreateRequest, Exit, Frame, Machine},
+    frame::{CallKind, CallRequest, CreateRequest, Exit, Frame, Machine, SelfDestructed},
     gas,
 };
 
@@ -197,5 +197,8 @@ pub fn selfdestruct(f: &mut Frame, m: &mut Machine) -> Step {
         // Not deleted (EIP-6780) and paying itself: nothing moves, but the account is touched.
         m.state.touch(beneficiary)?;
     }
-    Err(Exit::Stop)
+    Err(Exit::SelfDestruct(Box::new(SelfDestructed {
+        beneficiary,
+        balance,
+    })))
 }

@@ -37,8 +37,11 @@ mod p256verify;
 mod point_evaluation;
 #[cfg(test)]
 mod proptests;
+mod table;
 #[cfg(test)]
 mod tests;
+
+pub use table::PrecompileTable;
 
 use alloy_primitives::{Address, Bytes};
 use ethrex_common::Fork;

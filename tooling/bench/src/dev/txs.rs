@@ -241,6 +241,7 @@ mod tests {
             prev_randao: Some(B256::ZERO),
             excess_blob_gas: Some(0),
             blob_params: Some(BlobParams::PRAGUE),
+            blob_base_fee_override: None,
         };
         let run = |call: Call| {
             let tx = sign(1337, &sender, 0, call).unwrap();

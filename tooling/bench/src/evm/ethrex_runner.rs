@@ -48,6 +48,7 @@ impl EthrexState {
             prev_randao: Some(B256::ZERO),
             excess_blob_gas: Some(0),
             blob_params: Some(BlobParams::PRAGUE),
+            blob_base_fee_override: None,
         };
         Ok(EthrexState { db, env })
     }

@@ -191,6 +191,7 @@ impl StateTest {
             prev_randao,
             excess_blob_gas: has_blobs.then(|| env.current_excess_blob_gas.unwrap_or(0)),
             blob_params: self.blob_params(fork)?,
+            blob_base_fee_override: None,
         })
     }
 
