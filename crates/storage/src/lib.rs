@@ -9,8 +9,8 @@
 //! ([`StateReader`]: a state for the VM), `state_update.rs` ([`StateBuilder`]: applying the
 //! VM's changes, block after block, then committing once), `trie_db.rs` (the tries' node
 //! storage, keyed by path), `witness.rs` (recording the parent state's trie nodes a block's
-//! merkleization reads, for execution witnesses) and `genesis.rs` (initializing a chain). `backend/` holds the trait
-//! and its two implementations; `codec.rs` the value decoders.
+//! merkleization reads, for execution witnesses) and `genesis.rs` (initializing a chain).
+//! `backend/` holds the trait and its two implementations; `codec.rs` the value decoders.
 //!
 //! The flow of a block import: [`Store::state_builder`] on the parent's root, the VM executes
 //! over [`StateBuilder::reader`], [`StateBuilder::apply`] its changes (the returned root is

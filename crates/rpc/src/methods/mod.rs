@@ -33,6 +33,9 @@ mod simulate;
 mod trace;
 mod trace_json;
 // [end modules: execution]
+// [modules: witness and node] (owner: witness work)
+mod witness;
+// [end modules: witness and node]
 
 use serde_json::Value;
 
@@ -113,6 +116,10 @@ pub fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcE
         "debug_traceBlockByHash" => trace::trace_block_by_hash(ctx, &p),
         "debug_traceCall" => trace::trace_call(ctx, &p),
         // [end methods: execution]
+        // [methods: witness and node] debug_executionWitness*, admin_nodeInfo
+        "debug_executionWitness" => witness::execution_witness(ctx, &p),
+        "debug_executionWitnessByBlockHash" => witness::execution_witness_by_hash(ctx, &p),
+        // [end methods: witness and node]
         _ => Err(RpcError::method_not_found(method)),
     }
 }
