@@ -34,6 +34,7 @@ mod trace;
 mod trace_json;
 // [end modules: execution]
 // [modules: witness and node] (owner: witness work)
+pub(crate) mod admin;
 mod witness;
 // [end modules: witness and node]
 
@@ -119,6 +120,7 @@ pub fn call(ctx: &RpcContext, method: &str, params: Value) -> Result<Value, RpcE
         // [methods: witness and node] debug_executionWitness*, admin_nodeInfo
         "debug_executionWitness" => witness::execution_witness(ctx, &p),
         "debug_executionWitnessByBlockHash" => witness::execution_witness_by_hash(ctx, &p),
+        "admin_nodeInfo" => admin::node_info(ctx, &p),
         // [end methods: witness and node]
         _ => Err(RpcError::method_not_found(method)),
     }
