@@ -8,7 +8,10 @@
 //! the block's parent. The new state root is computed by applying the block's changes to those
 //! tries, again with only the witness nodes.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rlp::Decodable;
@@ -16,7 +19,7 @@ use ethrex_common::{
     ChainConfig,
     types::{AccountState, Block, Header},
 };
-use ethrex_trie::{EMPTY_TRIE_ROOT, NodeSet, Trie, TrieDB, TrieError};
+use ethrex_trie::{EMPTY_TRIE_ROOT, InMemoryTrieDB, NodeSet, Trie, TrieDB, TrieError};
 use ethrex_vm::{AccountInfo, Database, StateChanges, VmError};
 
 use crate::{BlockError, BlockOutcome, ChainError, ExecutionWitness, execute_block};
@@ -26,6 +29,8 @@ pub struct WitnessDb {
     nodes: NodeSet,
     parent: Header,
     accounts: Arc<dyn TrieDB>,
+    /// The storage tries placed so far, by root.
+    storage: Mutex<HashMap<B256, Arc<InMemoryTrieDB>>>,
     codes: HashMap<B256, Bytes>,
     block_hashes: HashMap<u64, B256>,
 }
@@ -85,6 +90,7 @@ impl WitnessDb {
             nodes,
             parent,
             accounts,
+            storage: Mutex::default(),
             codes,
             block_hashes,
         })
@@ -109,8 +115,17 @@ impl WitnessDb {
 
     /// The storage trie of root `root`, over the witness nodes.
     fn storage_trie(&self, root: B256) -> Result<Trie, String> {
-        let db = self.nodes.trie_db(root).map_err(|e| e.to_string())?;
-        Ok(Trie::open(Arc::new(db), root))
+        // Each entry is inserted whole: a panic elsewhere cannot leave the map inconsistent.
+        let mut placed = self.storage.lock().unwrap_or_else(PoisonError::into_inner);
+        let db = match placed.get(&root) {
+            Some(db) => Arc::clone(db),
+            None => {
+                let db = Arc::new(self.nodes.trie_db(root).map_err(|e| e.to_string())?);
+                placed.insert(root, Arc::clone(&db));
+                db
+            }
+        };
+        Ok(Trie::open(db, root))
     }
 
     /// The value of a slot in the parent's state.
