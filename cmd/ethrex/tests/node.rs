@@ -76,3 +76,51 @@ fn bad_requests_get_geth_error_codes_and_the_node_keeps_serving() {
         "{version}"
     );
 }
+
+#[test]
+fn node_info_shows_a_persistent_node_key_and_the_p2p_endpoint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let datadir = dir.path().join("db").to_str().expect("utf-8").to_string();
+    let args = [
+        "--datadir",
+        &datadir,
+        "--network",
+        "hoodi",
+        "--p2p.port",
+        "30311",
+        "--discovery.port",
+        "30312",
+    ];
+    let info = |node: &Node| node.call("admin_nodeInfo", json!([]))["result"].clone();
+    let node = Node::start(&args);
+    let first = info(&node);
+    assert!(node.terminate().success());
+    let key = std::fs::read_to_string(dir.path().join("db").join("nodekey")).expect("nodekey");
+    assert_eq!(key.len(), 64, "{key}");
+    let id = first["id"].as_str().expect("id");
+    let enode = first["enode"].as_str().expect("enode");
+    assert!(
+        enode.starts_with("enode://") && enode.ends_with("@127.0.0.1:30311?discport=30312"),
+        "{first}"
+    );
+    assert!(
+        first["enr"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("enr:-")),
+        "{first}"
+    );
+    assert_eq!(
+        first["ports"],
+        json!({ "discovery": 30312, "listener": 30311 }),
+        "{first}"
+    );
+    assert_eq!(
+        first["protocols"]["eth"]["network"],
+        json!(560048),
+        "{first}"
+    );
+    // Same key after a restart.
+    let node = Node::start(&args);
+    assert_eq!(info(&node)["id"], id, "the node id survives restarts");
+    assert!(node.terminate().success());
+}

@@ -58,6 +58,8 @@ pub enum ChainError {
         expected: B256,
         got: B256,
     },
+    #[error("block #{number}: invalid execution witness: {reason}")]
+    InvalidWitness { number: u64, reason: String },
     #[error("fork choice: block {0} is unknown")]
     UnknownHead(B256),
     #[error("fork choice: the state of block #{number} {hash} is not available")]

@@ -6,7 +6,9 @@
 //! fork), `requests.rs` (EIP-6110/7002/7251/7685), `chain.rs` ([`Blockchain`]: blocks over a
 //! store, fork choice, restart recovery) and `import.rs` (batch import). Transactions wait in
 //! [`mempool`]; [`payload`] builds blocks from it on the head and imports them, and [`dev`]
-//! produces blocks that way for `ethrex --dev`.
+//! produces blocks that way for `ethrex --dev`. `witness.rs` builds the execution witness of a
+//! stored block ([`ExecutionWitness`]) and `stateless.rs` re-executes a block over one alone
+//! ([`execute_stateless`]).
 
 mod build;
 mod chain;
@@ -23,6 +25,8 @@ pub mod payload;
 mod phases;
 mod replay;
 pub mod requests;
+mod stateless;
+mod witness;
 
 pub use build::{BlockAttributes, BuiltBlock, SkippedTransaction, build_block};
 pub use chain::{Blockchain, ChainError, Timings};
@@ -36,3 +40,5 @@ pub use phases::{
     apply_block_prologue, apply_block_rewards, block_requests_hash, transaction_receipt,
 };
 pub use replay::{BlockReplay, MAX_REEXEC, ReplayedTx};
+pub use stateless::{WitnessDb, execute_stateless};
+pub use witness::ExecutionWitness;

@@ -1,7 +1,10 @@
 //! [`RpcContext`]: what every method reads — the store, the chain, the mempool, the node's
-//! identity — and the event channels WebSocket subscriptions listen to.
+//! identity ([`NodeIdentity`]) — and the event channels WebSocket subscriptions listen to.
 
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::types::{Block, Receipt};
@@ -34,6 +37,26 @@ impl Default for Events {
     }
 }
 
+/// The node's p2p identity as `admin_nodeInfo` shows it (the binary derives it from the node key
+/// and the p2p flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeIdentity {
+    /// The node id, 64 hex digits without `0x`.
+    pub id: String,
+    /// `enode://<public key>@<ip>:<tcp port>[?discport=<udp port>]`.
+    pub enode: String,
+    /// The signed node record, `enr:...`.
+    pub enr: String,
+    /// The IP announced to peers.
+    pub ip: IpAddr,
+    /// UDP port of discovery.
+    pub discovery_port: u16,
+    /// TCP port of RLPx.
+    pub listener_port: u16,
+    /// Where the node listens for peers.
+    pub listen_addr: SocketAddr,
+}
+
 /// Called when a transaction entered the mempool (the dev producer builds a block).
 pub type TxListener = Arc<dyn Fn() + Send + Sync>;
 
@@ -53,6 +76,10 @@ pub struct RpcContext {
     pub genesis: Option<Arc<ethrex_common::Genesis>>,
     /// Filters installed by `eth_newFilter` and its siblings.
     pub(crate) filters: Arc<crate::methods::filters::FilterRegistry>,
+    /// The node's p2p identity (`admin_nodeInfo`); `None` in tests that need none.
+    pub node: Option<Arc<NodeIdentity>>,
+    /// The head's total difficulty, kept between `admin_nodeInfo` calls.
+    pub(crate) td_cache: Arc<crate::methods::admin::TdCache>,
 }
 
 impl std::fmt::Debug for RpcContext {
@@ -73,6 +100,8 @@ impl RpcContext {
             on_transaction: None,
             genesis: None,
             filters: Arc::default(),
+            node: None,
+            td_cache: Arc::default(),
         }
     }
 }

@@ -20,6 +20,6 @@ pub mod server;
 pub mod types;
 mod ws;
 
-pub use context::{Events, NewHead, RpcContext};
+pub use context::{Events, NewHead, NodeIdentity, RpcContext};
 pub use error::{RpcError, ServerError};
 pub use server::{RunningServers, ServerConfig, start};

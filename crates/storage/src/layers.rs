@@ -28,6 +28,7 @@ use crate::{
     backend::WriteBatch,
     tables::{ChainDataKey, Table},
     trie_db::{PendingWrites, WriteMap},
+    witness::NodeRecorder,
 };
 
 /// How many recent blocks' states are kept as diff layers above the disk state.
@@ -346,6 +347,8 @@ pub(crate) struct StateView {
     root: B256,
     chain: ViewChain,
     pending: Option<Arc<PendingWrites>>,
+    /// Records the trie nodes read from this state (below the pending writes).
+    recorder: Option<Arc<NodeRecorder>>,
 }
 
 impl std::fmt::Debug for StateView {
@@ -369,7 +372,15 @@ impl StateView {
             root,
             chain,
             pending,
+            recorder: None,
         })
+    }
+
+    /// This view, recording into `recorder` every trie node it reads from the state itself
+    /// (not from the pending writes above it).
+    pub(crate) fn recording(mut self, recorder: Arc<NodeRecorder>) -> Self {
+        self.recorder = Some(recorder);
+        self
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -387,6 +398,17 @@ impl StateView {
         {
             return Ok(value);
         }
+        let value = self.get_below_pending(table, key)?;
+        if let (Some(recorder), Some(node)) = (&self.recorder, &value)
+            && matches!(table, Table::AccountTrieNodes | Table::StorageTrieNodes)
+        {
+            recorder.record(node);
+        }
+        Ok(value)
+    }
+
+    /// The value of `key` in `table` in the state itself (diff layers, then disk).
+    fn get_below_pending(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let layers = self.store.layers_read();
         if !layers.still_valid(&self.root, self.chain.top) {
             return Err(layers.unavailable(self.root));

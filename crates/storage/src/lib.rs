@@ -8,8 +8,9 @@
 //! `blocks.rs` (blocks, receipts, transaction locations, the canonical chain), `state.rs`
 //! ([`StateReader`]: a state for the VM), `state_update.rs` ([`StateBuilder`]: applying the
 //! VM's changes, block after block, then committing once), `trie_db.rs` (the tries' node
-//! storage, keyed by path) and `genesis.rs` (initializing a chain). `backend/` holds the trait
-//! and its two implementations; `codec.rs` the value decoders.
+//! storage, keyed by path), `witness.rs` (recording the parent state's trie nodes a block's
+//! merkleization reads, for execution witnesses) and `genesis.rs` (initializing a chain).
+//! `backend/` holds the trait and its two implementations; `codec.rs` the value decoders.
 //!
 //! The flow of a block import: [`Store::state_builder`] on the parent's root, the VM executes
 //! over [`StateBuilder::reader`], [`StateBuilder::apply`] its changes (the returned root is
@@ -38,6 +39,7 @@ pub mod tables;
 #[cfg(test)]
 mod test_utils;
 mod trie_db;
+mod witness;
 
 pub use backend::{KvBackend, MemoryBackend, RocksDbBackend, WriteBatch, WriteOp};
 pub use blocks::TxLocation;
@@ -49,3 +51,4 @@ pub use state_update::{StateBuilder, StateUpdate};
 pub use store::{ForkChoice, SCHEMA_VERSION, Store};
 pub use tables::{ChainDataKey, Table};
 pub use trie_db::{StoreTrieDb, TrieOwner};
+pub use witness::NodeRecorder;

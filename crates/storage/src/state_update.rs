@@ -24,6 +24,7 @@ use crate::{
     state::{flat_storage_key, hashed_slot},
     tables::{ChainDataKey, Table},
     trie_db::{PendingWrites, StoreTrieDb, TrieOwner, WriteMap},
+    witness::NodeRecorder,
 };
 
 /// The writes of a state transition, not yet committed.
@@ -83,8 +84,20 @@ impl Store {
     /// A builder of state changes on top of the state of `parent_root` (on disk or in a diff
     /// layer).
     pub fn state_builder(&self, parent_root: B256) -> Result<StateBuilder> {
+        self.state_builder_with(parent_root, None)
+    }
+
+    /// [`Store::state_builder`], its reads of the parent's trie nodes recorded when asked.
+    pub(crate) fn state_builder_with(
+        &self,
+        parent_root: B256,
+        recorder: Option<Arc<NodeRecorder>>,
+    ) -> Result<StateBuilder> {
         let pending = Arc::new(PendingWrites::default());
-        let view = StateView::new(self, parent_root, Some(Arc::clone(&pending)))?;
+        let mut view = StateView::new(self, parent_root, Some(Arc::clone(&pending)))?;
+        if let Some(recorder) = recorder {
+            view = view.recording(recorder);
+        }
         Ok(StateBuilder {
             view,
             pending,

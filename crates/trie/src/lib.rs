@@ -8,7 +8,8 @@
 //! Where to start reading: `trie.rs` ([`Trie`]: get, root hash, commit), then `node.rs` (the
 //! node model, decoding, hash caching), `insert.rs` and `remove.rs` (the shape-changing
 //! operations), `navigate.rs` (next/previous key), `builder.rs` (the streaming root), `proof.rs`
-//! and `range.rs` (verification).
+//! and `range.rs` (verification), `witness.rs` ([`NodeSet`]: the hash-keyed nodes of an execution
+//! witness, and a trie over them for stateless execution).
 //! `encode.rs` holds the RLP writers shared by the trie and the builder; `node_ref.rs` the
 //! inline-or-hash child reference; `nibbles.rs` paths and hex-prefix encoding.
 //!
@@ -31,6 +32,7 @@ mod proof;
 mod range;
 mod remove;
 mod trie;
+mod witness;
 
 use alloy_primitives::{B256, b256};
 
@@ -42,6 +44,7 @@ pub use ordered::ordered_trie_root;
 pub use proof::verify_proof;
 pub use range::verify_range;
 pub use trie::Trie;
+pub use witness::NodeSet;
 
 /// Root of the empty trie: `keccak256(rlp(""))` = `keccak256(0x80)`.
 pub const EMPTY_TRIE_ROOT: B256 =

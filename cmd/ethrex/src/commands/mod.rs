@@ -17,6 +17,8 @@ pub enum CliError {
     Store(#[from] ethrex_storage::StoreError),
     #[error(transparent)]
     Chain(#[from] ethrex_blockchain::ChainError),
+    #[error(transparent)]
+    P2p(#[from] ethrex_p2p::P2pError),
     #[error("{0}")]
     Io(String),
     #[error("import failed: {0}")]

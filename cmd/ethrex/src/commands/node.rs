@@ -1,6 +1,8 @@
 //! `ethrex` without a subcommand: the node. With `--metrics`, first serves Prometheus metrics
 //! (`ethrex-metrics`). Opens the store (creating it from the network's genesis, or the dev
-//! genesis with `--dev`), re-executes what a crash left in memory, starts the JSON-RPC servers
+//! genesis with `--dev`), re-executes what a crash left in memory, loads (or creates) the node
+//! key `<datadir>/nodekey` for the node's p2p identity (`admin_nodeInfo`; a fresh key each run
+//! with `--datadir memory`), starts the JSON-RPC servers
 //! (and, with `--dev`, the block producer of `dev.rs`), and runs until SIGINT or SIGTERM, then
 //! writes the head state to disk and exits.
 
@@ -8,9 +10,13 @@ use std::{net::SocketAddr, sync::Arc};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::Network;
-use ethrex_rpc::{RpcContext, ServerConfig};
+use ethrex_p2p::{LocalNode, NodeKey};
+use ethrex_rpc::{NodeIdentity, RpcContext, ServerConfig};
 
-use super::{CliError, dev, import::open_chain};
+use super::{
+    CliError, dev,
+    import::{expand_home, open_chain},
+};
 use crate::cli::Cli;
 
 /// The client version string (`web3_clientVersion`).
@@ -21,6 +27,26 @@ pub fn client_version() -> String {
         std::env::consts::ARCH,
         std::env::consts::OS
     )
+}
+
+/// The node's p2p identity: its key (see the module docs) and the `--p2p.*` endpoint.
+fn node_identity(cli: &Cli) -> Result<NodeIdentity, CliError> {
+    let key = if cli.node.datadir == "memory" {
+        NodeKey::random()
+    } else {
+        NodeKey::load_or_create(&expand_home(&cli.node.datadir))?
+    };
+    let p2p = &cli.p2p;
+    let node = LocalNode::new(key, p2p.p2p_addr, p2p.p2p_port, p2p.discovery_port);
+    Ok(NodeIdentity {
+        id: alloy_primitives::hex::encode(node.id()),
+        enode: node.enode_url(),
+        enr: node.enr()?,
+        ip: node.ip,
+        discovery_port: node.udp_port,
+        listener_port: node.tcp_port,
+        listen_addr: SocketAddr::new(p2p.p2p_addr, p2p.p2p_port),
+    })
 }
 
 /// Runs the node until a shutdown signal.
@@ -56,6 +82,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     let mempool = Arc::new(Mempool::new(cli.node.mempool_max_size));
     ethrex_metrics::set_mempool_size(mempool.len());
     let mut ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
+    let identity = node_identity(cli)?;
+    tracing::info!("node {}", identity.enode);
+    ctx.node = Some(Arc::new(identity));
     if !cli.dev.dev {
         // For tracing blocks whose state is no longer held (rebuilt from the genesis).
         ctx.genesis = Some(Arc::new(cli.node.network.parse::<Network>()?.genesis()?));

@@ -34,6 +34,10 @@ mod simulate;
 mod trace;
 mod trace_json;
 // [end modules: execution]
+// [modules: witness and node] (owner: witness work)
+pub(crate) mod admin;
+mod witness;
+// [end modules: witness and node]
 
 use serde_json::Value;
 
@@ -140,6 +144,11 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "debug_traceBlockByHash" => trace::trace_block_by_hash(ctx, p),
         "debug_traceCall" => trace::trace_call(ctx, p),
         // [end methods: execution]
+        // [methods: witness and node] debug_executionWitness*, admin_nodeInfo
+        "debug_executionWitness" => witness::execution_witness(ctx, &p),
+        "debug_executionWitnessByBlockHash" => witness::execution_witness_by_hash(ctx, &p),
+        "admin_nodeInfo" => admin::node_info(ctx, &p),
+        // [end methods: witness and node]
         _ => Err(RpcError::method_not_found(method)),
     }
 }

@@ -1,0 +1,19 @@
+//! # ethrex-p2p
+//!
+//! Peer-to-peer networking. For now, the node's identity only: the secp256k1 node key kept in
+//! `<datadir>/nodekey` ([`NodeKey`]), the node id derived from it, and how the node describes
+//! itself to peers — its enode URL and its signed Ethereum Node Record (EIP-778, [`enr`]),
+//! both built by [`LocalNode`]. Discovery (discv4), RLPx and the eth/snap protocols come later.
+//!
+//! Where to start reading: `key.rs` ([`NodeKey`]: create, persist, load), `node.rs`
+//! ([`LocalNode`]: id, enode URL, ENR of this node), `enr.rs` (the record's encoding and
+//! signature), `error.rs` ([`P2pError`]).
+
+pub mod enr;
+mod error;
+mod key;
+mod node;
+
+pub use error::{P2pError, Result};
+pub use key::{NODE_KEY_FILE, NodeKey};
+pub use node::LocalNode;
