@@ -48,8 +48,9 @@ $(FIXTURES_DIR)/%/.unpacked: $(FIXTURES_SRC)/%.tar.zst
 clean-fixtures:
 	rm -rf $(FIXTURES_DIR)
 
-## test: formatting, lints, unit and integration tests, then the fixture suites.
-test: deps lint unit ef-tests clients
+## test: formatting, lints, unit and integration tests, the fixture suites, the execution-apis
+## JSON-RPC suite against the real binary, and real clients against `ethrex --dev`.
+test: deps lint unit ef-tests rpc-compat clients
 
 lint:
 	cargo fmt --all -- --check

@@ -145,9 +145,9 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "debug_traceCall" => trace::trace_call(ctx, p),
         // [end methods: execution]
         // [methods: witness and node] debug_executionWitness*, admin_nodeInfo
-        "debug_executionWitness" => witness::execution_witness(ctx, &p),
-        "debug_executionWitnessByBlockHash" => witness::execution_witness_by_hash(ctx, &p),
-        "admin_nodeInfo" => admin::node_info(ctx, &p),
+        "debug_executionWitness" => witness::execution_witness(ctx, p),
+        "debug_executionWitnessByBlockHash" => witness::execution_witness_by_hash(ctx, p),
+        "admin_nodeInfo" => admin::node_info(ctx, p),
         // [end methods: witness and node]
         _ => Err(RpcError::method_not_found(method)),
     }
