@@ -100,7 +100,7 @@ async fn handle(
         _ => {
             let ctx = Arc::clone(ctx);
             let text = text.to_string();
-            tokio::task::spawn_blocking(move || {
+            crate::server::run_blocking(move || {
                 dispatch::handle_body(&ctx, text.as_bytes()).map(|reply| reply.to_text())
             })
             .await
