@@ -9,6 +9,11 @@ mod logging;
 
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: the node allocates many small, short-lived buffers
+/// (decoded receipts, JSON, trie nodes) from several threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse_args();
     logging::init(&cli.log);

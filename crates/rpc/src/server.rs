@@ -98,10 +98,9 @@ fn cors(origins: &[String]) -> CorsLayer {
 async fn http_handler(State(ctx): State<Arc<RpcContext>>, body: Bytes) -> Response {
     // The response is serialized on the blocking pool too (an `eth_getLogs` answer can be
     // megabytes).
-    let result = run_blocking(move || {
-        dispatch::handle_body(&ctx, &body).map(|reply| reply.to_bytes())
-    })
-    .await;
+    let result =
+        run_blocking(move || dispatch::handle_body(&ctx, &body).map(|reply| reply.to_bytes()))
+            .await;
     match result {
         Ok(Some(json)) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Ok(None) => StatusCode::OK.into_response(),

@@ -20,6 +20,17 @@ pub enum MempoolError {
          overshot {}", cost.saturating_sub(*balance)
     )]
     InsufficientFunds { balance: U256, cost: U256 },
+    /// The sender's pending transactions and this one could together cost more than its
+    /// balance (geth's message, with the pending cost as "queued cost").
+    #[error(
+        "insufficient funds for gas * price + value: balance {balance}, queued cost {queued}, \
+         tx cost {cost}, overshot {}", queued.saturating_add(*cost).saturating_sub(*balance)
+    )]
+    Overdraft {
+        balance: U256,
+        queued: U256,
+        cost: U256,
+    },
     #[error("intrinsic gas too low: gas {gas}, minimum needed {needed}")]
     IntrinsicGasTooLow { gas: u64, needed: u64 },
     #[error("exceeds block gas limit: gas {gas}, block gas limit {limit}")]

@@ -3,7 +3,8 @@
 //! A transaction enters through [`Mempool::add_transaction`], which validates it against the
 //! chain's head (`validate.rs`: fork rules, sender, fees, blob sidecar, nonce and balance in the
 //! head state) and files it under its sender by nonce (`pool.rs`: replacement needs a 10%
-//! price bump, a full pool evicts the lowest effective tip). Per sender, the transactions from
+//! price bump, the sender's pending transactions plus the new one must be affordable — no
+//! overdraft —, a full pool evicts the lowest effective tip). Per sender, the transactions from
 //! the account nonce on without a gap are *pending* (executable), the rest *queued*. A block
 //! builder takes [`Mempool::best_transactions`] (`best.rs`: highest effective tip first, each
 //! sender in nonce order); after each new head, [`Mempool::on_new_head`] drops what the block
@@ -170,7 +171,11 @@ impl Mempool {
             hash,
         };
         let mut pool = self.lock();
-        pool.insert(pooled, validated.account_nonce)?;
+        let account = pool::HeadAccount {
+            nonce: validated.account_nonce,
+            balance: validated.account_balance,
+        };
+        pool.insert(pooled, account)?;
         ethrex_metrics::set_mempool_size(pool.len());
         Ok(hash)
     }

@@ -59,6 +59,13 @@ pub(crate) struct Split {
     pub(crate) queued: Vec<Arc<PooledTransaction>>,
 }
 
+/// The sender's account in the head state a transaction was validated against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeadAccount {
+    pub(crate) nonce: u64,
+    pub(crate) balance: U256,
+}
+
 /// What an insertion did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Inserted {
@@ -107,18 +114,21 @@ impl Pool {
         self.base_fee = base_fee;
     }
 
-    /// Adds `tx`, whose sender's account nonce at the head it was validated on is
-    /// `account_nonce`: replaces the sender's transaction of the same nonce if `tx` pays at
-    /// least [`PRICE_BUMP_PERCENT`] more in fee cap and tip; when the pool is full, evicts the
+    /// Adds `tx`, whose sender's account at the head it was validated on is `account`:
+    /// replaces the sender's transaction of the same nonce if `tx` pays at least
+    /// [`PRICE_BUMP_PERCENT`] more in fee cap and tip; refuses it when the sender's pending
+    /// transactions and it together could cost more than the balance (geth's rule: the
+    /// replaced transaction's cost does not count); when the pool is full, evicts the
     /// transaction with the lowest effective tip, unless `tx` has the lowest.
     pub(crate) fn insert(
         &mut self,
         tx: PooledTransaction,
-        account_nonce: u64,
+        account: HeadAccount,
     ) -> Result<Inserted, MempoolError> {
         if self.by_hash.contains_key(&tx.hash) {
             return Err(MempoolError::AlreadyKnown);
         }
+        let account_nonce = account.nonce;
         let nonce = tx.transaction.nonce();
         let known_nonce = self
             .senders
@@ -130,6 +140,7 @@ impl Pool {
                 state: known_nonce,
             });
         }
+        self.check_overdraft(&tx, account.balance)?;
         let existing = self
             .senders
             .get(&tx.sender)
@@ -166,6 +177,29 @@ impl Pool {
         let tx = Arc::new(tx);
         queue.txs.insert(nonce, Entry { tx, seq });
         Ok(inserted)
+    }
+
+    /// Refuses `tx` when its sender's pending transactions (but the one `tx` would replace)
+    /// plus `tx` could cost more than `balance`.
+    fn check_overdraft(&self, tx: &PooledTransaction, balance: U256) -> Result<(), MempoolError> {
+        let nonce = tx.transaction.nonce();
+        let queued = self.senders.get(&tx.sender).map_or(U256::ZERO, |queue| {
+            queue
+                .pending()
+                .filter(|entry| entry.tx.transaction.nonce() != nonce)
+                .fold(U256::ZERO, |sum, entry| {
+                    sum.saturating_add(fees::max_cost(&entry.tx.transaction))
+                })
+        });
+        let cost = fees::max_cost(&tx.transaction);
+        if queued.saturating_add(cost) > balance {
+            return Err(MempoolError::Overdraft {
+                balance,
+                queued,
+                cost,
+            });
+        }
+        Ok(())
     }
 
     /// Removes the transaction with this hash; whether it was held.
@@ -249,10 +283,18 @@ fn split_queue(queue: &SenderQueue) -> Split {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mempool::test_tx::{sender, tx_from, with_fees};
+    use crate::mempool::test_tx::{FEE_CAP, sender, tx_from, with_fees};
 
     fn pool(max_size: usize) -> Pool {
         Pool::new(max_size)
+    }
+
+    /// A head account at `nonce` that can pay for anything.
+    fn at_nonce(nonce: u64) -> HeadAccount {
+        HeadAccount {
+            nonce,
+            balance: U256::MAX,
+        }
     }
 
     fn nonces(txs: &[Arc<PooledTransaction>]) -> Vec<u64> {
@@ -263,7 +305,7 @@ mod tests {
     fn pending_is_the_consecutive_run_from_the_account_nonce_and_the_rest_is_queued() {
         let mut pool = pool(100);
         for nonce in [3, 4, 6, 5, 9] {
-            pool.insert(tx_from(0, nonce, 10), 3).unwrap();
+            pool.insert(tx_from(0, nonce, 10), at_nonce(3)).unwrap();
         }
         let Split { pending, queued } = pool.split_sender(&sender(0));
         assert_eq!(nonces(&pending), [3, 4, 5, 6]);
@@ -271,7 +313,7 @@ mod tests {
         assert_eq!(pool.senders[&sender(0)].next_nonce(), 7);
         // A gap right at the account nonce: everything is queued.
         let mut pool = Pool::new(100);
-        pool.insert(tx_from(0, 1, 10), 0).unwrap();
+        pool.insert(tx_from(0, 1, 10), at_nonce(0)).unwrap();
         let Split { pending, queued } = pool.split_sender(&sender(0));
         assert_eq!((pending.len(), nonces(&queued)), (0, vec![1]));
     }
@@ -279,9 +321,9 @@ mod tests {
     #[test]
     fn the_same_transaction_twice_is_already_known() {
         let mut pool = pool(100);
-        pool.insert(tx_from(0, 0, 10), 0).unwrap();
+        pool.insert(tx_from(0, 0, 10), at_nonce(0)).unwrap();
         assert_eq!(
-            pool.insert(tx_from(0, 0, 10), 0),
+            pool.insert(tx_from(0, 0, 10), at_nonce(0)),
             Err(MempoolError::AlreadyKnown)
         );
     }
@@ -291,19 +333,19 @@ mod tests {
         let mut pool = pool(100);
         let original = with_fees(0, 0, 100, 10);
         let original_hash = original.hash;
-        pool.insert(original, 0).unwrap();
+        pool.insert(original, at_nonce(0)).unwrap();
         // (fee cap, tip) of candidate replacements: only the last bumps both by 10%.
         let refused = [(109, 11), (110, 10), (200, 10), (109, 100)];
         for (fee_cap, tip) in refused {
             assert_eq!(
-                pool.insert(with_fees(0, 0, fee_cap, tip), 0),
+                pool.insert(with_fees(0, 0, fee_cap, tip), at_nonce(0)),
                 Err(MempoolError::ReplaceUnderpriced),
                 "fee cap {fee_cap}, tip {tip}"
             );
         }
         let bumped = with_fees(0, 0, 110, 11);
         let bumped_hash = bumped.hash;
-        let inserted = pool.insert(bumped, 0).unwrap();
+        let inserted = pool.insert(bumped, at_nonce(0)).unwrap();
         assert_eq!(inserted.replaced, Some(original_hash));
         assert_eq!(pool.len(), 1);
         assert!(!pool.contains(&original_hash));
@@ -316,18 +358,18 @@ mod tests {
         pool.set_base_fee(100);
         let cheap = with_fees(0, 0, 105, 50); // effective tip 5
         let cheap_hash = cheap.hash;
-        pool.insert(cheap, 0).unwrap();
-        pool.insert(with_fees(1, 0, 200, 20), 0).unwrap(); // tip 20
+        pool.insert(cheap, at_nonce(0)).unwrap();
+        pool.insert(with_fees(1, 0, 200, 20), at_nonce(0)).unwrap(); // tip 20
         // Effective tip 5 again: not better than the cheapest, refused.
         assert_eq!(
-            pool.insert(with_fees(2, 0, 1000, 5), 0),
+            pool.insert(with_fees(2, 0, 1000, 5), at_nonce(0)),
             Err(MempoolError::PoolFull)
         );
-        let inserted = pool.insert(with_fees(2, 0, 1000, 6), 0).unwrap();
+        let inserted = pool.insert(with_fees(2, 0, 1000, 6), at_nonce(0)).unwrap();
         assert_eq!(inserted.evicted, Some(cheap_hash));
         assert_eq!(pool.len(), 2);
         // A replacement does not grow the pool: no eviction.
-        let inserted = pool.insert(with_fees(1, 0, 220, 22), 0).unwrap();
+        let inserted = pool.insert(with_fees(1, 0, 220, 22), at_nonce(0)).unwrap();
         assert_eq!(inserted.evicted, None);
     }
 
@@ -335,9 +377,9 @@ mod tests {
     fn a_new_head_drops_stale_nonces_and_unaffordable_transactions() {
         let mut pool = pool(100);
         for nonce in 0..4 {
-            pool.insert(tx_from(0, nonce, 10), 0).unwrap();
+            pool.insert(tx_from(0, nonce, 10), at_nonce(0)).unwrap();
         }
-        pool.insert(tx_from(1, 0, 10), 0).unwrap();
+        pool.insert(tx_from(1, 0, 10), at_nonce(0)).unwrap();
         // Sender 0 had two included; sender 1 can no longer pay.
         assert_eq!(pool.refresh_sender(sender(0), 2, U256::MAX), 2);
         assert_eq!(pool.refresh_sender(sender(1), 0, U256::from(1)), 1);
@@ -347,8 +389,47 @@ mod tests {
         assert_eq!(pool.len(), 2);
         // Below the recorded account nonce is too low now.
         assert_eq!(
-            pool.insert(tx_from(0, 1, 99), 0),
+            pool.insert(tx_from(0, 1, 99), at_nonce(0)),
             Err(MempoolError::NonceTooLow { tx: 1, state: 2 })
         );
+    }
+
+    #[test]
+    fn a_transaction_the_balance_cannot_pay_after_the_pending_ones_is_an_overdraft() {
+        let mut pool = pool(100);
+        let cost = fees::max_cost(&tx_from(0, 0, 10).transaction);
+        // Room for exactly two transfers.
+        let account = HeadAccount {
+            nonce: 0,
+            balance: cost * U256::from(2),
+        };
+        pool.insert(tx_from(0, 0, 10), account).unwrap();
+        pool.insert(tx_from(0, 1, 10), account).unwrap();
+        assert_eq!(
+            pool.insert(tx_from(0, 2, 10), account),
+            Err(MempoolError::Overdraft {
+                balance: cost * U256::from(2),
+                queued: cost * U256::from(2),
+                cost,
+            })
+        );
+        // Replacing a pending transaction does not count the one it replaces.
+        let bumped = with_fees(0, 1, 2 * FEE_CAP, 20);
+        let bumped_cost = fees::max_cost(&bumped.transaction);
+        let short = HeadAccount {
+            balance: cost + bumped_cost - U256::from(1),
+            ..account
+        };
+        assert!(matches!(
+            pool.insert(bumped.clone(), short),
+            Err(MempoolError::Overdraft { .. })
+        ));
+        let enough = HeadAccount {
+            balance: cost + bumped_cost,
+            ..account
+        };
+        assert!(pool.insert(bumped, enough).unwrap().replaced.is_some());
+        // Another sender has its own budget.
+        pool.insert(tx_from(1, 0, 10), account).unwrap();
     }
 }

@@ -36,6 +36,8 @@ pub(crate) struct Validated {
     pub(crate) sender: Address,
     /// The sender's nonce in the head state.
     pub(crate) account_nonce: u64,
+    /// The sender's balance in the head state.
+    pub(crate) account_balance: U256,
 }
 
 /// Checks every admission rule (see the module docs) for `tx` on `head`, with `min_fee` the
@@ -100,6 +102,7 @@ pub(crate) fn validate(
     Ok(Validated {
         sender,
         account_nonce: account.nonce,
+        account_balance: account.balance,
     })
 }
 
@@ -179,7 +182,8 @@ mod tests {
             ok,
             Validated {
                 sender: sender(0),
-                account_nonce: 3
+                account_nonce: 3,
+                account_balance: U256::from(u64::MAX),
             }
         );
     }
