@@ -73,6 +73,28 @@ pub struct BuiltBlock {
     pub requests: Option<Vec<(u8, Bytes)>>,
     /// The candidates left out, in their original order.
     pub skipped: Vec<SkippedTransaction>,
+    /// The senders of the block's transactions as the candidates gave them (`None`: not
+    /// given), for importing the block without recovering them again.
+    pub senders: Vec<Option<Address>>,
+}
+
+/// The transactions a block is built from, in order, with their senders where already known
+/// (the mempool recovered them when it admitted the transactions); the others are recovered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Candidates {
+    pub transactions: Vec<Transaction>,
+    /// `senders[i]` is transaction `i`'s sender, if known; as long as `transactions`.
+    pub senders: Vec<Option<Address>>,
+}
+
+impl From<Vec<Transaction>> for Candidates {
+    fn from(transactions: Vec<Transaction>) -> Self {
+        let senders = vec![None; transactions.len()];
+        Self {
+            transactions,
+            senders,
+        }
+    }
 }
 
 /// Builds the child of `parent` with `attributes`, including the `transactions` that are valid
@@ -88,14 +110,19 @@ pub fn build_block(
     parent: &Header,
     db: &dyn Database,
     attributes: BlockAttributes,
-    transactions: Vec<Transaction>,
+    candidates: impl Into<Candidates>,
     state_root: StateRootFn<'_>,
 ) -> Result<BuiltBlock> {
+    let Candidates {
+        transactions,
+        mut senders,
+    } = candidates.into();
+    senders.resize(transactions.len(), None);
     let mut header = header_before_execution(config, parent, &attributes)?;
     let withdrawals = attributes.withdrawals;
     let body = BodyInput {
         transactions: &transactions,
-        senders: None,
+        senders: Some(&senders),
         ommers: &[],
         withdrawals: withdrawals.as_deref(),
     };
@@ -103,14 +130,18 @@ pub fn build_block(
 
     let mut reasons = run.skipped.into_iter().peekable();
     let mut included = Vec::with_capacity(run.receipts.len());
+    let mut included_senders = Vec::with_capacity(run.receipts.len());
     let mut skipped = Vec::new();
-    for (index, transaction) in transactions.into_iter().enumerate() {
+    for (index, (transaction, sender)) in transactions.into_iter().zip(senders).enumerate() {
         match reasons.next_if(|(skipped_index, _)| *skipped_index == index) {
             Some((_, reason)) => skipped.push(SkippedTransaction {
                 transaction,
                 reason,
             }),
-            None => included.push(transaction),
+            None => {
+                included.push(transaction);
+                included_senders.push(sender);
+            }
         }
     }
 
@@ -134,6 +165,7 @@ pub fn build_block(
         changes: run.changes,
         requests: run.requests,
         skipped,
+        senders: included_senders,
     })
 }
 

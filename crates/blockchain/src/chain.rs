@@ -158,7 +158,18 @@ impl Blockchain {
     /// Validates and executes `block` on its parent's state and stores it with its state
     /// (as a diff layer), without moving the head (an Engine API `newPayload`).
     pub fn add_block(&self, block: &Block) -> Result<Timings, ChainError> {
-        let mut executed = self.execute(block)?;
+        self.add_block_with_senders(block, None)
+    }
+
+    /// [`Blockchain::add_block`] with the transactions' senders already known where `senders`
+    /// says (`senders[i]` must be transaction `i`'s — e.g. recovered by the mempool for a block
+    /// built here); the others are recovered from their signatures.
+    pub fn add_block_with_senders(
+        &self,
+        block: &Block,
+        senders: Option<&[Option<Address>]>,
+    ) -> Result<Timings, ChainError> {
+        let mut executed = self.execute(block, senders)?;
         let start = Instant::now();
         self.store
             .add_side_blocks(&[(block.clone(), executed.receipts)])?;
@@ -217,7 +228,11 @@ impl Blockchain {
 
     /// Validates and executes `block` over its parent's state, checks the state root, and keeps
     /// the new state as a diff layer.
-    pub(crate) fn execute(&self, block: &Block) -> Result<Executed, ChainError> {
+    pub(crate) fn execute(
+        &self,
+        block: &Block,
+        senders: Option<&[Option<Address>]>,
+    ) -> Result<Executed, ChainError> {
         let header = &block.header;
         let parent =
             self.store
@@ -227,7 +242,7 @@ impl Blockchain {
                     hash: header.hash_slow(),
                     parent: header.parent_hash,
                 })?;
-        self.execute_on(block, &parent)
+        self.execute_on(block, &parent, senders)
     }
 
     /// [`Blockchain::execute`] with the parent's header given.
@@ -235,12 +250,13 @@ impl Blockchain {
         &self,
         block: &Block,
         parent: &Header,
+        senders: Option<&[Option<Address>]>,
     ) -> Result<Executed, ChainError> {
         let header = &block.header;
         let base = self.parent_state(block, parent.state_root)?;
         let ancestry = Ancestry::of_parent(&self.store, parent.number, header.parent_hash);
         let start = Instant::now();
-        let outcome = self.run(block, parent, &base, &[], ancestry, None)?;
+        let outcome = self.run(block, parent, &base, &[], ancestry, senders)?;
         let execution = start.elapsed();
         let start = Instant::now();
         self.merkleize(header, parent.state_root, &outcome.changes)?;
@@ -386,7 +402,7 @@ impl Blockchain {
                 .store
                 .block_by_hash(&hash)?
                 .ok_or(ChainError::Store(StoreError::BlockNotFound(hash)))?;
-            self.execute(&block)?;
+            self.execute(&block, None)?;
         }
         Ok(count)
     }

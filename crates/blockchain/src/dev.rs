@@ -76,7 +76,7 @@ pub fn produce_block(
     if built.block.body.transactions.is_empty() && empty == EmptyBlocks::Skip {
         return Ok(None);
     }
-    let timings = import_payload(chain, mempool, &built.block)?;
+    let timings = import_payload(chain, mempool, &built)?;
     let elapsed = started.elapsed();
     ethrex_metrics::record_dev_block(elapsed);
     Ok(Some(ProducedBlock {

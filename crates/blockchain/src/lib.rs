@@ -28,7 +28,7 @@ pub mod requests;
 mod stateless;
 mod witness;
 
-pub use build::{BlockAttributes, BuiltBlock, SkippedTransaction, build_block};
+pub use build::{BlockAttributes, BuiltBlock, Candidates, SkippedTransaction, build_block};
 pub use chain::{Blockchain, ChainError, Timings};
 pub use error::{BlockError, Result};
 pub use execution::{

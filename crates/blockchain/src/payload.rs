@@ -9,12 +9,13 @@
 //! Blocks carry blob transactions without their sidecars; the mempool keeps those.
 
 use alloy_primitives::B256;
-use ethrex_common::types::{Block, Header, Transaction};
+use ethrex_common::types::{Header, Transaction};
 use ethrex_storage::{ForkChoice, StoreError};
 use ethrex_vm::StateChanges;
 
 use crate::{
-    BlockAttributes, BlockError, Blockchain, BuiltBlock, ChainError, Timings, build_block,
+    BlockAttributes, BlockError, Blockchain, BuiltBlock, Candidates, ChainError, Timings,
+    build_block,
     header::{fork_of, next_base_fee},
     mempool::{Mempool, MempoolError},
 };
@@ -67,7 +68,7 @@ pub fn mempool_candidates(
     parent: &Header,
     timestamp: u64,
     max_blobs: Option<u64>,
-) -> Vec<Transaction> {
+) -> Candidates {
     let config = chain.config();
     let fork = fork_of(
         config,
@@ -91,7 +92,7 @@ pub fn build_on(
     chain: &Blockchain,
     parent: &Header,
     attributes: BlockAttributes,
-    transactions: Vec<Transaction>,
+    candidates: impl Into<Candidates>,
 ) -> Result<BuiltBlock, PayloadError> {
     let store = chain.store();
     let state = store.state_at(parent.state_root)?;
@@ -108,7 +109,7 @@ pub fn build_on(
         parent,
         &state,
         attributes,
-        transactions,
+        candidates,
         &state_root,
     )
     .map_err(|source| PayloadError::Build {
@@ -118,13 +119,16 @@ pub fn build_on(
 }
 
 /// Imports a built block as the new head, safe and finalized block (a block produced here has
-/// no consensus to wait for), then updates the mempool. Returns the import's timings.
+/// no consensus to wait for), then updates the mempool. Returns the import's timings. The
+/// block is executed again, as a consensus client's would be, but with the senders the
+/// mempool recovered (`built.senders`) instead of recovering them a second time.
 pub fn import_payload(
     chain: &Blockchain,
     mempool: &Mempool,
-    block: &Block,
+    built: &BuiltBlock,
 ) -> Result<Timings, PayloadError> {
-    let timings = chain.add_block(block)?;
+    let block = &built.block;
+    let timings = chain.add_block_with_senders(block, Some(&built.senders))?;
     let hash: B256 = block.header.hash_slow();
     chain.set_fork_choice(ForkChoice {
         head: hash,
@@ -137,10 +141,10 @@ pub fn import_payload(
 
 /// The candidates in the mempool's best order, within `blob_limit` blobs: a blob transaction
 /// that does not fit is left out with its sender's later ones; sidecars are dropped.
-fn select(mempool: &Mempool, base_fee: u64, blob_limit: u64) -> Vec<Transaction> {
+fn select(mempool: &Mempool, base_fee: u64, blob_limit: u64) -> Candidates {
     let mut blobs = 0u64;
     let mut blocked = std::collections::HashSet::new();
-    let mut candidates = Vec::new();
+    let mut candidates = Candidates::default();
     for pooled in mempool.best_transactions(base_fee) {
         if blocked.contains(&pooled.sender) {
             continue;
@@ -154,12 +158,16 @@ fn select(mempool: &Mempool, base_fee: u64, blob_limit: u64) -> Vec<Transaction>
             continue;
         }
         blobs += count;
-        candidates.push(without_sidecar(&pooled.transaction));
+        candidates
+            .transactions
+            .push(without_sidecar(&pooled.transaction));
+        candidates.senders.push(Some(pooled.sender));
     }
     candidates
 }
 
-fn without_sidecar(tx: &Transaction) -> Transaction {
+/// `tx` as a block carries it: a blob transaction without its sidecar.
+pub fn without_sidecar(tx: &Transaction) -> Transaction {
     match tx {
         Transaction::Eip4844(blob_tx, Some(_)) => Transaction::Eip4844(blob_tx.clone(), None),
         other => other.clone(),
@@ -176,7 +184,7 @@ mod tests {
     use ethrex_storage::Store;
 
     use super::*;
-    use crate::mempool::test_tx::{sign, transfer};
+    use crate::mempool::test_tx::{sender, sign, transfer};
 
     fn attributes(chain: &Blockchain, parent: &Header) -> BlockAttributes {
         let timestamp = parent.timestamp + 12;
@@ -209,7 +217,7 @@ mod tests {
         let mempool = Mempool::new(16);
         let genesis = chain.store().head_header().unwrap().unwrap();
         let first = build_payload(&chain, &mempool, attributes(&chain, &genesis), None).unwrap();
-        import_payload(&chain, &mempool, &first.block).unwrap();
+        import_payload(&chain, &mempool, &first).unwrap();
         let head = first.block.header.hash_slow();
 
         // Nonce 0 again: valid over the genesis state, whatever the head holds.
@@ -224,6 +232,37 @@ mod tests {
         assert_ne!(built_hash, head);
         assert_eq!(store.head_header().unwrap().unwrap().hash_slow(), head);
         assert_eq!(store.header_by_hash(&built_hash).unwrap(), None);
+    }
+
+    #[test]
+    fn the_mempools_senders_are_carried_into_the_import() {
+        let store = Store::in_memory();
+        store
+            .init_genesis(&dev_genesis(DEV_GAS_LIMIT).unwrap())
+            .unwrap();
+        let chain = Blockchain::new(store).unwrap();
+        let mempool = Mempool::new(16);
+        for (account, tip) in [(0, 7), (1, 8)] {
+            let tx = sign(transfer(0, 2_000_000_000, tip), account);
+            mempool.add_transaction(&chain, tx).unwrap();
+        }
+        let genesis = chain.store().head_header().unwrap().unwrap();
+        let built = build_payload(&chain, &mempool, attributes(&chain, &genesis), None).unwrap();
+        // Highest tip first: account 1, then account 0.
+        assert_eq!(built.senders, [Some(sender(1)), Some(sender(0))]);
+
+        // The import believes the senders it is given: swapped, the block's transactions run
+        // from the wrong accounts and the state no longer matches the header's root.
+        let swapped = [Some(sender(0)), Some(sender(1))];
+        let refused = chain.add_block_with_senders(&built.block, Some(&swapped));
+        assert!(
+            matches!(refused, Err(ChainError::StateRootMismatch { number: 1, .. })),
+            "{refused:?}"
+        );
+        import_payload(&chain, &mempool, &built).unwrap();
+        let head = chain.store().head_header().unwrap().unwrap();
+        assert_eq!(head.hash_slow(), built.block.header.hash_slow());
+        assert!(mempool.is_empty());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use ethrex_blockchain::{
     BlockAttributes, BlockError, BuiltBlock,
     mempool::effective_tip,
-    payload::{PayloadError, build_on, mempool_candidates, next_gas_limit},
+    payload::{PayloadError, build_on, mempool_candidates, next_gas_limit, without_sidecar},
 };
 use ethrex_common::types::{Block, Transaction, Withdrawal, decode_transaction};
 use serde::Deserialize;
@@ -71,7 +71,7 @@ pub fn build_block_v1(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let candidates = given.iter().map(without_sidecar).collect();
+            let candidates = given.iter().map(without_sidecar).collect::<Vec<_>>().into();
             (Some(given), candidates)
         }
         None => (
@@ -113,13 +113,6 @@ fn build_error(e: PayloadError) -> RpcError {
         } => RpcError::server(message),
         PayloadError::Build { source, .. } => RpcError::server(source.to_string()),
         other => RpcError::internal(other.to_string()),
-    }
-}
-
-fn without_sidecar(tx: &Transaction) -> Transaction {
-    match tx {
-        Transaction::Eip4844(blob_tx, Some(_)) => Transaction::Eip4844(blob_tx.clone(), None),
-        other => other.clone(),
     }
 }
 
