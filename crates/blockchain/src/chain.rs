@@ -74,6 +74,40 @@ pub enum ChainError {
     Store(#[from] StoreError),
 }
 
+impl ChainError {
+    /// The parent of the block of `header` is not stored.
+    pub(crate) fn unknown_parent(header: &Header) -> Self {
+        ChainError::UnknownParent {
+            number: header.number,
+            hash: header.hash_slow(),
+            parent: header.parent_hash,
+        }
+    }
+
+    /// The block of `header` breaks a rule.
+    pub(crate) fn invalid_block(header: &Header, source: BlockError) -> Self {
+        ChainError::InvalidBlock {
+            number: header.number,
+            hash: header.hash_slow(),
+            source: Box::new(source),
+        }
+    }
+
+    /// `Ok` when `root`, the state root after executing the block of `header`, is the one its
+    /// header commits to.
+    pub(crate) fn check_state_root(header: &Header, root: B256) -> Result<(), Self> {
+        if root == header.state_root {
+            return Ok(());
+        }
+        Err(ChainError::StateRootMismatch {
+            number: header.number,
+            hash: header.hash_slow(),
+            expected: header.state_root,
+            got: root,
+        })
+    }
+}
+
 /// A block executed and its state kept as a diff layer, not yet stored.
 pub(crate) struct Executed {
     pub(crate) receipts: Vec<Receipt>,
@@ -234,15 +268,15 @@ impl Blockchain {
         senders: Option<&[Option<Address>]>,
     ) -> Result<Executed, ChainError> {
         let header = &block.header;
-        let parent =
-            self.store
-                .header_by_hash(&header.parent_hash)?
-                .ok_or(ChainError::UnknownParent {
-                    number: header.number,
-                    hash: header.hash_slow(),
-                    parent: header.parent_hash,
-                })?;
+        let parent = self.parent_header(header)?;
         self.execute_on(block, &parent, senders)
+    }
+
+    /// The stored parent of the block of `header`.
+    pub(crate) fn parent_header(&self, header: &Header) -> Result<Header, ChainError> {
+        self.store
+            .header_by_hash(&header.parent_hash)?
+            .ok_or_else(|| ChainError::unknown_parent(header))
     }
 
     /// [`Blockchain::execute`] with the parent's header given.
@@ -299,11 +333,7 @@ impl Blockchain {
         ancestry: Ancestry<'_>,
         senders: Option<&[Option<Address>]>,
     ) -> Result<BlockOutcome, ChainError> {
-        let invalid = |source: BlockError| ChainError::InvalidBlock {
-            number: block.header.number,
-            hash: block.header.hash_slow(),
-            source: Box::new(source),
-        };
+        let invalid = |source: BlockError| ChainError::invalid_block(&block.header, source);
         if !block.body.ommers.is_empty() {
             let lookup = |hash: &B256| ancestry.block(hash);
             validate_ommers(&self.config, block, block.header.hash_slow(), &lookup)
@@ -339,14 +369,7 @@ impl Blockchain {
     ) -> Result<(), ChainError> {
         let mut builder = self.store.state_builder(parent_root)?;
         let root = builder.apply(changes)?;
-        if root != header.state_root {
-            return Err(ChainError::StateRootMismatch {
-                number: header.number,
-                hash: header.hash_slow(),
-                expected: header.state_root,
-                got: root,
-            });
-        }
+        ChainError::check_state_root(header, root)?;
         self.store
             .add_state_layer(header.number, builder.finish())?;
         Ok(())

@@ -89,13 +89,7 @@ impl Blockchain {
             .store()
             .header_by_hash(&first.header.parent_hash)
             .map_err(|e| fail(e.into()))?
-            .ok_or_else(|| {
-                fail(ChainError::UnknownParent {
-                    number: first.header.number,
-                    hash: first.header.hash_slow(),
-                    parent: first.header.parent_hash,
-                })
-            })?;
+            .ok_or_else(|| fail(ChainError::unknown_parent(&first.header)))?;
         let began = Instant::now();
         let hashes: Vec<B256> = blocks.iter().map(|b| b.header.hash_slow()).collect();
         let start = Instant::now();

@@ -207,14 +207,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn build_on_builds_on_an_older_block_and_writes_nothing() {
+    /// A dev chain at its genesis, and an empty mempool.
+    fn dev_chain() -> (Blockchain, Mempool) {
         let store = Store::in_memory();
         store
             .init_genesis(&dev_genesis(DEV_GAS_LIMIT).unwrap())
             .unwrap();
-        let chain = Blockchain::new(store).unwrap();
-        let mempool = Mempool::new(16);
+        (Blockchain::new(store).unwrap(), Mempool::new(16))
+    }
+
+    #[test]
+    fn build_on_builds_on_an_older_block_and_writes_nothing() {
+        let (chain, mempool) = dev_chain();
         let genesis = chain.store().head_header().unwrap().unwrap();
         let first = build_payload(&chain, &mempool, attributes(&chain, &genesis), None).unwrap();
         import_payload(&chain, &mempool, &first).unwrap();
@@ -236,12 +240,7 @@ mod tests {
 
     #[test]
     fn the_mempools_senders_are_carried_into_the_import() {
-        let store = Store::in_memory();
-        store
-            .init_genesis(&dev_genesis(DEV_GAS_LIMIT).unwrap())
-            .unwrap();
-        let chain = Blockchain::new(store).unwrap();
-        let mempool = Mempool::new(16);
+        let (chain, mempool) = dev_chain();
         for (account, tip) in [(0, 7), (1, 8)] {
             let tx = sign(transfer(0, 2_000_000_000, tip), account);
             mempool.add_transaction(&chain, tx).unwrap();
@@ -256,7 +255,10 @@ mod tests {
         let swapped = [Some(sender(0)), Some(sender(1))];
         let refused = chain.add_block_with_senders(&built.block, Some(&swapped));
         assert!(
-            matches!(refused, Err(ChainError::StateRootMismatch { number: 1, .. })),
+            matches!(
+                refused,
+                Err(ChainError::StateRootMismatch { number: 1, .. })
+            ),
             "{refused:?}"
         );
         import_payload(&chain, &mempool, &built).unwrap();

@@ -75,15 +75,7 @@ impl<'a> BlockReplay<'a> {
         genesis: Option<&Genesis>,
     ) -> Result<Self, ChainError> {
         let header = &block.header;
-        let store = chain.store();
-        let parent =
-            store
-                .header_by_hash(&header.parent_hash)?
-                .ok_or(ChainError::UnknownParent {
-                    number: header.number,
-                    hash: header.hash_slow(),
-                    parent: header.parent_hash,
-                })?;
+        let parent = chain.parent_header(header)?;
         let (base, diffs) = parent_state(chain, block, &parent, genesis)?;
         let env = block_env(chain.config(), header);
         let mut replay = BlockReplay {
@@ -222,11 +214,7 @@ impl<'a> BlockReplay<'a> {
     }
 
     fn invalid(&self, source: BlockError) -> ChainError {
-        ChainError::InvalidBlock {
-            number: self.block.header.number,
-            hash: self.block.header.hash_slow(),
-            source: Box::new(source),
-        }
+        ChainError::invalid_block(&self.block.header, source)
     }
 }
 

@@ -254,24 +254,11 @@ pub fn execute_stateless(
     let db = WitnessDb::new(witness, header.parent_hash).map_err(invalid_witness)?;
     let root_after =
         |changes: &StateChanges| db.state_root_after(changes).map_err(BlockError::StateRoot);
-    let outcome =
-        execute_block(config, block, db.parent(), &db, &root_after).map_err(|source| {
-            ChainError::InvalidBlock {
-                number: header.number,
-                hash: header.hash_slow(),
-                source: Box::new(source),
-            }
-        })?;
+    let outcome = execute_block(config, block, db.parent(), &db, &root_after)
+        .map_err(|source| ChainError::invalid_block(header, source))?;
     let root = db
         .state_root_after(&outcome.changes)
         .map_err(invalid_witness)?;
-    if root != header.state_root {
-        return Err(ChainError::StateRootMismatch {
-            number: header.number,
-            hash: header.hash_slow(),
-            expected: header.state_root,
-            got: root,
-        });
-    }
+    ChainError::check_state_root(header, root)?;
     Ok(outcome)
 }

@@ -117,14 +117,7 @@ impl Blockchain {
     pub fn execution_witness(&self, block: &Block) -> Result<ExecutionWitness, ChainError> {
         let header = &block.header;
         let store = self.store();
-        let parent =
-            store
-                .header_by_hash(&header.parent_hash)?
-                .ok_or(ChainError::UnknownParent {
-                    number: header.number,
-                    hash: header.hash_slow(),
-                    parent: header.parent_hash,
-                })?;
+        let parent = self.parent_header(header)?;
         let base = self.parent_state(block, parent.state_root)?;
         let exec_db = ExecDb {
             base: &base,
@@ -144,23 +137,9 @@ impl Blockchain {
         let root_after = |changes: &StateChanges| {
             merkleize(changes).map_err(|e| BlockError::StateRoot(e.to_string()))
         };
-        let outcome =
-            execute_block(self.config(), block, &parent, &db, &root_after).map_err(|source| {
-                ChainError::InvalidBlock {
-                    number: header.number,
-                    hash: header.hash_slow(),
-                    source: Box::new(source),
-                }
-            })?;
-        let root = merkleize(&outcome.changes)?;
-        if root != header.state_root {
-            return Err(ChainError::StateRootMismatch {
-                number: header.number,
-                hash: header.hash_slow(),
-                expected: header.state_root,
-                got: root,
-            });
-        }
+        let outcome = execute_block(self.config(), block, &parent, &db, &root_after)
+            .map_err(|source| ChainError::invalid_block(header, source))?;
+        ChainError::check_state_root(header, merkleize(&outcome.changes)?)?;
 
         let mut accessed = std::mem::take(&mut *db.accessed());
         for change in &outcome.changes.accounts {
