@@ -63,12 +63,27 @@ impl Params {
         by_hash: bool,
     ) -> Result<(alloy_rpc_types_eth::BlockId, alloy_primitives::U64), RpcError> {
         self.at_most(2)?;
-        let id = if by_hash {
-            alloy_rpc_types_eth::BlockId::from(self.hash(0)?)
+        Ok((self.block_at(0, by_hash)?, self.required(1)?))
+    }
+
+    /// Params `[block]` (`eth_get*CountByBlock{Hash,Number}`): the block by hash when
+    /// `by_hash`, else by number or tag.
+    pub fn only_block(&self, by_hash: bool) -> Result<alloy_rpc_types_eth::BlockId, RpcError> {
+        self.at_most(1)?;
+        self.block_at(0, by_hash)
+    }
+
+    /// Param `index`: a block hash when `by_hash`, else a block number or tag.
+    fn block_at(
+        &self,
+        index: usize,
+        by_hash: bool,
+    ) -> Result<alloy_rpc_types_eth::BlockId, RpcError> {
+        Ok(if by_hash {
+            alloy_rpc_types_eth::BlockId::from(self.hash(index)?)
         } else {
-            alloy_rpc_types_eth::BlockId::Number(self.required(0)?)
-        };
-        Ok((id, self.required(1)?))
+            alloy_rpc_types_eth::BlockId::Number(self.required(index)?)
+        })
     }
 
     /// Refuses more than `max` params.

@@ -4,7 +4,7 @@
 //! methods share. Unknown blocks and transactions answer `null`, as geth does.
 
 use alloy_primitives::{Address, U64};
-use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
+use alloy_rpc_types_eth::BlockId;
 use ethrex_common::types::{Block, Transaction};
 use serde_json::Value;
 
@@ -39,15 +39,11 @@ pub fn by_block_number_and_index(ctx: &RpcContext, p: &Params) -> Result<Value, 
 }
 
 pub fn count_by_hash(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(1)?;
-    let hash = p.hash(0)?;
-    count(ctx, BlockId::from(hash))
+    count(ctx, p.only_block(true)?)
 }
 
 pub fn count_by_number(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(1)?;
-    let tag: BlockNumberOrTag = p.required(0)?;
-    count(ctx, BlockId::Number(tag))
+    count(ctx, p.only_block(false)?)
 }
 
 fn count(ctx: &RpcContext, id: BlockId) -> Result<Value, RpcError> {

@@ -5,7 +5,7 @@
 #[cfg(test)]
 use alloy_primitives::B256;
 use alloy_primitives::U64;
-use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
+use alloy_rpc_types_eth::BlockId;
 use ethrex_common::types::{Block, BlockBody};
 use serde_json::Value;
 
@@ -13,15 +13,11 @@ use super::{params::Params, transactions::block};
 use crate::{RpcContext, RpcError, types::block_json};
 
 pub fn count_by_hash(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(1)?;
-    let hash = p.hash(0)?;
-    count(ctx, BlockId::from(hash))
+    count(ctx, p.only_block(true)?)
 }
 
 pub fn count_by_number(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
-    p.at_most(1)?;
-    let tag: BlockNumberOrTag = p.required(0)?;
-    count(ctx, BlockId::Number(tag))
+    count(ctx, p.only_block(false)?)
 }
 
 pub fn by_hash_and_index(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
