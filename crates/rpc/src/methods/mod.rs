@@ -15,6 +15,8 @@ mod proof;
 mod raw;
 mod receipts;
 #[cfg(test)]
+mod robustness_tests;
+#[cfg(test)]
 mod test_chain;
 mod transactions;
 mod uncles;
