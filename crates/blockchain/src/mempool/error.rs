@@ -47,6 +47,11 @@ pub enum MempoolError {
     ReplaceUnderpriced,
     #[error("txpool is full")]
     PoolFull,
+    #[error(
+        "account queue full: sender {sender} already has {limit} transactions waiting for a \
+         nonce gap to be filled"
+    )]
+    AccountQueueFull { sender: Address, limit: usize },
     #[error("oversized data: transaction size {size}, limit {limit}")]
     OversizedData { size: usize, limit: usize },
     #[error("sender not an eoa: address {0}, has code")]

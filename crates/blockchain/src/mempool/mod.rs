@@ -4,7 +4,8 @@
 //! chain's head (`validate.rs`: fork rules, sender, fees, blob sidecar, nonce and balance in the
 //! head state) and files it under its sender by nonce (`pool.rs`: replacement needs a 10%
 //! price bump, the sender's pending transactions plus the new one must be affordable — no
-//! overdraft —, a full pool evicts the lowest effective tip). Per sender, the transactions from
+//! overdraft —, a sender holds at most 64 queued transactions, a full pool evicts the lowest
+//! effective tip). Per sender, the transactions from
 //! the account nonce on without a gap are *pending* (executable), the rest *queued*. A block
 //! builder takes [`Mempool::best_transactions`] (`best.rs`: highest effective tip first, each
 //! sender in nonce order); after each new head, [`Mempool::on_new_head`] drops what the block

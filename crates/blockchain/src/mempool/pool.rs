@@ -59,6 +59,11 @@ pub(crate) struct Split {
     pub(crate) queued: Vec<Arc<PooledTransaction>>,
 }
 
+/// Most *queued* transactions (beyond a nonce gap, not executable yet) one sender may have
+/// (geth's `--txpool.accountqueue`): one sender cannot fill the pool with transactions that
+/// may never become executable.
+pub const MAX_QUEUED_PER_SENDER: usize = 64;
+
 /// The sender's account in the head state a transaction was validated against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HeadAccount {
@@ -145,6 +150,9 @@ impl Pool {
             .senders
             .get(&tx.sender)
             .and_then(|queue| queue.txs.get(&nonce));
+        if existing.is_none() {
+            self.check_queue_room(tx.sender, nonce, known_nonce)?;
+        }
         let mut inserted = Inserted::default();
         match existing {
             Some(old) => {
@@ -177,6 +185,30 @@ impl Pool {
         let tx = Arc::new(tx);
         queue.txs.insert(nonce, Entry { tx, seq });
         Ok(inserted)
+    }
+
+    /// Refuses a new transaction of `sender` at `nonce` that would be queued (its nonce leaves a
+    /// gap after the pending run from `account_nonce`) when the sender already has
+    /// [`MAX_QUEUED_PER_SENDER`] queued.
+    fn check_queue_room(
+        &self,
+        sender: Address,
+        nonce: u64,
+        account_nonce: u64,
+    ) -> Result<(), MempoolError> {
+        let Some(queue) = self.senders.get(&sender) else {
+            return Ok(());
+        };
+        let pending = queue.pending().count();
+        let next = account_nonce.max(queue.nonce) + pending as u64;
+        let queued = queue.txs.len() - pending;
+        if nonce > next && queued >= MAX_QUEUED_PER_SENDER {
+            return Err(MempoolError::AccountQueueFull {
+                sender,
+                limit: MAX_QUEUED_PER_SENDER,
+            });
+        }
+        Ok(())
     }
 
     /// Refuses `tx` when its sender's pending transactions (but the one `tx` would replace)
@@ -431,5 +463,30 @@ mod tests {
         assert!(pool.insert(bumped, enough).unwrap().replaced.is_some());
         // Another sender has its own budget.
         pool.insert(tx_from(1, 0, 10), account).unwrap();
+    }
+
+    #[test]
+    fn a_sender_may_queue_only_so_many_gapped_transactions() {
+        let mut pool = pool(1_000);
+        // Nonce 0 is missing: every one of these is queued.
+        for nonce in 1..=MAX_QUEUED_PER_SENDER as u64 {
+            pool.insert(tx_from(0, nonce, 10), at_nonce(0)).unwrap();
+        }
+        let next = MAX_QUEUED_PER_SENDER as u64 + 1;
+        assert_eq!(
+            pool.insert(tx_from(0, next, 10), at_nonce(0)),
+            Err(MempoolError::AccountQueueFull {
+                sender: sender(0),
+                limit: MAX_QUEUED_PER_SENDER,
+            })
+        );
+        // Replacing a queued one, filling the gap, and other senders are still fine.
+        pool.insert(with_fees(0, 5, 2 * FEE_CAP, 20), at_nonce(0))
+            .unwrap();
+        pool.insert(tx_from(1, 3, 10), at_nonce(0)).unwrap();
+        pool.insert(tx_from(0, 0, 10), at_nonce(0)).unwrap();
+        // With the gap filled they are all pending, and the sender may queue again.
+        assert_eq!(pool.split_sender(&sender(0)).queued.len(), 0);
+        pool.insert(tx_from(0, next + 1, 10), at_nonce(0)).unwrap();
     }
 }
