@@ -186,3 +186,57 @@ fn record(method: &str, elapsed: Duration, result: &Result<Output, RpcError>) {
 pub fn error_response(id: Value, error: &RpcError) -> Value {
     serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": error.to_json() })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::methods::test_chain::TestChain;
+
+    fn reply(chain: &TestChain, body: Value) -> Option<Value> {
+        let reply = handle_body(&chain.ctx, body.to_string().as_bytes())?;
+        let text = reply.to_text();
+        assert_eq!(reply.to_bytes(), text.as_bytes());
+        Some(serde_json::from_str(&text).expect("a reply is JSON"))
+    }
+
+    #[test]
+    fn a_batch_answers_each_request_in_order_with_text_and_value_results() {
+        let chain = TestChain::up_to(10);
+        let logs_filter = json!({"fromBlock": "0x0", "toBlock": "0xa"});
+        let batch = json!([
+            {"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs", "params": [logs_filter]},
+            {"jsonrpc": "2.0", "method": "eth_blockNumber"},
+            {"jsonrpc": "2.0", "id": "b", "method": "eth_blockNumber"},
+            {"jsonrpc": "2.0", "id": 3, "method": "no_such_method"},
+        ]);
+        let got = reply(&chain, batch).expect("a batch with requests is answered");
+        let expected_logs = chain.ok("eth_getLogs", json!([logs_filter]));
+        assert!(!expected_logs.as_array().unwrap().is_empty());
+        assert_eq!(
+            got,
+            json!([
+                {"jsonrpc": "2.0", "id": 1, "result": expected_logs},
+                {"jsonrpc": "2.0", "id": "b", "result": "0xa"},
+                {"jsonrpc": "2.0", "id": 3, "error": {
+                    "code": -32601,
+                    "message": "the method no_such_method does not exist/is not available"
+                }},
+            ])
+        );
+    }
+
+    #[test]
+    fn notifications_alone_get_no_reply_and_bad_bodies_a_null_id_error() {
+        let chain = TestChain::up_to(1);
+        let only_notification = json!({"jsonrpc": "2.0", "method": "eth_chainId"});
+        assert_eq!(reply(&chain, only_notification), None);
+        let got = handle_body(&chain.ctx, b"{not json").map(|r| r.to_text());
+        let got: Value = serde_json::from_str(&got.expect("a parse error is answered")).unwrap();
+        assert_eq!(got["id"], Value::Null);
+        assert_eq!(got["error"]["code"], -32700);
+        let got = reply(&chain, json!([])).expect("an empty batch is answered");
+        assert_eq!(got["error"]["code"], -32600);
+    }
+}

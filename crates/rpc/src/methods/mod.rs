@@ -17,7 +17,7 @@ mod receipts;
 #[cfg(test)]
 mod robustness_tests;
 #[cfg(test)]
-mod test_chain;
+pub(crate) mod test_chain;
 mod transactions;
 mod uncles;
 // [end modules: chain data]
