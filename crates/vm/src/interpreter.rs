@@ -89,7 +89,7 @@ fn run<I: Inspector>(f: &mut Frame, m: &mut Machine, insp: &mut I) -> Exit {
                 gas_left: f.gas,
                 stack: f.stack.as_slice(),
                 halt: match &result {
-                    Err(Exit::Halt(halt)) => Some(*halt),
+                    Err(Exit::Halt(halt)) => Some(Halt::from(*halt)),
                     _ => None,
                 },
             });
@@ -448,7 +448,7 @@ fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, 
         Exit::Stop | Exit::SelfDestruct(_) => Ok(Bytes::new()),
         Exit::Return => Ok(std::mem::take(&mut m.output)),
         Exit::Revert => Err((std::mem::take(&mut m.output), None)),
-        Exit::Halt(halt) => Err((Bytes::new(), Some(halt))),
+        Exit::Halt(halt) => Err((Bytes::new(), Some(Halt::from(halt)))),
         Exit::Fatal(err) => return Err(*err),
         Exit::Call(_) | Exit::Create(_) => {
             return Err(VmError::Internal("frame ended with a request".into()));
