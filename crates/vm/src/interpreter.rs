@@ -83,7 +83,7 @@ fn run<I: Inspector>(f: &mut Frame, m: &mut Machine, insp: &mut I) -> Exit {
         }
         let logs_before = if I::LOGS { m.state.logs.len() } else { 0 };
         f.pc += 1;
-        let result = (table.0[usize::from(op)])(f, m);
+        let result = crate::opcodes::execute(op, table, f, m);
         if I::STEPS {
             insp.step_end(&StepEnd {
                 gas_left: f.gas,

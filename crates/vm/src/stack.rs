@@ -81,14 +81,13 @@ impl Stack {
     /// Pops `N` values, the top of the stack first.
     #[inline]
     pub fn pop_n<const N: usize>(&mut self) -> Result<[U256; N], Halt> {
-        if self.len < N {
+        let Some(start) = self.len.checked_sub(N) else {
             return Err(Halt::StackUnderflow);
-        }
-        let mut out = [U256::ZERO; N];
-        for (i, slot) in out.iter_mut().enumerate() {
-            *slot = self.data[self.len - 1 - i];
-        }
-        self.len -= N;
+        };
+        // One bounds check for the whole run; the values go straight into the result.
+        let top = &self.data[start..self.len];
+        let out = std::array::from_fn(|i| top[N - 1 - i]);
+        self.len = start;
         Ok(out)
     }
 

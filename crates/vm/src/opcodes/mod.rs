@@ -10,6 +10,7 @@ mod bitwise;
 mod block;
 mod environment;
 mod flow;
+mod hot;
 mod logs;
 mod memory_ops;
 mod stack_ops;
@@ -19,6 +20,8 @@ mod system;
 use std::sync::OnceLock;
 
 use ethrex_common::Fork;
+
+pub use hot::execute;
 
 use crate::frame::{Exit, Frame, Machine};
 
