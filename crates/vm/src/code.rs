@@ -1,7 +1,47 @@
 //! Analysed bytecode: the code padded so that a PUSH at the end reads zeros, and the bitmap of
-//! valid JUMPDESTs (a 0x5b byte that is not PUSH data). Analysis happens once per code hash.
+//! valid JUMPDESTs (a 0x5b byte that is not PUSH data). Analysis happens once per code hash:
+//! each execution keeps what it used, and [`shared`] keeps it for the whole process (so an
+//! `eth_call` or the next block does not analyse a contract again), bounded to
+//! [`SHARED_MAX_BYTES`] of code — past it the shared cache starts over. Only the analysis is
+//! shared: an execution still reads every code it runs through its own state and database, so
+//! what observes those reads (execution witnesses, tracers) sees them all.
 
-use alloy_primitives::Bytes;
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock, Mutex, PoisonError},
+};
+
+use alloy_primitives::{B256, Bytes};
+
+/// Most code, in bytes, the process-wide cache holds.
+pub const SHARED_MAX_BYTES: usize = 64 << 20;
+
+/// The process-wide analysed code by code hash, and how many bytes of code it holds.
+#[derive(Default)]
+struct SharedCache {
+    codes: HashMap<B256, Arc<Code>>,
+    bytes: usize,
+}
+
+static SHARED: LazyLock<Mutex<SharedCache>> = LazyLock::new(Mutex::default);
+
+/// `bytes` analysed: from the process-wide cache, else analysed (outside the lock) and cached.
+/// `hash` must be the keccak of `bytes`.
+pub fn shared(hash: B256, bytes: &Bytes) -> Arc<Code> {
+    let lock = || SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(code) = lock().codes.get(&hash).cloned() {
+        return code;
+    }
+    let code = Arc::new(Code::analyse(bytes));
+    let mut cache = lock();
+    if cache.bytes.saturating_add(code.len()) > SHARED_MAX_BYTES {
+        *cache = SharedCache::default();
+    }
+    if cache.codes.insert(hash, Arc::clone(&code)).is_none() {
+        cache.bytes = cache.bytes.saturating_add(code.len());
+    }
+    code
+}
 
 /// Code with its jump destinations.
 #[derive(Debug)]
@@ -86,5 +126,15 @@ mod tests {
         assert_eq!(code.push_data(1, 32)[0], 0xaa);
         assert!(code.push_data(1, 32)[1..].iter().all(|b| *b == 0));
         assert_eq!(code.op(5), 0);
+    }
+
+    #[test]
+    fn shared_analysis_is_one_code_per_hash() {
+        let bytes = Bytes::from_static(&[0x60, 0x01, 0x5b, 0x00]);
+        let hash = alloy_primitives::keccak256(&bytes);
+        let first = shared(hash, &bytes);
+        assert_eq!(first.bytes(), &bytes[..]);
+        assert!(first.is_jumpdest(2));
+        assert!(Arc::ptr_eq(&first, &shared(hash, &bytes)));
     }
 }

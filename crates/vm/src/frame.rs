@@ -212,8 +212,6 @@ pub struct Machine<'s, 'a> {
     pub code_cache: &'s mut HashMap<B256, Arc<Code>>,
     /// Output of the frame that just executed RETURN or REVERT.
     pub output: Bytes,
-    /// Stack buffers of finished frames, reused by new ones.
-    pub stack_pool: Vec<crate::stack::StackBuffer>,
     /// The precompiles of this execution when they differ from the fork's (`None`: the fork's).
     pub precompiles: Option<&'s PrecompileTable>,
 }
@@ -235,7 +233,6 @@ impl<'s, 'a> Machine<'s, 'a> {
             table: crate::opcodes::table(env.fork),
             code_cache,
             output: Bytes::new(),
-            stack_pool: Vec::new(),
             precompiles: None,
         }
     }
@@ -303,7 +300,9 @@ impl<'s, 'a> Machine<'s, 'a> {
         if let Some(code) = self.code_cache.get(&hash) {
             return Ok(code.clone());
         }
-        let code = Arc::new(Code::analyse(&self.state.code(address)?));
+        // The bytes are read through the state even when their analysis is cached, so that
+        // every code an execution runs is read from its database (witnesses record them).
+        let code = crate::code::shared(hash, &self.state.code(address)?);
         self.code_cache.insert(hash, code.clone());
         Ok(code)
     }

@@ -326,7 +326,7 @@ pub fn start_call(m: &mut Machine, req: CallRequest, depth: usize) -> Result<Sta
     Ok(Started::Frame(Frame {
         code,
         pc: 0,
-        stack: Stack::from_pool(&mut m.stack_pool),
+        stack: Stack::pooled(),
         mem: m.memory.enter(),
         gas: req.gas,
         address: req.address,
@@ -426,7 +426,7 @@ pub fn create_frame(
     Ok(Started::Frame(Frame {
         code: Arc::new(Code::analyse(&init_code)),
         pc: 0,
-        stack: Stack::from_pool(&mut m.stack_pool),
+        stack: Stack::pooled(),
         mem: m.memory.enter(),
         gas,
         address,
@@ -459,7 +459,7 @@ fn finish(m: &mut Machine, mut frame: Frame, exit: Exit) -> Result<FrameResult, 
         (other, _) => other,
     };
     let (kind, gas, checkpoint) = (frame.kind, frame.gas, frame.checkpoint);
-    m.stack_pool.push(frame.stack.into_buffer());
+    frame.stack.recycle();
     match result {
         Ok(output) => {
             let created = match kind {

@@ -17,6 +17,13 @@ pub struct Stack {
 /// A stack's storage, kept in a pool so that frames reuse it instead of allocating.
 pub type StackBuffer = Box<[U256; STACK_LIMIT]>;
 
+/// Most buffers a thread keeps for reuse (2 MiB): deeper call chains allocate the rest.
+pub const POOL_MAX: usize = 64;
+
+thread_local! {
+    static POOL: std::cell::RefCell<Vec<StackBuffer>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A new zeroed buffer, allocated directly on the heap.
 fn new_buffer() -> StackBuffer {
     let boxed: Box<[U256]> = vec![U256::ZERO; STACK_LIMIT].into_boxed_slice();
@@ -36,17 +43,24 @@ impl Default for Stack {
 }
 
 impl Stack {
-    /// An empty stack over a pooled buffer (or a new one).
-    pub fn from_pool(pool: &mut Vec<StackBuffer>) -> Self {
-        Stack {
-            data: pool.pop().unwrap_or_else(new_buffer),
-            len: 0,
-        }
+    /// An empty stack over a buffer from this thread's pool (or a new one): frames, and the
+    /// transactions after them, reuse buffers instead of allocating and zeroing 32 KiB each.
+    pub fn pooled() -> Self {
+        let data = POOL
+            .with(|pool| pool.borrow_mut().pop())
+            .unwrap_or_else(new_buffer);
+        Stack { data, len: 0 }
     }
 
-    /// Gives the buffer back for reuse.
-    pub fn into_buffer(self) -> StackBuffer {
-        self.data
+    /// Gives the buffer back to this thread's pool (kept up to [`POOL_MAX`] buffers). Stale
+    /// values in it are never read: a stack reads only below its length.
+    pub fn recycle(self) {
+        POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOL_MAX {
+                pool.push(self.data);
+            }
+        });
     }
 
     #[inline]
@@ -170,5 +184,20 @@ mod tests {
         assert_eq!(stack.peek(0).unwrap(), U256::from(2));
         assert_eq!(stack.peek(2).unwrap(), U256::from(1));
         assert_eq!(stack.swap(4), Err(Halt::StackUnderflow));
+    }
+
+    #[test]
+    fn a_recycled_buffer_is_reused_empty_and_the_pool_is_bounded() {
+        let mut stack = Stack::pooled();
+        stack.push(U256::from(7)).unwrap();
+        let address = stack.as_slice().as_ptr();
+        stack.recycle();
+        let reused = Stack::pooled();
+        assert_eq!(reused.as_slice().as_ptr(), address);
+        assert_eq!(reused.len(), 0);
+        reused.recycle();
+        let many: Vec<Stack> = (0..POOL_MAX + 10).map(|_| Stack::pooled()).collect();
+        many.into_iter().for_each(Stack::recycle);
+        assert_eq!(POOL.with(|pool| pool.borrow().len()), POOL_MAX);
     }
 }
