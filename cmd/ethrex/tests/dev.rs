@@ -12,12 +12,9 @@ mod common;
 
 use std::time::Duration;
 
-use alloy_primitives::{Address, TxKind, U256, hex};
-use common::{Node, wait_for, ws_call, ws_connect, ws_next};
-use ethrex_common::{
-    dev::{DEV_BALANCE, DEV_CHAIN_ID, dev_accounts},
-    types::{Eip1559Tx, Transaction},
-};
+use alloy_primitives::{Address, U256};
+use common::{Node, dev_transfer, wait_for, ws_call, ws_connect, ws_next};
+use ethrex_common::dev::{DEV_BALANCE, dev_accounts};
 use serde_json::{Value, json};
 
 const RECIPIENT: Address = Address::repeat_byte(0xaa);
@@ -25,35 +22,8 @@ const GWEI: u64 = 1_000_000_000;
 const ETHER: u64 = 1_000_000_000_000_000_000;
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A transfer of `value` wei from dev account 0 (fee cap 2 gwei, tip 1 gwei), signed, as
-/// `eth_sendRawTransaction` takes it.
-fn transfer(nonce: u64, value: u64) -> String {
-    let mut tx = Transaction::Eip1559(Eip1559Tx {
-        chain_id: DEV_CHAIN_ID,
-        nonce,
-        max_priority_fee_per_gas: U256::from(GWEI),
-        max_fee_per_gas: U256::from(2 * GWEI),
-        gas_limit: 21_000,
-        to: TxKind::Call(RECIPIENT),
-        value: U256::from(value),
-        ..Default::default()
-    });
-    let secret = dev_accounts().expect("dev keys")[0].secret;
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &secret).expect("sign");
-    if let Transaction::Eip1559(t) = &mut tx {
-        (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
-    }
-    format!("0x{}", hex::encode(tx.encode_network()))
-}
-
 fn sender() -> String {
     dev_accounts().expect("dev keys")[0].address.to_string()
-}
-
-fn result(node: &Node, method: &str, params: Value) -> Value {
-    let response = node.call(method, params);
-    assert!(response["error"].is_null(), "{method}: {response}");
-    response["result"].clone()
 }
 
 fn quantity(value: &Value) -> u64 {
@@ -62,22 +32,18 @@ fn quantity(value: &Value) -> u64 {
 }
 
 fn nonce(node: &Node) -> u64 {
-    quantity(&result(
-        node,
-        "eth_getTransactionCount",
-        json!([sender(), "latest"]),
-    ))
+    quantity(&node.result("eth_getTransactionCount", json!([sender(), "latest"])))
 }
 
 fn balance(node: &Node, address: &str) -> U256 {
-    let value = result(node, "eth_getBalance", json!([address, "latest"]));
+    let value = node.result("eth_getBalance", json!([address, "latest"]));
     value.as_str().expect("hex").parse().expect("a balance")
 }
 
 #[test]
 fn a_transfer_is_mined_at_once_and_a_gapped_transaction_waits_queued() {
     let node = Node::start(&["--dev", "--datadir", "memory", "--ws.enabled"]);
-    assert_eq!(result(&node, "eth_chainId", json!([])), "0x539");
+    assert_eq!(node.result("eth_chainId", json!([])), "0x539");
     let mut ws = ws_connect(node.ws.expect("WebSocket address"));
     for kind in ["newHeads", "newPendingTransactions"] {
         let reply = ws_call(
@@ -87,11 +53,11 @@ fn a_transfer_is_mined_at_once_and_a_gapped_transaction_waits_queued() {
         assert!(reply["result"].is_string(), "{reply}");
     }
 
-    let hash = result(&node, "eth_sendRawTransaction", json!([transfer(0, ETHER)]));
+    let hash = node.result("eth_sendRawTransaction", json!([dev_transfer(0, ETHER)]));
     wait_for(WAIT, "the transfer to be mined", || {
         (nonce(&node) == 1).then_some(())
     });
-    assert_eq!(result(&node, "eth_blockNumber", json!([])), "0x1");
+    assert_eq!(node.result("eth_blockNumber", json!([])), "0x1");
     assert_eq!(balance(&node, &RECIPIENT.to_string()), U256::from(ETHER));
     // Block 1's base fee is 7/8 gwei (genesis: 1 gwei, no gas used); the tip is 1 gwei.
     let fees = U256::from(21_000u64) * U256::from(GWEI + GWEI * 7 / 8);
@@ -118,29 +84,29 @@ fn a_transfer_is_mined_at_once_and_a_gapped_transaction_waits_queued() {
     );
 
     // Nonce 5 leaves a gap: queued, and no block is built for it.
-    result(&node, "eth_sendRawTransaction", json!([transfer(5, 1)]));
-    let status = result(&node, "txpool_status", json!([]));
+    node.result("eth_sendRawTransaction", json!([dev_transfer(5, 1)]));
+    let status = node.result("txpool_status", json!([]));
     assert_eq!(status, json!({"pending": "0x0", "queued": "0x1"}));
-    let refused = node.call("eth_sendRawTransaction", json!([transfer(5, 2)]));
+    let refused = node.call("eth_sendRawTransaction", json!([dev_transfer(5, 2)]));
     assert_eq!(refused["error"]["code"], -32000, "{refused}");
     assert_eq!(
         refused["error"]["message"], "replacement transaction underpriced",
         "{refused}"
     );
-    let refused = node.call("eth_sendRawTransaction", json!([transfer(0, 3)]));
+    let refused = node.call("eth_sendRawTransaction", json!([dev_transfer(0, 3)]));
     let message = refused["error"]["message"].as_str().unwrap_or_default();
     assert!(message.starts_with("nonce too low"), "{refused}");
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(result(&node, "eth_blockNumber", json!([])), "0x1");
+    assert_eq!(node.result("eth_blockNumber", json!([])), "0x1");
 
     // Filling the gap makes all of them executable.
     for n in 1..5 {
-        result(&node, "eth_sendRawTransaction", json!([transfer(n, 1)]));
+        node.result("eth_sendRawTransaction", json!([dev_transfer(n, 1)]));
     }
     wait_for(WAIT, "the gap to be filled and mined", || {
         (nonce(&node) == 6).then_some(())
     });
-    let status = result(&node, "txpool_status", json!([]));
+    let status = node.result("txpool_status", json!([]));
     assert_eq!(status, json!({"pending": "0x0", "queued": "0x0"}));
     let status = node.terminate();
     assert!(status.success(), "exit status {status}");
@@ -150,13 +116,12 @@ fn a_transfer_is_mined_at_once_and_a_gapped_transaction_waits_queued() {
 fn a_block_time_produces_blocks_without_transactions() {
     let node = Node::start(&["--dev", "--datadir", "memory", "--dev.block-time", "200"]);
     let head = wait_for(WAIT, "three blocks", || {
-        let number = quantity(&result(&node, "eth_blockNumber", json!([])));
+        let number = quantity(&node.result("eth_blockNumber", json!([])));
         (number >= 3).then_some(number)
     });
     let mut timestamps = Vec::new();
     for number in 1..=head {
-        let block = result(
-            &node,
+        let block = node.result(
             "eth_getBlockByNumber",
             json!([format!("{number:#x}"), false]),
         );
@@ -174,14 +139,14 @@ fn a_dev_chain_in_a_datadir_survives_a_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let datadir = dir.path().join("dev").to_str().expect("utf-8").to_string();
     let node = Node::start(&["--dev", "--datadir", &datadir]);
-    result(&node, "eth_sendRawTransaction", json!([transfer(0, ETHER)]));
+    node.result("eth_sendRawTransaction", json!([dev_transfer(0, ETHER)]));
     wait_for(WAIT, "the transfer to be mined", || {
         (nonce(&node) == 1).then_some(())
     });
     assert!(node.terminate().success());
 
     let node = Node::start(&["--dev", "--datadir", &datadir]);
-    assert_eq!(result(&node, "eth_blockNumber", json!([])), "0x1");
+    assert_eq!(node.result("eth_blockNumber", json!([])), "0x1");
     assert_eq!(balance(&node, &RECIPIENT.to_string()), U256::from(ETHER));
     // Another gas limit is another genesis: refused, not silently mixed.
     drop(node);

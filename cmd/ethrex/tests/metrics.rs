@@ -12,41 +12,8 @@ mod common;
 
 use std::{collections::HashMap, time::Duration};
 
-use alloy_primitives::{Address, TxKind, U256, hex};
-use common::{Node, http_get, wait_for};
-use ethrex_common::{
-    dev::{DEV_CHAIN_ID, dev_accounts},
-    types::{Eip1559Tx, Transaction},
-};
-use serde_json::{Value, json};
-
-const GWEI: u64 = 1_000_000_000;
-
-/// A 1-wei transfer from dev account 0, signed, as `eth_sendRawTransaction` takes it.
-fn transfer(nonce: u64) -> String {
-    let mut tx = Transaction::Eip1559(Eip1559Tx {
-        chain_id: DEV_CHAIN_ID,
-        nonce,
-        max_priority_fee_per_gas: U256::from(GWEI),
-        max_fee_per_gas: U256::from(2 * GWEI),
-        gas_limit: 21_000,
-        to: TxKind::Call(Address::repeat_byte(0xaa)),
-        value: U256::from(1),
-        ..Default::default()
-    });
-    let secret = dev_accounts().expect("dev keys")[0].secret;
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &secret).expect("sign");
-    if let Transaction::Eip1559(t) = &mut tx {
-        (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
-    }
-    format!("0x{}", hex::encode(tx.encode_network()))
-}
-
-fn result(node: &Node, method: &str, params: Value) -> Value {
-    let response = node.call(method, params);
-    assert!(response["error"].is_null(), "{method}: {response}");
-    response["result"].clone()
-}
+use common::{Node, dev_transfer, http_get, wait_for};
+use serde_json::json;
 
 /// The samples of a Prometheus text: series (name and labels) to value.
 fn scrape(node: &Node) -> HashMap<String, f64> {
@@ -78,15 +45,15 @@ fn a_dev_node_reports_head_rpc_calls_mempool_and_process() {
         "--metrics.port",
         "0",
     ]);
-    assert_eq!(result(&node, "eth_chainId", json!([])), "0x539");
+    assert_eq!(node.result("eth_chainId", json!([])), "0x539");
     let unknown = node.call("no_suchMethod", json!([]));
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
-    result(&node, "eth_sendRawTransaction", json!([transfer(0)]));
+    node.result("eth_sendRawTransaction", json!([dev_transfer(0, 1)]));
     wait_for(Duration::from_secs(30), "block 1", || {
-        (result(&node, "eth_blockNumber", json!([])) == "0x1").then_some(())
+        (node.result("eth_blockNumber", json!([])) == "0x1").then_some(())
     });
     // A nonce gap: the transaction stays queued in the mempool.
-    result(&node, "eth_sendRawTransaction", json!([transfer(5)]));
+    node.result("eth_sendRawTransaction", json!([dev_transfer(5, 1)]));
 
     let samples = scrape(&node);
     let exact = [

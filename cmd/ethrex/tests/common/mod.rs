@@ -124,6 +124,13 @@ impl Node {
         serde_json::from_str(&text).expect("JSON response")
     }
 
+    /// The result of a call that must succeed.
+    pub fn result(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        let response = self.call(method, params);
+        assert!(response["error"].is_null(), "{method}: {response}");
+        response["result"].clone()
+    }
+
     /// The metrics endpoint's address, from the `metrics on http://ADDR/metrics` log line
     /// (logged before the RPC servers' lines, so already read when `start` returns).
     pub fn metrics_addr(&self) -> std::net::SocketAddr {
@@ -176,6 +183,11 @@ pub fn http_post(addr: std::net::SocketAddr, body: &str) -> (u16, String) {
     let _ = stream.write_all(request.as_bytes());
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
+    status_and_body(&response)
+}
+
+/// The status code (0 if none) and the body of an HTTP/1.1 response.
+fn status_and_body(response: &str) -> (u16, String) {
     let status = response
         .split_whitespace()
         .nth(1)
@@ -186,6 +198,30 @@ pub fn http_post(addr: std::net::SocketAddr, body: &str) -> (u16, String) {
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// A transfer of `value` wei from dev account 0 to `0xaa…aa` (fee cap 2 gwei, tip 1 gwei),
+/// signed, as `eth_sendRawTransaction` takes it.
+pub fn dev_transfer(nonce: u64, value: u64) -> String {
+    use alloy_primitives::{Address, TxKind, U256};
+    use ethrex_common::types::{Eip1559Tx, Transaction};
+    const GWEI: u64 = 1_000_000_000;
+    let mut tx = Transaction::Eip1559(Eip1559Tx {
+        chain_id: ethrex_common::dev::DEV_CHAIN_ID,
+        nonce,
+        max_priority_fee_per_gas: U256::from(GWEI),
+        max_fee_per_gas: U256::from(2 * GWEI),
+        gas_limit: 21_000,
+        to: TxKind::Call(Address::repeat_byte(0xaa)),
+        value: U256::from(value),
+        ..Default::default()
+    });
+    let secret = ethrex_common::dev::dev_accounts().expect("dev keys")[0].secret;
+    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &secret).expect("sign");
+    if let Transaction::Eip1559(t) = &mut tx {
+        (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
+    }
+    format!("0x{}", alloy_primitives::hex::encode(tx.encode_network()))
 }
 
 /// A minimal HTTP/1.1 GET of `path`; returns the status code and the response body.
@@ -203,16 +239,7 @@ pub fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     stream
         .read_to_string(&mut response)
         .expect("read the response");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    status_and_body(&response)
 }
 
 /// A WebSocket connection to a node (`tungstenite`'s blocking client).
