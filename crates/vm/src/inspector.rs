@@ -83,6 +83,14 @@ pub struct StepInfo<'a> {
     pub refund: u64,
 }
 
+impl StepInfo<'_> {
+    /// The stack value `n` places below the top (0 = top), if the stack is that deep.
+    pub fn stack_top(&self, n: usize) -> Option<U256> {
+        let index = self.stack.len().checked_sub(n.checked_add(1)?)?;
+        self.stack.get(index).copied()
+    }
+}
+
 /// An opcode that just executed (or ended its frame).
 #[derive(Debug)]
 pub struct StepEnd<'a> {
@@ -119,3 +127,28 @@ pub trait Inspector {
 pub struct NoopInspector;
 
 impl Inspector for NoopInspector {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_top_counts_from_the_top_and_stops_at_the_bottom() {
+        let stack = [U256::from(1), U256::from(2), U256::from(3)];
+        let step = StepInfo {
+            pc: 0,
+            op: 0,
+            gas: 0,
+            depth: 0,
+            address: Address::ZERO,
+            stack: &stack,
+            memory: &[],
+            return_data: &[],
+            refund: 0,
+        };
+        assert_eq!(step.stack_top(0), Some(U256::from(3)));
+        assert_eq!(step.stack_top(2), Some(U256::from(1)));
+        assert_eq!(step.stack_top(3), None);
+        assert_eq!(step.stack_top(usize::MAX), None);
+    }
+}

@@ -27,13 +27,7 @@ impl Inspector for AccessTracer {
     const STEPS: bool = true;
 
     fn step(&mut self, step: &StepInfo<'_>) {
-        let top = |n: usize| {
-            step.stack
-                .len()
-                .checked_sub(n + 1)
-                .and_then(|i| step.stack.get(i))
-                .copied()
-        };
+        let top = |n: usize| step.stack_top(n);
         match step.op {
             // SLOAD, SSTORE
             0x54 | 0x55 => {

@@ -86,13 +86,7 @@ impl Inspector for StructLogger {
 
     fn step(&mut self, step: &StepInfo<'_>) {
         let config = self.config;
-        let top = |n: usize| {
-            step.stack
-                .len()
-                .checked_sub(n + 1)
-                .and_then(|i| step.stack.get(i))
-                .copied()
-        };
+        let top = |n: usize| step.stack_top(n);
         let mut storage = None;
         if config.storage {
             match (step.op, top(0), top(1)) {
