@@ -44,7 +44,7 @@ pub enum StoreError {
         transactions: usize,
         receipts: usize,
     },
-    /// The state with this root is not available (only the persisted head state is, for now).
+    /// The state with this root is not available: neither the disk state nor a held diff layer.
     #[error("state {requested} is not available (the stored state is {stored})")]
     StateNotAvailable { requested: B256, stored: B256 },
     /// The stored chain starts with another genesis block.

@@ -1,7 +1,7 @@
 //! The `Database` the VM reads through, and an in-memory implementation.
 //!
 //! The VM never writes to a database: it returns [`crate::StateChanges`], which the caller
-//! applies ([`InMemoryDb::apply`] here; the store later).
+//! applies ([`InMemoryDb::apply`] here; `ethrex-storage`'s `StateBuilder` in the node).
 
 use std::collections::HashMap;
 

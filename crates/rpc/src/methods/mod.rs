@@ -6,7 +6,7 @@ mod net_web3;
 pub(crate) mod params;
 mod state;
 mod testing;
-// [modules: chain data] (owner: chain-data work)
+// Chain data: blocks, transactions, receipts, logs and filters, fees, proofs, raw data.
 mod config;
 mod fees;
 pub(crate) mod filters;
@@ -20,12 +20,10 @@ mod robustness_tests;
 pub(crate) mod test_chain;
 mod transactions;
 mod uncles;
-// [end modules: chain data]
-// [modules: mempool] (owner: mempool work)
+// The mempool: eth_sendRawTransaction and the txpool namespace.
 mod mempool;
 mod txpool;
-// [end modules: mempool]
-// [modules: execution] (owner: execution work)
+// Execution: eth_call, estimates, access lists, simulation, traces.
 mod access_list;
 mod call;
 mod call_args;
@@ -35,11 +33,9 @@ mod sim_tracer;
 mod simulate;
 mod trace;
 mod trace_json;
-// [end modules: execution]
-// [modules: witness and node] (owner: witness work)
+// Execution witnesses and the node's identity (admin_nodeInfo).
 pub(crate) mod admin;
 mod witness;
-// [end modules: witness and node]
 
 use serde_json::Value;
 
