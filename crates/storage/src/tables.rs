@@ -18,7 +18,7 @@
 //! | `flat_accounts` | hashed address `keccak(address)` (32) | RLP of `AccountState` |
 //! | `flat_storage` | hashed address (32) ‖ hashed slot `keccak(slot as 32 BE bytes)` (32) | RLP of the `U256` value (never zero: zero = absent) |
 //! | `chain_data` | one byte, a [`ChainDataKey`] | see [`ChainDataKey`] |
-//! | `misc` | free-form ASCII names | owner-defined (sync progress, later) |
+//! | `misc` | free-form ASCII names | per name; today only `diff_layer_journal` ([`crate::JOURNAL_KEY`], `journal.rs`) |
 //!
 //! Invariants: `canonical_hashes` and `block_numbers` agree for canonical blocks, and no
 //! canonical entry lies above the head; every block in `headers` has its `block_numbers`,

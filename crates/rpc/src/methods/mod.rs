@@ -93,7 +93,7 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "eth_getStorageAt" => state::storage_at(ctx, p),
         "eth_getTransactionCount" => state::transaction_count(ctx, p),
         "testing_buildBlockV1" => testing::build_block_v1(ctx, p),
-        // [methods: chain data] transactions, receipts, logs, filters, fees, proofs, raw data
+        // transactions, receipts, uncles, filters, fees, proofs, config, raw data
         "eth_getTransactionByHash" => transactions::by_hash(ctx, p),
         "eth_getTransactionByBlockHashAndIndex" => transactions::by_block_hash_and_index(ctx, p),
         "eth_getTransactionByBlockNumberAndIndex" => {
@@ -124,15 +124,13 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "debug_getRawBlock" => raw::raw_block(ctx, p),
         "debug_getRawReceipts" => raw::raw_receipts(ctx, p),
         "debug_getRawTransaction" => raw::raw_transaction(ctx, p),
-        // [end methods: chain data]
-        // [methods: mempool] sendRawTransaction, txpool_*, pending
+        // the mempool
         "eth_sendRawTransaction" => mempool::send_raw_transaction(ctx, p),
         "txpool_content" => txpool::content(ctx, p),
         "txpool_contentFrom" => txpool::content_from(ctx, p),
         "txpool_status" => txpool::status(ctx, p),
         "txpool_inspect" => txpool::inspect(ctx, p),
-        // [end methods: mempool]
-        // [methods: execution] call, estimateGas, createAccessList, simulateV1, debug_trace*
+        // execution: call, estimates, access lists, simulation, traces
         "eth_call" => call::eth_call(ctx, p),
         "eth_estimateGas" => estimate::estimate_gas(ctx, p),
         "eth_createAccessList" => access_list::create_access_list(ctx, p),
@@ -141,12 +139,10 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "debug_traceBlockByNumber" => trace::trace_block_by_number(ctx, p),
         "debug_traceBlockByHash" => trace::trace_block_by_hash(ctx, p),
         "debug_traceCall" => trace::trace_call(ctx, p),
-        // [end methods: execution]
-        // [methods: witness and node] debug_executionWitness*, admin_nodeInfo
+        // execution witnesses and the node
         "debug_executionWitness" => witness::execution_witness(ctx, p),
         "debug_executionWitnessByBlockHash" => witness::execution_witness_by_hash(ctx, p),
         "admin_nodeInfo" => admin::node_info(ctx, p),
-        // [end methods: witness and node]
         _ => Err(RpcError::method_not_found(method)),
     }
 }
