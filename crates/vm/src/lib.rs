@@ -3,7 +3,7 @@
 //!
 //! The VM never touches storage directly: it reads through the [`Database`] trait and returns
 //! the [`StateChanges`] of what it executed. Where to start reading: [`Evm`] (a block's worth of
-//! transactions over one state), `transaction.rs` (the L1 transaction hook: validation, gas
+//! transactions over one state), `l1_hook.rs` (the L1 transaction hook: validation, gas
 //! purchase, refunds, fees), `interpreter.rs` (the frame loop) and `opcodes/` (one file per
 //! opcode family, indexed by a 256-entry table per fork).
 
