@@ -38,8 +38,8 @@ impl Network {
         }
     }
 
-    /// The network's bootnodes as `enode://` URLs (empty for genesis files and, until the p2p
-    /// work brings geth's list, for mainnet).
+    /// The network's bootnodes as `enode://` URLs (empty for genesis files, and for mainnet,
+    /// whose list is not bundled yet). Nothing dials them yet: there is no p2p networking.
     pub fn bootnodes(&self) -> Vec<String> {
         let yaml = match self {
             Network::Sepolia => include_str!("../networks/sepolia-enodes.yaml"),
