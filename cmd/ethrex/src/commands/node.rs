@@ -4,7 +4,7 @@
 //! key `<datadir>/nodekey` for the node's p2p identity (`admin_nodeInfo`; a fresh key each run
 //! with `--datadir memory`), starts the JSON-RPC servers
 //! (and, with `--dev`, the block producer of `dev.rs`), and runs until SIGINT or SIGTERM, then
-//! writes the head state to disk and exits.
+//! writes the recent states as the diff-layer journal (loaded at the next start) and exits.
 
 use std::{net::SocketAddr, sync::Arc};
 
