@@ -11,8 +11,8 @@
 //! sender in nonce order); after each new head, [`Mempool::on_new_head`] drops what the block
 //! included and what can no longer be included (stale nonces, unaffordable costs).
 //!
-//! Blob transactions keep their sidecar here (for the builder and `engine_getBlobs`); blocks
-//! carry them without.
+//! Blob transactions keep their sidecar here (for the builder, and for `engine_getBlobs` once the
+//! Engine API exists); blocks carry them without.
 
 mod best;
 mod blobs;
