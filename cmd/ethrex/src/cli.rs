@@ -1,9 +1,10 @@
 //! The command line of `ethrex`: one `#[derive(Args)]` struct per flag group, geth-style flag
 //! names, and an `ETHREX_*` environment variable for every flag.
 //!
-//! The node flags are parsed and validated now so that scripts can be written against them;
-//! they take effect when the node lands. `docs/CLI.md` is generated from `--help` and a test
-//! fails when the two drift.
+//! Flags of features not built yet (the Engine API, peer-to-peer networking and sync, witness
+//! precomputation, log files) are parsed and validated so that scripts can be written against
+//! them; their help says "not yet implemented" (test `inert_flags_say_so_in_their_help`).
+//! `docs/CLI.md` is generated from `--help` and a test fails when the two drift.
 
 use std::{net::IpAddr, path::PathBuf};
 
@@ -114,7 +115,8 @@ pub struct NodeOptions {
         env = "ETHREX_MEMPOOL_MAXSIZE"
     )]
     pub mempool_max_size: usize,
-    /// Compute and store an execution witness for every block (for provers).
+    /// Compute and store an execution witness for every block, for provers (not yet implemented;
+    /// `debug_executionWitness` computes one on request).
     #[arg(long = "precompute-witnesses", env = "ETHREX_PRECOMPUTE_WITNESSES")]
     pub precompute_witnesses: bool,
 }
@@ -132,7 +134,8 @@ pub enum SyncMode {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "P2P options")]
 pub struct P2pOptions {
-    /// Comma-separated enode URLs to bootstrap discovery (defaults to the network's bootnodes).
+    /// Comma-separated enode URLs to bootstrap discovery (not yet implemented: no p2p
+    /// networking yet).
     #[arg(
         long,
         value_name = "ENODES",
@@ -140,13 +143,14 @@ pub struct P2pOptions {
         env = "ETHREX_BOOTNODES"
     )]
     pub bootnodes: Vec<String>,
-    /// Sync mode.
+    /// Sync mode (not yet implemented: the node does not sync from peers yet).
     #[arg(long, value_enum, default_value = "snap", env = "ETHREX_SYNCMODE")]
     pub syncmode: SyncMode,
-    /// Disable all peer-to-peer networking.
+    /// Disable all peer-to-peer networking (not yet implemented: there is none to disable yet).
     #[arg(long = "p2p.disabled", env = "ETHREX_P2P_DISABLED")]
     pub disabled: bool,
-    /// Address to listen on for peers.
+    /// Address to listen on for peers. Only announced for now (enode and ENR of
+    /// `admin_nodeInfo`); listening is not yet implemented.
     #[arg(
         long = "p2p.addr",
         value_name = "ADDRESS",
@@ -154,7 +158,8 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_ADDR"
     )]
     pub p2p_addr: IpAddr,
-    /// TCP port for RLPx connections.
+    /// TCP port for RLPx connections. Only announced for now (enode and ENR of `admin_nodeInfo`);
+    /// RLPx is not yet implemented.
     #[arg(
         long = "p2p.port",
         value_name = "PORT",
@@ -162,7 +167,8 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_PORT"
     )]
     pub p2p_port: u16,
-    /// UDP port for discovery.
+    /// UDP port for discovery. Only announced for now (enode and ENR of `admin_nodeInfo`);
+    /// discovery is not yet implemented.
     #[arg(
         long = "discovery.port",
         value_name = "PORT",
@@ -170,7 +176,7 @@ pub struct P2pOptions {
         env = "ETHREX_DISCOVERY_PORT"
     )]
     pub discovery_port: u16,
-    /// Interval between transaction broadcasts to peers, in milliseconds.
+    /// Interval between transaction broadcasts to peers, in milliseconds (not yet implemented).
     #[arg(
         long = "p2p.tx-broadcasting-interval",
         value_name = "MS",
@@ -178,7 +184,7 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_TX_BROADCASTING_INTERVAL"
     )]
     pub tx_broadcasting_interval_ms: u64,
-    /// Number of peers to aim for.
+    /// Number of peers to aim for (not yet implemented).
     #[arg(
         long = "p2p.target-peers",
         value_name = "COUNT",
@@ -186,7 +192,7 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_TARGET_PEERS"
     )]
     pub target_peers: usize,
-    /// Interval between discovery lookups, in milliseconds.
+    /// Interval between discovery lookups, in milliseconds (not yet implemented).
     #[arg(
         long = "p2p.lookup-interval",
         value_name = "MS",
@@ -235,7 +241,7 @@ pub struct RpcOptions {
         env = "ETHREX_WS_PORT"
     )]
     pub ws_port: u16,
-    /// Address of the authenticated Engine API server.
+    /// Address of the authenticated Engine API server (not yet implemented: no Engine API yet).
     #[arg(
         long = "authrpc.addr",
         value_name = "ADDRESS",
@@ -243,7 +249,7 @@ pub struct RpcOptions {
         env = "ETHREX_AUTHRPC_ADDR"
     )]
     pub authrpc_addr: IpAddr,
-    /// Port of the authenticated Engine API server.
+    /// Port of the authenticated Engine API server (not yet implemented: no Engine API yet).
     #[arg(
         long = "authrpc.port",
         value_name = "PORT",
@@ -251,7 +257,8 @@ pub struct RpcOptions {
         env = "ETHREX_AUTHRPC_PORT"
     )]
     pub authrpc_port: u16,
-    /// File holding the hex JWT secret shared with the consensus client; created if missing.
+    /// File holding the hex JWT secret shared with the consensus client (not yet implemented: no
+    /// Engine API yet; the file is neither read nor created).
     #[arg(
         long = "authrpc.jwtsecret",
         value_name = "PATH",
@@ -265,11 +272,12 @@ pub struct RpcOptions {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Block builder options")]
 pub struct BuilderOptions {
-    /// Extra data put in built blocks' headers (at most 32 bytes).
+    /// Extra data put in built blocks' headers (at most 32 bytes). Only --dev builds blocks for
+    /// now.
     #[arg(long = "builder.extra-data", value_name = "DATA", default_value = concat!("ethrex ", env!("CARGO_PKG_VERSION")), env = "ETHREX_BUILDER_EXTRA_DATA")]
     pub extra_data: String,
-    /// Gas limit the builder aims for (with --dev: the dev chain's gas limit, 30000000 when not
-    /// given).
+    /// Gas limit of built blocks. Only --dev builds blocks for now: there it is the dev chain's
+    /// gas limit, 30000000 when not given.
     #[arg(
         long = "builder.gas-limit",
         value_name = "GAS",
@@ -280,7 +288,8 @@ pub struct BuilderOptions {
     /// Whether --builder.gas-limit was given (or its environment variable set).
     #[arg(skip)]
     pub gas_limit_given: bool,
-    /// Maximum blobs per built block (default: the protocol maximum of the fork).
+    /// Maximum blobs per built block (default: the protocol maximum of the fork). Only --dev
+    /// builds blocks for now.
     #[arg(
         long = "builder.max-blobs",
         value_name = "COUNT",
@@ -363,7 +372,7 @@ pub struct LogOptions {
         env = "ETHREX_LOG_COLOR"
     )]
     pub color: LogColor,
-    /// Also write logs to files in this directory.
+    /// Also write logs to files in this directory (not yet implemented: logs go to stderr only).
     #[arg(long = "log.dir", value_name = "PATH", env = "ETHREX_LOG_DIR")]
     pub dir: Option<PathBuf>,
 }
@@ -429,6 +438,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--syncmode"), "{err}");
+    }
+
+    /// Flags parsed but not yet acted on. When one starts to work, drop it from this list and
+    /// from its help's "not yet implemented".
+    const INERT_FLAGS: [&str; 14] = [
+        "precompute-witnesses",
+        "bootnodes",
+        "syncmode",
+        "p2p.disabled",
+        "p2p.addr",
+        "p2p.port",
+        "discovery.port",
+        "p2p.tx-broadcasting-interval",
+        "p2p.target-peers",
+        "p2p.lookup-interval",
+        "authrpc.addr",
+        "authrpc.port",
+        "authrpc.jwtsecret",
+        "log.dir",
+    ];
+
+    #[test]
+    fn inert_flags_say_so_in_their_help() {
+        let command = Cli::command();
+        for name in INERT_FLAGS {
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_long() == Some(name))
+                .unwrap_or_else(|| panic!("no flag --{name}"));
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(help.contains("not yet implemented"), "--{name}: {help}");
+        }
     }
 
     #[test]
