@@ -1,0 +1,258 @@
+//! The `ethrex` binary under test: run as a command ([`Binary::run`]) or started as a node
+//! ([`Node`], killed when dropped), with plain HTTP/1.1 clients ([`http_post`], [`http_get`]) so
+//! the tests do not depend on an HTTP client crate's behaviour.
+//!
+//! The binary's path comes from the test: `env!("CARGO_BIN_EXE_ethrex")` exists only in the
+//! `ethrex` package's own tests.
+
+use std::{
+    ffi::OsStr,
+    io::{BufRead, Read, Write},
+    net::{SocketAddr, TcpStream},
+    path::Path,
+    process::{Child, Command, ExitStatus, Output, Stdio},
+    sync::{Arc, Mutex, mpsc},
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+/// How long a node may take to log its servers' addresses.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a node may take to exit after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Read timeout of the HTTP clients.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A binary to run, by path (`Binary::new(env!("CARGO_BIN_EXE_ethrex"))`), always with an empty
+/// environment so that no `ETHREX_*` variable of the caller leaks in.
+#[derive(Debug, Clone, Copy)]
+pub struct Binary(&'static str);
+
+impl Binary {
+    pub const fn new(path: &'static str) -> Self {
+        Binary(path)
+    }
+
+    pub fn path(&self) -> &'static Path {
+        Path::new(self.0)
+    }
+
+    /// A command running the binary, with an empty environment.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(self.0);
+        command.env_clear();
+        command
+    }
+
+    /// Runs the binary with `args` to completion.
+    pub fn run<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Output {
+        self.command()
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", self.0))
+    }
+
+    /// Starts the binary as a node (see [`Node::start`]).
+    pub fn start(&self, args: &[&str]) -> Node {
+        Node::start(self.path(), args)
+    }
+}
+
+/// A finished command's standard output, lossily decoded.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A finished command's standard error, lossily decoded.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A running `ethrex` node, killed when dropped.
+pub struct Node {
+    pub child: Child,
+    pub http: SocketAddr,
+    pub ws: Option<SocketAddr>,
+    /// Everything the node logged so far (stderr), line by line.
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Node {
+    /// Starts `<binary> <args> --http.port 0 --ws.port 0` on 127.0.0.1 and waits (at most 60 s)
+    /// for its servers' addresses in the log (the WebSocket one when `args` hold
+    /// `--ws.enabled`).
+    pub fn start(binary: &Path, args: &[&str]) -> Node {
+        let mut child = Command::new(binary)
+            .args(args)
+            .args(["--http.addr", "127.0.0.1", "--http.port", "0"])
+            .args(["--ws.addr", "127.0.0.1", "--ws.port", "0"])
+            .args(["--log.color", "never"])
+            .env_clear()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", binary.display()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line.clone());
+                sink.lock().expect("log lock").push(line);
+            }
+        });
+        let wants_ws = args.contains(&"--ws.enabled");
+        let (mut http, mut ws) = (None, None);
+        let deadline = Instant::now() + START_TIMEOUT;
+        while http.is_none() || (wants_ws && ws.is_none()) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = rx.recv_timeout(left) else {
+                let _ = child.kill();
+                panic!("the node did not start: {:?}", log.lock().expect("log"));
+            };
+            if let Some(addr) = line.split("http://").nth(1) {
+                http = addr.trim().parse().ok();
+            }
+            if let Some(addr) = line.split("ws://").nth(1) {
+                ws = addr.trim().parse().ok();
+            }
+        }
+        Node {
+            child,
+            http: http.expect("http address"),
+            ws,
+            log,
+        }
+    }
+
+    /// Posts `body` to the HTTP server; returns the status code and the response body.
+    pub fn post(&self, body: &str) -> (u16, String) {
+        http_post(self.http, body)
+    }
+
+    /// Calls `method` with `params` and returns the response JSON (result or error).
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (status, text) = self.post(&body.to_string());
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).expect("JSON response")
+    }
+
+    /// The result of a call that must succeed.
+    pub fn result(&self, method: &str, params: Value) -> Value {
+        let response = self.call(method, params);
+        assert!(response["error"].is_null(), "{method}: {response}");
+        response["result"].clone()
+    }
+
+    /// The metrics endpoint's address, from the `metrics on http://ADDR/metrics` log line
+    /// (logged before the RPC servers' lines, so already read when `start` returns).
+    pub fn metrics_addr(&self) -> SocketAddr {
+        let log = self.log.lock().expect("log");
+        log.iter()
+            .find_map(|line| {
+                let rest = line.split("metrics on http://").nth(1)?;
+                rest.trim().trim_end_matches("/metrics").parse().ok()
+            })
+            .unwrap_or_else(|| panic!("no metrics address in the log: {log:?}"))
+    }
+
+    /// Sends SIGTERM and waits (at most 30 s) for the exit status.
+    pub fn terminate(mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll node") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the node did not stop on SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 POST of a JSON `body` to `/`; returns the status code and the body.
+pub fn http_post(addr: SocketAddr, body: &str) -> (u16, String) {
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    exchange(addr, &request)
+}
+
+/// A minimal HTTP/1.1 GET of `path`; returns the status code and the response body.
+pub fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    exchange(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// Sends `request` and reads the response to the end (the server closes).
+fn exchange(addr: SocketAddr, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(READ_TIMEOUT))
+        .expect("timeout");
+    // The server may answer (413) and close before reading an oversized body.
+    let _ = stream.write_all(request.as_bytes());
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    status_and_body(&response)
+}
+
+/// The status code (0 if none) and the body of an HTTP/1.1 response.
+fn status_and_body(response: &str) -> (u16, String) {
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Calls `check` every 50 ms until it returns `Some`, for at most `timeout`.
+pub fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_and_body_split_a_response() {
+        let response = "HTTP/1.1 413 Payload Too Large\r\ncontent-length: 2\r\n\r\nno";
+        assert_eq!(status_and_body(response), (413, "no".to_string()));
+        assert_eq!(status_and_body(""), (0, String::new()));
+    }
+}

@@ -1,0 +1,296 @@
+//! Signed transactions for tests: [`TxBuilder`] fills the fields every type shares (defaults: a
+//! 21,000-gas call of `0xaa…aa` on the dev chain, 2 gwei fee cap, 1 gwei tip, signed by dev
+//! account 0) and signs it as a legacy, EIP-1559, blob or EIP-7702 transaction.
+//!
+//! The dev keys are public (`ethrex_common::dev`); [`sign`] takes any key.
+
+use alloy_eips::{
+    eip2930::AccessList,
+    eip7702::{Authorization, SignedAuthorization},
+};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use ethrex_common::{
+    dev::{DEV_CHAIN_ID, dev_accounts},
+    types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, Transaction},
+};
+
+/// One gwei in wei.
+pub const GWEI: u64 = 1_000_000_000;
+/// Where a [`TxBuilder`] sends unless told otherwise.
+pub const DEFAULT_RECIPIENT: Address = Address::repeat_byte(0xaa);
+
+/// The secret key of dev account `i` (the order of `dev-keys.txt`).
+pub fn dev_secret(i: usize) -> B256 {
+    dev_accounts().expect("dev keys")[i].secret
+}
+
+/// The address of dev account `i`.
+pub fn dev_address(i: usize) -> Address {
+    dev_accounts().expect("dev keys")[i].address
+}
+
+/// `tx` signed with `secret`: its signature fields replaced. A legacy transaction keeps the
+/// chain id its `v` names (EIP-155), or none when `v` is 27 or 28.
+pub fn sign(mut tx: Transaction, secret: &B256) -> Transaction {
+    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), secret).expect("sign");
+    let (r, s, y_parity) = (sig.r, sig.s, sig.y_parity);
+    match &mut tx {
+        Transaction::Legacy(t) => {
+            let parity = u64::from(y_parity);
+            t.v = t.chain_id().map_or(27 + parity, |id| id * 2 + 35 + parity);
+            (t.r, t.s) = (r, s);
+        }
+        Transaction::Eip2930(t) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
+        Transaction::Eip1559(t) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
+        Transaction::Eip4844(t, _) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
+        Transaction::Eip7702(t) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
+    }
+    tx
+}
+
+/// An EIP-7702 authorization to delegate to `address`, signed with `secret`.
+pub fn authorization(
+    chain_id: u64,
+    address: Address,
+    nonce: u64,
+    secret: &B256,
+) -> SignedAuthorization {
+    let auth = Authorization {
+        chain_id: U256::from(chain_id),
+        address,
+        nonce,
+    };
+    let sig = ethrex_crypto::sign_hash(&auth.signature_hash(), secret).expect("sign");
+    auth.into_signed(alloy_primitives::Signature::new(sig.r, sig.s, sig.y_parity))
+}
+
+/// The network encoding of `tx` as `0x`-hex, as `eth_sendRawTransaction` takes it.
+pub fn raw(tx: &Transaction) -> String {
+    format!("0x{}", alloy_primitives::hex::encode(tx.encode_network()))
+}
+
+/// The fields every transaction type shares; a type method signs the transaction.
+#[derive(Debug, Clone)]
+pub struct TxBuilder {
+    chain_id: u64,
+    nonce: u64,
+    to: TxKind,
+    value: U256,
+    data: Bytes,
+    gas_limit: u64,
+    /// The fee cap, or the gas price of a legacy or EIP-2930 transaction.
+    max_fee: U256,
+    tip: U256,
+    access_list: AccessList,
+    secret: B256,
+}
+
+impl Default for TxBuilder {
+    fn default() -> Self {
+        TxBuilder {
+            chain_id: DEV_CHAIN_ID,
+            nonce: 0,
+            to: TxKind::Call(DEFAULT_RECIPIENT),
+            value: U256::ZERO,
+            data: Bytes::new(),
+            gas_limit: 21_000,
+            max_fee: U256::from(2 * GWEI),
+            tip: U256::from(GWEI),
+            access_list: AccessList::default(),
+            secret: dev_secret(0),
+        }
+    }
+}
+
+impl TxBuilder {
+    /// A 21,000-gas call of [`DEFAULT_RECIPIENT`] with no value, signed by dev account 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn nonce(mut self, nonce: u64) -> Self {
+        self.nonce = nonce;
+        self
+    }
+
+    pub fn to(mut self, to: Address) -> Self {
+        self.to = TxKind::Call(to);
+        self
+    }
+
+    /// A contract creation (`data` is the init code).
+    pub fn create(mut self) -> Self {
+        self.to = TxKind::Create;
+        self
+    }
+
+    /// The value in wei.
+    pub fn value(mut self, value: u64) -> Self {
+        self.value = U256::from(value);
+        self
+    }
+
+    pub fn data(mut self, data: impl Into<Bytes>) -> Self {
+        self.data = data.into();
+        self
+    }
+
+    pub fn gas_limit(mut self, gas_limit: u64) -> Self {
+        self.gas_limit = gas_limit;
+        self
+    }
+
+    /// The fee cap and the priority fee (a legacy transaction's gas price is the fee cap).
+    pub fn fees(mut self, max_fee: u64, tip: u64) -> Self {
+        (self.max_fee, self.tip) = (U256::from(max_fee), U256::from(tip));
+        self
+    }
+
+    pub fn chain_id(mut self, chain_id: u64) -> Self {
+        self.chain_id = chain_id;
+        self
+    }
+
+    pub fn access_list(mut self, access_list: AccessList) -> Self {
+        self.access_list = access_list;
+        self
+    }
+
+    /// Signs with `secret` instead of dev account 0's key.
+    pub fn signer(mut self, secret: B256) -> Self {
+        self.secret = secret;
+        self
+    }
+
+    /// A legacy transaction with the chain id in `v` (EIP-155); gas price = the fee cap.
+    pub fn legacy(self) -> Transaction {
+        let tx = LegacyTx {
+            nonce: self.nonce,
+            gas_price: self.max_fee,
+            gas_limit: self.gas_limit,
+            to: self.to,
+            value: self.value,
+            data: self.data,
+            v: self.chain_id * 2 + 35,
+            ..Default::default()
+        };
+        sign(Transaction::Legacy(tx), &self.secret)
+    }
+
+    /// An EIP-2930 transaction; gas price = the fee cap.
+    pub fn eip2930(self) -> Transaction {
+        let tx = Eip2930Tx {
+            chain_id: self.chain_id,
+            nonce: self.nonce,
+            gas_price: self.max_fee,
+            gas_limit: self.gas_limit,
+            to: self.to,
+            value: self.value,
+            data: self.data,
+            access_list: self.access_list,
+            ..Default::default()
+        };
+        sign(Transaction::Eip2930(tx), &self.secret)
+    }
+
+    pub fn eip1559(self) -> Transaction {
+        let tx = Eip1559Tx {
+            chain_id: self.chain_id,
+            nonce: self.nonce,
+            max_priority_fee_per_gas: self.tip,
+            max_fee_per_gas: self.max_fee,
+            gas_limit: self.gas_limit,
+            to: self.to,
+            value: self.value,
+            data: self.data,
+            access_list: self.access_list,
+            ..Default::default()
+        };
+        sign(Transaction::Eip1559(tx), &self.secret)
+    }
+
+    /// A blob transaction (no sidecar) carrying `blob_hashes`, paying at most `max_fee_per_blob_gas`.
+    pub fn eip4844(self, blob_hashes: Vec<B256>, max_fee_per_blob_gas: u64) -> Transaction {
+        let tx = Eip4844Tx {
+            chain_id: self.chain_id,
+            nonce: self.nonce,
+            max_priority_fee_per_gas: self.tip,
+            max_fee_per_gas: self.max_fee,
+            gas_limit: self.gas_limit,
+            to: call_target(self.to),
+            value: self.value,
+            data: self.data,
+            access_list: self.access_list,
+            max_fee_per_blob_gas: U256::from(max_fee_per_blob_gas),
+            blob_versioned_hashes: blob_hashes,
+            ..Default::default()
+        };
+        sign(Transaction::Eip4844(tx, None), &self.secret)
+    }
+
+    /// An EIP-7702 transaction carrying `authorizations` (see [`authorization`]).
+    pub fn eip7702(self, authorizations: Vec<SignedAuthorization>) -> Transaction {
+        let tx = Eip7702Tx {
+            chain_id: self.chain_id,
+            nonce: self.nonce,
+            max_priority_fee_per_gas: self.tip,
+            max_fee_per_gas: self.max_fee,
+            gas_limit: self.gas_limit,
+            to: call_target(self.to),
+            value: self.value,
+            data: self.data,
+            access_list: self.access_list,
+            authorization_list: authorizations,
+            ..Default::default()
+        };
+        sign(Transaction::Eip7702(tx), &self.secret)
+    }
+}
+
+/// Blob and EIP-7702 transactions cannot create contracts.
+fn call_target(to: TxKind) -> Address {
+    match to {
+        TxKind::Call(address) => address,
+        TxKind::Create => panic!("blob and EIP-7702 transactions cannot create contracts"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_recovers_to_its_signer() {
+        let auth = authorization(DEV_CHAIN_ID, Address::repeat_byte(9), 0, &dev_secret(1));
+        let sig = ethrex_crypto::RecoverableSig {
+            r: auth.r(),
+            s: auth.s(),
+            y_parity: auth.y_parity() == 1,
+        };
+        let authority = ethrex_crypto::recover_address(&auth.inner().signature_hash(), &sig);
+        assert_eq!(authority.unwrap(), dev_address(1));
+        let txs = [
+            TxBuilder::new().legacy(),
+            TxBuilder::new().eip2930(),
+            TxBuilder::new().eip1559(),
+            TxBuilder::new().eip4844(vec![B256::repeat_byte(1)], 1),
+            TxBuilder::new().eip7702(vec![auth]),
+            TxBuilder::new().signer(dev_secret(3)).eip1559(),
+        ];
+        let signers = [0, 0, 0, 0, 0, 3].map(dev_address);
+        for (tx, signer) in txs.iter().zip(signers) {
+            assert_eq!(tx.sender().unwrap(), signer, "{:?}", tx.tx_type());
+            assert_eq!(tx.chain_id(), Some(DEV_CHAIN_ID), "{:?}", tx.tx_type());
+        }
+    }
+
+    #[test]
+    fn raw_is_the_network_encoding_in_hex() {
+        let tx = TxBuilder::new().nonce(3).value(5).eip1559();
+        let decoded = ethrex_common::types::decode_transaction(
+            &alloy_primitives::hex::decode(raw(&tx)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(decoded.hash(), tx.hash());
+    }
+}
