@@ -15,6 +15,7 @@ pub mod fork;
 pub mod forkid;
 pub mod genesis;
 pub mod network;
+pub mod state;
 pub mod system_contracts;
 pub mod types;
 pub mod validation;
