@@ -15,14 +15,14 @@ use std::{
 use alloy_primitives::{Address, B256, U256};
 use ethrex_common::{
     ChainConfig,
+    state::{StateChanges, StateDiff},
     types::{Block, Header, Receipt},
 };
 use ethrex_storage::{ForkChoice, StateReader, Store, StoreError};
-use ethrex_vm::StateChanges;
 
 use crate::{
     BlockError, BlockOutcome,
-    exec_db::{Ancestry, BlockDiff, ExecDb},
+    exec_db::{Ancestry, exec_db},
     execute_block_with_senders,
     ommers::validate_ommers,
 };
@@ -329,7 +329,7 @@ impl Blockchain {
         block: &Block,
         parent: &Header,
         base: &StateReader,
-        diffs: &[Arc<BlockDiff>],
+        diffs: &[Arc<StateDiff>],
         ancestry: Ancestry<'_>,
         senders: Option<&[Option<Address>]>,
     ) -> Result<BlockOutcome, ChainError> {
@@ -339,11 +339,7 @@ impl Blockchain {
             validate_ommers(&self.config, block, block.header.hash_slow(), &lookup)
                 .map_err(invalid)?;
         }
-        let db = ExecDb {
-            base,
-            diffs,
-            ancestry,
-        };
+        let db = exec_db(base, diffs, ancestry);
         // Pre-Byzantium receipts hold intermediate roots: callers make sure the parent's state
         // is held then.
         let root_after = |changes: &StateChanges| {

@@ -1,20 +1,21 @@
-//! What a block executes over ([`ExecDb`]): a held state of the store, the changes of blocks
-//! executed since but not merkleized yet ([`BlockDiff`]s, the import pipeline's), and the hashes
-//! and blocks of the block's own ancestors ([`Ancestry`]) for `BLOCKHASH` and the ommer rules,
-//! which may be on a side branch or not stored yet.
+//! What a block executes over ([`ExecDb`]): an [`Overlay`] of a held state of the store with the
+//! changes of blocks executed since but not merkleized yet (one [`StateDiff`] layer each, the
+//! import pipeline's), and the hashes and blocks of the block's own ancestors ([`Ancestry`]) for
+//! `BLOCKHASH` and the ommer rules, which may be on a side branch or not stored yet.
 //!
-//! Guarantee: every read answers exactly what the state after the last diff holds.
+//! Guarantee: every read answers exactly what the state after the last diff holds (the store's
+//! state lists an account's slots, so the EIP-7610 storage check subtracts the slots the diffs
+//! zeroed).
 
 use std::{collections::HashSet, sync::Arc};
 
-use alloy_primitives::{Address, B256, Bytes, U256, map::HashMap};
-use ethrex_common::types::Block;
-use ethrex_storage::{StateReader, Store, StoreError};
-use ethrex_vm::{AccountInfo, Database, StateChanges, VmError};
-
-fn db_err(e: StoreError) -> VmError {
-    VmError::Database(e.to_string())
-}
+use alloy_primitives::{Address, B256, Bytes, U256};
+use ethrex_common::{
+    state::{AccountInfo, Database, Overlay, StateDiff, StateError},
+    types::Block,
+};
+use ethrex_storage::{StateReader, Store};
+use ethrex_vm::VmError;
 
 /// The ancestors of an executing block: `recent[i]` is the hash of block `first + i` (blocks of
 /// the current batch, maybe not stored yet) and `recent_blocks[i]` that block; below them the
@@ -47,11 +48,12 @@ impl Ancestry<'_> {
         {
             return Ok(Some(block.clone()));
         }
-        self.store.block_by_hash(hash).map_err(db_err)
+        let block = self.store.block_by_hash(hash).map_err(StateError::from)?;
+        Ok(block)
     }
 
     /// The hash of ancestor `number`.
-    fn block_hash(&self, number: u64) -> Result<B256, VmError> {
+    fn block_hash(&self, number: u64) -> Result<B256, StateError> {
         if let Some(i) = number.checked_sub(self.first)
             && let Some(hash) = self.recent.get(i as usize)
         {
@@ -59,9 +61,8 @@ impl Ancestry<'_> {
         }
         let (mut n, mut hash) = self.anchor;
         if number > n {
-            return Err(VmError::Database(format!(
-                "block #{number} is not an ancestor of the executing block"
-            )));
+            // Not an ancestor of the executing block.
+            return Err(StateError::MissingBlockHash(number));
         }
         let store = self.store;
         loop {
@@ -69,197 +70,124 @@ impl Ancestry<'_> {
                 return Ok(hash);
             }
             // Once on the canonical chain, the canonical index answers directly.
-            if store.canonical_hash(n).map_err(db_err)? == Some(hash) {
+            if store.canonical_hash(n)? == Some(hash) {
                 return store
-                    .canonical_hash(number)
-                    .map_err(db_err)?
-                    .ok_or_else(|| {
-                        VmError::Database(format!("canonical block #{number} missing"))
-                    });
+                    .canonical_hash(number)?
+                    .ok_or(StateError::MissingBlockHash(number));
             }
             let header = store
-                .header_by_hash(&hash)
-                .map_err(db_err)?
-                .ok_or_else(|| VmError::Database(format!("ancestor block {hash} missing")))?;
+                .header_by_hash(&hash)?
+                .ok_or(StateError::MissingBlock(hash))?;
             hash = header.parent_hash;
             n -= 1;
         }
     }
 }
 
-/// One block's state changes, indexed for reads.
-#[derive(Debug, Default)]
-pub(crate) struct BlockDiff {
-    accounts: HashMap<Address, DiffAccount>,
-    codes: HashMap<B256, Bytes>,
+/// A held state of the store that answers `BLOCKHASH` from the executing block's ancestry.
+pub(crate) struct ExecBase<'a> {
+    state: &'a StateReader,
+    ancestry: Ancestry<'a>,
 }
 
-#[derive(Debug)]
-struct DiffAccount {
-    /// `None`: the account was deleted.
-    info: Option<AccountInfo>,
-    storage_cleared: bool,
-    storage: HashMap<U256, U256>,
-}
-
-impl BlockDiff {
-    pub(crate) fn new(changes: &StateChanges) -> Self {
-        let mut diff = BlockDiff::default();
-        for change in &changes.accounts {
-            if let (Some(info), Some(code)) = (&change.info, &change.code) {
-                diff.codes.insert(info.code_hash, code.clone());
-            }
-            diff.accounts.insert(
-                change.address,
-                DiffAccount {
-                    info: change.info,
-                    storage_cleared: change.storage_cleared,
-                    storage: change.storage.iter().copied().collect(),
-                },
-            );
-        }
-        diff
-    }
-}
-
-/// A state (`base`) with the `diffs` of later blocks on top (oldest first), and the executing
-/// block's ancestry.
-pub(crate) struct ExecDb<'a> {
-    pub(crate) base: &'a StateReader,
-    pub(crate) diffs: &'a [Arc<BlockDiff>],
-    pub(crate) ancestry: Ancestry<'a>,
-}
-
-impl ExecDb<'_> {
-    fn newest<'d>(&'d self, address: &Address) -> impl Iterator<Item = &'d DiffAccount> {
-        self.diffs
-            .iter()
-            .rev()
-            .filter_map(move |diff| diff.accounts.get(address))
-    }
-}
-
-impl Database for ExecDb<'_> {
-    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, VmError> {
-        match self.newest(address).next() {
-            Some(account) => Ok(account.info),
-            None => self.base.account(address),
-        }
+impl Database for ExecBase<'_> {
+    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, StateError> {
+        self.state.account(address)
     }
 
-    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, VmError> {
-        for account in self.newest(address) {
-            if account.info.is_none() {
-                return Ok(U256::ZERO);
-            }
-            if let Some(value) = account.storage.get(slot) {
-                return Ok(*value);
-            }
-            if account.storage_cleared {
-                return Ok(U256::ZERO);
-            }
-        }
-        self.base.storage(address, slot)
+    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, StateError> {
+        self.state.storage(address, slot)
     }
 
-    fn code(&self, code_hash: &B256) -> Result<Bytes, VmError> {
-        for diff in self.diffs.iter().rev() {
-            if let Some(code) = diff.codes.get(code_hash) {
-                return Ok(code.clone());
-            }
-        }
-        self.base.code(code_hash)
+    fn code(&self, code_hash: &B256) -> Result<Bytes, StateError> {
+        self.state.code(code_hash)
     }
 
-    fn block_hash(&self, number: u64) -> Result<B256, VmError> {
+    fn block_hash(&self, number: u64) -> Result<B256, StateError> {
         self.ancestry.block_hash(number)
     }
 
-    fn has_storage(&self, address: &Address) -> Result<bool, VmError> {
-        // Slots the diffs set to zero, newest first: older values of them no longer count.
-        let mut zeroed = HashSet::new();
-        for account in self.newest(address) {
-            if account.info.is_none() {
-                return Ok(false);
-            }
-            for (slot, value) in &account.storage {
-                if zeroed.contains(slot) {
-                    continue;
-                }
-                if !value.is_zero() {
-                    return Ok(true);
-                }
-                zeroed.insert(*slot);
-            }
-            if account.storage_cleared {
-                return Ok(false);
-            }
-        }
-        if zeroed.is_empty() {
-            return self.base.has_storage(address);
-        }
-        self.base
-            .has_storage_besides(address, &zeroed)
-            .map_err(db_err)
+    fn has_storage(&self, address: &Address) -> Result<bool, StateError> {
+        self.state.has_storage(address)
     }
+
+    fn has_storage_besides(
+        &self,
+        address: &Address,
+        zeroed: &HashSet<U256>,
+    ) -> Result<bool, StateError> {
+        self.state.has_storage_besides(address, zeroed)
+    }
+}
+
+/// A state with the diffs of later blocks on top, and the executing block's ancestry.
+pub(crate) type ExecDb<'a> = Overlay<ExecBase<'a>>;
+
+/// The state `base` with `diffs` on top (oldest first), executing a block of `ancestry`.
+pub(crate) fn exec_db<'a>(
+    base: &'a StateReader,
+    diffs: &[Arc<StateDiff>],
+    ancestry: Ancestry<'a>,
+) -> ExecDb<'a> {
+    let base = ExecBase {
+        state: base,
+        ancestry,
+    };
+    Overlay::with_layers(base, diffs.to_vec())
 }
 
 #[cfg(test)]
 mod tests {
-    use ethrex_vm::AccountChange;
+    use ethrex_common::state::{AccountChange, StateChanges};
 
     use super::*;
 
-    fn change(address: Address, storage: &[(u64, u64)], cleared: bool) -> AccountChange {
-        AccountChange {
-            address,
-            info: Some(AccountInfo {
-                nonce: 1,
-                ..Default::default()
-            }),
-            code: None,
-            storage_cleared: cleared,
-            storage: storage
-                .iter()
-                .map(|(k, v)| (U256::from(*k), U256::from(*v)))
-                .collect(),
+    const A: Address = Address::repeat_byte(1);
+
+    /// `A` with these slots set.
+    fn set_slots(slots: &[(u64, u64)]) -> StateChanges {
+        let info = AccountInfo {
+            nonce: 1,
+            ..Default::default()
+        };
+        let storage = slots.iter().map(|&(k, v)| (U256::from(k), U256::from(v)));
+        StateChanges {
+            accounts: vec![AccountChange {
+                address: A,
+                info: Some(info),
+                code: None,
+                storage_cleared: false,
+                storage: storage.collect(),
+            }],
         }
     }
 
-    /// A store whose genesis state gives `address` slots 1 = 5 and 2 = 6.
-    fn store_with_storage(address: Address) -> (Store, B256) {
+    #[test]
+    fn has_storage_scans_the_stores_slots_besides_those_the_diffs_zeroed() {
         let store = Store::in_memory();
-        let changes = StateChanges {
-            accounts: vec![change(address, &[(1, 5), (2, 6)], false)],
-        };
         let empty = store.stored_state_root().unwrap();
-        let update = store.prepare_state_update(empty, &changes).unwrap();
+        let update = store
+            .prepare_state_update(empty, &set_slots(&[(1, 5), (2, 6)]))
+            .unwrap();
         let root = update.root;
         store.commit_state_update(update).unwrap();
-        (store, root)
-    }
-
-    #[test]
-    fn diffs_answer_before_the_base_newest_first() {
-        let a = Address::repeat_byte(1);
-        let (store, root) = store_with_storage(a);
         let base = store.state_at(root).unwrap();
-        let older = Arc::new(BlockDiff::new(&StateChanges {
-            accounts: vec![change(a, &[(1, 7)], false)],
-        }));
-        let newer = Arc::new(BlockDiff::new(&StateChanges {
-            accounts: vec![change(a, &[(2, 0)], false)],
-        }));
-        let diffs = [older, newer];
-        let db = ExecDb {
-            base: &base,
-            diffs: &diffs,
-            ancestry: Ancestry::of_parent(&store, 0, B256::ZERO),
+        let ancestry = Ancestry::of_parent(&store, 0, B256::ZERO);
+        let diffs = |changes: &[StateChanges]| -> Vec<Arc<StateDiff>> {
+            changes
+                .iter()
+                .map(|c| Arc::new(StateDiff::new(c)))
+                .collect()
         };
-        assert_eq!(db.storage(&a, &U256::from(1)).unwrap(), U256::from(7));
-        assert_eq!(db.storage(&a, &U256::from(2)).unwrap(), U256::ZERO);
-        assert_eq!(db.storage(&a, &U256::from(3)).unwrap(), U256::ZERO);
-        assert!(db.has_storage(&a).unwrap(), "slot 1 is 7");
+        let zero_one = diffs(&[set_slots(&[(1, 0)])]);
+        assert!(
+            exec_db(&base, &zero_one, ancestry).has_storage(&A).unwrap(),
+            "slot 2 is 6"
+        );
+        let zero_both = diffs(&[set_slots(&[(1, 0)]), set_slots(&[(2, 0)])]);
+        let db = exec_db(&base, &zero_both, ancestry);
+        assert!(!db.has_storage(&A).unwrap(), "both slots zeroed");
+        assert_eq!(db.storage(&A, &U256::from(1)).unwrap(), U256::ZERO);
     }
 
     #[test]
@@ -276,41 +204,5 @@ mod tests {
         };
         assert_eq!(ancestry.block(&hash).unwrap().as_ref(), Some(&batch_block));
         assert_eq!(ancestry.block(&B256::repeat_byte(9)).unwrap(), None);
-    }
-
-    #[test]
-    fn has_storage_sees_slots_zeroed_or_cleared_by_the_diffs() {
-        let a = Address::repeat_byte(1);
-        let (store, root) = store_with_storage(a);
-        let base = store.state_at(root).unwrap();
-        let ancestry = Ancestry::of_parent(&store, 0, B256::ZERO);
-        let zero_both = [Arc::new(BlockDiff::new(&StateChanges {
-            accounts: vec![change(a, &[(1, 0), (2, 0)], false)],
-        }))];
-        let db = ExecDb {
-            base: &base,
-            diffs: &zero_both,
-            ancestry,
-        };
-        assert!(!db.has_storage(&a).unwrap(), "both slots zeroed");
-        let zero_one = [Arc::new(BlockDiff::new(&StateChanges {
-            accounts: vec![change(a, &[(1, 0)], false)],
-        }))];
-        let db = ExecDb {
-            base: &base,
-            diffs: &zero_one,
-            ancestry,
-        };
-        assert!(db.has_storage(&a).unwrap(), "slot 2 is still 6");
-        let cleared = [Arc::new(BlockDiff::new(&StateChanges {
-            accounts: vec![change(a, &[], true)],
-        }))];
-        let db = ExecDb {
-            base: &base,
-            diffs: &cleared,
-            ancestry,
-        };
-        assert!(!db.has_storage(&a).unwrap());
-        assert_eq!(db.storage(&a, &U256::from(2)).unwrap(), U256::ZERO);
     }
 }

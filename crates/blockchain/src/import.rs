@@ -20,16 +20,11 @@ use std::{
 use alloy_primitives::{Address, B256};
 use ethrex_common::{
     Fork,
+    state::{StateChanges, StateDiff},
     types::{Block, Header, Receipt, Transaction},
 };
-use ethrex_vm::StateChanges;
 
-use crate::{
-    Blockchain, ChainError, Timings,
-    exec_db::{Ancestry, BlockDiff},
-    header::fork_of,
-    recover_senders,
-};
+use crate::{Blockchain, ChainError, Timings, exec_db::Ancestry, header::fork_of, recover_senders};
 
 /// How many executed blocks may wait for merkleization.
 pub const MAX_LAG: usize = 4;
@@ -210,7 +205,7 @@ struct Run<'a> {
     /// Blocks `..merkleized` have their state held.
     merkleized: usize,
     /// Changes of blocks `merkleized..` (executed, not merkleized yet).
-    diffs: Vec<Arc<BlockDiff>>,
+    diffs: Vec<Arc<StateDiff>>,
     done: mpsc::Receiver<MerkleDone>,
     /// The first failing block and why.
     failure: Option<(usize, ChainError)>,
@@ -296,7 +291,7 @@ impl Run<'_> {
             ancestry,
             self.senders.get(index).map(Vec::as_slice),
         )?;
-        self.diffs.push(Arc::new(BlockDiff::new(&outcome.changes)));
+        self.diffs.push(Arc::new(StateDiff::new(&outcome.changes)));
         self.stats.timings.execution += start.elapsed();
         Ok((outcome.receipts, outcome.changes))
     }

@@ -19,7 +19,7 @@ use ethrex_common::{
     ChainConfig,
     types::{Block, Header},
 };
-use ethrex_vm::VmError;
+use ethrex_vm::{StateError, VmError};
 
 use crate::{BlockError, Result, header::validate_header};
 
@@ -119,12 +119,8 @@ fn recent_ancestors(header: &Header, lookup: BlockLookup<'_>) -> Result<Vec<(B25
     let mut ancestors = Vec::new();
     let mut hash = header.parent_hash;
     for _ in 0..=MAX_OMMER_DEPTH {
-        let block = lookup(&hash)?.ok_or_else(|| {
-            VmError::Database(format!(
-                "ancestor block {hash} of #{} missing",
-                header.number
-            ))
-        })?;
+        let block =
+            lookup(&hash)?.ok_or_else(|| VmError::Database(StateError::MissingBlock(hash)))?;
         let (parent_hash, number) = (block.header.parent_hash, block.header.number);
         ancestors.push((hash, block));
         if number == 0 {
@@ -242,7 +238,7 @@ mod tests {
     fn a_block_without_ommers_needs_no_lookup() {
         let chain = Chain::new(1);
         let block = chain.tip().clone();
-        let lookup = |_: &B256| Err(VmError::Database("unreachable".into()));
+        let lookup = |_: &B256| Err(VmError::Internal("unreachable".into()));
         assert_eq!(
             validate_ommers(&chain.config, &block, B256::ZERO, &lookup),
             Ok(())
@@ -361,7 +357,7 @@ mod tests {
         chain.known.remove(&missing);
         let err = chain.check(vec![ommer]).unwrap_err();
         assert!(
-            matches!(&err, BlockError::Vm(VmError::Database(m)) if m.contains(&missing.to_string())),
+            matches!(&err, BlockError::Vm(VmError::Database(StateError::MissingBlock(h))) if *h == missing),
             "{err:?}"
         );
     }

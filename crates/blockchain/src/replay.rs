@@ -17,17 +17,15 @@ use std::sync::Arc;
 use alloy_primitives::{Address, B256};
 use ethrex_common::{
     Genesis,
+    state::{Database, StateChanges, StateDiff},
     types::{Block, Header},
 };
 use ethrex_storage::{StateReader, Store, StoreError};
-use ethrex_vm::{
-    BlockEnv, Database, Evm, StateChanges, TxError, TxResult, inspector::Inspector,
-    inspector::NoopInspector,
-};
+use ethrex_vm::{BlockEnv, Evm, TxError, TxResult, inspector::Inspector, inspector::NoopInspector};
 
 use crate::{
     BlockError, Blockchain, ChainError,
-    exec_db::{Ancestry, BlockDiff, ExecDb},
+    exec_db::{Ancestry, ExecDb, exec_db},
     execution::{BodyInput, OnInvalidTx, apply_pre_transactions, block_env, run_block},
 };
 
@@ -52,7 +50,7 @@ pub struct BlockReplay<'a> {
     parent: Header,
     base: StateReader,
     /// Changes since the parent's state, oldest first.
-    diffs: Vec<Arc<BlockDiff>>,
+    diffs: Vec<Arc<StateDiff>>,
     env: BlockEnv,
     next: usize,
 }
@@ -94,7 +92,7 @@ impl<'a> BlockReplay<'a> {
                 .map_err(|e| replay.invalid(e))?;
             evm.into_changes().map_err(|e| replay.invalid(e.into()))?
         };
-        replay.diffs.push(Arc::new(BlockDiff::new(&changes)));
+        replay.diffs.push(Arc::new(StateDiff::new(&changes)));
         Ok(replay)
     }
 
@@ -128,7 +126,7 @@ impl<'a> BlockReplay<'a> {
             }
             evm.into_changes().map_err(|e| self.invalid(e.into()))?
         };
-        self.diffs.push(Arc::new(BlockDiff::new(&changes)));
+        self.diffs.push(Arc::new(StateDiff::new(&changes)));
         self.next = end;
         Ok(())
     }
@@ -171,7 +169,7 @@ impl<'a> BlockReplay<'a> {
 
     /// Moves past the transaction [`BlockReplay::execute_next`] executed, keeping its changes.
     pub fn advance(&mut self, replayed: &ReplayedTx) {
-        self.diffs.push(Arc::new(BlockDiff::new(&replayed.changes)));
+        self.diffs.push(Arc::new(StateDiff::new(&replayed.changes)));
         self.next = replayed.index + 1;
     }
 
@@ -202,15 +200,12 @@ impl<'a> BlockReplay<'a> {
     }
 
     fn exec_db(&self) -> ExecDb<'_> {
-        ExecDb {
-            base: &self.base,
-            diffs: &self.diffs,
-            ancestry: Ancestry::of_parent(
-                self.chain.store(),
-                self.parent.number,
-                self.block.header.parent_hash,
-            ),
-        }
+        let ancestry = Ancestry::of_parent(
+            self.chain.store(),
+            self.parent.number,
+            self.block.header.parent_hash,
+        );
+        exec_db(&self.base, &self.diffs, ancestry)
     }
 
     fn invalid(&self, source: BlockError) -> ChainError {
@@ -225,7 +220,7 @@ fn parent_state(
     block: &Block,
     parent: &Header,
     genesis: Option<&Genesis>,
-) -> Result<(StateReader, Vec<Arc<BlockDiff>>), ChainError> {
+) -> Result<(StateReader, Vec<Arc<StateDiff>>), ChainError> {
     let store = chain.store();
     let unavailable = || ChainError::ParentStateUnavailable {
         number: block.header.number,
@@ -254,7 +249,7 @@ fn parent_state(
             )))?;
         missing.push(std::mem::replace(&mut anchor, next));
     };
-    let mut diffs: Vec<Arc<BlockDiff>> = Vec::new();
+    let mut diffs: Vec<Arc<StateDiff>> = Vec::new();
     for header in missing.into_iter().rev() {
         let hash = header.hash_slow();
         let body = store
@@ -265,11 +260,8 @@ fn parent_state(
             hash,
             source: Box::new(source),
         };
-        let db = ExecDb {
-            base: &base,
-            diffs: &diffs,
-            ancestry: Ancestry::of_parent(store, header.number - 1, header.parent_hash),
-        };
+        let ancestry = Ancestry::of_parent(store, header.number - 1, header.parent_hash);
+        let db = exec_db(&base, &diffs, ancestry);
         let input = BodyInput {
             transactions: &body.transactions,
             senders: None,
@@ -287,7 +279,7 @@ fn parent_state(
             OnInvalidTx::Reject,
         )
         .map_err(invalid)?;
-        diffs.push(Arc::new(BlockDiff::new(&run.changes)));
+        diffs.push(Arc::new(StateDiff::new(&run.changes)));
     }
     Ok((base, diffs))
 }

@@ -17,10 +17,10 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rlp::Decodable;
 use ethrex_common::{
     ChainConfig,
+    state::{AccountInfo, Database, StateChanges, StateError},
     types::{AccountState, Block, Header},
 };
 use ethrex_trie::{EMPTY_TRIE_ROOT, InMemoryTrieDB, NodeSet, Trie, TrieDB, TrieError};
-use ethrex_vm::{AccountInfo, Database, StateChanges, VmError};
 
 use crate::{BlockError, BlockOutcome, ChainError, ExecutionWitness, execute_block};
 
@@ -199,10 +199,10 @@ fn missing(what: &str, e: TrieError) -> String {
 }
 
 impl Database for WitnessDb {
-    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, VmError> {
+    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, StateError> {
         Ok(self
             .account_state(address)
-            .map_err(VmError::Database)?
+            .map_err(StateError::MissingTrieNode)?
             .map(|a| AccountInfo {
                 nonce: a.nonce,
                 balance: a.balance,
@@ -210,31 +210,32 @@ impl Database for WitnessDb {
             }))
     }
 
-    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, VmError> {
-        self.storage_value(address, slot).map_err(VmError::Database)
+    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, StateError> {
+        self.storage_value(address, slot)
+            .map_err(StateError::MissingTrieNode)
     }
 
-    fn code(&self, code_hash: &B256) -> Result<Bytes, VmError> {
+    fn code(&self, code_hash: &B256) -> Result<Bytes, StateError> {
         if *code_hash == ethrex_common::constants::EMPTY_CODE_HASH {
             return Ok(Bytes::new());
         }
         self.codes
             .get(code_hash)
             .cloned()
-            .ok_or_else(|| VmError::Database(format!("the witness lacks code {code_hash}")))
+            .ok_or(StateError::MissingCode(*code_hash))
     }
 
-    fn block_hash(&self, number: u64) -> Result<B256, VmError> {
+    fn block_hash(&self, number: u64) -> Result<B256, StateError> {
         self.block_hashes
             .get(&number)
             .copied()
-            .ok_or_else(|| VmError::Database(format!("the witness lacks header #{number}")))
+            .ok_or(StateError::MissingBlockHash(number))
     }
 
-    fn has_storage(&self, address: &Address) -> Result<bool, VmError> {
+    fn has_storage(&self, address: &Address) -> Result<bool, StateError> {
         Ok(self
             .account_state(address)
-            .map_err(VmError::Database)?
+            .map_err(StateError::MissingTrieNode)?
             .is_some_and(|a| a.storage_root != EMPTY_TRIE_ROOT))
     }
 }

@@ -22,19 +22,22 @@
 //! Ommers are not covered: the pre-merge ommer rules need ancestor blocks, not in the format.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::{BTreeMap, BTreeSet, HashSet},
     sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use ethrex_common::{constants::EMPTY_CODE_HASH, types::Block};
+use ethrex_common::{
+    constants::EMPTY_CODE_HASH,
+    state::{AccountInfo, Database, StateChanges, StateError},
+    types::Block,
+};
 use ethrex_storage::{NodeRecorder, StoreError};
 use ethrex_trie::NodeSet;
-use ethrex_vm::{AccountInfo, Database, StateChanges, VmError};
 
 use crate::{
     BlockError, Blockchain, ChainError,
-    exec_db::{Ancestry, ExecDb},
+    exec_db::{Ancestry, exec_db},
     execute_block,
 };
 
@@ -76,12 +79,12 @@ impl RecordingDb<'_> {
 }
 
 impl Database for RecordingDb<'_> {
-    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, VmError> {
+    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, StateError> {
         self.accessed().accounts.entry(*address).or_default();
         self.inner.account(address)
     }
 
-    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, VmError> {
+    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, StateError> {
         self.accessed()
             .accounts
             .entry(*address)
@@ -90,7 +93,7 @@ impl Database for RecordingDb<'_> {
         self.inner.storage(address, slot)
     }
 
-    fn code(&self, code_hash: &B256) -> Result<Bytes, VmError> {
+    fn code(&self, code_hash: &B256) -> Result<Bytes, StateError> {
         let code = self.inner.code(code_hash)?;
         if *code_hash != EMPTY_CODE_HASH {
             self.accessed().codes.insert(*code_hash, code.clone());
@@ -98,16 +101,25 @@ impl Database for RecordingDb<'_> {
         Ok(code)
     }
 
-    fn block_hash(&self, number: u64) -> Result<B256, VmError> {
+    fn block_hash(&self, number: u64) -> Result<B256, StateError> {
         let mut accessed = self.accessed();
         accessed.oldest_block = Some(accessed.oldest_block.map_or(number, |n| n.min(number)));
         drop(accessed);
         self.inner.block_hash(number)
     }
 
-    fn has_storage(&self, address: &Address) -> Result<bool, VmError> {
+    fn has_storage(&self, address: &Address) -> Result<bool, StateError> {
         self.accessed().accounts.entry(*address).or_default();
         self.inner.has_storage(address)
+    }
+
+    fn has_storage_besides(
+        &self,
+        address: &Address,
+        zeroed: &HashSet<U256>,
+    ) -> Result<bool, StateError> {
+        self.accessed().accounts.entry(*address).or_default();
+        self.inner.has_storage_besides(address, zeroed)
     }
 }
 
@@ -119,11 +131,8 @@ impl Blockchain {
         let store = self.store();
         let parent = self.parent_header(header)?;
         let base = self.parent_state(block, parent.state_root)?;
-        let exec_db = ExecDb {
-            base: &base,
-            diffs: &[],
-            ancestry: Ancestry::of_parent(store, parent.number, header.parent_hash),
-        };
+        let ancestry = Ancestry::of_parent(store, parent.number, header.parent_hash);
+        let exec_db = exec_db(&base, &[], ancestry);
         let db = RecordingDb {
             inner: &exec_db,
             accessed: Mutex::default(),

@@ -4,6 +4,8 @@
 //! schema versions on a mismatch, the block or root that is missing.
 
 use alloy_primitives::B256;
+use ethrex_common::state::StateError;
+use ethrex_trie::TrieError;
 
 use crate::tables::Table;
 
@@ -58,7 +60,13 @@ pub enum StoreError {
     Common(#[from] ethrex_common::CommonError),
     /// A trie operation failed.
     #[error(transparent)]
-    Trie(#[from] ethrex_trie::TrieError),
+    Trie(#[from] TrieError),
+    /// A reader of a finished state builder was read: the builder's writes were taken.
+    #[error("read through a finished state builder: its writes were taken")]
+    BuilderFinished,
+    /// A read-only state view was asked to write trie nodes.
+    #[error("write to a read-only state view's trie")]
+    ReadOnlyView,
     /// The chain config cannot be serialized.
     #[error("cannot serialize the chain config: {0}")]
     Serialize(String),
@@ -77,3 +85,16 @@ impl StoreError {
 
 /// Result of the storage crate.
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<StoreError> for StateError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::StateNotAvailable { requested, .. } => StateError::Unavailable(requested),
+            e @ StoreError::Corrupt { .. } => StateError::Corrupt(e.to_string()),
+            StoreError::Trie(e @ TrieError::MissingNode { .. }) => {
+                StateError::MissingTrieNode(e.to_string())
+            }
+            e => StateError::Backend(e.to_string()),
+        }
+    }
+}

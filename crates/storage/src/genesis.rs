@@ -2,9 +2,12 @@
 //! config in one batch, or checks that the stored chain starts with that genesis.
 
 use alloy_primitives::{B256, U256};
-use ethrex_common::{ChainConfig, Genesis, types::Block};
+use ethrex_common::{
+    ChainConfig, Genesis,
+    state::{AccountChange, AccountInfo, StateChanges},
+    types::Block,
+};
 use ethrex_trie::EMPTY_TRIE_ROOT;
-use ethrex_vm::{AccountChange, AccountInfo, StateChanges};
 
 use crate::{
     Result, Store, StoreError,
@@ -112,8 +115,7 @@ fn genesis_changes(genesis: &Genesis) -> StateChanges {
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{Address, Bytes};
-    use ethrex_common::Network;
-    use ethrex_vm::Database;
+    use ethrex_common::{Network, state::Database};
 
     use super::*;
     use crate::test_utils::{Harness, backend_tests};

@@ -508,9 +508,9 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use ethrex_common::state::InMemoryDb;
     use ethrex_common::types::{Block, BlockBody, Header, Receipt};
     use ethrex_trie::EMPTY_TRIE_ROOT;
-    use ethrex_vm::InMemoryDb;
 
     use crate::{
         ForkChoice,
@@ -656,8 +656,11 @@ mod tests {
             not_available(store.state_at(step.root()).unwrap_err());
         }
         let addr = crate::test_utils::address(1);
-        let err = ethrex_vm::Database::account(&old_reader, &addr).unwrap_err();
-        assert!(err.to_string().contains("is not available"), "{err}");
+        let err = ethrex_common::state::Database::account(&old_reader, &addr).unwrap_err();
+        assert!(
+            matches!(err, ethrex_common::state::StateError::Unavailable(_)),
+            "{err}"
+        );
         // Building on a pruned state fails too.
         not_available(store.state_builder(main[4].root()).unwrap_err());
     }

@@ -8,12 +8,15 @@
 use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use ethrex_common::{constants::EMPTY_CODE_HASH, types::AccountState};
+use ethrex_common::{
+    constants::EMPTY_CODE_HASH,
+    state::{AccountInfo, Database, StateError},
+    types::AccountState,
+};
 use ethrex_trie::{EMPTY_TRIE_ROOT, Trie};
-use ethrex_vm::{AccountInfo, Database, VmError};
 
 use crate::{
-    Result, Store, StoreError, codec,
+    Result, Store, codec,
     layers::StateView,
     tables::{ChainDataKey, Table},
     trie_db::{StoreTrieDb, TrieOwner},
@@ -115,8 +118,9 @@ impl StateReader {
     }
 
     /// Whether the account has a non-zero slot other than those in `excluded` (slots a caller
-    /// knows to be zero now). Scans the account's flat storage: for the rare reads that need it.
-    pub fn has_storage_besides(
+    /// knows to be zero now). Scans the account's flat storage: for the rare reads that need it
+    /// ([`Database::has_storage_besides`]).
+    fn flat_storage_besides(
         &self,
         address: &Address,
         excluded: &std::collections::HashSet<U256>,
@@ -186,52 +190,50 @@ impl StateReader {
     }
 }
 
-fn vm_err(e: StoreError) -> VmError {
-    VmError::Database(e.to_string())
-}
-
 impl Database for StateReader {
-    fn account(&self, address: &Address) -> std::result::Result<Option<AccountInfo>, VmError> {
-        Ok(self
-            .account_state(address)
-            .map_err(vm_err)?
-            .map(|a| AccountInfo {
-                nonce: a.nonce,
-                balance: a.balance,
-                code_hash: a.code_hash,
-            }))
+    fn account(&self, address: &Address) -> std::result::Result<Option<AccountInfo>, StateError> {
+        Ok(self.account_state(address)?.map(|a| AccountInfo {
+            nonce: a.nonce,
+            balance: a.balance,
+            code_hash: a.code_hash,
+        }))
     }
 
-    fn storage(&self, address: &Address, slot: &U256) -> std::result::Result<U256, VmError> {
-        self.storage_value(address, slot).map_err(vm_err)
+    fn storage(&self, address: &Address, slot: &U256) -> std::result::Result<U256, StateError> {
+        Ok(self.storage_value(address, slot)?)
     }
 
-    fn code(&self, code_hash: &B256) -> std::result::Result<Bytes, VmError> {
-        self.code_bytes(code_hash)
-            .map_err(vm_err)?
-            .ok_or_else(|| VmError::Database(format!("code {code_hash} not found")))
+    fn code(&self, code_hash: &B256) -> std::result::Result<Bytes, StateError> {
+        self.code_bytes(code_hash)?
+            .ok_or(StateError::MissingCode(*code_hash))
     }
 
-    fn block_hash(&self, number: u64) -> std::result::Result<B256, VmError> {
+    fn block_hash(&self, number: u64) -> std::result::Result<B256, StateError> {
         self.view
             .store()
-            .canonical_hash(number)
-            .map_err(vm_err)?
-            .ok_or_else(|| VmError::Database(format!("canonical block #{number} not found")))
+            .canonical_hash(number)?
+            .ok_or(StateError::MissingBlockHash(number))
     }
 
-    fn has_storage(&self, address: &Address) -> std::result::Result<bool, VmError> {
+    fn has_storage(&self, address: &Address) -> std::result::Result<bool, StateError> {
         Ok(self
-            .account_state(address)
-            .map_err(vm_err)?
+            .account_state(address)?
             .is_some_and(|a| a.storage_root != EMPTY_TRIE_ROOT))
+    }
+
+    fn has_storage_besides(
+        &self,
+        address: &Address,
+        zeroed: &std::collections::HashSet<U256>,
+    ) -> std::result::Result<bool, StateError> {
+        Ok(self.flat_storage_besides(address, zeroed)?)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use ethrex_common::state::InMemoryDb;
     use ethrex_trie::verify_proof;
-    use ethrex_vm::InMemoryDb;
 
     use super::*;
     use crate::test_utils::{Harness, Rng, address, backend_tests, random_changes};

@@ -11,9 +11,11 @@
 use std::sync::Arc;
 
 use alloy_primitives::{B256, keccak256};
-use ethrex_common::types::{AccountState, Block, Receipt};
+use ethrex_common::{
+    state::StateChanges,
+    types::{AccountState, Block, Receipt},
+};
 use ethrex_trie::{EMPTY_TRIE_ROOT, Trie};
-use ethrex_vm::StateChanges;
 
 use crate::{
     Result, StateReader, Store, StoreError,
@@ -336,7 +338,8 @@ mod tests {
     use std::ops::ControlFlow;
 
     use alloy_primitives::Bytes;
-    use ethrex_vm::{Database, InMemoryDb};
+    use ethrex_common::state::{Database, InMemoryDb, StateError};
+    use ethrex_trie::TrieError;
 
     use super::*;
     use crate::test_utils::{
@@ -469,14 +472,13 @@ mod tests {
             reader.block_hash(2).unwrap(),
             blocks[2].0.header.hash_slow()
         );
-        let err = reader.block_hash(3).unwrap_err();
         assert_eq!(
-            err.to_string(),
-            "database error: canonical block #3 not found"
+            reader.block_hash(3).unwrap_err(),
+            StateError::MissingBlockHash(3)
         );
     }
 
-    fn corrupt_flat_account_is_a_clear_vm_error(h: &Harness) {
+    fn corrupt_flat_account_is_a_clear_state_error(h: &Harness) {
         let store = h.open();
         let addr = address(1);
         let mut batch = WriteBatch::new();
@@ -487,16 +489,18 @@ mod tests {
         );
         store.backend().write(batch).unwrap();
         let reader = store.state_at(EMPTY_TRIE_ROOT).unwrap();
-        let msg = reader.account(&addr).unwrap_err().to_string();
+        let err = reader.account(&addr).unwrap_err();
         let key = alloy_primitives::hex::encode(keccak256(addr));
+        let expected = format!("corrupt value in table flat_accounts at key 0x{key}: invalid RLP");
         assert!(
-            msg.starts_with(&format!(
-                "database error: corrupt value in table flat_accounts at key 0x{key}: invalid RLP"
-            )),
-            "{msg}"
+            matches!(&err, StateError::Corrupt(m) if m.starts_with(&expected)),
+            "{err}"
         );
-        let msg = reader.code(&B256::repeat_byte(3)).unwrap_err().to_string();
-        assert!(msg.contains("not found"), "{msg}");
+        let missing = B256::repeat_byte(3);
+        assert_eq!(
+            reader.code(&missing).unwrap_err(),
+            StateError::MissingCode(missing)
+        );
         assert_eq!(
             reader
                 .code(&ethrex_common::constants::EMPTY_CODE_HASH)
@@ -517,10 +521,16 @@ mod tests {
         batch.delete(Table::AccountTrieNodes, Vec::new());
         store.backend().write(batch).unwrap();
         let reader = store.state_at(root).unwrap();
+        let missing_node =
+            |e: &StoreError| matches!(e, StoreError::Trie(TrieError::MissingNode { .. }));
         let err = reader.account_state_from_trie(&address(1)).unwrap_err();
-        assert!(err.to_string().contains("missing"), "{err}");
+        assert!(missing_node(&err), "{err}");
         let err = store.prepare_state_update(root, &changes).unwrap_err();
-        assert!(err.to_string().contains("missing"), "{err}");
+        assert!(missing_node(&err), "{err}");
+        assert!(
+            matches!(StateError::from(err), StateError::MissingTrieNode(_)),
+            "a missing node reads as one through the Database trait"
+        );
     }
 
     fn batched_updates_are_readable_before_one_commit(h: &Harness) {
@@ -561,7 +571,7 @@ mod tests {
         uncommitted_update_changes_nothing,
         only_the_stored_state_can_be_read_or_updated,
         blocks_and_state_commit_together_or_not_at_all,
-        corrupt_flat_account_is_a_clear_vm_error,
+        corrupt_flat_account_is_a_clear_state_error,
         missing_trie_node_is_an_error_not_a_panic,
     );
 }

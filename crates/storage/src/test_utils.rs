@@ -5,8 +5,10 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use alloy_consensus::{Receipt as ReceiptData, ReceiptWithBloom};
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, TxKind, U256, keccak256};
-use ethrex_common::types::{Block, BlockBody, Eip1559Tx, Header, Receipt, Transaction};
-use ethrex_vm::{AccountChange, Database, InMemoryDb, StateChanges};
+use ethrex_common::{
+    state::{AccountChange, Database, InMemoryDb, StateChanges},
+    types::{Block, BlockBody, Eip1559Tx, Header, Receipt, Transaction},
+};
 
 use crate::{KvBackend, MemoryBackend, Result, RocksDbBackend, StateReader, Store};
 

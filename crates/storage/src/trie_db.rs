@@ -76,9 +76,7 @@ impl PendingWrites {
     /// The pending value of `key`: `None` if untouched, `Some(None)` if deleted.
     pub(crate) fn get(&self, table: Table, key: &[u8]) -> Result<Option<Option<Vec<u8>>>> {
         if self.closed.load(Ordering::Acquire) {
-            return Err(StoreError::Backend(
-                "read through a finished state builder: its writes were taken".into(),
-            ));
+            return Err(StoreError::BuilderFinished);
         }
         Ok(self.lock()[table.index()].get(key).cloned())
     }
@@ -156,11 +154,10 @@ impl TrieDB for StoreTrieDb {
 
     fn put_batch(&self, nodes: Vec<(Nibbles, Vec<u8>)>) -> ethrex_trie::Result<()> {
         let table = self.owner.table();
-        let pending = self.view.pending().ok_or_else(|| {
-            trie_err(StoreError::Backend(
-                "write to a read-only state view's trie".into(),
-            ))
-        })?;
+        let pending = self
+            .view
+            .pending()
+            .ok_or_else(|| trie_err(StoreError::ReadOnlyView))?;
         for (path, node) in nodes {
             pending.put(table, self.owner.key(&path), node);
         }

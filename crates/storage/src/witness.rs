@@ -53,9 +53,9 @@ impl Store {
 mod tests {
     use alloy_primitives::keccak256;
     use alloy_rlp::Decodable;
+    use ethrex_common::state::{InMemoryDb, StateChanges};
     use ethrex_common::types::AccountState;
     use ethrex_trie::{EMPTY_TRIE_ROOT, Trie};
-    use ethrex_vm::{InMemoryDb, StateChanges};
 
     use super::*;
     use crate::{

@@ -11,7 +11,7 @@ use ethrex_common::validation::TxValidityError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VmError {
     #[error("database error: {0}")]
-    Database(String),
+    Database(#[from] crate::StateError),
     #[error("internal VM error: {0}")]
     Internal(String),
 }

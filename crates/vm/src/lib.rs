@@ -26,9 +26,12 @@ mod stack;
 mod state;
 pub mod tracers;
 
-use alloy_primitives::{Address, Bytes, Log, U256};
+use alloy_primitives::{Address, Bytes, Log};
 
-pub use db::{AccountInfo, Database, GenesisAccount, InMemoryDb};
+pub use db::{
+    AccountChange, AccountInfo, Database, GenesisAccount, InMemoryDb, Overlay, StateChanges,
+    StateDiff, StateError,
+};
 pub use env::{BlockEnv, GAS_PER_BLOB, fake_exponential};
 pub use errors::{Halt, InvalidTransaction, TxError, VmError};
 pub use evm::{Evm, SYSTEM_ADDRESS, SYSTEM_CALL_GAS};
@@ -51,24 +54,4 @@ pub struct TxResult {
     pub halt: Option<Halt>,
     /// The created contract's address, for a successful creation.
     pub created: Option<Address>,
-}
-
-/// The changes to apply to the state after executing transactions.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StateChanges {
-    pub accounts: Vec<AccountChange>,
-}
-
-/// One account's change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountChange {
-    pub address: Address,
-    /// The new account, or `None` if it was deleted.
-    pub info: Option<AccountInfo>,
-    /// New code, when it changed.
-    pub code: Option<Bytes>,
-    /// Whether all previous storage is dropped (the account was (re)created).
-    pub storage_cleared: bool,
-    /// Changed slots, a zero value meaning deleted.
-    pub storage: Vec<(U256, U256)>,
 }

@@ -198,7 +198,7 @@ impl<'a> State<'a> {
                 let stored = if cleared {
                     U256::ZERO
                 } else {
-                    db.storage(&address, &key)?
+                    db.storage(&address, &key).map_err(VmError::from)?
                 };
                 entry.insert(Slot {
                     original: stored,
@@ -249,7 +249,7 @@ impl<'a> State<'a> {
         if account.storage_cleared {
             return Ok(false);
         }
-        db.has_storage(&address)
+        Ok(db.has_storage(&address)?)
     }
 
     fn touch_entry(&mut self, address: Address) -> Result<&mut Account, VmError> {

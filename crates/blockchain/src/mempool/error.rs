@@ -100,8 +100,8 @@ impl From<ethrex_storage::StoreError> for MempoolError {
     }
 }
 
-impl From<ethrex_vm::VmError> for MempoolError {
-    fn from(e: ethrex_vm::VmError) -> Self {
+impl From<ethrex_common::state::StateError> for MempoolError {
+    fn from(e: ethrex_common::state::StateError) -> Self {
         MempoolError::State(e.to_string())
     }
 }

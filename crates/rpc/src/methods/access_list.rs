@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{
     call::{Call, failure_message, invalid_message, state_of},
     call_args::CallArgs,
-    overlay::{Overlay, StateOverride},
+    overlay::{StateOverride, with_overrides},
     params::{Params, existing_block},
 };
 use crate::{RpcContext, RpcError};
@@ -42,7 +42,7 @@ pub fn create_access_list(ctx: &RpcContext, p: &Params) -> Result<Value, RpcErro
     }
     let header = existing_block(ctx, id)?;
     let state = state_of(ctx, &header)?;
-    let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;
+    let overlay = with_overrides(&state, state_overrides.as_ref())?;
     // Geth runs the call without fees, whatever the call says.
     args.gas_price = None;
     args.max_fee_per_gas = None;

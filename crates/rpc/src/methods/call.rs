@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{
     call_args::{BlockOverrides, CallArgs, Fees, call_env},
-    overlay::{Overlay, StateOverride, precompile_table},
+    overlay::{StateOverride, precompile_table, with_overrides},
     params::{Params, existing_block},
 };
 use crate::{RpcContext, RpcError};
@@ -121,8 +121,9 @@ pub fn deployed_code(changes: &StateChanges, address: Address) -> Option<Bytes> 
         .and_then(|a| a.code.clone())
 }
 
-pub fn vm_error(e: ethrex_vm::VmError) -> RpcError {
-    RpcError::internal(e.to_string())
+/// A VM or state failure as an internal error (worded as the VM words it).
+pub fn vm_error(e: impl Into<ethrex_vm::VmError>) -> RpcError {
+    RpcError::internal(e.into().to_string())
 }
 
 /// The state after block `header`, or geth's error when it is no longer held.
@@ -163,7 +164,7 @@ pub(crate) fn call_params(ctx: &RpcContext, p: &Params) -> Result<CallParams, Rp
 pub fn eth_call(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     let (args, header, state_overrides, block_overrides) = call_params(ctx, p)?;
     let state = state_of(ctx, &header)?;
-    let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;
+    let overlay = with_overrides(&state, state_overrides.as_ref())?;
     let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?
         .with_state_overrides(state_overrides.as_ref())?;
     let gas = call.args.gas_or_cap();

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::{
     call::{Call, halt_message, invalid_message, revert_error, state_of, vm_error},
     call_args::GAS_CAP,
-    overlay::Overlay,
+    overlay::with_overrides,
     params::Params,
 };
 use crate::{RpcContext, RpcError};
@@ -28,7 +28,7 @@ const CALL_STIPEND: u64 = 2_300;
 pub fn estimate_gas(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     let (args, header, state_overrides, block_overrides) = super::call::call_params(ctx, p)?;
     let state = state_of(ctx, &header)?;
-    let overlay = Overlay::with_overrides(&state, state_overrides.as_ref())?;
+    let overlay = with_overrides(&state, state_overrides.as_ref())?;
     let call = Call::new(ctx, args, &header, block_overrides.as_ref(), &overlay)?
         .with_state_overrides(state_overrides.as_ref())?;
     let gas = estimate(&call, &overlay)?;

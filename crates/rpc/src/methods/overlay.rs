@@ -1,9 +1,11 @@
-//! [`Overlay`]: a state the RPC changes without writing it — the state of a block with state
-//! overrides (`eth_call`'s third parameter, geth's `StateOverride`) and, for simulations, the
-//! changes of the calls executed so far.
+//! State overrides (`eth_call`'s third parameter, geth's `StateOverride`) over the state of a
+//! block: [`with_overrides`] makes an [`Overlay`] (the overlay database of
+//! `ethrex_common::state`) holding them, which simulations then apply the changes of their calls
+//! to.
 //!
-//! Reads answer the overlay's accounts first, then the state below; an account the overlay
-//! replaced or deleted never reads storage from below unless only some of its slots were set.
+//! Reads answer the overlay's accounts first, then the state below; an account the overrides
+//! replaced (`state`) never reads storage from below, one patched (`stateDiff`) reads its other
+//! slots from below.
 //!
 //! Overrides also change which precompiles run ([`precompile_table`], as geth): an overridden
 //! precompile address becomes a plain account (its code, if given, runs instead), and
@@ -12,13 +14,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
-use ethrex_common::{Fork, constants::EMPTY_CODE_HASH};
-use ethrex_vm::{
-    AccountChange, AccountInfo, Database, StateChanges, VmError,
-    precompiles::{PrecompileTable, is_precompile},
+use ethrex_common::{
+    Fork,
+    constants::EMPTY_CODE_HASH,
+    state::{AccountChange, Database, StateChanges},
 };
+use ethrex_vm::precompiles::{PrecompileTable, is_precompile};
 use serde::Deserialize;
 
+use super::call::vm_error;
 use crate::RpcError;
 
 /// Changes to accounts a call runs with, keyed by address.
@@ -50,95 +54,20 @@ impl AccountOverride {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-struct OverlayAccount {
-    /// `None`: the account does not exist.
-    info: Option<AccountInfo>,
-    /// The storage below no longer applies.
-    storage_cleared: bool,
-    storage: HashMap<U256, U256>,
-}
+/// A state over another one, holding overrides and the changes of simulated calls.
+pub type Overlay<'a> = ethrex_common::state::Overlay<&'a dyn Database>;
 
-/// A state over another one; see the module docs.
-pub struct Overlay<'a> {
+/// The overlay over `inner` with `overrides` applied.
+pub fn with_overrides<'a>(
     inner: &'a dyn Database,
-    accounts: HashMap<Address, OverlayAccount>,
-    codes: HashMap<B256, Bytes>,
-    block_hashes: HashMap<u64, B256>,
-}
-
-impl std::fmt::Debug for Overlay<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Overlay")
-            .field("accounts", &self.accounts.len())
-            .finish_non_exhaustive()
+    overrides: Option<&StateOverride>,
+) -> Result<Overlay<'a>, RpcError> {
+    let mut overlay = Overlay::new(inner);
+    if let Some(overrides) = overrides {
+        let changes = override_changes(&overlay, overrides)?;
+        overlay.apply(&changes);
     }
-}
-
-fn vm_error(e: VmError) -> RpcError {
-    RpcError::internal(e.to_string())
-}
-
-impl<'a> Overlay<'a> {
-    pub fn new(inner: &'a dyn Database) -> Self {
-        Self {
-            inner,
-            accounts: HashMap::new(),
-            codes: HashMap::new(),
-            block_hashes: HashMap::new(),
-        }
-    }
-
-    /// The overlay over `inner` with `overrides` applied.
-    pub fn with_overrides(
-        inner: &'a dyn Database,
-        overrides: Option<&StateOverride>,
-    ) -> Result<Self, RpcError> {
-        let mut overlay = Self::new(inner);
-        if let Some(overrides) = overrides {
-            overlay.apply_overrides(overrides)?;
-        }
-        Ok(overlay)
-    }
-
-    /// Makes `number`'s block hash read as `hash` (blocks of a simulation).
-    pub fn set_block_hash(&mut self, number: u64, hash: B256) {
-        self.block_hashes.insert(number, hash);
-    }
-
-    /// Applies the changes of executed transactions.
-    pub fn apply_changes(&mut self, changes: &StateChanges) {
-        for change in &changes.accounts {
-            let account = self.accounts.entry(change.address).or_default();
-            match change.info {
-                None => {
-                    *account = OverlayAccount {
-                        info: None,
-                        storage_cleared: true,
-                        storage: HashMap::new(),
-                    };
-                }
-                Some(info) => {
-                    if change.storage_cleared {
-                        account.storage_cleared = true;
-                        account.storage.clear();
-                    }
-                    account.info = Some(info);
-                    if let Some(code) = &change.code {
-                        self.codes.insert(info.code_hash, code.clone());
-                    }
-                    account.storage.extend(change.storage.iter().copied());
-                }
-            }
-        }
-    }
-
-    /// Applies state overrides.
-    pub fn apply_overrides(&mut self, overrides: &StateOverride) -> Result<(), RpcError> {
-        let changes = override_changes(self, overrides)?;
-        self.apply_changes(&changes);
-        Ok(())
-    }
+    Ok(overlay)
 }
 
 /// The precompiles that run under `fork` with `overrides`, as geth applies them (accounts in
@@ -225,64 +154,9 @@ pub fn override_changes(
     Ok(StateChanges { accounts })
 }
 
-impl Database for Overlay<'_> {
-    fn account(&self, address: &Address) -> Result<Option<AccountInfo>, VmError> {
-        match self.accounts.get(address) {
-            Some(account) => Ok(account.info),
-            None => self.inner.account(address),
-        }
-    }
-
-    fn storage(&self, address: &Address, slot: &U256) -> Result<U256, VmError> {
-        if let Some(account) = self.accounts.get(address) {
-            if account.info.is_none() {
-                return Ok(U256::ZERO);
-            }
-            if let Some(value) = account.storage.get(slot) {
-                return Ok(*value);
-            }
-            if account.storage_cleared {
-                return Ok(U256::ZERO);
-            }
-        }
-        self.inner.storage(address, slot)
-    }
-
-    fn code(&self, code_hash: &B256) -> Result<Bytes, VmError> {
-        match self.codes.get(code_hash) {
-            Some(code) => Ok(code.clone()),
-            None => self.inner.code(code_hash),
-        }
-    }
-
-    fn block_hash(&self, number: u64) -> Result<B256, VmError> {
-        match self.block_hashes.get(&number) {
-            Some(hash) => Ok(*hash),
-            None => self.inner.block_hash(number),
-        }
-    }
-
-    fn has_storage(&self, address: &Address) -> Result<bool, VmError> {
-        if let Some(account) = self.accounts.get(address) {
-            if account.info.is_none() {
-                return Ok(false);
-            }
-            if account.storage.values().any(|v| !v.is_zero()) {
-                return Ok(true);
-            }
-            if account.storage_cleared {
-                return Ok(false);
-            }
-        }
-        // Slots the overlay zeroed are not subtracted: a collision check may see storage that
-        // is gone (only possible after overrides or simulated calls cleared every slot).
-        self.inner.has_storage(address)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use ethrex_vm::InMemoryDb;
+    use ethrex_common::state::InMemoryDb;
 
     use super::*;
 
@@ -303,7 +177,7 @@ mod tests {
                 ..Default::default()
             },
         )]);
-        let overlay = Overlay::with_overrides(&db, Some(&diff)).unwrap();
+        let overlay = with_overrides(&db, Some(&diff)).unwrap();
         assert_eq!(overlay.storage(&a, &U256::from(1)).unwrap(), U256::from(11));
         assert_eq!(overlay.storage(&a, &U256::from(2)).unwrap(), U256::from(20));
         let state = StateOverride::from([(
@@ -314,7 +188,7 @@ mod tests {
                 ..Default::default()
             },
         )]);
-        let overlay = Overlay::with_overrides(&db, Some(&state)).unwrap();
+        let overlay = with_overrides(&db, Some(&state)).unwrap();
         assert_eq!(overlay.storage(&a, &U256::from(2)).unwrap(), U256::ZERO);
         assert_eq!(overlay.account(&a).unwrap().unwrap().balance, U256::from(5));
     }
@@ -426,7 +300,7 @@ mod tests {
                 ..Default::default()
             },
         )]);
-        let overlay = Overlay::with_overrides(&db, Some(&o)).unwrap();
+        let overlay = with_overrides(&db, Some(&o)).unwrap();
         let info = overlay.account(&a).unwrap().unwrap();
         assert_eq!(overlay.code(&info.code_hash).unwrap(), code);
     }

@@ -3,11 +3,14 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::BlockId;
+use ethrex_common::state::Database;
 use ethrex_storage::StateReader;
-use ethrex_vm::Database;
 use serde_json::Value;
 
-use super::params::{Params, StorageKey, existing_block};
+use super::{
+    call::vm_error,
+    params::{Params, StorageKey, existing_block},
+};
 use crate::{RpcContext, RpcError};
 
 /// The state at the block `p[index]` designates (`latest` when absent).
@@ -23,17 +26,13 @@ pub fn state_at(ctx: &RpcContext, p: &Params, index: usize) -> Result<StateReade
     })
 }
 
-fn vm(e: ethrex_vm::VmError) -> RpcError {
-    RpcError::internal(e.to_string())
-}
-
 pub fn balance(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     p.at_most(2)?;
     let address: Address = p.required(0)?;
     let state = state_at(ctx, p, 1)?;
     let balance = state
         .account(&address)
-        .map_err(vm)?
+        .map_err(vm_error)?
         .map_or(U256::ZERO, |a| a.balance);
     Ok(serde_json::to_value(balance).unwrap_or_default())
 }
@@ -42,8 +41,8 @@ pub fn code(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     p.at_most(2)?;
     let address: Address = p.required(0)?;
     let state = state_at(ctx, p, 1)?;
-    let code = match state.account(&address).map_err(vm)? {
-        Some(account) => state.code(&account.code_hash).map_err(vm)?,
+    let code = match state.account(&address).map_err(vm_error)? {
+        Some(account) => state.code(&account.code_hash).map_err(vm_error)?,
         None => Default::default(),
     };
     Ok(Value::String(code.to_string()))
@@ -54,7 +53,7 @@ pub fn storage_at(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     let address: Address = p.required(0)?;
     let slot = p.required::<StorageKey>(1)?.slot;
     let state = state_at(ctx, p, 2)?;
-    let value = state.storage(&address, &slot).map_err(vm)?;
+    let value = state.storage(&address, &slot).map_err(vm_error)?;
     Ok(Value::String(B256::from(value).to_string()))
 }
 
@@ -62,7 +61,10 @@ pub fn transaction_count(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError
     p.at_most(2)?;
     let address: Address = p.required(0)?;
     let state = state_at(ctx, p, 1)?;
-    let mut nonce = state.account(&address).map_err(vm)?.map_or(0, |a| a.nonce);
+    let mut nonce = state
+        .account(&address)
+        .map_err(vm_error)?
+        .map_or(0, |a| a.nonce);
     // `pending`: the next nonce after the sender's executable pool transactions.
     let tag: Option<BlockId> = p.optional(1)?;
     if tag

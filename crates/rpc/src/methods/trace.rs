@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::{
     call::{Call, deployed_code, invalid_message, state_of},
     call_args::{BlockOverrides, CallArgs},
-    overlay::{Overlay, StateOverride},
+    overlay::{StateOverride, with_overrides},
     params::{Params, block_number, existing_block},
     trace_json::{PrestateConfig, PrestateInput, call_frame_json, prestate_json, struct_logs_json},
 };
@@ -345,7 +345,7 @@ pub fn trace_call(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     let (config, tracer) = tracer_param(p, 2)?;
     let header = existing_block(ctx, id)?;
     let state = state_of(ctx, &header)?;
-    let overlay = Overlay::with_overrides(&state, config.state_overrides.as_ref())?;
+    let overlay = with_overrides(&state, config.state_overrides.as_ref())?;
     let call = Call::new(
         ctx,
         args,

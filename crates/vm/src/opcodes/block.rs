@@ -21,7 +21,9 @@ pub fn blockhash(f: &mut Frame, m: &mut Machine) -> Step {
     let number = f.stack.pop()?;
     let current = m.env.number;
     let hash = match u64::try_from(number) {
-        Ok(n) if n < current && current - n <= 256 => m.state.db().block_hash(n)?.into(),
+        Ok(n) if n < current && current - n <= 256 => {
+            m.state.db().block_hash(n).map_err(crate::VmError::from)?.into()
+        }
         _ => U256::ZERO,
     };
     f.stack.push(hash)?;
