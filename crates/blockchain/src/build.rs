@@ -16,7 +16,7 @@
 
 use alloy_primitives::{Address, B256, Bytes};
 use ethrex_common::{
-    ChainConfig, Fork,
+    ChainConfig, Fork, HeaderFields,
     constants::{EMPTY_OMMERS_HASH, EMPTY_REQUESTS_HASH},
     types::{
         Block, BlockBody, Header, Receipt, Transaction, Withdrawal, Withdrawals, receipts_root,
@@ -194,23 +194,25 @@ fn header_before_execution(
             "cannot build a {fork} block: only post-merge blocks are built"
         )));
     }
+    let fields = HeaderFields::of(fork);
     let presence = [
         (
             "withdrawals",
             attributes.withdrawals.is_some(),
-            Fork::Shanghai,
+            fields.withdrawals_root,
         ),
         (
             "parent beacon block root",
             attributes.parent_beacon_block_root.is_some(),
-            Fork::Cancun,
+            fields.parent_beacon_block_root,
         ),
     ];
-    for (field, present, since) in presence {
-        if present != (fork >= since) {
+    for (field, present, required) in presence {
+        if present != required {
             return Err(BlockError::InvalidHeader(format!(
-                "attributes: {field} {} under {fork}, required exactly from {since}",
-                if present { "given" } else { "missing" }
+                "attributes: {field} {} under {fork}, which {} it",
+                if present { "given" } else { "missing" },
+                if required { "requires" } else { "does not have" }
             )));
         }
     }
@@ -250,9 +252,9 @@ mod tests {
     use ethrex_vm::{InMemoryDb, InvalidTransaction};
 
     use super::*;
-    use crate::{
-        execute_block,
-        requests::{CONSOLIDATION_REQUEST_CONTRACT, WITHDRAWAL_REQUEST_CONTRACT},
+    use crate::execute_block;
+    use ethrex_common::system_contracts::{
+        CONSOLIDATION_REQUEST_ADDRESS, WITHDRAWAL_REQUEST_ADDRESS,
     };
 
     const SECRET: B256 = b256!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
@@ -272,7 +274,7 @@ mod tests {
         let mut db = InMemoryDb::default();
         let ether = U256::from(10u64).pow(U256::from(18));
         db.insert_account(SENDER, 0, ether, Bytes::new(), HashMap::new());
-        for contract in [WITHDRAWAL_REQUEST_CONTRACT, CONSOLIDATION_REQUEST_CONTRACT] {
+        for contract in [WITHDRAWAL_REQUEST_ADDRESS, CONSOLIDATION_REQUEST_ADDRESS] {
             db.insert_account(
                 contract,
                 1,
@@ -308,7 +310,7 @@ mod tests {
     }
 
     fn transfer(nonce: u64, gas_limit: u64) -> Transaction {
-        let mut tx = Transaction::Eip1559(Eip1559Tx {
+        let tx = Transaction::Eip1559(Eip1559Tx {
             chain_id: CHAIN_ID,
             nonce,
             max_priority_fee_per_gas: U256::from(1),
@@ -318,11 +320,7 @@ mod tests {
             value: U256::from(1000),
             ..Default::default()
         });
-        let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &SECRET).unwrap();
-        if let Transaction::Eip1559(t) = &mut tx {
-            (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
-        }
-        tx
+        tx.sign(&SECRET).unwrap()
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use ethrex_common::{
-    Fork,
+    HeaderFields,
     types::{Block, Header, Receipt},
 };
 
@@ -110,8 +110,10 @@ fn attributes(
         prev_randao: keccak256(head.hash_slow()),
         gas_limit: next_gas_limit(head.gas_limit, config.gas_limit),
         extra_data: config.extra_data.clone(),
-        withdrawals: (fork >= Fork::Shanghai).then(Vec::new),
-        parent_beacon_block_root: (fork >= Fork::Cancun).then_some(B256::ZERO),
+        withdrawals: HeaderFields::of(fork).withdrawals_root.then(Vec::new),
+        parent_beacon_block_root: HeaderFields::of(fork)
+            .parent_beacon_block_root
+            .then_some(B256::ZERO),
     }
 }
 

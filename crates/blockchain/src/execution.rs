@@ -14,28 +14,23 @@ use alloy_primitives::{Address, B256, Bloom, Bytes, U256, keccak256};
 use ethrex_common::{
     ChainConfig, Fork,
     constants::EMPTY_OMMERS_HASH,
+    eip4844::GAS_PER_BLOB,
+    system_contracts::{
+        BEACON_ROOTS_ADDRESS, CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS,
+        MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_ADDRESS,
+    },
     types::{
         Block, Header, Receipt, Transaction, TxType, Withdrawal, receipts_root, transactions_root,
         withdrawals_root,
     },
 };
-use ethrex_vm::{BlockEnv, Database, Evm, GAS_PER_BLOB, StateChanges, TxError, TxResult};
+use ethrex_vm::{BlockEnv, Database, Evm, StateChanges, TxError, TxResult};
 
 use crate::{
     BlockError, Result, dao,
     header::{fork_of, validate_header},
-    requests::{
-        CONSOLIDATION_REQUEST_CONTRACT, MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_CONTRACT,
-        deposit_requests, requests_hash,
-    },
+    requests::{deposit_requests, requests_hash},
 };
-
-/// EIP-4788 beacon roots contract.
-const BEACON_ROOTS_CONTRACT: alloy_primitives::Address =
-    alloy_primitives::address!("000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
-/// EIP-2935 block hash history contract.
-const HISTORY_CONTRACT: alloy_primitives::Address =
-    alloy_primitives::address!("0000F90827F1C53a10cb7A02335B175320002935");
 
 /// What executing a block produced.
 #[derive(Debug, Clone)]
@@ -259,13 +254,13 @@ pub(crate) fn apply_pre_transactions(
     if fork >= Fork::Cancun {
         let root = header.parent_beacon_block_root.unwrap_or_default();
         evm.system_call(
-            BEACON_ROOTS_CONTRACT,
+            BEACON_ROOTS_ADDRESS,
             Bytes::copy_from_slice(root.as_slice()),
         )?;
     }
     if fork >= Fork::Prague {
         evm.system_call(
-            HISTORY_CONTRACT,
+            HISTORY_STORAGE_ADDRESS,
             Bytes::copy_from_slice(header.parent_hash.as_slice()),
         )?;
     }
@@ -338,8 +333,8 @@ pub(crate) fn execution_requests(
     )?;
     let mut requests = vec![(0u8, Bytes::from(deposits))];
     for (ty, contract) in [
-        (1u8, WITHDRAWAL_REQUEST_CONTRACT),
-        (2u8, CONSOLIDATION_REQUEST_CONTRACT),
+        (1u8, WITHDRAWAL_REQUEST_ADDRESS),
+        (2u8, CONSOLIDATION_REQUEST_ADDRESS),
     ] {
         match evm.system_call(contract, Bytes::new())? {
             Some(result) if result.success => requests.push((ty, result.output)),
@@ -440,3 +435,6 @@ pub(crate) fn receipt(
         TxType::Eip7702 => ReceiptEnvelope::Eip7702(with_bloom),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,11 +6,11 @@
 
 use alloy_primitives::{B64, U256};
 use ethrex_common::{
-    BlobParams, ChainConfig, Fork,
+    BlobParams, ChainConfig, Fork, HeaderFields,
     constants::{EMPTY_OMMERS_HASH, INITIAL_BASE_FEE},
+    eip4844::{GAS_PER_BLOB, blob_base_fee},
     types::Header,
 };
-use ethrex_vm::{GAS_PER_BLOB, fake_exponential};
 
 use crate::{BlockError, Result};
 
@@ -77,11 +77,7 @@ pub fn next_excess_blob_gas(parent: &Header, params: BlobParams, fork: Fork) -> 
     }
     if fork >= Fork::Osaka {
         let base_fee = U256::from(parent.base_fee_per_gas.unwrap_or(0));
-        let blob_base_fee = fake_exponential(
-            U256::from(1),
-            U256::from(excess),
-            U256::from(params.base_fee_update_fraction),
-        );
+        let blob_base_fee = blob_base_fee(excess, params.base_fee_update_fraction);
         if U256::from(BLOB_BASE_COST) * base_fee > U256::from(GAS_PER_BLOB) * blob_base_fee {
             return excess + used * (params.max - params.target) / params.max;
         }
@@ -251,43 +247,13 @@ pub fn validate_header(config: &ChainConfig, header: &Header, parent: &Header) -
 
 /// Each fork's optional fields must be present exactly from that fork on.
 fn check_presence(fork: Fork, header: &Header) -> Result<()> {
-    let rules = [
-        ("base fee", header.base_fee_per_gas.is_some(), Fork::London),
-        (
-            "withdrawals root",
-            header.withdrawals_root.is_some(),
-            Fork::Shanghai,
-        ),
-        (
-            "blob gas used",
-            header.blob_gas_used.is_some(),
-            Fork::Cancun,
-        ),
-        (
-            "excess blob gas",
-            header.excess_blob_gas.is_some(),
-            Fork::Cancun,
-        ),
-        (
-            "parent beacon block root",
-            header.parent_beacon_block_root.is_some(),
-            Fork::Cancun,
-        ),
-        (
-            "requests hash",
-            header.requests_hash.is_some(),
-            Fork::Prague,
-        ),
-    ];
-    for (field, present, since) in rules {
-        if present != (fork >= since) {
-            return Err(invalid(format!(
-                "{field} is {} under {fork}",
-                if present { "present" } else { "missing" }
-            )));
-        }
+    match HeaderFields::of(fork).first_mismatch(&HeaderFields::present_in(header)) {
+        Some((field, present)) => Err(invalid(format!(
+            "{field} is {} under {fork}",
+            if present { "present" } else { "missing" }
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,21 +2,13 @@
 //! withdrawal and consolidation requests returned by their system contracts (EIP-7002,
 //! EIP-7251).
 
-use alloy_primitives::{Address, B256, Bytes, Log, address, b256};
+use alloy_primitives::{Address, B256, Bytes, Log, b256};
 
 use crate::{BlockError, Result};
 
 /// Topic 0 of the deposit contract's `DepositEvent`.
 pub const DEPOSIT_EVENT_TOPIC: B256 =
     b256!("649bbc62d0e31342afea4e5cd82d4049e7e1ee912fc0889aa790803be39038c5");
-/// The deposit contract of mainnet (and of the test fixtures).
-pub const MAINNET_DEPOSIT_CONTRACT: Address = address!("00000000219ab540356cbb839cbe05303d7705fa");
-/// EIP-7002 withdrawal request contract.
-pub const WITHDRAWAL_REQUEST_CONTRACT: Address =
-    address!("00000961Ef480Eb55e80D19ad83579A64c007002");
-/// EIP-7251 consolidation request contract.
-pub const CONSOLIDATION_REQUEST_CONTRACT: Address =
-    address!("0000BBdDc7CE488642fb579F8B00f3a590007251");
 
 /// ABI layout of `DepositEvent(bytes pubkey, bytes withdrawal_credentials, bytes amount,
 /// bytes signature, bytes index)`: (offset, size) of each field.

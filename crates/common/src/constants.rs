@@ -17,6 +17,12 @@ pub const EMPTY_OMMERS_HASH: B256 =
 pub const EMPTY_REQUESTS_HASH: B256 =
     b256!("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 
+/// Maximum deployed code size (EIP-170, Spurious Dragon).
+pub const MAX_CODE_SIZE: usize = 24_576;
+
+/// Maximum initcode size (EIP-3860, Shanghai): twice the EIP-170 limit.
+pub const MAX_INITCODE_SIZE: usize = 2 * MAX_CODE_SIZE;
+
 /// EIP-1559 base fee of the first London block when a genesis gives none.
 pub const INITIAL_BASE_FEE: u64 = 1_000_000_000;
 

@@ -12,7 +12,7 @@ use alloy_primitives::{B64, B256, U256, keccak256};
 use ethrex_trie::TrieBuilder;
 
 use crate::{
-    ChainConfig, CommonError, Fork, Result,
+    ChainConfig, CommonError, Fork, HeaderFields, Result,
     constants::{
         EMPTY_CODE_HASH, EMPTY_OMMERS_HASH, EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, INITIAL_BASE_FEE,
     },
@@ -122,8 +122,7 @@ impl Genesis {
     /// The genesis block header.
     pub fn header(&self) -> Result<Header> {
         let g = &self.raw;
-        let fork = self.fork();
-        let cancun = fork >= Fork::Cancun;
+        let fields = HeaderFields::of(self.fork());
         Ok(Header {
             parent_hash: g.parent_hash.unwrap_or_default(),
             ommers_hash: EMPTY_OMMERS_HASH,
@@ -140,16 +139,18 @@ impl Genesis {
             extra_data: g.extra_data.clone(),
             mix_hash: g.mix_hash,
             nonce: B64::from(g.nonce),
-            base_fee_per_gas: (fork >= Fork::London).then(|| {
+            base_fee_per_gas: fields.base_fee.then(|| {
                 g.base_fee_per_gas
                     .and_then(|fee| u64::try_from(fee).ok())
                     .unwrap_or(INITIAL_BASE_FEE)
             }),
-            withdrawals_root: (fork >= Fork::Shanghai).then_some(EMPTY_TRIE_ROOT),
-            blob_gas_used: cancun.then(|| g.blob_gas_used.unwrap_or(0)),
-            excess_blob_gas: cancun.then(|| g.excess_blob_gas.unwrap_or(0)),
-            parent_beacon_block_root: cancun.then_some(B256::ZERO),
-            requests_hash: (fork >= Fork::Prague).then_some(EMPTY_REQUESTS_HASH),
+            withdrawals_root: fields.withdrawals_root.then_some(EMPTY_TRIE_ROOT),
+            blob_gas_used: fields.blob_gas_used.then(|| g.blob_gas_used.unwrap_or(0)),
+            excess_blob_gas: fields
+                .excess_blob_gas
+                .then(|| g.excess_blob_gas.unwrap_or(0)),
+            parent_beacon_block_root: fields.parent_beacon_block_root.then_some(B256::ZERO),
+            requests_hash: fields.requests_hash.then_some(EMPTY_REQUESTS_HASH),
             block_access_list_hash: None,
             slot_number: None,
         })

@@ -8,6 +8,22 @@
 
 use alloy_primitives::{Address, address, hex};
 
+/// The caller of system calls (EIP-4788, EIP-2935, EIP-7002, EIP-7251): `SYSTEM_ADDRESS`.
+pub const SYSTEM_ADDRESS: Address = address!("fffffffffffffffffffffffffffffffffffffffe");
+/// EIP-4788 beacon roots contract.
+pub const BEACON_ROOTS_ADDRESS: Address = address!("000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
+/// EIP-2935 block hash history contract.
+pub const HISTORY_STORAGE_ADDRESS: Address = address!("0000F90827F1C53a10cb7A02335B175320002935");
+/// EIP-7002 withdrawal request contract.
+pub const WITHDRAWAL_REQUEST_ADDRESS: Address =
+    address!("00000961Ef480Eb55e80D19ad83579A64c007002");
+/// EIP-7251 consolidation request contract.
+pub const CONSOLIDATION_REQUEST_ADDRESS: Address =
+    address!("0000BBdDc7CE488642fb579F8B00f3a590007251");
+/// The deposit contract of mainnet (EIP-6110; the test fixtures use it too). A chain config's
+/// `depositContractAddress` overrides it.
+pub const MAINNET_DEPOSIT_CONTRACT: Address = address!("00000000219ab540356cbb839cbe05303d7705fa");
+
 /// A system contract: its address and runtime code.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemContract {
@@ -19,7 +35,7 @@ pub struct SystemContract {
 pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
     // EIP-4788 beacon roots
     SystemContract {
-        address: address!("000F3df6D732807Ef1319fB7B8bB8522d0Beac02"),
+        address: BEACON_ROOTS_ADDRESS,
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f3580"
             "1560495762001fff810690815414603c575f5ffd5b62001fff01545f5260205ff35b5f5ffd5b6200"
@@ -28,7 +44,7 @@ pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
     },
     // EIP-2935 block hash history
     SystemContract {
-        address: address!("0000F90827F1C53a10cb7A02335B175320002935"),
+        address: HISTORY_STORAGE_ADDRESS,
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f356001430381"
             "11604257611fff81430311604257611fff9006545f5260205ff35b5f5ffd5b5f35611fff60014303"
@@ -37,7 +53,7 @@ pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
     },
     // EIP-7002 withdrawal requests
     SystemContract {
-        address: address!("00000961Ef480Eb55e80D19ad83579A64c007002"),
+        address: WITHDRAWAL_REQUEST_ADDRESS,
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe1460cb5760115f54807fffffffffffffffff"
             "ffffffffffffffffffffffffffffffffffffffffffffffff146101f457600182026001905f5b5f82"
@@ -56,7 +72,7 @@ pub const SYSTEM_CONTRACTS: [SystemContract; 4] = [
     },
     // EIP-7251 consolidation requests
     SystemContract {
-        address: address!("0000BBdDc7CE488642fb579F8B00f3a590007251"),
+        address: CONSOLIDATION_REQUEST_ADDRESS,
         code: &hex!(
             "3373fffffffffffffffffffffffffffffffffffffffe1460d35760115f54807fffffffffffffffff"
             "ffffffffffffffffffffffffffffffffffffffffffffffff1461019a57600182026001905f5b5f82"
@@ -81,5 +97,21 @@ mod tests {
     fn the_code_has_the_sizes_the_eips_give() {
         let sizes: Vec<usize> = SYSTEM_CONTRACTS.iter().map(|c| c.code.len()).collect();
         assert_eq!(sizes, [97, 83, 504, 414]);
+    }
+
+    #[test]
+    fn the_addresses_are_the_eips_own() {
+        use alloy_eips::{eip2935, eip4788, eip7002, eip7251};
+        assert_eq!(BEACON_ROOTS_ADDRESS, eip4788::BEACON_ROOTS_ADDRESS);
+        assert_eq!(SYSTEM_ADDRESS, eip4788::SYSTEM_ADDRESS);
+        assert_eq!(HISTORY_STORAGE_ADDRESS, eip2935::HISTORY_STORAGE_ADDRESS);
+        assert_eq!(
+            WITHDRAWAL_REQUEST_ADDRESS,
+            eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS
+        );
+        assert_eq!(
+            CONSOLIDATION_REQUEST_ADDRESS,
+            eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS
+        );
     }
 }

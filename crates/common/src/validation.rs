@@ -9,6 +9,7 @@ use alloy_primitives::U256;
 
 use crate::{
     Fork,
+    constants::MAX_INITCODE_SIZE,
     types::{Transaction, TxType},
 };
 
@@ -28,8 +29,6 @@ pub const ACCESS_LIST_ADDRESS_GAS: u64 = 2_400;
 pub const ACCESS_LIST_STORAGE_KEY_GAS: u64 = 1_900;
 /// Gas per 32-byte word of initcode (EIP-3860).
 pub const INITCODE_WORD_GAS: u64 = 2;
-/// Maximum initcode size (EIP-3860): twice the EIP-170 code size limit.
-pub const MAX_INITCODE_SIZE: usize = 2 * 24_576;
 /// Gas per EIP-7702 authorization (`PER_EMPTY_ACCOUNT_COST`).
 pub const PER_AUTH_BASE_GAS: u64 = 25_000;
 /// Gas per calldata token of the EIP-7623 floor (Prague).

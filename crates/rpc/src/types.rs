@@ -237,7 +237,7 @@ pub fn receipt_json(
         let blobs = hashes.len() as u64;
         o.insert(
             "blobGasUsed".into(),
-            hex_u64(blobs.saturating_mul(ethrex_vm::GAS_PER_BLOB)),
+            hex_u64(blobs.saturating_mul(ethrex_common::eip4844::GAS_PER_BLOB)),
         );
         if let Some(price) = at.blob_gas_price {
             o.insert("blobGasPrice".into(), hex_u256(price));

@@ -5,12 +5,16 @@ use std::sync::Arc;
 use alloy_primitives::map::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes};
-use ethrex_common::{Fork, types::Transaction};
+use ethrex_common::{
+    Fork,
+    eip7702::delegate_of,
+    system_contracts::SYSTEM_ADDRESS,
+    types::Transaction,
+};
 
 use crate::{
     BlockEnv, Database, StateChanges, TxError, TxResult, VmError,
     code::Code,
-    delegation::delegate_of,
     frame::{CallKind, CallRequest, Machine, TxContext},
     hook::Hook,
     inspector::{CallInfo, CallType, Inspector, NoopInspector},
@@ -20,9 +24,6 @@ use crate::{
     state::State,
 };
 
-/// The caller of system calls.
-pub const SYSTEM_ADDRESS: Address =
-    alloy_primitives::address!("fffffffffffffffffffffffffffffffffffffffe");
 /// Gas of a system call.
 pub const SYSTEM_CALL_GAS: u64 = 30_000_000;
 
@@ -158,7 +159,7 @@ impl<'a, H: Hook> Evm<'a, H> {
             Vec::new()
         };
         m.state.finish_transaction(fork >= Fork::SpuriousDragon);
-        self.gas_used += gas_used;
+        self.gas_used = self.gas_used.saturating_add(gas_used);
         Ok(TxResult {
             success: result.success,
             gas_used,
@@ -209,7 +210,7 @@ impl<'a, H: Hook> Evm<'a, H> {
         m.state.finish_transaction(fork >= Fork::SpuriousDragon);
         Ok(Some(TxResult {
             success: result.success,
-            gas_used: SYSTEM_CALL_GAS - result.gas_left,
+            gas_used: SYSTEM_CALL_GAS.saturating_sub(result.gas_left),
             output: result.output,
             logs,
             halt: result.halt,
@@ -264,7 +265,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        InMemoryDb,
+        InMemoryDb, opcode,
         opcodes::tests::test_env,
         tracers::{CallTracer, CallTracerConfig},
     };
@@ -397,9 +398,9 @@ mod tests {
     #[test]
     fn selfdestruct_reports_its_transfer_as_a_frame() {
         // SELFDESTRUCT(BENEFICIARY).
-        let mut code = vec![0x73];
+        let mut code = vec![opcode::PUSH20];
         code.extend_from_slice(BENEFICIARY.as_slice());
-        code.push(0xff);
+        code.push(opcode::SELFDESTRUCT);
         let db = db_with(&[(CONTRACT, 1_000, &code)]);
         let mut tracer = CallTracer::new(CallTracerConfig::default());
         let result = Evm::new(&db, test_env(Fork::Cancun))

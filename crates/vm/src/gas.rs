@@ -37,14 +37,10 @@ pub const TLOAD_TSTORE: u64 = 100;
 pub const BLOBHASH: u64 = 3;
 /// EIP-2200: SSTORE fails when no more than this is left.
 pub const SSTORE_SENTRY: u64 = 2_300;
-/// EIP-170 maximum deployed code size (Spurious Dragon).
-pub const MAX_CODE_SIZE: usize = 24_576;
-/// EIP-3860 maximum initcode size (Shanghai).
-pub const MAX_INITCODE_SIZE: usize = 2 * MAX_CODE_SIZE;
 
 /// Words of `len` bytes, rounded up.
 pub fn words(len: usize) -> u64 {
-    (len as u64).div_ceil(32)
+    u64::try_from(len).unwrap_or(u64::MAX).div_ceil(32)
 }
 
 /// Cost of copying `len` bytes (CALLDATACOPY, CODECOPY, ...), memory not included.
@@ -54,9 +50,10 @@ pub fn copy_cost(len: usize) -> u64 {
 
 /// EXP's per-byte cost of the exponent (EIP-160 raised it at Spurious Dragon).
 pub fn exp_cost(fork: Fork, exponent: U256) -> u64 {
-    let bytes = exponent.byte_len() as u64;
-    let per_byte = if fork >= Fork::SpuriousDragon { 50 } else { 10 };
-    HIGH + per_byte * bytes
+    let bytes = u64::try_from(exponent.byte_len()).unwrap_or(u64::MAX);
+    let per_byte: u64 = if fork >= Fork::SpuriousDragon { 50 } else { 10 };
+    // At most 32 bytes: far from saturating.
+    HIGH.saturating_add(per_byte.saturating_mul(bytes))
 }
 
 /// SLOAD (cold/warm from Berlin).
@@ -130,7 +127,7 @@ pub fn selfdestruct_base_cost(fork: Fork) -> u64 {
 /// before Tangerine Whistle (where asking for more than is left is out of gas).
 pub fn call_gas(fork: Fork, requested: U256, available: u64) -> Option<u64> {
     if fork >= Fork::Tangerine {
-        let cap = available - available / 64;
+        let cap = available.saturating_sub(available / 64);
         Some(u64::try_from(requested).map_or(cap, |r| r.min(cap)))
     } else {
         u64::try_from(requested).ok().filter(|r| *r <= available)
@@ -164,6 +161,7 @@ pub fn sstore_cost(fork: Fork, original: U256, current: U256, new: U256, cold: b
     } else {
         0
     };
+    // Every term below is a few tens of thousands: the saturating operations never saturate.
     let mut refund = 0i64;
     let cost = if current == new {
         noop
@@ -172,16 +170,16 @@ pub fn sstore_cost(fork: Fork, original: U256, current: U256, new: U256, cold: b
             SSTORE_SET
         } else {
             if new.is_zero() {
-                refund += clears;
+                refund = refund.saturating_add(clears);
             }
             reset
         }
     } else {
         if !original.is_zero() {
             if current.is_zero() {
-                refund -= clears;
+                refund = refund.saturating_sub(clears);
             } else if new.is_zero() {
-                refund += clears;
+                refund = refund.saturating_add(clears);
             }
         }
         if original == new {
@@ -190,16 +188,21 @@ pub fn sstore_cost(fork: Fork, original: U256, current: U256, new: U256, cold: b
             } else {
                 reset
             };
-            refund += (restored - noop) as i64;
+            let restored_refund = i64::try_from(restored.saturating_sub(noop)).unwrap_or(0);
+            refund = refund.saturating_add(restored_refund);
         }
         noop
     };
-    (cost + cold_cost, refund)
+    (cost.saturating_add(cold_cost), refund)
 }
 
 /// The largest refund a transaction may get: a half of the gas used, a fifth from London.
 pub fn max_refund(fork: Fork, gas_used: u64) -> u64 {
-    gas_used / if fork >= Fork::London { 5 } else { 2 }
+    if fork >= Fork::London {
+        gas_used / 5
+    } else {
+        gas_used / 2
+    }
 }
 
 #[cfg(test)]

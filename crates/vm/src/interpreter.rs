@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, U256, keccak256};
-use ethrex_common::Fork;
+use ethrex_common::{Fork, constants::MAX_CODE_SIZE};
 
 use crate::{
     Halt, VmError,
@@ -82,7 +82,14 @@ fn run<I: Inspector>(f: &mut Frame, m: &mut Machine, insp: &mut I) -> Exit {
             });
         }
         let logs_before = if I::LOGS { m.state.logs.len() } else { 0 };
-        f.pc += 1;
+        #[expect(
+            clippy::arithmetic_side_effects,
+            reason = "`pc` is at most the code's length plus 32 (a PUSH32 in the last byte; \
+                      jumps land below the length), far below `usize::MAX`"
+        )]
+        {
+            f.pc += 1;
+        }
         let result = crate::opcodes::execute(op, table, f, m);
         if I::STEPS {
             insp.step_end(&StepEnd {
@@ -194,7 +201,7 @@ pub fn execute<I: Inspector>(
             return Err(VmError::Internal("empty frame stack".into()));
         };
         let exit = run(frame, m, insp);
-        let (depth, address) = (frame.depth + 1, frame.address);
+        let (depth, address) = (frame.depth.saturating_add(1), frame.address);
         let exit = match exit {
             Exit::SelfDestruct(moved) => {
                 report_selfdestruct(insp, address, &moved, depth);
@@ -349,7 +356,8 @@ pub fn create_address(sender: Address, nonce: u64) -> Address {
     let mut buf = Vec::with_capacity(32);
     alloy_rlp::Header {
         list: true,
-        payload_length: sender.as_slice().len() + 1 + alloy_rlp::Encodable::length(&nonce),
+        payload_length: alloy_rlp::Encodable::length(&sender)
+            .saturating_add(alloy_rlp::Encodable::length(&nonce)),
     }
     .encode(&mut buf);
     alloy_rlp::Encodable::encode(&sender, &mut buf);
@@ -500,21 +508,21 @@ fn deploy(
     address: Address,
     code: Bytes,
 ) -> Result<Bytes, (Bytes, Option<Halt>)> {
-    if m.fork >= Fork::SpuriousDragon && code.len() > gas::MAX_CODE_SIZE {
+    if m.fork >= Fork::SpuriousDragon && code.len() > MAX_CODE_SIZE {
         return Err((Bytes::new(), Some(Halt::CodeSizeExceeded)));
     }
     if m.fork >= Fork::London && code.first() == Some(&0xef) {
         return Err((Bytes::new(), Some(Halt::InvalidCodePrefix)));
     }
-    let deposit = gas::CODE_DEPOSIT.saturating_mul(code.len() as u64);
-    if frame.gas < deposit {
+    let deposit = gas::CODE_DEPOSIT.saturating_mul(u64::try_from(code.len()).unwrap_or(u64::MAX));
+    let Some(gas_left) = frame.gas.checked_sub(deposit) else {
         if m.fork >= Fork::Homestead {
             return Err((Bytes::new(), Some(Halt::OutOfGas)));
         }
         // Frontier: the contract is created without code.
         return Ok(Bytes::new());
-    }
-    frame.gas -= deposit;
+    };
+    frame.gas = gas_left;
     m.state
         .set_code(address, code)
         .map_err(|_| (Bytes::new(), Some(Halt::OutOfGas)))?;

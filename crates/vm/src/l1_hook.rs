@@ -12,6 +12,8 @@
 use alloy_primitives::{Address, U256};
 use ethrex_common::{
     Fork,
+    eip4844::GAS_PER_BLOB,
+    eip7702::{delegate_of, designator},
     types::Transaction,
     validation::{
         MAX_TX_GAS_LIMIT_OSAKA, TxValidityError, calldata_floor_gas, intrinsic_gas,
@@ -20,8 +22,7 @@ use ethrex_common::{
 };
 
 use crate::{
-    GAS_PER_BLOB, InvalidTransaction, TxError, VmError,
-    delegation::{delegate_of, designator},
+    InvalidTransaction, TxError, VmError,
     frame::Machine,
     gas,
     hook::{Hook, Prepared},
@@ -186,7 +187,8 @@ fn prepare(
         (None, _) => max_fee,
     };
     let blob_count = tx.blob_versioned_hashes().map_or(0, <[_]>::len);
-    let blob_gas = u(blob_count as u64 * GAS_PER_BLOB);
+    let blob_count_u64 = u64::try_from(blob_count).unwrap_or(u64::MAX);
+    let blob_gas = u(blob_count_u64.saturating_mul(GAS_PER_BLOB));
     let (mut max_blob_cost, mut blob_cost) = (U256::ZERO, U256::ZERO);
     if let Transaction::Eip4844(blob_tx, _) = tx {
         let blob_base_fee = env.blob_base_fee().unwrap_or_default();
@@ -199,7 +201,7 @@ fn prepare(
             .into());
         }
         let max = env.blob_params.map_or(0, |p| p.max);
-        if blob_count as u64 > max {
+        if blob_count_u64 > max {
             return Err(InvalidTransaction::TooManyBlobs {
                 count: blob_count,
                 max,
@@ -242,7 +244,16 @@ fn prepare(
     let upfront = gas_limit
         .saturating_mul(effective_gas_price)
         .saturating_add(blob_cost);
-    m.state.set_balance(sender, account.balance - upfront)?;
+    // Within `max_cost` (the effective price is at most the fee cap, the blob base fee at most
+    // the blob fee cap) except for a call offering no blob fee, which must still cover it.
+    let Some(balance_left) = account.balance.checked_sub(upfront) else {
+        return Err(InvalidTransaction::InsufficientFunds {
+            balance: account.balance,
+            cost: upfront,
+        }
+        .into());
+    };
+    m.state.set_balance(sender, balance_left)?;
     // Only a call may reach here at the maximum nonce: geth's wraps to zero.
     m.state.set_nonce(sender, account.nonce.wrapping_add(1))?;
     warm_access_set(m, tx, sender)?;
@@ -256,7 +267,8 @@ fn prepare(
     } else {
         0
     };
-    let gas_left = tx.gas_limit() - intrinsic_gas(tx, fork);
+    // The stateless checks ensured the gas limit covers the intrinsic gas.
+    let gas_left = tx.gas_limit().saturating_sub(intrinsic_gas(tx, fork));
     Ok(Prepared {
         gas_left,
         effective_gas_price,
@@ -273,15 +285,18 @@ fn settle(
     prepared: &Prepared,
     result: &FrameResult,
 ) -> Result<u64, VmError> {
-    let mut gas_used = tx.gas_limit() - result.gas_left;
+    // Execution got at most `gas_limit - intrinsic`; the refund is at most a half of the gas
+    // used; the floor is at most the gas limit (a stateless check): no subtraction saturates.
+    let mut gas_used = tx.gas_limit().saturating_sub(result.gas_left);
     let refund = u64::try_from(m.state.refund.max(0))
         .unwrap_or(0)
         .min(gas::max_refund(m.fork, gas_used));
-    gas_used -= refund;
+    gas_used = gas_used.saturating_sub(refund);
     gas_used = gas_used.max(prepared.floor_gas);
     let price = prepared.effective_gas_price;
+    let unused = tx.gas_limit().saturating_sub(gas_used);
     m.state
-        .add_balance(sender, u(tx.gas_limit() - gas_used).saturating_mul(price))?;
+        .add_balance(sender, u(unused).saturating_mul(price))?;
     let tip = match m.env.base_fee {
         Some(base_fee) if m.fork >= Fork::London => price.saturating_sub(base_fee),
         _ => price,
@@ -351,7 +366,7 @@ fn apply_authorization(
         return Ok(());
     }
     if m.state.exists(authority)? {
-        m.state.refund += AUTH_EXISTING_REFUND;
+        m.state.refund = m.state.refund.saturating_add(AUTH_EXISTING_REFUND);
     }
     let code = if auth.address == Address::ZERO {
         Default::default()
@@ -359,6 +374,7 @@ fn apply_authorization(
         designator(auth.address)
     };
     m.state.set_code(authority, code)?;
-    m.state.set_nonce(authority, info.nonce + 1)?;
+    // `info.nonce == auth.nonce < u64::MAX` (checked above): the increment cannot saturate.
+    m.state.set_nonce(authority, info.nonce.saturating_add(1))?;
     Ok(())
 }

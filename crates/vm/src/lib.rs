@@ -7,9 +7,11 @@
 //! purchase, refunds, fees), `interpreter.rs` (the frame loop) and `opcodes/` (one file per
 //! opcode family, indexed by a 256-entry table per fork).
 
+#![deny(clippy::as_conversions, clippy::arithmetic_side_effects)]
+#![cfg_attr(test, allow(clippy::as_conversions, clippy::arithmetic_side_effects))]
+
 mod code;
 mod db;
-mod delegation;
 mod env;
 mod errors;
 mod evm;
@@ -20,6 +22,7 @@ pub mod inspector;
 mod interpreter;
 mod l1_hook;
 mod memory;
+pub mod opcode;
 mod opcodes;
 pub mod precompiles;
 mod stack;
@@ -32,9 +35,9 @@ pub use db::{
     AccountChange, AccountInfo, Database, GenesisAccount, InMemoryDb, Overlay, StateChanges,
     StateDiff, StateError,
 };
-pub use env::{BlockEnv, GAS_PER_BLOB, fake_exponential};
+pub use env::BlockEnv;
 pub use errors::{Halt, InvalidTransaction, TxError, VmError};
-pub use evm::{Evm, SYSTEM_ADDRESS, SYSTEM_CALL_GAS};
+pub use evm::{Evm, SYSTEM_CALL_GAS};
 pub use hook::{Hook, Prepared};
 pub use interpreter::{create_address, create2_address};
 pub use l1_hook::{CallHook, L1Hook, Validation};

@@ -232,17 +232,8 @@ impl Workload {
 }
 
 /// Signs `tx` with `secret`.
-pub fn sign(mut tx: Transaction, secret: &B256) -> Result<Transaction> {
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), secret)?;
-    match &mut tx {
-        Transaction::Eip1559(t) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-        _ => {
-            return Err(Error::Internal(
-                "only EIP-1559 transactions are signed".into(),
-            ));
-        }
-    }
-    Ok(tx)
+pub fn sign(tx: Transaction, secret: &B256) -> Result<Transaction> {
+    Ok(tx.sign(secret)?)
 }
 
 /// The execution gas of an ERC20 transfer beyond its intrinsic gas, measured by running one

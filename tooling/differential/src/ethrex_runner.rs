@@ -7,7 +7,7 @@ use alloy_eips::eip2930::{AccessList, AccessListItem};
 use alloy_primitives::{TxKind, U256, keccak256};
 use ethrex_common::{
     Fork,
-    types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, Transaction},
+    types::{BlobFields, PLACEHOLDER_SIGNATURE, Transaction, TxFees, TxFields},
 };
 use ethrex_vm::{BlockEnv, Database, Evm, InMemoryDb};
 
@@ -85,6 +85,13 @@ fn block_env(case: &Case) -> BlockEnv {
     }
 }
 
+/// The case's transaction through the one [`TxFields`] constructor, with the placeholder
+/// signature `r = s = 1` (the VM is told the sender). Blob and set-code transactions without a
+/// recipient call the zero address, as in the revm runner.
+#[expect(
+    clippy::expect_used,
+    reason = "blob and set-code transactions get a recipient above, and CHAIN_ID * 2 + 36 fits a u64: the only ways building or signing fails"
+)]
 fn transaction(tx: &TxSpec) -> Transaction {
     let to = tx.to.map_or(TxKind::Create, TxKind::Call);
     let access_list = AccessList(
@@ -96,85 +103,59 @@ fn transaction(tx: &TxSpec) -> Transaction {
             })
             .collect(),
     );
-    let (one, max_fee, priority) = (
-        U256::from(1),
-        U256::from(tx.max_fee),
-        U256::from(tx.priority_fee),
-    );
-    match tx.ty {
-        TxType::Legacy { eip155 } => Transaction::Legacy(LegacyTx {
-            nonce: tx.nonce,
-            gas_price: max_fee,
-            gas_limit: tx.gas_limit,
-            to,
-            value: tx.value,
-            data: tx.data.clone(),
-            v: if eip155 { CHAIN_ID * 2 + 35 } else { 27 },
-            r: one,
-            s: one,
-        }),
-        TxType::AccessList => Transaction::Eip2930(Eip2930Tx {
-            chain_id: CHAIN_ID,
-            nonce: tx.nonce,
-            gas_price: max_fee,
-            gas_limit: tx.gas_limit,
-            to,
-            value: tx.value,
-            data: tx.data.clone(),
-            access_list,
-            y_parity: false,
-            r: one,
-            s: one,
-        }),
-        TxType::DynamicFee => Transaction::Eip1559(Eip1559Tx {
-            chain_id: CHAIN_ID,
-            nonce: tx.nonce,
-            max_priority_fee_per_gas: priority,
-            max_fee_per_gas: max_fee,
-            gas_limit: tx.gas_limit,
-            to,
-            value: tx.value,
-            data: tx.data.clone(),
-            access_list,
-            y_parity: false,
-            r: one,
-            s: one,
-        }),
-        TxType::Blob => Transaction::Eip4844(
-            Eip4844Tx {
-                chain_id: CHAIN_ID,
-                nonce: tx.nonce,
-                max_priority_fee_per_gas: priority,
-                max_fee_per_gas: max_fee,
-                gas_limit: tx.gas_limit,
-                to: tx.to.unwrap_or_default(),
-                value: tx.value,
-                data: tx.data.clone(),
-                access_list,
+    let (max_fee_per_gas, max_priority_fee_per_gas) =
+        (U256::from(tx.max_fee), U256::from(tx.priority_fee));
+    let legacy = TxFees::Legacy {
+        gas_price: max_fee_per_gas,
+    };
+    let dynamic = TxFees::Dynamic {
+        max_fee_per_gas,
+        max_priority_fee_per_gas,
+    };
+    let call = TxKind::Call(tx.to.unwrap_or_default());
+    let base = TxFields {
+        value: tx.value,
+        data: tx.data.clone(),
+        ..TxFields::new(CHAIN_ID, tx.nonce, tx.gas_limit, to)
+    };
+    let fields = match tx.ty {
+        TxType::Legacy { eip155 } => TxFields {
+            fees: legacy,
+            eip155,
+            ..base
+        },
+        TxType::AccessList => TxFields {
+            fees: legacy,
+            access_list: Some(access_list),
+            ..base
+        },
+        TxType::DynamicFee => TxFields {
+            fees: dynamic,
+            access_list: Some(access_list),
+            ..base
+        },
+        TxType::Blob => TxFields {
+            to: call,
+            fees: dynamic,
+            access_list: Some(access_list),
+            blob: Some(BlobFields {
                 max_fee_per_blob_gas: U256::from(tx.max_fee_per_blob_gas),
-                blob_versioned_hashes: tx.blob_hashes.clone(),
-                y_parity: false,
-                r: one,
-                s: one,
-            },
-            None,
-        ),
-        TxType::SetCode => Transaction::Eip7702(Eip7702Tx {
-            chain_id: CHAIN_ID,
-            nonce: tx.nonce,
-            max_priority_fee_per_gas: priority,
-            max_fee_per_gas: max_fee,
-            gas_limit: tx.gas_limit,
-            to: tx.to.unwrap_or_default(),
-            value: tx.value,
-            data: tx.data.clone(),
-            access_list,
-            authorization_list: tx.authorizations.clone(),
-            y_parity: false,
-            r: one,
-            s: one,
-        }),
-    }
+                versioned_hashes: tx.blob_hashes.clone(),
+            }),
+            ..base
+        },
+        TxType::SetCode => TxFields {
+            to: call,
+            fees: dynamic,
+            access_list: Some(access_list),
+            authorization_list: Some(tx.authorizations.clone()),
+            ..base
+        },
+    };
+    fields
+        .build()
+        .and_then(|tx| tx.with_signature(PLACEHOLDER_SIGNATURE))
+        .expect("a generated transaction builds")
 }
 
 /// The state held by `db`, as a [`World`]: each account's code is the one its code hash names

@@ -3,12 +3,9 @@
 //! cost its sender, and the price bump a replacement needs.
 
 use alloy_primitives::U256;
-use ethrex_common::types::Transaction;
+use ethrex_common::{eip4844::GAS_PER_BLOB, types::Transaction};
 
 use super::pool::PRICE_BUMP_PERCENT;
-
-/// Blob gas per blob (EIP-4844).
-pub const GAS_PER_BLOB: u64 = 131_072;
 
 /// The tip cap: the EIP-1559 max priority fee, or the gas price of older types.
 pub fn tip_cap(tx: &Transaction) -> U256 {

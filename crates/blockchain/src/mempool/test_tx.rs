@@ -30,20 +30,8 @@ pub(crate) fn sender(i: usize) -> Address {
 }
 
 /// `tx` signed by dev account `i`.
-pub(crate) fn sign(mut tx: Transaction, i: usize) -> Transaction {
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &secret(i)).unwrap();
-    match &mut tx {
-        Transaction::Legacy(t) => {
-            let parity = u64::from(sig.y_parity);
-            t.v = t.chain_id().map_or(27 + parity, |id| id * 2 + 35 + parity);
-            (t.r, t.s) = (sig.r, sig.s);
-        }
-        Transaction::Eip2930(t) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-        Transaction::Eip1559(t) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-        Transaction::Eip4844(t, _) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-        Transaction::Eip7702(t) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-    }
-    tx
+pub(crate) fn sign(tx: Transaction, i: usize) -> Transaction {
+    tx.sign(&secret(i)).unwrap()
 }
 
 /// An unsigned EIP-1559 transfer of 1 wei with 21,000 gas.

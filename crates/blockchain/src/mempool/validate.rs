@@ -20,8 +20,6 @@ use super::{MempoolError, blobs, fees};
 
 /// Largest transaction accepted, in bytes of its canonical encoding (geth's limit).
 pub const MAX_TX_SIZE: usize = 128 * 1024;
-/// Prefix of an EIP-7702 delegation designator (`0xef0100 || address`).
-const DELEGATION_PREFIX: [u8; 3] = [0xef, 0x01, 0x00];
 
 /// The head a transaction is validated against: its header and its state.
 pub struct HeadState<'a> {
@@ -82,7 +80,7 @@ pub(crate) fn validate(
     let account = head.state.account(&sender)?.unwrap_or_default();
     if account.code_hash != EMPTY_CODE_HASH && !account.code_hash.is_zero() {
         let code = head.state.code(&account.code_hash)?;
-        if !code.starts_with(&DELEGATION_PREFIX) {
+        if !ethrex_common::eip7702::is_delegation(&code) {
             return Err(MempoolError::SenderNotEoa(sender));
         }
     }
@@ -282,7 +280,7 @@ mod tests {
     fn a_contract_cannot_send_but_a_delegated_account_can() {
         for (code, allowed) in [
             (vec![0x60, 0x00], false),
-            ([&DELEGATION_PREFIX[..], &[0x11u8; 20][..]].concat(), true),
+            (ethrex_common::eip7702::designator(Address::repeat_byte(0x11)).to_vec(), true),
         ] {
             let mut head = rich();
             head.db

@@ -18,5 +18,6 @@ pub use alloy_eips::{
 pub use block::{Block, BlockBody, Header, decode_block, transactions_root, withdrawals_root};
 pub use receipt::{Log, Receipt, ReceiptData, receipts_root};
 pub use transaction::{
-    Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, Transaction, TxType, decode_transaction,
+    BlobFields, Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, PLACEHOLDER_SIGNATURE,
+    Transaction, TxFees, TxFields, TxType, decode_transaction,
 };

@@ -4,19 +4,19 @@
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_rpc_types_eth::BlockId;
-use ethrex_common::types::{Header, Transaction};
+use ethrex_common::types::{Header, Transaction, TxFees};
 use ethrex_common::validation::TxValidityError;
 use ethrex_storage::StateReader;
 use ethrex_vm::{
     BlockEnv, CallHook, Database, Evm, Halt, InvalidTransaction, StateChanges, TxError, TxResult,
     inspector::{Inspector, NoopInspector},
+    opcode,
     precompiles::PrecompileTable,
-    tracers::opcode_name,
 };
 use serde_json::Value;
 
 use super::{
-    call_args::{BlockOverrides, CallArgs, Fees, call_env},
+    call_args::{BlockOverrides, CallArgs, call_env},
     overlay::{StateOverride, precompile_table, with_overrides},
     params::{Params, existing_block},
 };
@@ -29,7 +29,7 @@ pub struct Call {
     pub from: Address,
     /// The sender's nonce in the state the call runs on (geth ignores a call's own nonce).
     pub nonce: u64,
-    pub fees: Fees,
+    pub fees: TxFees,
     pub env: BlockEnv,
     /// The precompiles when state overrides moved or replaced some (`None`: the fork's).
     pub precompiles: Option<PrecompileTable>,
@@ -251,8 +251,8 @@ pub fn revert_reason(output: &[u8]) -> Option<String> {
 
 /// The name geth gives an opcode ("opcode 0x.. not defined" for an undefined one).
 pub fn op_name(op: u8) -> String {
-    match opcode_name(op) {
-        "INVALID" if op != 0xfe => format!("opcode {op:#x} not defined"),
+    match opcode::name(op) {
+        "INVALID" if op != opcode::INVALID => format!("opcode {op:#x} not defined"),
         name => name.to_string(),
     }
 }
@@ -333,11 +333,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     #[test]
     fn eth_call_runs_a_moved_precompile_at_its_new_address() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         let (identity, moved_to) = (
             "0x0000000000000000000000000000000000000004",
             "0x0000000000000000000000000000000000123456",

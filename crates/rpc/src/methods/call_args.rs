@@ -11,7 +11,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256};
 use ethrex_blockchain::block_env;
 use ethrex_common::{
     ChainConfig,
-    types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, Header, LegacyTx, Transaction},
+    types::{BlobFields, Header, PLACEHOLDER_SIGNATURE, Transaction, TxFees, TxFields},
 };
 use ethrex_vm::BlockEnv;
 use serde::Deserialize;
@@ -41,41 +41,20 @@ pub struct CallArgs {
     pub authorization_list: Option<Vec<SignedAuthorization>>,
 }
 
-/// The fees of a call, resolved against the block's base fee.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fees {
-    /// One gas price (`gasPrice`, or any call before London).
-    Legacy(U256),
-    /// EIP-1559 caps.
-    Dynamic {
-        max_fee: U256,
-        max_priority_fee: U256,
-    },
-}
-
-impl Fees {
-    /// The price per gas the call pays under `base_fee` (zero for a call naming no fee).
-    pub fn effective_price(&self, base_fee: Option<U256>) -> U256 {
-        match *self {
-            Fees::Legacy(price) => price,
-            Fees::Dynamic {
-                max_fee,
-                max_priority_fee,
-            } => {
-                if max_fee.is_zero() && max_priority_fee.is_zero() {
-                    return U256::ZERO;
-                }
-                let base_fee = base_fee.unwrap_or_default();
-                max_fee.min(base_fee.saturating_add(max_priority_fee))
+/// The price per gas a call with `fees` pays under `base_fee` (zero for a call naming no fee,
+/// as geth's `NoBaseFee` calls).
+pub fn effective_price(fees: TxFees, base_fee: Option<U256>) -> U256 {
+    match fees {
+        TxFees::Legacy { gas_price } => gas_price,
+        TxFees::Dynamic {
+            max_fee_per_gas,
+            max_priority_fee_per_gas,
+        } => {
+            if max_fee_per_gas.is_zero() && max_priority_fee_per_gas.is_zero() {
+                return U256::ZERO;
             }
-        }
-    }
-
-    /// The most the call may pay per gas (what its balance must cover).
-    pub fn max_fee(&self) -> U256 {
-        match *self {
-            Fees::Legacy(price) => price,
-            Fees::Dynamic { max_fee, .. } => max_fee,
+            let base_fee = base_fee.unwrap_or_default();
+            max_fee_per_gas.min(base_fee.saturating_add(max_priority_fee_per_gas))
         }
     }
 }
@@ -104,7 +83,7 @@ impl CallArgs {
     }
 
     /// The fees, as geth reads them for a block with `base_fee`.
-    pub fn fees(&self, base_fee: Option<U256>) -> Result<Fees, RpcError> {
+    pub fn fees(&self, base_fee: Option<U256>) -> Result<TxFees, RpcError> {
         let dynamic = self.max_fee_per_gas.is_some() || self.max_priority_fee_per_gas.is_some();
         if self.gas_price.is_some() && dynamic {
             return Err(RpcError::invalid_params(
@@ -112,11 +91,15 @@ impl CallArgs {
             ));
         }
         Ok(match (base_fee, self.gas_price) {
-            (None, price) | (Some(_), price @ Some(_)) => Fees::Legacy(price.unwrap_or_default()),
-            (Some(_), None) if !dynamic && !self.is_typed_by_content() => Fees::Legacy(U256::ZERO),
-            (Some(_), None) => Fees::Dynamic {
-                max_fee: self.max_fee_per_gas.unwrap_or_default(),
-                max_priority_fee: self.max_priority_fee_per_gas.unwrap_or_default(),
+            (None, price) | (Some(_), price @ Some(_)) => TxFees::Legacy {
+                gas_price: price.unwrap_or_default(),
+            },
+            (Some(_), None) if !dynamic && !self.is_typed_by_content() => TxFees::Legacy {
+                gas_price: U256::ZERO,
+            },
+            (Some(_), None) => TxFees::Dynamic {
+                max_fee_per_gas: self.max_fee_per_gas.unwrap_or_default(),
+                max_priority_fee_per_gas: self.max_priority_fee_per_gas.unwrap_or_default(),
             },
         })
     }
@@ -126,114 +109,48 @@ impl CallArgs {
         self.blob_versioned_hashes.is_some() || self.authorization_list.is_some()
     }
 
-    /// The call as a transaction with `nonce`, `gas` and `fees`, for a chain `chain_id`. Its
-    /// signature is a placeholder (the VM is told the sender).
+    /// The call as a transaction with `nonce`, `gas` and `fees`, for a chain `chain_id`, of
+    /// the type its fields call for ([`TxFields::build`]). Its signature is a placeholder (the
+    /// VM is told the sender); a legacy one is not EIP-155 (no chain id to check).
     pub fn to_transaction(
         &self,
-        fees: Fees,
+        fees: TxFees,
         nonce: u64,
         gas_limit: u64,
         chain_id: u64,
     ) -> Result<Transaction, RpcError> {
-        let data = self.input()?;
-        let value = self.value.unwrap_or_default();
-        let access_list = self.access_list.clone().unwrap_or_default();
-        let kind = self.to.map_or(TxKind::Create, TxKind::Call);
-        let (max_fee, max_priority_fee) = match fees {
-            Fees::Legacy(price) => (price, price),
-            Fees::Dynamic {
-                max_fee,
-                max_priority_fee,
-            } => (max_fee, max_priority_fee),
-        };
-        let (r, s) = (U256::from(1), U256::from(1));
-        if let Some(authorization_list) = &self.authorization_list {
-            let to = self.to.ok_or_else(|| {
-                RpcError::server("EIP-7702 transaction cannot be used to create contract")
-            })?;
-            return Ok(Transaction::Eip7702(Eip7702Tx {
-                chain_id,
-                nonce,
-                max_priority_fee_per_gas: max_priority_fee,
-                max_fee_per_gas: max_fee,
-                gas_limit,
-                to,
-                value,
-                data,
-                access_list,
-                authorization_list: authorization_list.clone(),
-                y_parity: false,
-                r,
-                s,
-            }));
-        }
-        if let Some(blob_versioned_hashes) = &self.blob_versioned_hashes {
-            let to = self
-                .to
-                .ok_or_else(|| RpcError::server("missing \"to\" in blob transaction"))?;
-            return Ok(Transaction::Eip4844(
-                Eip4844Tx {
-                    chain_id,
-                    nonce,
-                    max_priority_fee_per_gas: max_priority_fee,
-                    max_fee_per_gas: max_fee,
-                    gas_limit,
-                    to,
-                    value,
-                    data,
-                    access_list,
-                    max_fee_per_blob_gas: self.max_fee_per_blob_gas.unwrap_or_default(),
-                    blob_versioned_hashes: blob_versioned_hashes.clone(),
-                    y_parity: false,
-                    r,
-                    s,
-                },
-                None,
-            ));
-        }
-        Ok(match fees {
-            Fees::Dynamic { .. } => Transaction::Eip1559(Eip1559Tx {
-                chain_id,
-                nonce,
-                max_priority_fee_per_gas: max_priority_fee,
-                max_fee_per_gas: max_fee,
-                gas_limit,
-                to: kind,
-                value,
-                data,
-                access_list,
-                y_parity: false,
-                r,
-                s,
-            }),
-            Fees::Legacy(gas_price) if self.access_list.is_some() => {
-                Transaction::Eip2930(Eip2930Tx {
-                    chain_id,
-                    nonce,
-                    gas_price,
-                    gas_limit,
-                    to: kind,
-                    value,
-                    data,
-                    access_list,
-                    y_parity: false,
-                    r,
-                    s,
-                })
+        let to = self.to.map_or(TxKind::Create, TxKind::Call);
+        if to.is_create() {
+            if self.authorization_list.is_some() {
+                return Err(RpcError::server(
+                    "EIP-7702 transaction cannot be used to create contract",
+                ));
             }
-            Fees::Legacy(gas_price) => Transaction::Legacy(LegacyTx {
-                nonce,
-                gas_price,
-                gas_limit,
-                to: kind,
-                value,
-                data,
-                // Not EIP-155: no chain id to check.
-                v: 27,
-                r,
-                s,
-            }),
-        })
+            if self.blob_versioned_hashes.is_some() {
+                return Err(RpcError::server("missing \"to\" in blob transaction"));
+            }
+        }
+        let fields = TxFields {
+            value: self.value.unwrap_or_default(),
+            data: self.input()?,
+            fees,
+            access_list: self.access_list.clone(),
+            blob: self
+                .blob_versioned_hashes
+                .clone()
+                .map(|versioned_hashes| BlobFields {
+                    max_fee_per_blob_gas: self.max_fee_per_blob_gas.unwrap_or_default(),
+                    versioned_hashes,
+                }),
+            authorization_list: self.authorization_list.clone(),
+            eip155: false,
+            ..TxFields::new(chain_id, nonce, gas_limit, to)
+        };
+        // Geth's calls carry no signature that could be checked.
+        fields
+            .build()
+            .and_then(|tx| tx.with_signature(PLACEHOLDER_SIGNATURE))
+            .map_err(|e| RpcError::invalid_params(e.to_string()))
     }
 }
 
@@ -296,7 +213,7 @@ pub fn call_env(
     config: &ChainConfig,
     header: &Header,
     overrides: Option<&BlockOverrides>,
-    fees: Fees,
+    fees: TxFees,
 ) -> Result<BlockEnv, RpcError> {
     let header = match overrides {
         Some(overrides) => overrides.apply(header)?,
@@ -304,7 +221,7 @@ pub fn call_env(
     };
     let mut env = block_env(config, &header);
     env.blob_base_fee_override = overrides.and_then(|o| o.blob_base_fee);
-    if env.base_fee.is_some() && fees.effective_price(env.base_fee).is_zero() {
+    if env.base_fee.is_some() && effective_price(fees, env.base_fee).is_zero() {
         env.base_fee = Some(U256::ZERO);
     }
     Ok(env)

@@ -2,10 +2,17 @@
 //! rules — activation time, blob schedule, fork id, precompiles, system contracts) and
 //! `eth_capabilities` (the head, and the oldest block each kind of data is served for).
 
-use alloy_eips::{eip2935, eip4788, eip7002, eip7251};
 use alloy_primitives::{Address, B256};
-use ethrex_blockchain::{header::fork_of, requests::MAINNET_DEPOSIT_CONTRACT};
-use ethrex_common::{ChainConfig, Fork, ForkId, config::Activation, types::Header};
+use ethrex_blockchain::header::fork_of;
+use ethrex_common::{
+    ChainConfig, Fork, ForkId,
+    config::Activation,
+    system_contracts::{
+        BEACON_ROOTS_ADDRESS, CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS,
+        MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_ADDRESS,
+    },
+    types::Header,
+};
 use ethrex_storage::DEFAULT_STATE_WINDOW;
 use ethrex_vm::precompiles::active_precompiles;
 use serde_json::{Map, Value, json};
@@ -102,7 +109,7 @@ fn fork_config(config: &ChainConfig, genesis: (B256, u64), fork: Fork) -> Value 
     if fork >= Fork::Cancun {
         contracts.insert(
             "BEACON_ROOTS_ADDRESS".into(),
-            json!(eip4788::BEACON_ROOTS_ADDRESS),
+            json!(BEACON_ROOTS_ADDRESS),
         );
     }
     if fork >= Fork::Prague {
@@ -112,15 +119,15 @@ fn fork_config(config: &ChainConfig, genesis: (B256, u64), fork: Fork) -> Value 
         contracts.insert("DEPOSIT_CONTRACT_ADDRESS".into(), json!(deposit));
         contracts.insert(
             "HISTORY_STORAGE_ADDRESS".into(),
-            json!(eip2935::HISTORY_STORAGE_ADDRESS),
+            json!(HISTORY_STORAGE_ADDRESS),
         );
         contracts.insert(
             "WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS".into(),
-            json!(eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS),
+            json!(WITHDRAWAL_REQUEST_ADDRESS),
         );
         contracts.insert(
             "CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS".into(),
-            json!(eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS),
+            json!(CONSOLIDATION_REQUEST_ADDRESS),
         );
     }
     json!({
@@ -177,12 +184,12 @@ fn oldest_state(ctx: &RpcContext, head: &Header) -> Result<u64, RpcError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     #[test]
     fn config_names_the_next_and_last_scheduled_forks() {
         // Block 0x2d has timestamp 450: Prague; Osaka (480), BPO1 and BPO2 (540) are to come.
-        let chain = TestChain::up_to(0x2d);
+        let chain = test_chain!(0x2d);
         let config = chain.ok("eth_config", json!([]));
         assert_eq!(config["current"]["activationTime"], 450);
         assert_eq!(config["next"]["activationTime"], 480);

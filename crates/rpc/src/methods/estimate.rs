@@ -7,9 +7,10 @@ use alloy_primitives::U256;
 use ethrex_common::{
     Fork,
     constants::EMPTY_CODE_HASH,
+    eip4844::GAS_PER_BLOB,
     validation::{MAX_TX_GAS_LIMIT_OSAKA, TX_BASE_GAS, TxValidityError},
 };
-use ethrex_vm::{Database, GAS_PER_BLOB, Halt, InvalidTransaction, inspector::NoopInspector};
+use ethrex_vm::{Database, Halt, InvalidTransaction, inspector::NoopInspector};
 use serde_json::Value;
 
 use super::{
@@ -53,7 +54,7 @@ fn upper_bound(call: &Call, db: &dyn Database) -> Result<u64, RpcError> {
         Some(gas) if gas.to::<u64>() >= TX_BASE_GAS => gas.to(),
         Some(_) => call.env.gas_limit,
     };
-    let fee_cap = call.fees.max_fee();
+    let fee_cap = call.fees.max_fee_per_gas();
     if !fee_cap.is_zero() {
         let balance = db
             .account(&call.from)

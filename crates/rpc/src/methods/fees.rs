@@ -11,7 +11,7 @@ use alloy_primitives::U256;
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use ethrex_blockchain::header::{fork_of, next_base_fee, next_excess_blob_gas};
 use ethrex_common::{Fork, types::Header};
-use ethrex_vm::{GAS_PER_BLOB, fake_exponential};
+use ethrex_common::eip4844::{GAS_PER_BLOB, blob_base_fee as blob_fee};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -80,13 +80,6 @@ pub(super) fn blob_base_fee(ctx: &RpcContext, header: &Header) -> Option<U256> {
     Some(blob_fee(excess, params.base_fee_update_fraction))
 }
 
-fn blob_fee(excess_blob_gas: u64, update_fraction: u64) -> U256 {
-    fake_exponential(
-        U256::from(alloy_eips::eip4844::BLOB_TX_MIN_BLOB_GASPRICE),
-        U256::from(excess_blob_gas),
-        U256::from(update_fraction),
-    )
-}
 
 /// The fork of the block after `parent`, taken at the parent's timestamp.
 fn next_fork(ctx: &RpcContext, parent: &Header) -> Fork {
@@ -310,7 +303,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     #[test]
     fn percentile_tips_walk_the_gas_of_the_cheapest_first() {
@@ -338,7 +331,7 @@ mod tests {
 
     #[test]
     fn fee_history_covers_the_blocks_and_the_next_base_fee() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         let history = chain.ok("eth_feeHistory", json!(["0x3", "latest", [0, 50, 100]]));
         assert_eq!(history["oldestBlock"], "0x34");
         assert_eq!(history["baseFeePerGas"].as_array().unwrap().len(), 4);
@@ -365,7 +358,7 @@ mod tests {
 
     #[test]
     fn fee_history_refuses_bad_percentiles_and_future_blocks() {
-        let chain = TestChain::up_to(3);
+        let chain = test_chain!(3);
         for percentiles in [json!([50, 10]), json!([-1]), json!([101])] {
             let error = chain
                 .call("eth_feeHistory", json!(["0x1", "latest", percentiles]))
@@ -380,7 +373,7 @@ mod tests {
 
     #[test]
     fn gas_price_is_the_suggested_tip_over_the_next_base_fee() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         let value = |method: &str| {
             let text = chain.ok(method, json!([]));
             U256::from_str_radix(text.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
@@ -393,7 +386,7 @@ mod tests {
 
     #[test]
     fn blob_fees_are_refused_before_cancun() {
-        let chain = TestChain::up_to(3);
+        let chain = test_chain!(3);
         assert_eq!(
             chain.call("eth_blobBaseFee", json!([])).unwrap_err().code,
             -32000

@@ -83,7 +83,7 @@ mod tests {
 
     /// A transfer from dev account 0, signed, in its network encoding.
     fn raw_transfer(nonce: u64, fee_cap: u64, tip: u64) -> String {
-        let mut tx = Transaction::Eip1559(Eip1559Tx {
+        let tx = Transaction::Eip1559(Eip1559Tx {
             chain_id: DEV_CHAIN_ID,
             nonce,
             max_priority_fee_per_gas: U256::from(tip),
@@ -94,10 +94,7 @@ mod tests {
             ..Default::default()
         });
         let secret = dev_accounts().unwrap()[0].secret;
-        let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &secret).unwrap();
-        if let Transaction::Eip1559(t) = &mut tx {
-            (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
-        }
+        let tx = tx.sign(&secret).unwrap();
         format!("0x{}", hex::encode(tx.encode_network()))
     }
 

@@ -31,15 +31,16 @@ use ethrex_common::validation::TxValidityError;
 use ethrex_common::{
     ChainConfig, Fork,
     constants::EMPTY_OMMERS_HASH,
+    eip4844::GAS_PER_BLOB,
     types::{
-        Block, BlockBody, Header, Receipt, Transaction, Withdrawal, receipts_root,
+        Block, BlockBody, Header, Receipt, Transaction, TxFees, Withdrawal, receipts_root,
         transactions_root, withdrawals_root,
     },
     validation::calldata_floor_gas,
 };
 use ethrex_storage::StateBuilder;
 use ethrex_vm::{
-    BlockEnv, CallHook, Database, Evm, GAS_PER_BLOB, InvalidTransaction, StateChanges, TxError,
+    BlockEnv, CallHook, Database, Evm, InvalidTransaction, StateChanges, TxError,
     Validation, precompiles::PrecompileTable,
 };
 use serde::Deserialize;
@@ -47,7 +48,7 @@ use serde_json::{Value, json};
 
 use super::{
     call::{deployed_code, halt_message, invalid_message, revert_error, vm_error},
-    call_args::{BlockOverrides, CallArgs, Fees, GAS_CAP},
+    call_args::{BlockOverrides, CallArgs, GAS_CAP},
     overlay::{Overlay, StateOverride, override_changes, precompile_table},
     params::{Params, existing_block},
     sim_tracer::{IndexedLog, SimTracer},
@@ -406,9 +407,9 @@ impl Simulator<'_> {
         let fees = args.fees(base_fee)?;
         let fees = match (fees, base_fee, args.gas_price) {
             // Geth's simulated transactions default to EIP-1559 ones.
-            (Fees::Legacy(_), Some(_), None) => Fees::Dynamic {
-                max_fee: U256::ZERO,
-                max_priority_fee: U256::ZERO,
+            (TxFees::Legacy { .. }, Some(_), None) => TxFees::Dynamic {
+                max_fee_per_gas: U256::ZERO,
+                max_priority_fee_per_gas: U256::ZERO,
             },
             (fees, ..) => fees,
         };
@@ -598,7 +599,7 @@ fn invalid_error(invalid: &InvalidTransaction, from: Address, gas: u64) -> RpcEr
 mod tests {
     use serde_json::json;
 
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::{TestChain, test_chain};
 
     const CALLER: &str = "0xc000000000000000000000000000000000000000";
     const CONTRACT: &str = "0xc200000000000000000000000000000000000000";
@@ -609,8 +610,7 @@ mod tests {
     const WORD_42: &str = "0x000000000000000000000000000000000000000000000000000000000000002a";
 
     /// The calls of the one block simulated with `block` (`traceTransfers` on) at the head.
-    fn simulate_one(block: serde_json::Value) -> Vec<serde_json::Value> {
-        let chain = TestChain::up_to(u64::MAX);
+    fn simulate_one(chain: &TestChain, block: serde_json::Value) -> Vec<serde_json::Value> {
         let options = json!({ "blockStateCalls": [block], "traceTransfers": true });
         let result = chain.ok("eth_simulateV1", json!([options, "latest"]));
         result[0]["calls"].as_array().cloned().unwrap_or_default()
@@ -622,28 +622,30 @@ mod tests {
 
     #[test]
     fn a_moved_precompile_runs_at_its_new_address_and_the_old_one_runs_its_code() {
-        let calls = simulate_one(json!({
+        let block = json!({
             "stateOverrides": {
                 IDENTITY: { "code": RETURNS_42, "movePrecompileToAddress": MOVED_TO },
             },
             "calls": [call_to(MOVED_TO, "0x1234"), call_to(IDENTITY, "0x1234")],
-        }));
+        });
+        let calls = simulate_one(&test_chain!(u64::MAX), block);
         assert_eq!(calls[0]["returnData"], "0x1234");
         assert_eq!(calls[1]["returnData"], WORD_42);
     }
 
     #[test]
     fn overriding_a_precompiles_code_runs_the_code() {
-        let calls = simulate_one(json!({
+        let block = json!({
             "stateOverrides": { IDENTITY: { "code": RETURNS_42 } },
             "calls": [call_to(IDENTITY, "0x1234")],
-        }));
+        });
+        let calls = simulate_one(&test_chain!(u64::MAX), block);
         assert_eq!(calls[0]["returnData"], WORD_42);
     }
 
     #[test]
     fn moving_a_plain_account_is_refused() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         let options = json!({ "blockStateCalls": [{
             "stateOverrides": { CONTRACT: { "movePrecompileToAddress": MOVED_TO } },
         }] });
@@ -662,10 +664,11 @@ mod tests {
     fn selfdestruct_shows_as_a_transfer_log() {
         let beneficiary = "0x00000000000000000000000000000000000000be";
         let code = format!("0x73{}ff", &beneficiary[2..]);
-        let calls = simulate_one(json!({
+        let block = json!({
             "stateOverrides": { CONTRACT: { "code": code, "balance": "0x1e8480" } },
             "calls": [call_to(CONTRACT, "0x")],
-        }));
+        });
+        let calls = simulate_one(&test_chain!(u64::MAX), block);
         let logs = calls[0]["logs"].as_array().unwrap();
         assert_eq!(logs.len(), 1, "{logs:?}");
         assert_eq!(
@@ -681,11 +684,12 @@ mod tests {
     #[test]
     fn blobbasefee_reads_the_blob_base_fee_override() {
         // BLOBBASEFEE; PUSH0; MSTORE; RETURN(0, 32).
-        let calls = simulate_one(json!({
+        let block = json!({
             "blockOverrides": { "blobBaseFee": "0x7" },
             "stateOverrides": { CONTRACT: { "code": "0x4a5f5260205ff3" } },
             "calls": [call_to(CONTRACT, "0x")],
-        }));
+        });
+        let calls = simulate_one(&test_chain!(u64::MAX), block);
         assert_eq!(calls[0]["returnData"], format!("0x{:0>64}", "7"));
     }
 }

@@ -6,7 +6,7 @@
 //! (see `interpreter.rs`), so the Rust stack does not grow with the call depth.
 
 use alloy_primitives::{Address, Bytes, U256};
-use ethrex_common::Fork;
+use ethrex_common::{Fork, constants::MAX_INITCODE_SIZE};
 
 use super::Step;
 use crate::{
@@ -35,14 +35,14 @@ fn call(f: &mut Frame, m: &mut Machine, kind: CallKind) -> Step {
     // EIP-7702: calling a delegated account runs the delegate's code (and pays its access).
     let mut code_address = target;
     if m.fork >= Fork::Prague
-        && let Some(delegate) = crate::delegation::delegate_of(&m.state.code(target)?)
+        && let Some(delegate) = ethrex_common::eip7702::delegate_of(&m.state.code(target)?)
     {
         let delegate_cold = m.access_account(delegate);
         cost = cost.saturating_add(gas::account_access_cost(delegate_cold));
         code_address = delegate;
     }
     if !value.is_zero() {
-        cost += gas::CALL_VALUE;
+        cost = cost.saturating_add(gas::CALL_VALUE);
     }
     if kind == CallKind::Call {
         let creates_account = if m.fork >= Fork::SpuriousDragon {
@@ -51,7 +51,7 @@ fn call(f: &mut Frame, m: &mut Machine, kind: CallKind) -> Step {
             !m.state.exists(target)?
         };
         if creates_account {
-            cost += gas::NEW_ACCOUNT;
+            cost = cost.saturating_add(gas::NEW_ACCOUNT);
         }
     }
     f.charge(cost)?;
@@ -60,7 +60,7 @@ fn call(f: &mut Frame, m: &mut Machine, kind: CallKind) -> Step {
     let mut child_gas = gas::call_gas(m.fork, gas_requested, f.gas).ok_or(Halt::OutOfGas)?;
     f.charge(child_gas)?;
     if !value.is_zero() {
-        child_gas += gas::CALL_STIPEND;
+        child_gas = child_gas.saturating_add(gas::CALL_STIPEND);
     }
     let in_len = usize::try_from(in_size).unwrap_or(0);
     let input = if in_size.is_zero() {
@@ -120,7 +120,7 @@ fn create(f: &mut Frame, m: &mut Machine, with_salt: bool) -> Step {
         None
     };
     let len = usize::try_from(size).unwrap_or(usize::MAX);
-    if m.fork >= Fork::Shanghai && len > gas::MAX_INITCODE_SIZE {
+    if m.fork >= Fork::Shanghai && len > MAX_INITCODE_SIZE {
         return Err(Halt::InitcodeSizeExceeded.into());
     }
     let mut cost = gas::CREATE;
@@ -138,7 +138,7 @@ fn create(f: &mut Frame, m: &mut Machine, with_salt: bool) -> Step {
         Bytes::copy_from_slice(m.memory.slice(f.mem, start, len))
     };
     let child_gas = if m.fork >= Fork::Tangerine {
-        f.gas - f.gas / 64
+        f.gas.saturating_sub(f.gas / 64)
     } else {
         f.gas
     };
@@ -166,7 +166,7 @@ pub fn selfdestruct(f: &mut Frame, m: &mut Machine) -> Step {
     let beneficiary = to_address(f.stack.pop()?);
     let mut cost = gas::selfdestruct_base_cost(m.fork);
     if m.fork >= Fork::Berlin && m.access_account(beneficiary) {
-        cost += gas::COLD_ACCOUNT_ACCESS;
+        cost = cost.saturating_add(gas::COLD_ACCOUNT_ACCESS);
     }
     let balance = m.state.info(f.address)?.balance;
     let charges_new_account = if m.fork >= Fork::SpuriousDragon {
@@ -175,7 +175,7 @@ pub fn selfdestruct(f: &mut Frame, m: &mut Machine) -> Step {
         m.fork >= Fork::Tangerine && !m.state.exists(beneficiary)?
     };
     if charges_new_account {
-        cost += gas::NEW_ACCOUNT;
+        cost = cost.saturating_add(gas::NEW_ACCOUNT);
     }
     f.charge(cost)?;
     let deletes = m.fork < Fork::Cancun || m.state.created_in_tx(f.address)?;
@@ -185,7 +185,7 @@ pub fn selfdestruct(f: &mut Frame, m: &mut Machine) -> Step {
         true
     };
     if !already && m.fork < Fork::London {
-        m.state.refund += gas::SELFDESTRUCT_REFUND;
+        m.state.refund = m.state.refund.saturating_add(gas::SELFDESTRUCT_REFUND);
     }
     if beneficiary != f.address {
         m.state.add_balance(beneficiary, balance)?;

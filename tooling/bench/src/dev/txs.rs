@@ -83,7 +83,7 @@ impl Signed {
 
 /// Signs `call` from `sender` at `nonce` for chain `chain_id`.
 pub fn sign(chain_id: u64, sender: &Sender, nonce: u64, call: Call) -> Result<Transaction, String> {
-    let mut tx = Transaction::Eip1559(Eip1559Tx {
+    let tx = Transaction::Eip1559(Eip1559Tx {
         chain_id,
         nonce,
         max_priority_fee_per_gas: U256::from(TIP_PER_GAS),
@@ -94,12 +94,8 @@ pub fn sign(chain_id: u64, sender: &Sender, nonce: u64, call: Call) -> Result<Tr
         data: call.data,
         ..Default::default()
     });
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &sender.secret)
-        .map_err(|e| format!("signing for {}: {e}", sender.address))?;
-    if let Transaction::Eip1559(inner) = &mut tx {
-        (inner.r, inner.s, inner.y_parity) = (sig.r, sig.s, sig.y_parity);
-    }
-    Ok(tx)
+    tx.sign(&sender.secret)
+        .map_err(|e| format!("signing for {}: {e}", sender.address))
 }
 
 /// [`sign`], encoded for sending.

@@ -9,7 +9,7 @@
 mod tx;
 
 use alloy_primitives::{Address, B256, U256};
-use ethrex_common::Fork;
+use ethrex_common::{Fork, eip7702::designator};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::{
@@ -181,12 +181,6 @@ fn contract(rng: &mut StdRng, code: Vec<u8>) -> Account {
     account
 }
 
-/// `0xef0100 || address`: an EIP-7702 delegation designator.
-fn designator(address: Address) -> Vec<u8> {
-    let mut code = vec![0xef, 0x01, 0x00];
-    code.extend_from_slice(address.as_slice());
-    code
-}
 
 fn pre_state(rng: &mut StdRng, env: &Env, sender_nonce: u64) -> World {
     let mut world = World::default();
@@ -245,7 +239,7 @@ fn pre_state(rng: &mut StdRng, env: &Env, sender_nonce: u64) -> World {
     first.nonce = rng.random_range(0..3);
     world.insert(authorities[0], first);
     let second = if env.fork >= Fork::Prague {
-        Account::contract(designator(HELPERS[1]), 1, U256::from(10u64.pow(18)))
+        Account::contract(designator(HELPERS[1]).to_vec(), 1, U256::from(10u64.pow(18)))
     } else {
         Account::contract(Vec::new(), 1, U256::from(10u64.pow(18)))
     };
@@ -253,7 +247,7 @@ fn pre_state(rng: &mut StdRng, env: &Env, sender_nonce: u64) -> World {
     if env.fork >= Fork::Prague {
         world.insert(
             DELEGATED,
-            Account::contract(designator(HELPERS[0]), 1, U256::from(5)),
+            Account::contract(designator(HELPERS[0]).to_vec(), 1, U256::from(5)),
         );
     }
     world

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 
 use alloy_eips::eip7702::{Authorization, SignedAuthorization};
 use alloy_primitives::{Address, B256, Bytes, U256};
-use ethrex_common::{BlobParams, Fork};
+use ethrex_common::{
+    BlobParams, Fork,
+    eip4844::{GAS_PER_BLOB, blob_base_fee},
+};
 use ethrex_crypto::SECP256K1_N;
 use rand::{Rng, rngs::StdRng};
 
@@ -21,8 +24,6 @@ use crate::{
     world::World,
 };
 
-/// Bytes of blob gas per blob (EIP-4844 `GAS_PER_BLOB`).
-const GAS_PER_BLOB: u64 = 1 << 17;
 
 /// The transactions of a case, their nonces following the senders' (as if each succeeded).
 pub fn transactions(rng: &mut StdRng, env: &Env, block: &BlockSpec, pre: &World) -> Vec<TxSpec> {
@@ -242,11 +243,7 @@ fn blobs(rng: &mut StdRng, fork: Fork, block: &BlockSpec) -> (Vec<B256>, u128) {
         })
         .collect();
     let params = blob_params(fork).unwrap_or(BlobParams::CANCUN);
-    let blob_base_fee = ethrex_vm::fake_exponential(
-        U256::from(1),
-        U256::from(block.excess_blob_gas),
-        U256::from(params.base_fee_update_fraction),
-    );
+    let blob_base_fee = blob_base_fee(block.excess_blob_gas, params.base_fee_update_fraction);
     let blob_base_fee = u128::try_from(blob_base_fee).unwrap_or(u128::MAX);
     let max = if rng.random_bool(0.02) {
         blob_base_fee.saturating_sub(1)

@@ -6,6 +6,7 @@
 //! A program ends with a final `JUMPDEST` (so every forward jump has a target) and a terminal:
 //! `STOP`, `RETURN`, `REVERT`, `INVALID`, `SELFDESTRUCT`, or falling off the end.
 
+mod bls;
 mod builder;
 mod init;
 mod snippets;
@@ -15,6 +16,7 @@ use std::ops::Range;
 
 use alloy_primitives::Address;
 use ethrex_common::Fork;
+use ethrex_vm::opcode::*;
 use rand::{Rng, rngs::StdRng};
 
 pub use builder::Builder;
@@ -51,14 +53,14 @@ pub struct Profile {
 /// The fork that introduced `opcode` (Frontier for the original set).
 pub fn since(opcode: u8) -> Fork {
     match opcode {
-        0xf4 => Fork::Homestead,
-        0x3d | 0x3e | 0xfa | 0xfd => Fork::Byzantium,
-        0x1b..=0x1d | 0x3f | 0xf5 => Fork::Constantinople,
-        0x46 | 0x47 => Fork::Istanbul,
-        0x48 => Fork::London,
-        0x5f => Fork::Shanghai,
-        0x49 | 0x4a | 0x5c..=0x5e => Fork::Cancun,
-        0x1e => Fork::Osaka,
+        DELEGATECALL => Fork::Homestead,
+        RETURNDATASIZE | RETURNDATACOPY | STATICCALL | REVERT => Fork::Byzantium,
+        SHL..=SAR | EXTCODEHASH | CREATE2 => Fork::Constantinople,
+        CHAINID | SELFBALANCE => Fork::Istanbul,
+        BASEFEE => Fork::London,
+        PUSH0 => Fork::Shanghai,
+        BLOBHASH | BLOBBASEFEE | TLOAD..=MCOPY => Fork::Cancun,
+        CLZ => Fork::Osaka,
         _ => Fork::Frontier,
     }
 }
@@ -78,12 +80,12 @@ pub fn generate(rng: &mut StdRng, env: &Env, profile: &Profile) -> Vec<u8> {
         for _ in 0..5 {
             b.push(alloy_primitives::U256::ZERO);
         }
-        b.op(0x30, 0, 1); // ADDRESS
+        b.op(ADDRESS, 0, 1);
         b.push_u64(1024);
-        b.op(0x5a, 0, 1); // GAS
-        b.op(0x03, 2, 1); // SUB
-        b.op(0xf1, 7, 1);
-        b.op(0x50, 1, 0);
+        b.op(GAS, 0, 1);
+        b.op(SUB, 2, 1);
+        b.op(CALL, 7, 1);
+        b.op(POP, 1, 0);
     }
     let count = rng.random_range(profile.snippets.clone());
     for _ in 0..count {
@@ -141,7 +143,7 @@ mod tests {
                     &env(Fork::Berlin),
                     &profile,
                 );
-                code.iter().filter(|b| **b == 0x5c).count()
+                code.iter().filter(|b| **b == TLOAD).count()
             })
             .sum::<usize>();
         // 0x5c also appears inside push data; TLOAD snippets alone would give far more.

@@ -4,15 +4,13 @@
 
 use alloy_primitives::{Address, U256};
 use ethrex_common::Fork;
+use ethrex_vm::opcode::*;
 use rand::{Rng, rngs::StdRng};
 
 use super::{
-    Builder, Env, Profile, allowed, initcode,
+    Builder, Env, Profile, allowed, bls, initcode,
     values::{self, address_word, pick},
 };
-
-const SSTORE: u8 = 0x55;
-const GAS: u8 = 0x5a;
 
 /// One random snippet.
 pub fn snippet(b: &mut Builder, rng: &mut StdRng, env: &Env, profile: &Profile) {
@@ -55,13 +53,13 @@ fn maybe_store(b: &mut Builder, rng: &mut StdRng, p: f64) {
 
 fn arithmetic(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     const BINARY: [u8; 21] = [
-        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16,
-        0x17, 0x18, 0x1a, 0x1b, 0x1c, 0x1d,
+        ADD, MUL, SUB, DIV, SDIV, MOD, SMOD, EXP, SIGNEXTEND, LT, GT, SLT, SGT, EQ, AND, OR, XOR,
+        BYTE, SHL, SHR, SAR,
     ];
     let (op, inputs) = match rng.random_range(0..10) {
         0..=6 => (pick(rng, &BINARY), 2),
-        7 => (pick(rng, &[0x08u8, 0x09]), 3),
-        _ => (pick(rng, &[0x15u8, 0x19, 0x1e]), 1),
+        7 => (pick(rng, &[ADDMOD, MULMOD]), 3),
+        _ => (pick(rng, &[ISZERO, NOT, CLZ]), 1),
     };
     if !allowed(rng, env, op) {
         return;
@@ -75,8 +73,27 @@ fn arithmetic(b: &mut Builder, rng: &mut StdRng, env: &Env) {
 
 fn environment(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     const OPS: [u8; 21] = [
-        0x30, 0x32, 0x33, 0x34, 0x36, 0x38, 0x3a, 0x3d, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
-        0x48, 0x4a, 0x58, 0x59, 0x5a, 0x5a,
+        ADDRESS,
+        ORIGIN,
+        CALLER,
+        CALLVALUE,
+        CALLDATASIZE,
+        CODESIZE,
+        GASPRICE,
+        RETURNDATASIZE,
+        COINBASE,
+        TIMESTAMP,
+        NUMBER,
+        PREVRANDAO,
+        GASLIMIT,
+        CHAINID,
+        SELFBALANCE,
+        BASEFEE,
+        BLOBBASEFEE,
+        PC,
+        MSIZE,
+        GAS,
+        GAS,
     ];
     let op = pick(rng, &OPS);
     if !allowed(rng, env, op) {
@@ -89,8 +106,8 @@ fn environment(b: &mut Builder, rng: &mut StdRng, env: &Env) {
 /// An address argument: one of the interesting accounts, or this contract, or the caller.
 fn address_arg(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     match rng.random_range(0..10) {
-        0 => b.op(0x30, 0, 1), // ADDRESS
-        1 => b.op(0x33, 0, 1), // CALLER
+        0 => b.op(ADDRESS, 0, 1),
+        1 => b.op(CALLER, 0, 1),
         2 => b.push(address_word(pick(rng, &env.precompiles))),
         _ => b.push(address_word(pick(rng, &env.addresses))),
     }
@@ -99,7 +116,7 @@ fn address_arg(b: &mut Builder, rng: &mut StdRng, env: &Env) {
 fn account_query(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     match rng.random_range(0..10) {
         0..=5 => {
-            let op = pick(rng, &[0x31u8, 0x3b, 0x3f]); // BALANCE, EXTCODESIZE, EXTCODEHASH
+            let op = pick(rng, &[BALANCE, EXTCODESIZE, EXTCODEHASH]);
             if !allowed(rng, env, op) {
                 return;
             }
@@ -113,19 +130,19 @@ fn account_query(b: &mut Builder, rng: &mut StdRng, env: &Env) {
             b.push(U256::from(rng.random_range(0..40u64)));
             b.push(values::offset(rng));
             address_arg(b, rng, env);
-            b.op(0x3c, 4, 0);
+            b.op(EXTCODECOPY, 4, 0);
         }
         8 => {
             b.push(values::block_number(rng, env.block_number));
-            b.op(0x40, 1, 1); // BLOCKHASH
+            b.op(BLOCKHASH, 1, 1);
             maybe_store(b, rng, 0.7);
         }
         _ => {
-            if !allowed(rng, env, 0x49) {
+            if !allowed(rng, env, BLOBHASH) {
                 return;
             }
             b.push(U256::from(pick(rng, &[0u64, 0, 1, 2, 5, u64::MAX])));
-            b.op(0x49, 1, 1); // BLOBHASH
+            b.op(BLOBHASH, 1, 1);
             maybe_store(b, rng, 0.7);
         }
     }
@@ -136,38 +153,38 @@ fn memory(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         0..=2 => {
             value_arg(b, rng, env);
             b.push(values::offset(rng));
-            b.op(pick(rng, &[0x52u8, 0x52, 0x53]), 2, 0); // MSTORE, MSTORE8
+            b.op(pick(rng, &[MSTORE, MSTORE, MSTORE8]), 2, 0);
         }
         3 | 4 => {
             b.push(values::offset(rng));
-            b.op(0x51, 1, 1); // MLOAD
+            b.op(MLOAD, 1, 1);
             maybe_store(b, rng, 0.5);
         }
         5 => {
-            if !allowed(rng, env, 0x5e) {
+            if !allowed(rng, env, MCOPY) {
                 return;
             }
             b.push(values::length(rng));
             b.push(values::offset(rng));
             b.push(values::offset(rng));
-            b.op(0x5e, 3, 0); // MCOPY
+            b.op(MCOPY, 3, 0);
         }
         6 | 7 => {
             // CALLDATACOPY / CODECOPY (dest, offset, length)
             b.push(values::length(rng));
             b.push(U256::from(rng.random_range(0..120u64)));
             b.push(values::offset(rng));
-            b.op(pick(rng, &[0x37u8, 0x39]), 3, 0);
+            b.op(pick(rng, &[CALLDATACOPY, CODECOPY]), 3, 0);
         }
         8 => {
             b.push(U256::from(pick(rng, &[0u64, 1, 4, 31, 32, 64, 1 << 40])));
-            b.op(0x35, 1, 1); // CALLDATALOAD
+            b.op(CALLDATALOAD, 1, 1);
             maybe_store(b, rng, 0.6);
         }
         _ => {
             b.push(values::length(rng));
             b.push(values::offset(rng));
-            b.op(0x20, 2, 1); // KECCAK256
+            b.op(KECCAK256, 2, 1);
             maybe_store(b, rng, 0.5);
         }
     }
@@ -186,23 +203,23 @@ fn storage(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         }
         9..=12 => {
             b.push(values::key(rng));
-            b.op(0x54, 1, 1); // SLOAD
+            b.op(SLOAD, 1, 1);
             maybe_store(b, rng, 0.5);
         }
         13..=16 => {
-            if !allowed(rng, env, 0x5d) {
+            if !allowed(rng, env, TSTORE) {
                 return;
             }
             b.push(values::stored(rng));
             b.push(values::key(rng));
-            b.op(0x5d, 2, 0); // TSTORE
+            b.op(TSTORE, 2, 0);
         }
         _ => {
-            if !allowed(rng, env, 0x5c) {
+            if !allowed(rng, env, TLOAD) {
                 return;
             }
             b.push(values::key(rng));
-            b.op(0x5c, 1, 1); // TLOAD
+            b.op(TLOAD, 1, 1);
             maybe_store(b, rng, 0.8);
         }
     }
@@ -215,7 +232,7 @@ fn log(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     }
     b.push(values::length(rng));
     b.push(values::offset(rng));
-    b.op(0xa0 + topics, 2 + usize::from(topics), 0);
+    b.op(LOG0 + topics, 2 + usize::from(topics), 0);
 }
 
 /// Jumps and `JUMPDEST`s. The stack is emptied first, so every path reaches a `JUMPDEST` with
@@ -226,7 +243,7 @@ fn control(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         0..=3 => b.label(),
         4..=6 => {
             b.push_jump_target();
-            b.op(0x56, 1, 0); // JUMP
+            b.op(JUMP, 1, 0);
         }
         _ => {
             if rng.random_bool(0.5) {
@@ -235,7 +252,7 @@ fn control(b: &mut Builder, rng: &mut StdRng, env: &Env) {
                 b.push(values::word(rng, &env.addresses));
             }
             b.push_jump_target();
-            b.op(0x57, 2, 0); // JUMPI
+            b.op(JUMPI, 2, 0);
         }
     }
 }
@@ -254,12 +271,23 @@ fn gas_arg(b: &mut Builder, rng: &mut StdRng) {
 }
 
 fn call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
-    // CALL, CALLCODE, DELEGATECALL, STATICCALL
-    let op = pick(rng, &[0xf1u8, 0xf1, 0xf1, 0xf2, 0xf4, 0xf4, 0xfa, 0xfa]);
+    let op = pick(
+        rng,
+        &[
+            CALL,
+            CALL,
+            CALL,
+            CALLCODE,
+            DELEGATECALL,
+            DELEGATECALL,
+            STATICCALL,
+            STATICCALL,
+        ],
+    );
     if !allowed(rng, env, op) {
         return;
     }
-    let with_value = matches!(op, 0xf1 | 0xf2);
+    let with_value = matches!(op, CALL | CALLCODE);
     b.push(values::length(rng)); // return length
     b.push(values::offset(rng)); // return offset
     b.push(values::length(rng)); // argument length
@@ -271,7 +299,7 @@ fn call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         0..=11 => b.push(address_word(pick(rng, &env.callees))),
         12..=16 => b.push(address_word(pick(rng, &env.addresses))),
         17 => b.push(address_word(pick(rng, &env.precompiles))),
-        _ => b.op(0x30, 0, 1), // ADDRESS: recursion
+        _ => b.op(ADDRESS, 0, 1), // ADDRESS: recursion
     }
     gas_arg(b, rng);
     b.op(op, if with_value { 7 } else { 6 }, 1);
@@ -279,7 +307,7 @@ fn call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
 }
 
 /// A call to a precompile with an input laid out in memory at 0x100 — shaped to pass the
-/// precompile's checks (small MODEXP lengths, curve points, BLAKE2F rounds and flag, zero BLS
+/// precompile's checks (small MODEXP lengths, curve points, BLAKE2F rounds and flag, BLS
 /// points) or random — its success and output stored.
 fn precompile_call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     let target = if rng.random_bool(0.6) {
@@ -295,7 +323,7 @@ fn precompile_call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
             None => value_arg(b, rng, env),
         }
         b.push_u64(base + 32 * i as u64);
-        b.op(0x52, 2, 0);
+        b.op(MSTORE, 2, 0);
     }
     let len = if rng.random_bool(0.85) {
         natural_len
@@ -313,13 +341,13 @@ fn precompile_call(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     b.push(address_word(target));
     gas_arg(b, rng);
     if static_call {
-        b.op(0xfa, 6, 1);
+        b.op(STATICCALL, 6, 1);
     } else {
-        b.op(0xf1, 7, 1);
+        b.op(CALL, 7, 1);
     }
     maybe_store(b, rng, 0.8);
     b.push_u64(0x200);
-    b.op(0x51, 1, 1); // MLOAD the output
+    b.op(MLOAD, 1, 1); // MLOAD the output
     maybe_store(b, rng, 0.8);
 }
 
@@ -357,19 +385,8 @@ fn precompile_input(rng: &mut StdRng, target: Address) -> (Vec<Option<U256>>, u6
         (0, 7) => [g1(rng).to_vec(), vec![None]].concat(),
         (0, 8) => vec![n(0); pick(rng, &[0, 6])],
         (0, 9) => return blake2f_input(rng),
-        // BLS12-381: points at infinity (all zeros) of each operation's input length.
-        (0, 0x0b..=0x11) => {
-            let len: usize = match last {
-                0x0b => 256,
-                0x0c => 160,
-                0x0d => 512,
-                0x0e => 288,
-                0x0f => 384,
-                0x10 => 64,
-                _ => 128,
-            };
-            return (vec![n(0); len.div_ceil(32)], len as u64);
-        }
+        // BLS12-381: the corner cases of `bls::input`.
+        (0, 0x0b..=0x11) => return bls::input(rng, last),
         _ => random(rng.random_range(0..8)),
     };
     let len = words(&input);
@@ -422,7 +439,7 @@ fn blake2f_input(rng: &mut StdRng) -> (Vec<Option<U256>>, u64) {
 /// contract and its address stored.
 fn create(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     let create2 = rng.random_bool(0.4);
-    if create2 && !allowed(rng, env, 0xf5) {
+    if create2 && !allowed(rng, env, CREATE2) {
         return;
     }
     let code = initcode(rng, env);
@@ -432,7 +449,7 @@ fn create(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         word[..chunk.len()].copy_from_slice(chunk);
         b.push32(U256::from_be_bytes(word));
         b.push_u64(at + 32 * i as u64);
-        b.op(0x52, 2, 0);
+        b.op(MSTORE, 2, 0);
     }
     if create2 {
         b.push_u64(rng.random_range(0..3)); // salt: repeats make collisions
@@ -446,7 +463,7 @@ fn create(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     b.push_u64(at);
     b.push(values::call_value(rng));
     b.op(
-        if create2 { 0xf5 } else { 0xf0 },
+        if create2 { CREATE2 } else { CREATE },
         if create2 { 4 } else { 3 },
         1,
     );
@@ -459,31 +476,31 @@ fn create(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         b.push_u64(0);
         b.dup(6);
         b.op(GAS, 0, 1);
-        b.op(0xf1, 7, 1);
+        b.op(CALL, 7, 1);
         maybe_store(b, rng, 0.5);
     }
     maybe_store(b, rng, 0.7);
 }
 
 fn return_data(b: &mut Builder, rng: &mut StdRng, env: &Env) {
-    if !allowed(rng, env, 0x3e) {
+    if !allowed(rng, env, RETURNDATACOPY) {
         return;
     }
     if rng.random_bool(0.4) {
-        b.op(0x3d, 0, 1); // RETURNDATASIZE
+        b.op(RETURNDATASIZE, 0, 1);
         maybe_store(b, rng, 0.7);
         return;
     }
     // RETURNDATACOPY(dest, offset, length): usually all of it, sometimes out of bounds (halts).
     if rng.random_bool(0.95) {
-        b.op(0x3d, 0, 1);
+        b.op(RETURNDATASIZE, 0, 1);
         b.push_u64(0);
     } else {
         b.push_u64(rng.random_range(0..40));
         b.push_u64(rng.random_range(0..40));
     }
     b.push(values::offset(rng));
-    b.op(0x3e, 3, 0);
+    b.op(RETURNDATACOPY, 3, 0);
 }
 
 fn stack(b: &mut Builder, rng: &mut StdRng) {
@@ -494,24 +511,24 @@ fn stack(b: &mut Builder, rng: &mut StdRng) {
         }
         let k = rng.random_range(11..16u8);
         if rng.random_bool(0.5) {
-            b.op(0x80 + k, 0, 1); // DUP12..DUP16
+            b.op(DUP1 + k, 0, 1); // DUP12..DUP16
         } else {
-            b.op(0x90 + k, 0, 0); // SWAP12..SWAP16
+            b.op(SWAP1 + k, 0, 0); // SWAP12..SWAP16
         }
         return;
     }
     let reach = b.depth + usize::from(rng.random_bool(0.01));
     match rng.random_range(0..3) {
-        0 if b.depth > 0 => b.op(0x50, 1, 0), // POP
+        0 if b.depth > 0 => b.op(POP, 1, 0),
         1 if reach > 0 => {
             let n = rng.random_range(1..=reach.min(16));
             let k = u8::try_from(n - 1).unwrap_or(0);
-            b.op(0x80 + k, n, n + 1); // DUPn
+            b.op(DUP1 + k, n, n + 1); // DUPn
         }
         _ if reach > 1 => {
             let n = rng.random_range(1..reach.min(17));
             let k = u8::try_from(n - 1).unwrap_or(0);
-            b.op(0x90 + k, n + 1, n + 1); // SWAPn
+            b.op(SWAP1 + k, n + 1, n + 1); // SWAPn
         }
         _ => b.push(U256::ZERO),
     }
@@ -523,12 +540,12 @@ fn rare(b: &mut Builder, rng: &mut StdRng, env: &Env) {
     match rng.random_range(0..20) {
         0..=6 => b.raw(&[rng.random()]),
         7..=11 => {
-            let op = pick(rng, &[0x01u8, 0x52, 0x55, 0xf1, 0xa2, 0x39]);
+            let op = pick(rng, &[ADD, MSTORE, SSTORE, CALL, LOG2, CODECOPY]);
             b.op(op, 0, 0);
         }
         12 => {
             for _ in 0..1025 {
-                b.raw(&[0x58]); // PC
+                b.raw(&[PC]);
             }
         }
         _ => terminal(b, rng, env),
@@ -541,9 +558,9 @@ pub fn terminal(b: &mut Builder, rng: &mut StdRng, env: &Env) {
         0..=4 => {
             // RETURN(offset, length), or REVERT
             let op = if rng.random_bool(0.3) && env.fork >= Fork::Byzantium {
-                0xfd
+                REVERT
             } else {
-                0xf3
+                RETURN
             };
             b.push_u64(rng.random_range(0..70));
             b.push_u64(rng.random_range(0..70));
@@ -553,16 +570,16 @@ pub fn terminal(b: &mut Builder, rng: &mut StdRng, env: &Env) {
             // Return a value computed earlier (or a fresh one).
             value_arg(b, rng, env);
             b.push_u64(0);
-            b.op(0x52, 2, 0);
+            b.op(MSTORE, 2, 0);
             b.push_u64(32);
             b.push_u64(0);
-            b.op(0xf3, 2, 0);
+            b.op(RETURN, 2, 0);
         }
-        7..=10 => b.op(0x00, 0, 0), // STOP
-        11 => b.op(0xfe, 0, 0),     // INVALID
+        7..=10 => b.op(STOP, 0, 0),
+        11 => b.op(INVALID, 0, 0),
         12..=14 => {
             address_arg(b, rng, env);
-            b.op(0xff, 1, 0); // SELFDESTRUCT
+            b.op(SELFDESTRUCT, 1, 0);
         }
         _ => {} // falls off the end
     }

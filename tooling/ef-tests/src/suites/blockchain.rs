@@ -253,7 +253,9 @@ fn pre_state(pre: &BTreeMap<Address, Account>) -> StateChanges {
 
 /// Every account of `post` as the head state has it.
 fn check_post_state(reader: &StateReader, post: &BTreeMap<Address, Account>) -> Result<(), String> {
-    let err = |e: ethrex_vm::VmError| e.to_string();
+    fn err(e: impl std::fmt::Display) -> String {
+        e.to_string()
+    }
     for (address, expected) in post {
         let info = reader
             .account(address)

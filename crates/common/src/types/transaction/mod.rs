@@ -13,6 +13,7 @@
 //! that is neither 27/28 nor EIP-155 shaped is rejected. The enum is ours (not alloy's) so fee
 //! fields can be full 256-bit values and the rollup can add its own kinds later.
 
+mod fields;
 mod kinds;
 
 use alloy_eips::{
@@ -22,6 +23,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_rlp::{Decodable, Encodable, Header};
 use ethrex_crypto::RecoverableSig;
 
+pub use fields::{BlobFields, PLACEHOLDER_SIGNATURE, TxFees, TxFields};
 pub use kinds::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx};
 
 use crate::{CommonError, Result};

@@ -7,14 +7,11 @@
 //! transactions are signed without a chain id (`v` = 27/28), as the legacy fixtures are.
 
 use alloy_eips::eip7702::{self, SignedAuthorization};
-use alloy_primitives::{Address, B256, TxKind, U256};
-use ethrex_common::types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, Transaction};
+use alloy_primitives::{Address, TxKind, U256};
+use ethrex_common::types::{BlobFields, Transaction, TxFees, TxFields};
 
 use super::fixture::{Authorization, Indexes, TxTemplate};
 use crate::fixtures::quantity_u64;
-
-/// `v` of a legacy transaction signed without a chain id, for y-parity 0 (28 for parity 1).
-const LEGACY_V: u64 = 27;
 
 /// The transaction the template makes at `indexes`, signed.
 pub fn build(
@@ -38,101 +35,49 @@ pub fn build(
             .map_err(|e| format!("bad to {:?}: {e}", template.to))?;
         TxKind::Call(address)
     };
-    let access_list = template
-        .access_lists
-        .as_ref()
-        .and_then(|lists| lists.get(indexes.data).cloned().flatten());
-    let nonce = template.nonce;
-    let max_fee_per_gas = template.max_fee_per_gas.unwrap_or_default();
-    let max_priority_fee_per_gas = template.max_priority_fee_per_gas.unwrap_or_default();
-    let gas_price = template.gas_price.unwrap_or_default();
-    let tx = if let Some(authorizations) = &template.authorization_list {
-        Transaction::Eip7702(Eip7702Tx {
-            chain_id,
-            nonce,
-            max_priority_fee_per_gas,
+    let fees = match template.max_fee_per_gas {
+        Some(max_fee_per_gas) => TxFees::Dynamic {
             max_fee_per_gas,
-            gas_limit,
-            to: call_target(to, "an EIP-7702")?,
-            value,
-            data,
-            access_list: access_list.unwrap_or_default(),
-            authorization_list: authorizations
-                .iter()
-                .map(signed_authorization)
-                .collect::<Result<_, _>>()?,
-            ..Default::default()
-        })
-    } else if let Some(hashes) = &template.blob_versioned_hashes {
-        Transaction::Eip4844(
-            Eip4844Tx {
-                chain_id,
-                nonce,
-                max_priority_fee_per_gas,
-                max_fee_per_gas,
-                gas_limit,
-                to: call_target(to, "a blob")?,
-                value,
-                data,
-                access_list: access_list.unwrap_or_default(),
-                max_fee_per_blob_gas: template.max_fee_per_blob_gas.unwrap_or_default(),
-                blob_versioned_hashes: hashes.clone(),
-                ..Default::default()
-            },
-            None,
-        )
-    } else if template.max_fee_per_gas.is_some() {
-        Transaction::Eip1559(Eip1559Tx {
-            chain_id,
-            nonce,
-            max_priority_fee_per_gas,
-            max_fee_per_gas,
-            gas_limit,
-            to,
-            value,
-            data,
-            access_list: access_list.unwrap_or_default(),
-            ..Default::default()
-        })
-    } else if let Some(access_list) = access_list {
-        Transaction::Eip2930(Eip2930Tx {
-            chain_id,
-            nonce,
-            gas_price,
-            gas_limit,
-            to,
-            value,
-            data,
-            access_list,
-            ..Default::default()
-        })
-    } else {
-        Transaction::Legacy(LegacyTx {
-            nonce,
-            gas_price,
-            gas_limit,
-            to,
-            value,
-            data,
-            v: LEGACY_V,
-            ..Default::default()
-        })
+            max_priority_fee_per_gas: template.max_priority_fee_per_gas.unwrap_or_default(),
+        },
+        None => TxFees::Legacy {
+            gas_price: template.gas_price.unwrap_or_default(),
+        },
     };
-    sign(tx, &template.secret_key)
+    let authorization_list = template
+        .authorization_list
+        .as_ref()
+        .map(|list| list.iter().map(signed_authorization).collect())
+        .transpose()?;
+    let fields = TxFields {
+        value,
+        data,
+        fees,
+        access_list: template
+            .access_lists
+            .as_ref()
+            .and_then(|lists| lists.get(indexes.data).cloned().flatten()),
+        blob: template
+            .blob_versioned_hashes
+            .clone()
+            .map(|versioned_hashes| BlobFields {
+                max_fee_per_blob_gas: template.max_fee_per_blob_gas.unwrap_or_default(),
+                versioned_hashes,
+            }),
+        authorization_list,
+        eip155: false,
+        ..TxFields::new(chain_id, template.nonce, gas_limit, to)
+    };
+    fields
+        .build()
+        .and_then(|tx| tx.sign(&template.secret_key))
+        .map_err(|e| e.to_string())
 }
 
 /// `list[index]`, or an error naming the list.
 fn pick<'a, T>(list: &'a [T], index: usize, what: &str) -> Result<&'a T, String> {
     list.get(index)
         .ok_or_else(|| format!("{what} index {index} out of range ({} entries)", list.len()))
-}
-
-/// The callee of a transaction type that cannot create contracts.
-fn call_target(to: TxKind, kind: &str) -> Result<Address, String> {
-    match to {
-        TxKind::Call(address) => Ok(address),
-        TxKind::Create => Err(format!("{kind} transaction cannot create a contract")),
-    }
 }
 
 fn signed_authorization(auth: &Authorization) -> Result<SignedAuthorization, String> {
@@ -146,23 +91,6 @@ fn signed_authorization(auth: &Authorization) -> Result<SignedAuthorization, Str
     Ok(SignedAuthorization::new_unchecked(
         inner, y_parity, auth.r, auth.s,
     ))
-}
-
-/// Signs `tx` with `secret`, replacing its signature fields.
-fn sign(mut tx: Transaction, secret: &B256) -> Result<Transaction, String> {
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), secret)
-        .map_err(|e| format!("cannot sign with secretKey: {e}"))?;
-    let (r, s, y_parity): (U256, U256, bool) = (sig.r, sig.s, sig.y_parity);
-    match &mut tx {
-        Transaction::Legacy(tx) => {
-            (tx.v, tx.r, tx.s) = (LEGACY_V + u64::from(y_parity), r, s);
-        }
-        Transaction::Eip2930(tx) => (tx.y_parity, tx.r, tx.s) = (y_parity, r, s),
-        Transaction::Eip1559(tx) => (tx.y_parity, tx.r, tx.s) = (y_parity, r, s),
-        Transaction::Eip4844(tx, _) => (tx.y_parity, tx.r, tx.s) = (y_parity, r, s),
-        Transaction::Eip7702(tx) => (tx.y_parity, tx.r, tx.s) = (y_parity, r, s),
-    }
-    Ok(tx)
 }
 
 #[cfg(test)]
