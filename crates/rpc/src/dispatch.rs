@@ -192,7 +192,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::{TestChain, test_chain};
 
     fn reply(chain: &TestChain, body: Value) -> Option<Value> {
         let reply = handle_body(&chain.ctx, body.to_string().as_bytes())?;
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn a_batch_answers_each_request_in_order_with_text_and_value_results() {
-        let chain = TestChain::up_to(10);
+        let chain = test_chain!(10);
         let logs_filter = json!({"fromBlock": "0x0", "toBlock": "0xa"});
         let batch = json!([
             {"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs", "params": [logs_filter]},
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn notifications_alone_get_no_reply_and_bad_bodies_a_null_id_error() {
-        let chain = TestChain::up_to(1);
+        let chain = test_chain!(1);
         let only_notification = json!({"jsonrpc": "2.0", "method": "eth_chainId"});
         assert_eq!(reply(&chain, only_notification), None);
         let got = handle_body(&chain.ctx, b"{not json").map(|r| r.to_text());

@@ -121,7 +121,10 @@ mod tests {
 
     use serde_json::json;
 
-    use crate::{NodeIdentity, methods::test_chain::TestChain};
+    use crate::{
+        NodeIdentity,
+        methods::test_chain::{TestChain, test_chain},
+    };
 
     fn identity() -> NodeIdentity {
         NodeIdentity {
@@ -137,7 +140,7 @@ mod tests {
 
     #[test]
     fn node_info_has_geths_shape() {
-        let mut chain = TestChain::up_to(u64::MAX);
+        let mut chain = test_chain!(u64::MAX);
         chain.ctx.node = Some(Arc::new(identity()));
         let info = chain.ok("admin_nodeInfo", json!([]));
         let head = chain.ok("eth_getBlockByNumber", json!(["latest", false]));
@@ -170,7 +173,7 @@ mod tests {
 
     #[test]
     fn total_difficulty_sums_the_chain_and_follows_the_head() {
-        let mut chain = TestChain::up_to(3);
+        let mut chain = test_chain!(3);
         chain.ctx.node = Some(Arc::new(identity()));
         let difficulty = |chain: &TestChain| {
             chain.ok("admin_nodeInfo", json!([]))["protocols"]["eth"]["difficulty"]
@@ -204,7 +207,7 @@ mod tests {
 
     #[test]
     fn without_a_p2p_identity_node_info_is_an_error() {
-        let chain = TestChain::up_to(0);
+        let chain = test_chain!(0);
         assert_eq!(
             chain.call("admin_nodeInfo", json!([])).unwrap_err().code,
             -32000

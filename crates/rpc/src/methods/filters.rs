@@ -213,13 +213,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     const CONTRACT: &str = "0x7dcd17433742f4c0ca53122ab541d0ba67fc27df";
 
     #[test]
     fn a_block_filter_reports_each_new_block_once() {
-        let mut chain = TestChain::up_to(50);
+        let mut chain = test_chain!(50);
         let id = chain.ok("eth_newBlockFilter", json!([]));
         assert_eq!(chain.ok("eth_getFilterChanges", json!([id])), json!([]));
         chain.import_rest();
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn a_log_filter_reports_new_matching_logs_once() {
-        let mut chain = TestChain::up_to(40);
+        let mut chain = test_chain!(40);
         let id = chain.ok("eth_newFilter", json!([{ "address": CONTRACT }]));
         chain.import_rest();
         let expected = chain.ok(
@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_log_filter_stops_at_its_to_block() {
-        let mut chain = TestChain::up_to(40);
+        let mut chain = test_chain!(40);
         let id = chain.ok(
             "eth_newFilter",
             json!([{ "address": CONTRACT, "toBlock": "0x2a" }]),
@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn a_pending_transaction_filter_reports_announced_hashes() {
-        let chain = TestChain::up_to(1);
+        let chain = test_chain!(1);
         let id = chain.ok("eth_newPendingTransactionFilter", json!([]));
         let hash = B256::repeat_byte(7);
         chain.ctx.events.pending_transactions.send(hash).unwrap();
@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn an_uninstalled_filter_is_gone() {
-        let chain = TestChain::up_to(1);
+        let chain = test_chain!(1);
         let id = chain.ok("eth_newBlockFilter", json!([]));
         assert_eq!(chain.ok("eth_uninstallFilter", json!([id])), json!(true));
         assert_eq!(chain.ok("eth_uninstallFilter", json!([id])), json!(false));
@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn filters_get_distinct_ids_and_refuse_block_hashes() {
-        let chain = TestChain::up_to(1);
+        let chain = test_chain!(1);
         let a = chain.ok("eth_newBlockFilter", json!([]));
         let b = chain.ok("eth_newBlockFilter", json!([]));
         assert_ne!(a, b);
@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn filters_not_polled_in_time_expire() {
-        let chain = TestChain::up_to(1);
+        let chain = test_chain!(1);
         let id = chain.ok("eth_newBlockFilter", json!([]));
         {
             let mut filters = chain.ctx.filters.lock();

@@ -156,11 +156,11 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     #[test]
     fn ranges_are_checked_against_the_head_and_the_limit() {
-        let chain = TestChain::up_to(5);
+        let chain = test_chain!(5);
         let code = |filter: Value| chain.call("eth_getLogs", json!([filter])).unwrap_err().code;
         assert_eq!(
             code(json!({ "fromBlock": "0x1", "toBlock": "0x6" })),
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn log_indexes_count_every_log_of_the_block() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         let head = json!({ "fromBlock": "latest" });
         let all = chain.ok("eth_getLogs", json!([head]));
         let indexes: Vec<&str> = all

@@ -96,13 +96,13 @@ pub fn get_storage_values(ctx: &RpcContext, p: &Params) -> Result<Value, RpcErro
 mod tests {
     use serde_json::json;
 
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     const CONTRACT: &str = "0x7dcd17433742f4c0ca53122ab541d0ba67fc27df";
 
     #[test]
     fn an_absent_account_reads_as_empty_with_a_proof_of_absence() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         let absent = "0xc1cadaffffffffffffffffffffffffffffffffff";
         let proof = chain.ok("eth_getProof", json!([absent, ["0x1"], "latest"]));
         assert_eq!(proof["balance"], "0x0");
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn storage_keys_are_echoed_as_given_and_values_read() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         let full = format!("0x{}", "00".repeat(32));
         let proof = chain.ok("eth_getProof", json!([CONTRACT, [full, "0x0"]]));
         let slots = proof["storageProof"].as_array().unwrap();
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn bad_storage_keys_and_empty_requests_are_invalid_params() {
-        let chain = TestChain::up_to(1);
+        let chain = test_chain!(1);
         let code = |method: &str, params| chain.call(method, params).unwrap_err().code;
         let too_long = format!("0x{}", "00".repeat(33));
         assert_eq!(code("eth_getProof", json!([CONTRACT, [too_long]])), -32602);

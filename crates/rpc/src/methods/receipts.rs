@@ -88,7 +88,7 @@ mod tests {
     use alloy_primitives::{Bytes, keccak256};
     use serde_json::json;
 
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     fn quantity(value: &serde_json::Value) -> u64 {
         u64::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn transactions_and_receipts_agree_with_their_blocks() {
-        let chain = TestChain::up_to(u64::MAX);
+        let chain = test_chain!(u64::MAX);
         for number in 0..=0x36u64 {
             let tag = format!("{number:#x}");
             let block = chain.ok("eth_getBlockByNumber", json!([tag, false]));

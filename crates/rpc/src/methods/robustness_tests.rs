@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde_json::{Value, json};
 
-use super::test_chain::TestChain;
+use super::test_chain::test_chain;
 
 /// The names the dispatch table of `mod.rs` matches (`"name" =>` arms).
 fn dispatched_methods() -> Vec<String> {
@@ -54,7 +54,7 @@ fn every_method_answers_malformed_params_without_panicking() {
     ] {
         assert!(methods.iter().any(|m| m == must), "{must} not parsed");
     }
-    let chain = TestChain::up_to(10);
+    let chain = test_chain!(10);
     let mut errors = 0;
     for method in &methods {
         for params in malformed_params() {

@@ -1,7 +1,10 @@
 //! Test helper: a context over the execution-apis test chain (`chain.rlp` over `genesis.json`
 //! of the shared fixtures, Frontier to Osaka/BPO2), imported in memory up to a chosen block.
+//!
+//! Tests take it through [`test_chain!`], which skips the test (saying so) when the shared
+//! fixtures are absent, as on a bare clone.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{path::Path, sync::Arc};
 
 use alloy_rlp::Decodable;
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
@@ -11,9 +14,16 @@ use serde_json::Value;
 
 use crate::{RpcContext, RpcError};
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/execution-apis/tests")
+/// The test chain imported up to block `head` (`u64::MAX`: all of it); when the execution-apis
+/// fixtures are absent, prints `skipping <test>: <path> not found` and returns from the test.
+macro_rules! test_chain {
+    ($head:expr) => {{
+        let fixtures =
+            ethrex_test_utils::require_fixture!(ethrex_test_utils::fixtures::EXECUTION_APIS);
+        $crate::methods::test_chain::TestChain::load(&fixtures, $head)
+    }};
 }
+pub(crate) use test_chain;
 
 /// The test chain imported up to block `head`, and the blocks after it.
 pub(crate) struct TestChain {
@@ -22,11 +32,12 @@ pub(crate) struct TestChain {
 }
 
 impl TestChain {
-    pub fn up_to(head: u64) -> TestChain {
-        let genesis = Genesis::from_file(&fixtures().join("genesis.json")).unwrap();
+    /// The chain of the execution-apis fixtures in `fixtures`, imported up to block `head`.
+    pub fn load(fixtures: &Path, head: u64) -> TestChain {
+        let genesis = Genesis::from_file(&fixtures.join("genesis.json")).unwrap();
         let store = Store::in_memory();
         store.init_genesis(&genesis).unwrap();
-        let bytes = std::fs::read(fixtures().join("chain.rlp")).unwrap();
+        let bytes = std::fs::read(fixtures.join("chain.rlp")).unwrap();
         let mut buf = bytes.as_slice();
         let mut blocks = Vec::new();
         while !buf.is_empty() {

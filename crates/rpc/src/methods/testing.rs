@@ -239,7 +239,7 @@ fn blobs_bundle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::{TestChain, test_chain};
 
     /// The head of the fixture chain, the parent of every fixture of `testing_buildBlockV1`.
     const PARENT: &str = "0xd226371d0b1551adb03fb52b71f08e3e11247fe9b1af994768af8cdaa8e7dcd7";
@@ -258,17 +258,13 @@ mod tests {
         })
     }
 
-    fn chain() -> TestChain {
-        TestChain::up_to(u64::MAX)
-    }
-
     fn head(chain: &TestChain) -> B256 {
         chain.ctx.store.head_header().unwrap().unwrap().hash_slow()
     }
 
     #[test]
     fn builds_the_given_transactions_like_geth_without_importing() {
-        let chain = chain();
+        let chain = test_chain!(u64::MAX);
         let head_before = head(&chain);
         let result = chain.ok(
             "testing_buildBlockV1",
@@ -298,7 +294,7 @@ mod tests {
 
     #[test]
     fn without_transactions_builds_an_empty_block() {
-        let chain = chain();
+        let chain = test_chain!(u64::MAX);
         let result = chain.ok(
             "testing_buildBlockV1",
             json!([PARENT, attributes(), [], "0x"]),
@@ -312,7 +308,7 @@ mod tests {
 
     #[test]
     fn null_transactions_take_the_mempool() {
-        let chain = chain();
+        let chain = test_chain!(u64::MAX);
         chain.ok("eth_sendRawTransaction", json!([TRANSFER]));
         let result = chain.ok(
             "testing_buildBlockV1",
@@ -327,7 +323,7 @@ mod tests {
 
     #[test]
     fn a_transaction_that_cannot_be_included_is_an_error() {
-        let chain = chain();
+        let chain = test_chain!(u64::MAX);
         let head_before = head(&chain);
         let error = chain
             .call(
@@ -342,7 +338,7 @@ mod tests {
 
     #[test]
     fn an_unknown_parent_is_an_error() {
-        let chain = chain();
+        let chain = test_chain!(u64::MAX);
         let error = chain
             .call(
                 "testing_buildBlockV1",

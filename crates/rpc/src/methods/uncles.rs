@@ -60,11 +60,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::methods::test_chain::TestChain;
+    use crate::methods::test_chain::test_chain;
 
     #[test]
     fn uncles_are_counted_and_shown_as_header_only_blocks() {
-        let chain = TestChain::up_to(3);
+        let chain = test_chain!(3);
         let store = &chain.ctx.store;
         let head = store.head_header().unwrap().unwrap();
         let ommer = store.header_by_number(1).unwrap().unwrap();

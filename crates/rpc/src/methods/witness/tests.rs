@@ -2,7 +2,7 @@
 //! every block is re-executed statelessly from the witness the method returns, and every key it
 //! lists resolves from the witness alone to the value the store holds. The chain creates and
 //! changes accounts and slots but deletes none: deletions (and `BLOCKHASH` reads of older
-//! ancestors) are covered by `ethrex-blockchain`'s `tests/witness.rs`.
+//! ancestors) are covered by `ethrex-blockchain`'s integration tests (`witness` module).
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
@@ -10,7 +10,7 @@ use ethrex_blockchain::{ExecutionWitness, WitnessDb, execute_stateless};
 use ethrex_common::types::{Block, Header};
 use serde_json::{Value, json};
 
-use crate::methods::test_chain::TestChain;
+use crate::methods::test_chain::{TestChain, test_chain};
 
 fn witness_from_json(value: &Value) -> ExecutionWitness {
     let field = |name: &str| -> Vec<Bytes> { serde_json::from_value(value[name].clone()).unwrap() };
@@ -62,7 +62,7 @@ struct Coverage {
 
 #[test]
 fn every_block_re_executes_statelessly_from_its_witness() {
-    let chain = TestChain::up_to(u64::MAX);
+    let chain = test_chain!(u64::MAX);
     let config = chain.ctx.chain.config().clone();
     let mut coverage = Coverage::default();
     for (block, witness) in witnesses(&chain) {
@@ -112,7 +112,7 @@ fn every_block_re_executes_statelessly_from_its_witness() {
 
 #[test]
 fn every_key_resolves_from_the_witness_to_the_stored_value() {
-    let chain = TestChain::up_to(u64::MAX);
+    let chain = test_chain!(u64::MAX);
     for (block, witness) in witnesses(&chain) {
         let number = block.header.number;
         let parent = chain
@@ -162,7 +162,7 @@ fn every_key_resolves_from_the_witness_to_the_stored_value() {
 
 #[test]
 fn a_witness_lacking_a_node_or_header_is_refused() {
-    let chain = TestChain::up_to(u64::MAX);
+    let chain = test_chain!(u64::MAX);
     let config = chain.ctx.chain.config().clone();
     let (block, witness) = witnesses(&chain)
         .into_iter()
@@ -190,7 +190,7 @@ fn a_witness_lacking_a_node_or_header_is_refused() {
 
 #[test]
 fn by_hash_gives_the_same_witness_as_by_number() {
-    let chain = TestChain::up_to(10);
+    let chain = test_chain!(10);
     let hash: B256 = chain.ok("eth_getBlockByNumber", json!(["0x5", false]))["hash"]
         .as_str()
         .unwrap()
@@ -208,7 +208,7 @@ fn by_hash_gives_the_same_witness_as_by_number() {
 
 #[test]
 fn unknown_blocks_the_genesis_and_pruned_states_are_errors() {
-    let mut chain = TestChain::up_to(0);
+    let mut chain = test_chain!(0);
     // Keep only the last two blocks' states: older parents' states are gone.
     chain.ctx.store.set_state_window(2);
     chain.import_rest();

@@ -1,30 +1,25 @@
 //! The node: starts on an imported chain, answers JSON-RPC over HTTP, rejects bad requests with
 //! geth's error codes and keeps serving, and stops cleanly on SIGTERM.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
-
-mod common;
-
-use common::{Node, execution_apis, import};
+use ethrex_test_utils::{
+    fixtures::EXECUTION_APIS,
+    node::{Node, stderr},
+    require_fixture,
+};
 use serde_json::{Value, json};
 
-/// A datadir holding the execution-apis chain.
-fn imported() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let datadir = dir.path().join("db").to_str().expect("utf-8").to_string();
-    let out = import(&datadir, &execution_apis("chain.rlp"));
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    (dir, datadir)
-}
+use crate::{ETHREX, import_chain};
 
 #[test]
 fn node_serves_the_imported_chain_and_stops_on_sigterm() {
-    let (_dir, datadir) = imported();
-    let genesis = execution_apis("genesis.json");
-    let node = Node::start(&["--datadir", &datadir, "--network", &genesis]);
+    let apis = require_fixture!(EXECUTION_APIS);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let datadir = dir.path().join("db").to_str().expect("utf-8").to_string();
+    let out = import_chain(&datadir, &apis);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let genesis = apis.join("genesis.json");
+    let genesis = genesis.to_str().expect("utf-8");
+    let node = ETHREX.start(&["--datadir", &datadir, "--network", genesis]);
     let number = node.call("eth_blockNumber", json!([]));
     assert_eq!(number["result"], "0x36", "{number}");
     let chain_id = node.call("eth_chainId", json!([]));
@@ -37,7 +32,7 @@ fn node_serves_the_imported_chain_and_stops_on_sigterm() {
 
 #[test]
 fn bad_requests_get_geth_error_codes_and_the_node_keeps_serving() {
-    let node = Node::start(&["--datadir", "memory", "--network", "hoodi"]);
+    let node = ETHREX.start(&["--datadir", "memory", "--network", "hoodi"]);
     let code = |text: &str| -> i64 {
         let value: Value = serde_json::from_str(text).expect("JSON error response");
         value["error"]["code"].as_i64().expect("an error code")
@@ -92,7 +87,7 @@ fn node_info_shows_a_persistent_node_key_and_the_p2p_endpoint() {
         "30312",
     ];
     let info = |node: &Node| node.call("admin_nodeInfo", json!([]))["result"].clone();
-    let node = Node::start(&args);
+    let node = ETHREX.start(&args);
     let first = info(&node);
     assert!(node.terminate().success());
     let key = std::fs::read_to_string(dir.path().join("db").join("nodekey")).expect("nodekey");
@@ -120,7 +115,7 @@ fn node_info_shows_a_persistent_node_key_and_the_p2p_endpoint() {
         "{first}"
     );
     // Same key after a restart.
-    let node = Node::start(&args);
+    let node = ETHREX.start(&args);
     assert_eq!(info(&node)["id"], id, "the node id survives restarts");
     assert!(node.terminate().success());
 }

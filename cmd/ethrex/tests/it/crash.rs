@@ -1,28 +1,22 @@
 //! Crash safety of `ethrex import`: an import killed with SIGKILL at random moments restarts,
 //! resumes, and ends at the same head and state root as an uninterrupted import.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
-
-mod common;
-
 use std::{
     path::Path,
     process::{Command, Stdio},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use common::{stderr, stdout};
+use ethrex_test_utils::node::{stderr, stdout};
+
+use crate::ETHREX;
 
 /// How many times the import is killed.
 const KILLS: usize = 5;
 
 fn import_command(datadir: &Path, chain: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ethrex"));
+    let mut command = ETHREX.command();
     command
-        .env_clear()
         .arg("--datadir")
         .arg(datadir)
         .arg("--network")

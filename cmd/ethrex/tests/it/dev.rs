@@ -3,27 +3,24 @@
 //! filled, refuses a replacement without a price bump, never builds empty blocks on demand,
 //! builds them on an interval with `--dev.block-time`, and keeps its chain in a datadir.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
-
-mod common;
-
 use std::time::Duration;
 
-use alloy_primitives::{Address, U256};
-use common::{Node, dev_transfer, wait_for, ws_call, ws_connect, ws_next};
-use ethrex_common::dev::{DEV_BALANCE, dev_accounts};
+use alloy_primitives::U256;
+use ethrex_common::dev::DEV_BALANCE;
+use ethrex_test_utils::{
+    dev_address,
+    node::{Node, stderr, wait_for},
+    tx::{DEFAULT_RECIPIENT as RECIPIENT, GWEI},
+    ws::{ws_call, ws_connect, ws_next},
+};
 use serde_json::{Value, json};
 
-const RECIPIENT: Address = Address::repeat_byte(0xaa);
-const GWEI: u64 = 1_000_000_000;
+use crate::{ETHREX, dev_transfer, ethrex};
 const ETHER: u64 = 1_000_000_000_000_000_000;
 const WAIT: Duration = Duration::from_secs(30);
 
 fn sender() -> String {
-    dev_accounts().expect("dev keys")[0].address.to_string()
+    dev_address(0).to_string()
 }
 
 fn quantity(value: &Value) -> u64 {
@@ -42,7 +39,7 @@ fn balance(node: &Node, address: &str) -> U256 {
 
 #[test]
 fn a_transfer_is_mined_at_once_and_a_gapped_transaction_waits_queued() {
-    let node = Node::start(&["--dev", "--datadir", "memory", "--ws.enabled"]);
+    let node = ETHREX.start(&["--dev", "--datadir", "memory", "--ws.enabled"]);
     assert_eq!(node.result("eth_chainId", json!([])), "0x539");
     let mut ws = ws_connect(node.ws.expect("WebSocket address"));
     for kind in ["newHeads", "newPendingTransactions"] {
@@ -114,7 +111,7 @@ fn a_transfer_is_mined_at_once_and_a_gapped_transaction_waits_queued() {
 
 #[test]
 fn a_block_time_produces_blocks_without_transactions() {
-    let node = Node::start(&["--dev", "--datadir", "memory", "--dev.block-time", "200"]);
+    let node = ETHREX.start(&["--dev", "--datadir", "memory", "--dev.block-time", "200"]);
     let head = wait_for(WAIT, "three blocks", || {
         let number = quantity(&node.result("eth_blockNumber", json!([])));
         (number >= 3).then_some(number)
@@ -138,19 +135,19 @@ fn a_block_time_produces_blocks_without_transactions() {
 fn a_dev_chain_in_a_datadir_survives_a_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let datadir = dir.path().join("dev").to_str().expect("utf-8").to_string();
-    let node = Node::start(&["--dev", "--datadir", &datadir]);
+    let node = ETHREX.start(&["--dev", "--datadir", &datadir]);
     node.result("eth_sendRawTransaction", json!([dev_transfer(0, ETHER)]));
     wait_for(WAIT, "the transfer to be mined", || {
         (nonce(&node) == 1).then_some(())
     });
     assert!(node.terminate().success());
 
-    let node = Node::start(&["--dev", "--datadir", &datadir]);
+    let node = ETHREX.start(&["--dev", "--datadir", &datadir]);
     assert_eq!(node.result("eth_blockNumber", json!([])), "0x1");
     assert_eq!(balance(&node, &RECIPIENT.to_string()), U256::from(ETHER));
     // Another gas limit is another genesis: refused, not silently mixed.
     drop(node);
-    let out = common::ethrex(&[
+    let out = ethrex(&[
         "--dev",
         "--datadir",
         &datadir,
@@ -160,9 +157,5 @@ fn a_dev_chain_in_a_datadir_survives_a_restart() {
         "0",
     ]);
     assert!(!out.status.success());
-    assert!(
-        common::stderr(&out).contains("genesis"),
-        "{}",
-        common::stderr(&out)
-    );
+    assert!(stderr(&out).contains("genesis"), "{}", stderr(&out));
 }

@@ -1,16 +1,16 @@
-//! End-to-end tests of the `ethrex` binary: real process, real arguments, real output.
+//! The commands of the `ethrex` binary: `compute-state-root`, `--version`, `--help` (against
+//! docs/CLI.md), `import` of the execution-apis chain, `removedb` and `export`.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
+use std::{path::Path, process::Output};
 
-mod common;
-
-use std::process::Output;
-
-use common::{ethrex, execution_apis, import, stderr, stdout};
 use ethrex_common::Network;
+use ethrex_test_utils::{
+    fixtures::EXECUTION_APIS,
+    node::{stderr, stdout},
+    require_fixture,
+};
+
+use crate::{ethrex, import, import_chain};
 
 #[test]
 fn compute_state_root_prints_each_preset_genesis_state_root() {
@@ -114,16 +114,16 @@ fn cli_reference_matches_help_output() {
 /// The execution-apis test chain (Frontier → Osaka) and its genesis, from the shared fixtures.
 #[test]
 fn import_of_the_execution_apis_chain_ends_at_the_forkchoice_head() {
+    let apis = require_fixture!(EXECUTION_APIS);
     let fcu: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(execution_apis("headfcu.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(apis.join("headfcu.json")).unwrap()).unwrap();
     let head = fcu["params"][0]["headBlockHash"]
         .as_str()
         .unwrap()
         .to_string();
     let dir = tempfile::tempdir().unwrap();
     let datadir = dir.path().to_str().unwrap();
-    let out = import(datadir, &execution_apis("chain.rlp"));
+    let out = import_chain(datadir, &apis);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains(&format!("head #54 {head}, state root 0x")),
@@ -131,7 +131,7 @@ fn import_of_the_execution_apis_chain_ends_at_the_forkchoice_head() {
         stdout(&out)
     );
     // A second import finds every block stored (RocksDB persisted them) and imports none.
-    let again = import(datadir, &execution_apis("chain.rlp"));
+    let again = import_chain(datadir, &apis);
     assert!(
         stdout(&again).starts_with("imported 0 blocks (54 already present)"),
         "{}",
@@ -141,13 +141,14 @@ fn import_of_the_execution_apis_chain_ends_at_the_forkchoice_head() {
 
 #[test]
 fn truncated_import_names_the_block_and_keeps_the_ones_before() {
+    let apis = require_fixture!(EXECUTION_APIS);
     let dir = tempfile::tempdir().unwrap();
-    let chain = std::fs::read(execution_apis("chain.rlp")).unwrap();
+    let chain = std::fs::read(apis.join("chain.rlp")).unwrap();
     let truncated = dir.path().join("truncated.rlp");
     std::fs::write(&truncated, &chain[..3000]).unwrap();
     let datadir = dir.path().join("db");
     let datadir = datadir.to_str().unwrap();
-    let out = import(datadir, truncated.to_str().unwrap());
+    let out = import(datadir, &apis, &truncated);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -156,7 +157,7 @@ fn truncated_import_names_the_block_and_keeps_the_ones_before() {
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
-    let resumed = import(datadir, &execution_apis("chain.rlp"));
+    let resumed = import_chain(datadir, &apis);
     assert!(
         stdout(&resumed).starts_with("imported 53 blocks (1 already present)"),
         "{}",
@@ -166,14 +167,11 @@ fn truncated_import_names_the_block_and_keeps_the_ones_before() {
 
 #[test]
 fn removedb_deletes_the_datadir_only_when_told() {
+    let apis = require_fixture!(EXECUTION_APIS);
     let dir = tempfile::tempdir().unwrap();
     let datadir = dir.path().join("db");
     let datadir = datadir.to_str().unwrap();
-    assert!(
-        import(datadir, &execution_apis("chain.rlp"))
-            .status
-            .success()
-    );
+    assert!(import_chain(datadir, &apis).status.success());
     // Without --force it asks; no answer (stdin closed) keeps the database.
     let kept = ethrex(&["--datadir", datadir, "removedb"]);
     assert!(kept.status.success());
@@ -184,15 +182,17 @@ fn removedb_deletes_the_datadir_only_when_told() {
     assert!(!std::path::Path::new(datadir).exists());
 }
 
-fn export(datadir: &str, args: &[&str]) -> Output {
-    let network = execution_apis("genesis.json");
-    let mut all = vec!["--datadir", datadir, "--network", &network, "export"];
+/// `ethrex --datadir <datadir> --network <apis>/genesis.json export <args>`.
+fn export(datadir: &str, apis: &Path, args: &[&str]) -> Output {
+    let network = apis.join("genesis.json");
+    let network = network.to_str().expect("utf-8 path");
+    let mut all = vec!["--datadir", datadir, "--network", network, "export"];
     all.extend_from_slice(args);
     ethrex(&all)
 }
 
 /// A temp dir holding `db`, a data directory with the execution-apis chain imported.
-fn imported_chain() -> (tempfile::TempDir, String) {
+fn imported_chain(apis: &Path) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("create a temp dir");
     let datadir = dir
         .path()
@@ -200,7 +200,7 @@ fn imported_chain() -> (tempfile::TempDir, String) {
         .to_str()
         .expect("utf-8 path")
         .to_string();
-    let out = import(&datadir, &execution_apis("chain.rlp"));
+    let out = import_chain(&datadir, apis);
     assert!(out.status.success(), "{}", stderr(&out));
     (dir, datadir)
 }
@@ -223,10 +223,11 @@ fn entries(dir: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn export_of_an_imported_chain_gives_back_the_same_bytes() {
-    let (dir, datadir) = imported_chain();
-    let chain = std::fs::read(execution_apis("chain.rlp")).unwrap();
+    let apis = require_fixture!(EXECUTION_APIS);
+    let (dir, datadir) = imported_chain(&apis);
+    let chain = std::fs::read(apis.join("chain.rlp")).unwrap();
     let file = dir.path().join("out.rlp");
-    let out = export(&datadir, &[file.to_str().unwrap()]);
+    let out = export(&datadir, &apis, &[file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out).trim(),
@@ -242,9 +243,10 @@ fn export_of_an_imported_chain_gives_back_the_same_bytes() {
 
 #[test]
 fn export_of_a_range_is_those_blocks_of_the_imported_file() {
-    let (dir, datadir) = imported_chain();
+    let apis = require_fixture!(EXECUTION_APIS);
+    let (dir, datadir) = imported_chain(&apis);
     // Split chain.rlp into its blocks' raw encodings, by number, independently of the exporter.
-    let chain = std::fs::read(execution_apis("chain.rlp")).unwrap();
+    let chain = std::fs::read(apis.join("chain.rlp")).unwrap();
     let mut rest = chain.as_slice();
     let mut expected = Vec::new();
     while !rest.is_empty() {
@@ -261,6 +263,7 @@ fn export_of_a_range_is_those_blocks_of_the_imported_file() {
     let file = dir.path().join("range.rlp");
     let out = export(
         &datadir,
+        &apis,
         &[file.to_str().unwrap(), "--first", "10", "--last", "20"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -274,7 +277,8 @@ fn export_of_a_range_is_those_blocks_of_the_imported_file() {
 
 #[test]
 fn export_refuses_bad_ranges_and_existing_files_and_leaves_no_file() {
-    let (dir, datadir) = imported_chain();
+    let apis = require_fixture!(EXECUTION_APIS);
+    let (dir, datadir) = imported_chain(&apis);
     let file = dir.path().join("out.rlp");
     let path = file.to_str().unwrap();
     let refused = [
@@ -292,7 +296,7 @@ fn export_refuses_bad_ranges_and_existing_files_and_leaves_no_file() {
         ),
     ];
     for (args, message) in refused {
-        let out = export(&datadir, &args);
+        let out = export(&datadir, &apis, &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
         assert_eq!(entries(dir.path()), ["db"], "{args:?}");
@@ -300,7 +304,7 @@ fn export_refuses_bad_ranges_and_existing_files_and_leaves_no_file() {
 
     // An existing file is kept unless --force.
     std::fs::write(&file, b"keep me").unwrap();
-    let out = export(&datadir, &[path]);
+    let out = export(&datadir, &apis, &[path]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("already exists (use --force"),
@@ -308,7 +312,7 @@ fn export_refuses_bad_ranges_and_existing_files_and_leaves_no_file() {
         stderr(&out)
     );
     assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
-    let out = export(&datadir, &[path, "--last", "1", "--force"]);
+    let out = export(&datadir, &apis, &[path, "--last", "1", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_ne!(std::fs::read(&file).unwrap(), b"keep me");
     assert_eq!(entries(dir.path()), ["db", "out.rlp"]);
@@ -317,7 +321,7 @@ fn export_refuses_bad_ranges_and_existing_files_and_leaves_no_file() {
     let subdir = dir.path().join("dir.rlp");
     std::fs::create_dir(&subdir).unwrap();
     std::fs::write(subdir.join("inside"), b"x").unwrap();
-    let out = export(&datadir, &[subdir.to_str().unwrap(), "--force"]);
+    let out = export(&datadir, &apis, &[subdir.to_str().unwrap(), "--force"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("cannot rename"), "{}", stderr(&out));
     assert_eq!(entries(dir.path()), ["db", "dir.rlp", "out.rlp"]);
@@ -325,10 +329,11 @@ fn export_refuses_bad_ranges_and_existing_files_and_leaves_no_file() {
 
 #[test]
 fn export_without_a_database_neither_creates_one_nor_a_file() {
+    let apis = require_fixture!(EXECUTION_APIS);
     let dir = tempfile::tempdir().unwrap();
     let datadir = dir.path().join("missing");
     let file = dir.path().join("out.rlp");
-    let out = export(datadir.to_str().unwrap(), &[file.to_str().unwrap()]);
+    let out = export(datadir.to_str().unwrap(), &apis, &[file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains(&format!("no database at {}", datadir.display())),
@@ -338,7 +343,7 @@ fn export_without_a_database_neither_creates_one_nor_a_file() {
     assert!(entries(dir.path()).is_empty());
 
     // The in-memory store holds only the genesis block.
-    let out = export("memory", &[file.to_str().unwrap()]);
+    let out = export("memory", &apis, &[file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("nothing to export: the chain has only the genesis block"),

@@ -2,20 +2,21 @@
 //! unknown, a corrupted file. Each must fail with an error naming the block, keep every block
 //! before it, and let a later import of the good file resume.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
-
-mod common;
+use std::path::Path;
 
 use alloy_rlp::Decodable;
-use common::{execution_apis, import, stderr, stdout};
 use ethrex_common::types::Block;
+use ethrex_test_utils::{
+    fixtures::EXECUTION_APIS,
+    node::{stderr, stdout},
+    require_fixture,
+};
+
+use crate::{import, import_chain};
 
 /// The blocks of the execution-apis chain.
-fn blocks() -> Vec<Block> {
-    let bytes = std::fs::read(execution_apis("chain.rlp")).expect("read chain.rlp");
+fn blocks(apis: &Path) -> Vec<Block> {
+    let bytes = std::fs::read(apis.join("chain.rlp")).expect("read chain.rlp");
     let mut buf = bytes.as_slice();
     let mut blocks = Vec::new();
     while !buf.is_empty() {
@@ -34,13 +35,13 @@ fn write_chain(path: &std::path::Path, blocks: &[Block]) {
 
 /// Imports `blocks` into a fresh datadir; checks the failure names `expected` and that the head
 /// is block #9; then the good chain resumes from there.
-fn assert_fails_at_block_10(blocks: &[Block], expected: &[&str]) {
+fn assert_fails_at_block_10(apis: &Path, blocks: &[Block], expected: &[&str]) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("bad.rlp");
     write_chain(&file, blocks);
     let datadir = dir.path().join("db");
     let datadir = datadir.to_str().expect("utf-8 path");
-    let out = import(datadir, file.to_str().expect("utf-8 path"));
+    let out = import(datadir, apis, &file);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
@@ -48,7 +49,7 @@ fn assert_fails_at_block_10(blocks: &[Block], expected: &[&str]) {
         assert!(err.contains(part), "expected {part:?} in: {err}");
     }
     assert!(err.contains("every block before it is imported"), "{err}");
-    let resumed = import(datadir, &execution_apis("chain.rlp"));
+    let resumed = import_chain(datadir, apis);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     assert!(
         stdout(&resumed).starts_with("imported 45 blocks (9 already present)"),
@@ -59,11 +60,13 @@ fn assert_fails_at_block_10(blocks: &[Block], expected: &[&str]) {
 
 #[test]
 fn a_wrong_state_root_names_the_block_and_keeps_the_ones_before() {
-    let mut blocks = blocks();
+    let apis = require_fixture!(EXECUTION_APIS);
+    let mut blocks = blocks(&apis);
     let wrong = alloy_primitives::B256::repeat_byte(0xab);
     blocks[9].header.state_root = wrong;
     let hash = blocks[9].header.hash_slow().to_string();
     assert_fails_at_block_10(
+        &apis,
         &blocks,
         &[
             &format!("block #10 {hash}"),
@@ -74,10 +77,12 @@ fn a_wrong_state_root_names_the_block_and_keeps_the_ones_before() {
 
 #[test]
 fn an_unknown_parent_names_the_block_and_keeps_the_ones_before() {
-    let mut blocks = blocks();
+    let apis = require_fixture!(EXECUTION_APIS);
+    let mut blocks = blocks(&apis);
     let missing = blocks.remove(9);
     let orphan = blocks[9].header.hash_slow().to_string();
     assert_fails_at_block_10(
+        &apis,
         &blocks,
         &[
             &format!("block #11 {orphan}"),
@@ -88,7 +93,8 @@ fn an_unknown_parent_names_the_block_and_keeps_the_ones_before() {
 
 #[test]
 fn a_corrupted_block_is_a_decode_error_naming_it() {
-    let blocks = blocks();
+    let apis = require_fixture!(EXECUTION_APIS);
+    let blocks = blocks(&apis);
     let dir = tempfile::tempdir().expect("temp dir");
     let good = dir.path().join("good.rlp");
     write_chain(&good, &blocks[..9]);
@@ -102,7 +108,7 @@ fn a_corrupted_block_is_a_decode_error_naming_it() {
     std::fs::write(&bad, bytes).expect("write");
     let datadir = dir.path().join("db");
     let datadir = datadir.to_str().expect("utf-8 path");
-    let out = import(datadir, bad.to_str().expect("utf-8 path"));
+    let out = import(datadir, &apis, &bad);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
@@ -112,7 +118,7 @@ fn a_corrupted_block_is_a_decode_error_naming_it() {
         )),
         "{err}"
     );
-    let resumed = import(datadir, &execution_apis("chain.rlp"));
+    let resumed = import_chain(datadir, &apis);
     assert!(
         stdout(&resumed).starts_with("imported 45 blocks (9 already present)"),
         "{}",

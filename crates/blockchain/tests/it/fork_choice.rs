@@ -1,77 +1,26 @@
 //! `Blockchain` over a real store: two branches built with `build_block`, fork choice between
 //! them (reorg both ways), reads of each branch's state, and the window limit.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "tests: a failed step should abort the test"
-)]
-
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address};
-use ethrex_blockchain::{BlockAttributes, Blockchain, ChainError, build_block};
+use alloy_primitives::{Address, B256, U256, address};
+use ethrex_blockchain::{Blockchain, ChainError};
 use ethrex_common::{
-    Genesis,
-    types::{Block, Eip1559Tx, Header, Transaction},
+    Fork,
+    types::{Block, Header, Transaction},
 };
-use ethrex_storage::{ForkChoice, Store};
-use ethrex_vm::{Database, StateChanges};
+use ethrex_storage::ForkChoice;
+use ethrex_test_utils::{GenesisBuilder, TxBuilder};
+use ethrex_vm::Database;
 
-const SECRET: B256 = B256::repeat_byte(0x42);
+use crate::{build, new_chain};
 
-fn genesis(sender: Address) -> Genesis {
-    let json = format!(
-        r#"{{
-        "config": {{ "chainId": 1337, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
-            "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0,
-            "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0,
-            "terminalTotalDifficulty": 0, "shanghaiTime": 0 }},
-        "gasLimit": "0x1c9c380",
-        "difficulty": "0x0",
-        "baseFeePerGas": "0x3b9aca00",
-        "alloc": {{ "{sender}": {{ "balance": "0x3635c9adc5dea00000" }} }}
-    }}"#
-    );
-    Genesis::from_json(&json).unwrap()
+/// A chain from a Shanghai genesis funding the dev accounts.
+fn shanghai_chain() -> Blockchain {
+    new_chain(&GenesisBuilder::new(Fork::Shanghai).build())
 }
 
-/// A signed transfer of `value` wei to `to`.
+/// A transfer of `value` wei to `to`, signed by dev account 0.
 fn transfer(nonce: u64, to: Address, value: u64) -> Transaction {
-    let mut tx = Transaction::Eip1559(Eip1559Tx {
-        chain_id: 1337,
-        nonce,
-        max_priority_fee_per_gas: U256::from(1),
-        max_fee_per_gas: U256::from(100_000_000_000u64),
-        gas_limit: 21_000,
-        to: TxKind::Call(to),
-        value: U256::from(value),
-        ..Default::default()
-    });
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &SECRET).unwrap();
-    if let Transaction::Eip1559(t) = &mut tx {
-        (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
-    }
-    tx
-}
-
-/// Builds a block on `parent` holding `txs`, tagged by `extra`.
-fn build(chain: &Blockchain, parent: &Header, txs: Vec<Transaction>, extra: u8) -> Block {
-    let store = chain.store();
-    let state = store.state_at(parent.state_root).unwrap();
-    let root = |changes: &StateChanges| {
-        let mut builder = store.state_builder(parent.state_root).unwrap();
-        Ok(builder.apply(changes).unwrap())
-    };
-    let attributes = BlockAttributes {
-        timestamp: parent.timestamp + 12,
-        fee_recipient: Address::ZERO,
-        prev_randao: B256::ZERO,
-        gas_limit: parent.gas_limit,
-        extra_data: Bytes::from(vec![extra]),
-        withdrawals: Some(vec![]),
-        parent_beacon_block_root: None,
-    };
-    let built = build_block(chain.config(), parent, &state, attributes, txs, &root).unwrap();
-    assert!(built.skipped.is_empty(), "{:?}", built.skipped);
-    built.block
+    TxBuilder::new().nonce(nonce).to(to).value(value).eip1559()
 }
 
 fn balance(chain: &Blockchain, root: B256, who: Address) -> U256 {
@@ -84,14 +33,11 @@ fn balance(chain: &Blockchain, root: B256, who: Address) -> U256 {
 
 #[test]
 fn reorg_between_two_branches_and_back() {
-    let sender = ethrex_crypto::secret_to_address(&SECRET).unwrap();
     let (alice, bob) = (
         address!("00000000000000000000000000000000000a11ce"),
         address!("0000000000000000000000000000000000000b0b"),
     );
-    let store = Store::in_memory();
-    store.init_genesis(&genesis(sender)).unwrap();
-    let chain = Blockchain::new(store).unwrap();
+    let chain = shanghai_chain();
     let genesis = chain.store().head_header().unwrap().unwrap();
 
     // Common block 1, then branch A pays alice (blocks 2, 3), branch B pays bob (2', 3', 4').
@@ -168,11 +114,8 @@ fn reorg_between_two_branches_and_back() {
 
 #[test]
 fn a_branch_older_than_the_window_cannot_be_extended_or_chosen() {
-    let sender = ethrex_crypto::secret_to_address(&SECRET).unwrap();
-    let store = Store::in_memory();
-    store.set_state_window(2);
-    store.init_genesis(&genesis(sender)).unwrap();
-    let chain = Blockchain::new(store).unwrap();
+    let chain = shanghai_chain();
+    chain.store().set_state_window(2);
     let genesis = chain.store().head_header().unwrap().unwrap();
     let side = build(
         &chain,

@@ -1,11 +1,6 @@
 //! End-to-end tests of the VM through its public API: transactions over an in-memory state,
 //! malformed programs, call depth, tracers.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
-
 use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{Address, Bytes, TxKind, U256, hex};
@@ -255,7 +250,7 @@ fn struct_logger_records_each_opcode_with_its_cost() {
     let ops: Vec<_> = logger
         .logs
         .iter()
-        .map(|l| (ethrex_vm::tracers::opcode_name(l.op), l.gas_cost))
+        .map(|l| (ethrex_vm::opcode::name(l.op), l.gas_cost))
         .collect();
     assert_eq!(
         ops,

@@ -3,17 +3,12 @@
 //! times, the calls per method (unknown methods under one label), the mempool's size and the
 //! process's memory, threads and descriptors.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
-
-mod common;
-
 use std::{collections::HashMap, time::Duration};
 
-use common::{Node, dev_transfer, http_get, wait_for};
+use ethrex_test_utils::node::{Node, http_get, wait_for};
 use serde_json::json;
+
+use crate::{ETHREX, dev_transfer};
 
 /// The samples of a Prometheus text: series (name and labels) to value.
 fn scrape(node: &Node) -> HashMap<String, f64> {
@@ -35,7 +30,7 @@ fn sample(samples: &HashMap<String, f64>, series: &str) -> f64 {
 
 #[test]
 fn a_dev_node_reports_head_rpc_calls_mempool_and_process() {
-    let node = Node::start(&[
+    let node = ETHREX.start(&[
         "--dev",
         "--datadir",
         "memory",
@@ -105,7 +100,7 @@ fn a_dev_node_reports_head_rpc_calls_mempool_and_process() {
 
 #[test]
 fn without_the_flag_no_metrics_are_served() {
-    let node = Node::start(&["--dev", "--datadir", "memory"]);
+    let node = ETHREX.start(&["--dev", "--datadir", "memory"]);
     let log = node.log.lock().expect("log").join("\n");
     assert!(!log.contains("metrics on"), "{log}");
 }

@@ -2,24 +2,18 @@
 //! a few contracts and one block calling them, then `eth_call`, `eth_estimateGas`,
 //! `eth_createAccessList` and the `debug_trace*` methods through [`methods::call`].
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "test helpers: a failed setup step should abort the test"
-)]
-
 use std::sync::Arc;
 
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex};
-use ethrex_blockchain::{BlockAttributes, Blockchain, build_block, mempool::Mempool};
+use alloy_primitives::{Address, B256, Bytes, U256, hex};
+use ethrex_blockchain::{BlockAttributes, Blockchain, mempool::Mempool, payload::build_on};
 use ethrex_common::{
-    Genesis,
-    types::{Eip1559Tx, Transaction},
+    Fork, Genesis,
+    types::{Header, Transaction},
 };
 use ethrex_rpc::{RpcContext, RpcError, methods};
-use ethrex_vm::StateChanges;
+use ethrex_test_utils::{GenesisBuilder, TxBuilder, dev_address};
 use serde_json::{Value, json};
 
-const CHAIN_ID: u64 = 1337;
 /// Returns the two bytes 0xffee.
 const RETURNER: Address = Address::repeat_byte(0x0a);
 /// Reverts with `Error("boom")`.
@@ -31,12 +25,9 @@ const FORWARDER: Address = Address::repeat_byte(0x0d);
 /// Spends gas in a loop until less than 5,000 is left (its estimate is found by search).
 const BURNER: Address = Address::repeat_byte(0x0e);
 
-fn secret() -> B256 {
-    B256::repeat_byte(0x42)
-}
-
+/// Dev account 0, which signs the block's transactions.
 fn sender() -> Address {
-    ethrex_crypto::secret_to_address(&secret()).unwrap()
+    dev_address(0)
 }
 
 /// `Error("boom")` revert data.
@@ -65,69 +56,36 @@ fn forwarder_code() -> Vec<u8> {
     code
 }
 
+/// A Cancun genesis (base fee 7 wei) holding the contracts above.
 fn genesis() -> Genesis {
-    let code = |c: &[u8]| Bytes::copy_from_slice(c).to_string();
-    let json = json!({
-        "config": {
-            "chainId": CHAIN_ID,
-            "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
-            "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0,
-            "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0,
-            "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
-            "shanghaiTime": 0, "cancunTime": 0,
-            "blobSchedule": { "cancun": { "target": 3, "max": 6, "baseFeeUpdateFraction": 3338477 } }
-        },
-        "gasLimit": "0x1c9c380",
-        "difficulty": "0x0",
-        "baseFeePerGas": "0x7",
-        "timestamp": "0x0",
-        "extraData": "0x",
-        "alloc": {
-            sender().to_string(): { "balance": "0x3635c9adc5dea00000" },
-            RETURNER.to_string(): { "balance": "0x0", "code": code(&hex!("61ffee6000526002601ef3")) },
-            REVERTER.to_string(): { "balance": "0x0", "code": code(&reverter_code()) },
-            READER.to_string(): {
-                "balance": "0x0",
-                "code": code(&hex!("60015460005260206000f3")),
-                "storage": { "0x0000000000000000000000000000000000000000000000000000000000000001": "0x000000000000000000000000000000000000000000000000000000000000002a" }
-            },
-            FORWARDER.to_string(): { "balance": "0x0", "code": code(&forwarder_code()) },
-            // JUMPDEST GAS PUSH2 5000 LT ISZERO PUSH1 0 JUMPI STOP
-            BURNER.to_string(): { "balance": "0x0", "code": code(&hex!("5b5a611388101560005700")) }
-        }
-    });
-    Genesis::from_json(&json.to_string()).unwrap()
+    GenesisBuilder::new(Fork::Cancun)
+        .base_fee(7)
+        .contract(RETURNER, hex!("61ffee6000526002601ef3"), [])
+        .contract(REVERTER, reverter_code(), [])
+        .contract(
+            READER,
+            hex!("60015460005260206000f3"),
+            [(U256::from(1), U256::from(42))],
+        )
+        .contract(FORWARDER, forwarder_code(), [])
+        // JUMPDEST GAS PUSH2 5000 LT ISZERO PUSH1 0 JUMPI STOP
+        .contract(BURNER, hex!("5b5a611388101560005700"), [])
+        .build()
 }
 
-fn sign(mut tx: Transaction) -> Transaction {
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &secret()).unwrap();
-    if let Transaction::Eip1559(t) = &mut tx {
-        (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity);
-    }
-    tx
-}
-
+/// A call of `to` with 100,000 gas (fee cap 1,000 wei, tip 1 wei), signed by dev account 0.
 fn call_tx(nonce: u64, to: Address) -> Transaction {
-    sign(Transaction::Eip1559(Eip1559Tx {
-        chain_id: CHAIN_ID,
-        nonce,
-        max_priority_fee_per_gas: U256::from(1),
-        max_fee_per_gas: U256::from(1_000),
-        gas_limit: 100_000,
-        to: TxKind::Call(to),
-        ..Default::default()
-    }))
+    TxBuilder::new()
+        .nonce(nonce)
+        .to(to)
+        .gas_limit(100_000)
+        .fees(1_000, 1)
+        .eip1559()
 }
 
 /// Adds a block with `txs` on the head.
 fn add_block(chain: &Blockchain, txs: Vec<Transaction>) {
-    let store = chain.store();
-    let head = store.head_header().unwrap().unwrap();
-    let state = store.state_at(head.state_root).unwrap();
-    let root = |changes: &StateChanges| {
-        let mut builder = store.state_builder(head.state_root).unwrap();
-        Ok(builder.apply(changes).unwrap())
-    };
+    let head: Header = chain.store().head_header().unwrap().unwrap();
     let attributes = BlockAttributes {
         timestamp: head.timestamp + 12,
         fee_recipient: Address::repeat_byte(0xfe),
@@ -137,7 +95,7 @@ fn add_block(chain: &Blockchain, txs: Vec<Transaction>) {
         withdrawals: Some(Vec::new()),
         parent_beacon_block_root: Some(B256::ZERO),
     };
-    let built = build_block(chain.config(), &head, &state, attributes, txs, &root).unwrap();
+    let built = build_on(chain, &head, attributes, txs).unwrap();
     assert!(built.skipped.is_empty(), "{:?}", built.skipped);
     assert!(chain.import_block(&built.block).unwrap());
 }
