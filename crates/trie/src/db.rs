@@ -39,6 +39,12 @@ impl InMemoryTrieDB {
         self.lock().is_empty()
     }
 
+    /// Every stored node, by path.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> BTreeMap<Nibbles, Vec<u8>> {
+        self.lock().clone()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Nibbles, Vec<u8>>> {
         // A panic while holding the lock cannot leave the map half-updated in a way that matters:
         // each insert is independent, so the map stays usable.

@@ -7,8 +7,9 @@
 //!
 //! Where to start reading: `trie.rs` ([`Trie`]: get, root hash, commit), then `node.rs` (the
 //! node model, decoding, hash caching), `insert.rs` and `remove.rs` (the shape-changing
-//! operations), `navigate.rs` (next/previous key), `builder.rs` (the streaming root), `proof.rs`
-//! and `range.rs` (verification), `witness.rs` ([`NodeSet`]: the hash-keyed nodes of an execution
+//! operations), `batch.rs` (a batch of updates and commit, the root's 16 subtries on several
+//! threads), `navigate.rs` (next/previous key), `builder.rs` (the streaming root), `proof.rs` and
+//! `range.rs` (verification), `witness.rs` ([`NodeSet`]: the hash-keyed nodes of an execution
 //! witness, and a trie over them for stateless execution).
 //! `encode.rs` holds the RLP writers shared by the trie and the builder; `node_ref.rs` the
 //! inline-or-hash child reference; `nibbles.rs` paths and hex-prefix encoding.
@@ -18,6 +19,7 @@
 //! holding the same entries has the same shape, hence the same root, whatever the order of the
 //! inserts and removals that led to it.
 
+mod batch;
 mod builder;
 mod db;
 mod encode;
@@ -36,6 +38,7 @@ mod witness;
 
 use alloy_primitives::{B256, b256};
 
+pub use batch::PARALLEL_MIN_UPDATES;
 pub use builder::TrieBuilder;
 pub use db::{InMemoryTrieDB, TrieDB};
 pub use error::{Result, TrieError};

@@ -44,7 +44,7 @@ impl Child {
     }
 
     /// Restores the canonical shape of this node (at `path`) after a removal below it.
-    fn normalize(&mut self, db: &dyn TrieDB, path: &[u8]) -> Result<()> {
+    pub(crate) fn normalize(&mut self, db: &dyn TrieDB, path: &[u8]) -> Result<()> {
         let Self::Node(node) = self else {
             return Ok(());
         };

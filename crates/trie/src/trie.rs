@@ -13,7 +13,7 @@ use std::sync::Arc;
 use alloy_primitives::B256;
 
 use crate::{
-    EMPTY_TRIE_ROOT, InMemoryTrieDB, Nibbles, Result, TrieDB,
+    EMPTY_TRIE_ROOT, InMemoryTrieDB, Nibbles, Result, TrieDB, TrieError,
     node::{Child, Node, NodeKind},
     node_ref::RlpRef,
 };
@@ -100,11 +100,21 @@ impl Trie {
     ///
     /// The in-memory nodes are released: later calls load what they need from the database.
     pub fn commit(&mut self) -> Result<B256> {
+        self.commit_with(Vec::new())
+    }
+
+    /// [`Trie::commit`], writing `batch` (the changed nodes already collected below an
+    /// in-memory root) in the same batch.
+    pub(crate) fn commit_with(&mut self, mut batch: Vec<(Nibbles, Vec<u8>)>) -> Result<B256> {
         let root = match &mut self.root {
+            Child::Empty | Child::Hash(_) if !batch.is_empty() => {
+                return Err(TrieError::InvalidNode(
+                    "nodes collected below a root that is not in memory",
+                ));
+            }
             Child::Empty => EMPTY_TRIE_ROOT,
             Child::Hash(hash) => *hash,
             Child::Node(node) => {
-                let mut batch = Vec::new();
                 let mut path = Nibbles::new();
                 let root_ref = collect_dirty(node, &mut path, true, &mut self.buf, &mut batch);
                 self.db.put_batch(batch)?;
@@ -147,7 +157,7 @@ fn get_in_node(node: &Node, db: &dyn TrieDB, key: &[u8], depth: usize) -> Result
 /// Encodes the dirty nodes of `node`'s subtree (at `path`) into `batch`, marking them clean,
 /// and returns `node`'s reference. Stored: the root, and nodes of 32 bytes or more (smaller
 /// ones are embedded in their parent).
-fn collect_dirty(
+pub(crate) fn collect_dirty(
     node: &mut Node,
     path: &mut Nibbles,
     is_root: bool,
