@@ -119,8 +119,7 @@ fn recent_ancestors(header: &Header, lookup: BlockLookup<'_>) -> Result<Vec<(B25
     let mut ancestors = Vec::new();
     let mut hash = header.parent_hash;
     for _ in 0..=MAX_OMMER_DEPTH {
-        let block =
-            lookup(&hash)?.ok_or_else(|| VmError::Database(StateError::MissingBlock(hash)))?;
+        let block = lookup(&hash)?.ok_or(VmError::Database(StateError::MissingBlock(hash)))?;
         let (parent_hash, number) = (block.header.parent_hash, block.header.number);
         ancestors.push((hash, block));
         if number == 0 {
