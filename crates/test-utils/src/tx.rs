@@ -11,7 +11,7 @@ use alloy_eips::{
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use ethrex_common::{
     dev::{DEV_CHAIN_ID, dev_accounts},
-    types::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, Transaction},
+    types::{BlobFields, Transaction, TxFees, TxFields},
 };
 
 /// One gwei in wei.
@@ -29,23 +29,10 @@ pub fn dev_address(i: usize) -> Address {
     dev_accounts().expect("dev keys")[i].address
 }
 
-/// `tx` signed with `secret`: its signature fields replaced. A legacy transaction keeps the
-/// chain id its `v` names (EIP-155), or none when `v` is 27 or 28.
-pub fn sign(mut tx: Transaction, secret: &B256) -> Transaction {
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), secret).expect("sign");
-    let (r, s, y_parity) = (sig.r, sig.s, sig.y_parity);
-    match &mut tx {
-        Transaction::Legacy(t) => {
-            let parity = u64::from(y_parity);
-            t.v = t.chain_id().map_or(27 + parity, |id| id * 2 + 35 + parity);
-            (t.r, t.s) = (r, s);
-        }
-        Transaction::Eip2930(t) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
-        Transaction::Eip1559(t) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
-        Transaction::Eip4844(t, _) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
-        Transaction::Eip7702(t) => (t.r, t.s, t.y_parity) = (r, s, y_parity),
-    }
-    tx
+/// `tx` signed with `secret` ([`Transaction::sign`]): its signature fields replaced. A legacy
+/// transaction keeps the chain id its `v` names (EIP-155), or none when `v` is 27 or 28.
+pub fn sign(tx: Transaction, secret: &B256) -> Transaction {
+    tx.sign(secret).expect("sign")
 }
 
 /// An EIP-7702 authorization to delegate to `address`, signed with `secret`.
@@ -162,96 +149,71 @@ impl TxBuilder {
         self
     }
 
+    /// The shared fields with legacy fees, as [`TxFields`]; the type methods add to them.
+    fn fields(&self) -> TxFields {
+        TxFields {
+            value: self.value,
+            data: self.data.clone(),
+            fees: TxFees::Legacy {
+                gas_price: self.max_fee,
+            },
+            ..TxFields::new(self.chain_id, self.nonce, self.gas_limit, self.to)
+        }
+    }
+
+    /// The shared fields with EIP-1559 fees and the access list.
+    fn dynamic_fields(&self) -> TxFields {
+        TxFields {
+            fees: TxFees::Dynamic {
+                max_fee_per_gas: self.max_fee,
+                max_priority_fee_per_gas: self.tip,
+            },
+            access_list: Some(self.access_list.clone()),
+            ..self.fields()
+        }
+    }
+
+    /// `fields` built ([`TxFields::build`] picks the type) and signed.
+    fn signed(&self, fields: TxFields) -> Transaction {
+        sign(fields.build().expect("transaction fields"), &self.secret)
+    }
+
     /// A legacy transaction with the chain id in `v` (EIP-155); gas price = the fee cap.
     pub fn legacy(self) -> Transaction {
-        let tx = LegacyTx {
-            nonce: self.nonce,
-            gas_price: self.max_fee,
-            gas_limit: self.gas_limit,
-            to: self.to,
-            value: self.value,
-            data: self.data,
-            v: self.chain_id * 2 + 35,
-            ..Default::default()
-        };
-        sign(Transaction::Legacy(tx), &self.secret)
+        self.signed(self.fields())
     }
 
     /// An EIP-2930 transaction; gas price = the fee cap.
     pub fn eip2930(self) -> Transaction {
-        let tx = Eip2930Tx {
-            chain_id: self.chain_id,
-            nonce: self.nonce,
-            gas_price: self.max_fee,
-            gas_limit: self.gas_limit,
-            to: self.to,
-            value: self.value,
-            data: self.data,
-            access_list: self.access_list,
-            ..Default::default()
-        };
-        sign(Transaction::Eip2930(tx), &self.secret)
+        self.signed(TxFields {
+            access_list: Some(self.access_list.clone()),
+            ..self.fields()
+        })
     }
 
     pub fn eip1559(self) -> Transaction {
-        let tx = Eip1559Tx {
-            chain_id: self.chain_id,
-            nonce: self.nonce,
-            max_priority_fee_per_gas: self.tip,
-            max_fee_per_gas: self.max_fee,
-            gas_limit: self.gas_limit,
-            to: self.to,
-            value: self.value,
-            data: self.data,
-            access_list: self.access_list,
-            ..Default::default()
-        };
-        sign(Transaction::Eip1559(tx), &self.secret)
+        self.signed(self.dynamic_fields())
     }
 
-    /// A blob transaction (no sidecar) carrying `blob_hashes`, paying at most `max_fee_per_blob_gas`.
+    /// A blob transaction (no sidecar) carrying `blob_hashes`, paying at most
+    /// `max_fee_per_blob_gas`. Panics for a creation (blob transactions cannot create).
     pub fn eip4844(self, blob_hashes: Vec<B256>, max_fee_per_blob_gas: u64) -> Transaction {
-        let tx = Eip4844Tx {
-            chain_id: self.chain_id,
-            nonce: self.nonce,
-            max_priority_fee_per_gas: self.tip,
-            max_fee_per_gas: self.max_fee,
-            gas_limit: self.gas_limit,
-            to: call_target(self.to),
-            value: self.value,
-            data: self.data,
-            access_list: self.access_list,
-            max_fee_per_blob_gas: U256::from(max_fee_per_blob_gas),
-            blob_versioned_hashes: blob_hashes,
-            ..Default::default()
-        };
-        sign(Transaction::Eip4844(tx, None), &self.secret)
+        self.signed(TxFields {
+            blob: Some(BlobFields {
+                max_fee_per_blob_gas: U256::from(max_fee_per_blob_gas),
+                versioned_hashes: blob_hashes,
+            }),
+            ..self.dynamic_fields()
+        })
     }
 
-    /// An EIP-7702 transaction carrying `authorizations` (see [`authorization`]).
+    /// An EIP-7702 transaction carrying `authorizations` (see [`authorization`]). Panics for a
+    /// creation (set-code transactions cannot create).
     pub fn eip7702(self, authorizations: Vec<SignedAuthorization>) -> Transaction {
-        let tx = Eip7702Tx {
-            chain_id: self.chain_id,
-            nonce: self.nonce,
-            max_priority_fee_per_gas: self.tip,
-            max_fee_per_gas: self.max_fee,
-            gas_limit: self.gas_limit,
-            to: call_target(self.to),
-            value: self.value,
-            data: self.data,
-            access_list: self.access_list,
-            authorization_list: authorizations,
-            ..Default::default()
-        };
-        sign(Transaction::Eip7702(tx), &self.secret)
-    }
-}
-
-/// Blob and EIP-7702 transactions cannot create contracts.
-fn call_target(to: TxKind) -> Address {
-    match to {
-        TxKind::Call(address) => address,
-        TxKind::Create => panic!("blob and EIP-7702 transactions cannot create contracts"),
+        self.signed(TxFields {
+            authorization_list: Some(authorizations),
+            ..self.dynamic_fields()
+        })
     }
 }
 
