@@ -175,7 +175,8 @@ impl StateBuilder {
     ///
     /// Three steps: flat entries and codes (reading each account's current storage root from
     /// the flat table); the storage tries of the changed accounts, in parallel when there is
-    /// enough work; then the account trie.
+    /// enough work; then the account trie, its 16 root subtries in parallel when enough
+    /// accounts changed ([`Trie::commit_batch`]).
     pub fn apply(&mut self, changes: &StateChanges) -> Result<B256> {
         // Each account's new leaf: `None` deletes it; the storage root is set by its job.
         let mut leaves: Vec<(B256, Option<AccountState>)> = Vec::new();
@@ -230,21 +231,19 @@ impl StateBuilder {
                 account.storage_root = root;
             }
         }
+        let updates: Vec<_> = leaves
+            .into_iter()
+            .map(|(hashed, leaf)| {
+                let encoded = leaf.map(alloy_rlp::encode);
+                if let Some(encoded) = &encoded {
+                    let key = hashed.to_vec();
+                    self.pending.put(Table::FlatAccounts, key, encoded.clone());
+                }
+                (hashed, encoded)
+            })
+            .collect();
         let mut accounts = Trie::open(self.trie_db(TrieOwner::Accounts), self.root);
-        for (hashed, leaf) in leaves {
-            match leaf {
-                None => {
-                    accounts.remove(hashed.as_slice())?;
-                }
-                Some(account) => {
-                    let encoded = alloy_rlp::encode(account);
-                    accounts.insert(hashed.as_slice(), encoded.clone())?;
-                    self.pending
-                        .put(Table::FlatAccounts, hashed.to_vec(), encoded);
-                }
-            }
-        }
-        self.root = accounts.commit()?;
+        self.root = accounts.commit_batch(updates)?;
         Ok(self.root)
     }
 
@@ -292,19 +291,16 @@ impl StateBuilder {
         })
     }
 
-    /// Applies one job's slots to its storage trie and returns the new root.
+    /// Applies one job's slots to its storage trie and returns the new root (a contract with
+    /// many changed slots, such as a busy token, has its root subtries updated in parallel too).
     fn storage_root(&self, job: &StorageJob<'_>) -> Result<B256> {
         let owner = TrieOwner::Storage(job.hashed);
         let mut storage = Trie::open(self.trie_db(owner), job.root);
-        for (slot, value) in job.storage {
-            let slot_key = hashed_slot(slot);
-            if value.is_zero() {
-                storage.remove(slot_key.as_slice())?;
-            } else {
-                storage.insert(slot_key.as_slice(), alloy_rlp::encode(value))?;
-            }
-        }
-        Ok(storage.commit()?)
+        let updates = job.storage.iter().map(|(slot, value)| {
+            let value = (!value.is_zero()).then(|| alloy_rlp::encode(value));
+            (hashed_slot(slot), value)
+        });
+        Ok(storage.commit_batch(updates)?)
     }
 
     /// The writes of every change applied. Readers still alive fail from now on.
@@ -337,8 +333,8 @@ impl StateBuilder {
 mod tests {
     use std::ops::ControlFlow;
 
-    use alloy_primitives::Bytes;
-    use ethrex_common::state::{Database, InMemoryDb, StateError};
+    use alloy_primitives::{Bytes, U256};
+    use ethrex_common::state::{AccountChange, Database, InMemoryDb, StateError};
     use ethrex_trie::TrieError;
 
     use super::*;
@@ -565,7 +561,58 @@ mod tests {
         assert_store_matches(&h.open(), &model, root);
     }
 
+    /// Blocks changing enough accounts, and one account's slots, that both tries are updated
+    /// on several threads; the last leaves one account (the root branch collapses to a leaf).
+    fn large_blocks_match_a_reference_model(h: &Harness) {
+        let store = h.open();
+        let mut model = InMemoryDb::default();
+        let mut root = EMPTY_TRIE_ROOT;
+        let kept: [fn(u64) -> bool; 3] = [|_| true, |i| i % 3 != 0, |i| i == 7];
+        for (round, keep) in (0u64..).zip(kept) {
+            let accounts = (0..300)
+                .filter_map(|i| {
+                    let address = address(i);
+                    let existing = model.accounts.get(&address).map(|a| a.info);
+                    if !keep(i) {
+                        return existing.map(|_| AccountChange {
+                            address,
+                            info: None,
+                            code: None,
+                            storage_cleared: false,
+                            storage: vec![],
+                        });
+                    }
+                    let mut info = existing.unwrap_or_default();
+                    info.nonce += 1;
+                    let slots = if i == 7 { 200 } else { 2 };
+                    let storage = (0..slots)
+                        .map(|s| (U256::from(s), U256::from((s + round) % 3)))
+                        .collect();
+                    Some(AccountChange {
+                        address,
+                        info: Some(info),
+                        code: None,
+                        storage_cleared: false,
+                        storage,
+                    })
+                })
+                .collect();
+            let changes = StateChanges { accounts };
+            let update = store.prepare_state_update(root, &changes).unwrap();
+            model.apply(&changes);
+            assert_eq!(
+                update.root,
+                reference_root(&model),
+                "root after round {round}"
+            );
+            root = update.root;
+            store.commit_state_update(update).unwrap();
+            assert_store_matches(&store, &model, root);
+        }
+    }
+
     backend_tests!(
+        large_blocks_match_a_reference_model,
         batched_updates_are_readable_before_one_commit,
         state_updates_match_a_reference_model,
         uncommitted_update_changes_nothing,
