@@ -1,5 +1,5 @@
 //! Analysed bytecode: the code padded so that a PUSH at the end reads zeros, and the bitmap of
-//! valid JUMPDESTs (a 0x5b byte that is not PUSH data). Analysis happens once per code hash:
+//! valid JUMPDESTs (a `JUMPDEST` byte that is not PUSH data). Analysis happens once per code hash:
 //! each execution keeps what it used, and [`shared`] keeps it for the whole process (so an
 //! `eth_call` or the next block does not analyse a contract again), bounded to
 //! [`SHARED_MAX_BYTES`] of code — past it the shared cache starts over. Only the analysis is
@@ -12,6 +12,8 @@ use std::{
 };
 
 use alloy_primitives::{B256, Bytes};
+
+use crate::opcode;
 
 /// Most code, in bytes, the process-wide cache holds.
 pub const SHARED_MAX_BYTES: usize = 64 << 20;
@@ -55,17 +57,22 @@ pub struct Code {
 impl Code {
     pub fn analyse(code: &Bytes) -> Code {
         let len = code.len();
-        let mut padded = Vec::with_capacity(len + 33);
+        let padded_len = len.saturating_add(33);
+        let mut padded = Vec::with_capacity(padded_len);
         padded.extend_from_slice(code);
-        padded.resize(len + 33, 0);
+        padded.resize(padded_len, 0);
         let mut jumpdests = vec![0u64; len.div_ceil(64)];
-        let mut pc = 0;
+        let mut pc = 0usize;
         while pc < len {
             let op = padded[pc];
-            if op == 0x5b {
+            if op == opcode::JUMPDEST {
                 jumpdests[pc / 64] |= 1 << (pc % 64);
             }
-            pc += 1 + usize::from(op.wrapping_sub(0x60) < 32) * usize::from(op.wrapping_sub(0x5f));
+            // `pc < len` and `len` is a vector's length (at most `isize::MAX`): the sum stays
+            // far below `usize::MAX` (saturation never happens; analysis runs once per code).
+            pc = pc
+                .saturating_add(1)
+                .saturating_add(opcode::immediate_len(op));
         }
         Code {
             padded,
@@ -96,7 +103,7 @@ impl Code {
     #[inline]
     pub fn push_data(&self, pc: usize, n: usize) -> &[u8] {
         let start = pc.min(self.len);
-        &self.padded[start..start + n]
+        &self.padded[start..][..n]
     }
 
     /// Whether `dest` is a valid JUMPDEST.
@@ -112,8 +119,10 @@ mod tests {
 
     #[test]
     fn jumpdest_inside_push_data_is_not_valid() {
-        // PUSH1 0x5b, JUMPDEST, PUSH2 0x5b5b
-        let code = Code::analyse(&Bytes::from_static(&[0x60, 0x5b, 0x5b, 0x61, 0x5b, 0x5b]));
+        use opcode::{JUMPDEST, PUSH1, PUSH2};
+        let code = Code::analyse(&Bytes::copy_from_slice(&[
+            PUSH1, JUMPDEST, JUMPDEST, PUSH2, JUMPDEST, JUMPDEST,
+        ]));
         assert!(!code.is_jumpdest(1));
         assert!(code.is_jumpdest(2));
         assert!(!code.is_jumpdest(4) && !code.is_jumpdest(5));
@@ -122,7 +131,7 @@ mod tests {
 
     #[test]
     fn push_past_the_end_reads_zeros() {
-        let code = Code::analyse(&Bytes::from_static(&[0x7f, 0xaa]));
+        let code = Code::analyse(&Bytes::copy_from_slice(&[opcode::PUSH32, 0xaa]));
         assert_eq!(code.push_data(1, 32)[0], 0xaa);
         assert!(code.push_data(1, 32)[1..].iter().all(|b| *b == 0));
         assert_eq!(code.op(5), 0);

@@ -8,7 +8,7 @@
 
 use alloy_primitives::{Address, Bytes, Log, U256};
 
-use crate::Halt;
+use crate::{Halt, opcode};
 
 /// Which kind of frame a call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,17 +24,22 @@ pub enum CallType {
 }
 
 impl CallType {
-    /// The name geth's tracers use.
-    pub fn name(self) -> &'static str {
+    /// The opcode that starts such a frame.
+    pub fn opcode(self) -> u8 {
         match self {
-            CallType::Call => "CALL",
-            CallType::CallCode => "CALLCODE",
-            CallType::DelegateCall => "DELEGATECALL",
-            CallType::StaticCall => "STATICCALL",
-            CallType::Create => "CREATE",
-            CallType::Create2 => "CREATE2",
-            CallType::SelfDestruct => "SELFDESTRUCT",
+            CallType::Call => opcode::CALL,
+            CallType::CallCode => opcode::CALLCODE,
+            CallType::DelegateCall => opcode::DELEGATECALL,
+            CallType::StaticCall => opcode::STATICCALL,
+            CallType::Create => opcode::CREATE,
+            CallType::Create2 => opcode::CREATE2,
+            CallType::SelfDestruct => opcode::SELFDESTRUCT,
         }
+    }
+
+    /// The name geth's tracers use: its opcode's mnemonic.
+    pub fn name(self) -> &'static str {
+        opcode::name(self.opcode())
     }
 }
 

@@ -23,7 +23,10 @@ use ethrex_common::Fork;
 
 pub use hot::execute;
 
-use crate::frame::{Exit, Frame, Machine};
+use crate::{
+    frame::{Exit, Frame, Machine},
+    opcode,
+};
 
 /// What an opcode returns: continue, or end the frame with an [`Exit`].
 pub type Step = Result<(), Exit>;
@@ -41,110 +44,126 @@ pub fn table(fork: Fork) -> &'static OpTable {
     let index = Fork::ALL
         .iter()
         .position(|f| *f == fork)
-        .unwrap_or(Fork::ALL.len() - 1);
+        .unwrap_or(Fork::ALL.len().saturating_sub(1));
     &tables[index]
 }
 
 /// `[f::<1>, f::<2>, ...]` for a const-generic opcode family.
 macro_rules! family {
-    ($m:ident :: $f:ident; $($n:literal)*) => { [$($m::$f::<$n> as OpFn),*] };
+    ($m:ident :: $f:ident; $($n:literal)*) => { [$({ let f: OpFn = $m::$f::<$n>; f }),*] };
 }
 
 /// The opcodes and the fork that introduced each.
 fn definitions() -> Vec<(u8, Fork, OpFn)> {
     use Fork::*;
     let mut ops: Vec<(u8, Fork, OpFn)> = vec![
-        (0x00, Frontier, flow::stop),
-        (0x01, Frontier, arithmetic::add),
-        (0x02, Frontier, arithmetic::mul),
-        (0x03, Frontier, arithmetic::sub),
-        (0x04, Frontier, arithmetic::div),
-        (0x05, Frontier, arithmetic::sdiv),
-        (0x06, Frontier, arithmetic::rem),
-        (0x07, Frontier, arithmetic::smod),
-        (0x08, Frontier, arithmetic::addmod),
-        (0x09, Frontier, arithmetic::mulmod),
-        (0x0a, Frontier, arithmetic::exp),
-        (0x0b, Frontier, arithmetic::signextend),
-        (0x10, Frontier, bitwise::lt),
-        (0x11, Frontier, bitwise::gt),
-        (0x12, Frontier, bitwise::slt),
-        (0x13, Frontier, bitwise::sgt),
-        (0x14, Frontier, bitwise::eq),
-        (0x15, Frontier, bitwise::iszero),
-        (0x16, Frontier, bitwise::and),
-        (0x17, Frontier, bitwise::or),
-        (0x18, Frontier, bitwise::xor),
-        (0x19, Frontier, bitwise::not),
-        (0x1a, Frontier, bitwise::byte),
-        (0x1b, Constantinople, bitwise::shl),
-        (0x1c, Constantinople, bitwise::shr),
-        (0x1d, Constantinople, bitwise::sar),
-        (0x1e, Osaka, bitwise::clz),
-        (0x20, Frontier, memory_ops::keccak),
-        (0x30, Frontier, environment::address),
-        (0x31, Frontier, environment::balance),
-        (0x32, Frontier, environment::origin),
-        (0x33, Frontier, environment::caller),
-        (0x34, Frontier, environment::callvalue),
-        (0x35, Frontier, environment::calldataload),
-        (0x36, Frontier, environment::calldatasize),
-        (0x37, Frontier, environment::calldatacopy),
-        (0x38, Frontier, environment::codesize),
-        (0x39, Frontier, environment::codecopy),
-        (0x3a, Frontier, environment::gasprice),
-        (0x3b, Frontier, environment::extcodesize),
-        (0x3c, Frontier, environment::extcodecopy),
-        (0x3d, Byzantium, environment::returndatasize),
-        (0x3e, Byzantium, environment::returndatacopy),
-        (0x3f, Constantinople, environment::extcodehash),
-        (0x40, Frontier, block::blockhash),
-        (0x41, Frontier, block::coinbase),
-        (0x42, Frontier, block::timestamp),
-        (0x43, Frontier, block::number),
-        (0x44, Frontier, block::prevrandao),
-        (0x45, Frontier, block::gaslimit),
-        (0x46, Istanbul, block::chainid),
-        (0x47, Istanbul, environment::selfbalance),
-        (0x48, London, block::basefee),
-        (0x49, Cancun, block::blobhash),
-        (0x4a, Cancun, block::blobbasefee),
-        (0x50, Frontier, stack_ops::pop),
-        (0x51, Frontier, memory_ops::mload),
-        (0x52, Frontier, memory_ops::mstore),
-        (0x53, Frontier, memory_ops::mstore8),
-        (0x54, Frontier, storage::sload),
-        (0x55, Frontier, storage::sstore),
-        (0x56, Frontier, flow::jump),
-        (0x57, Frontier, flow::jumpi),
-        (0x58, Frontier, flow::pc),
-        (0x59, Frontier, memory_ops::msize),
-        (0x5a, Frontier, flow::gas_left),
-        (0x5b, Frontier, flow::jumpdest),
-        (0x5c, Cancun, storage::tload),
-        (0x5d, Cancun, storage::tstore),
-        (0x5e, Cancun, memory_ops::mcopy),
-        (0x5f, Shanghai, stack_ops::push0),
-        (0xa0, Frontier, logs::log::<0>),
-        (0xa1, Frontier, logs::log::<1>),
-        (0xa2, Frontier, logs::log::<2>),
-        (0xa3, Frontier, logs::log::<3>),
-        (0xa4, Frontier, logs::log::<4>),
-        (0xf0, Frontier, system::create_op),
-        (0xf1, Frontier, system::call_op),
-        (0xf2, Frontier, system::callcode),
-        (0xf3, Frontier, flow::ret),
-        (0xf4, Homestead, system::delegatecall),
-        (0xf5, Constantinople, system::create2),
-        (0xfa, Byzantium, system::staticcall),
-        (0xfd, Byzantium, flow::revert),
-        (0xfe, Frontier, flow::invalid),
-        (0xff, Frontier, system::selfdestruct),
+        (opcode::STOP, Frontier, flow::stop),
+        (opcode::ADD, Frontier, arithmetic::add),
+        (opcode::MUL, Frontier, arithmetic::mul),
+        (opcode::SUB, Frontier, arithmetic::sub),
+        (opcode::DIV, Frontier, arithmetic::div),
+        (opcode::SDIV, Frontier, arithmetic::sdiv),
+        (opcode::MOD, Frontier, arithmetic::rem),
+        (opcode::SMOD, Frontier, arithmetic::smod),
+        (opcode::ADDMOD, Frontier, arithmetic::addmod),
+        (opcode::MULMOD, Frontier, arithmetic::mulmod),
+        (opcode::EXP, Frontier, arithmetic::exp),
+        (opcode::SIGNEXTEND, Frontier, arithmetic::signextend),
+        (opcode::LT, Frontier, bitwise::lt),
+        (opcode::GT, Frontier, bitwise::gt),
+        (opcode::SLT, Frontier, bitwise::slt),
+        (opcode::SGT, Frontier, bitwise::sgt),
+        (opcode::EQ, Frontier, bitwise::eq),
+        (opcode::ISZERO, Frontier, bitwise::iszero),
+        (opcode::AND, Frontier, bitwise::and),
+        (opcode::OR, Frontier, bitwise::or),
+        (opcode::XOR, Frontier, bitwise::xor),
+        (opcode::NOT, Frontier, bitwise::not),
+        (opcode::BYTE, Frontier, bitwise::byte),
+        (opcode::SHL, Constantinople, bitwise::shl),
+        (opcode::SHR, Constantinople, bitwise::shr),
+        (opcode::SAR, Constantinople, bitwise::sar),
+        (opcode::CLZ, Osaka, bitwise::clz),
+        (opcode::KECCAK256, Frontier, memory_ops::keccak),
+        (opcode::ADDRESS, Frontier, environment::address),
+        (opcode::BALANCE, Frontier, environment::balance),
+        (opcode::ORIGIN, Frontier, environment::origin),
+        (opcode::CALLER, Frontier, environment::caller),
+        (opcode::CALLVALUE, Frontier, environment::callvalue),
+        (opcode::CALLDATALOAD, Frontier, environment::calldataload),
+        (opcode::CALLDATASIZE, Frontier, environment::calldatasize),
+        (opcode::CALLDATACOPY, Frontier, environment::calldatacopy),
+        (opcode::CODESIZE, Frontier, environment::codesize),
+        (opcode::CODECOPY, Frontier, environment::codecopy),
+        (opcode::GASPRICE, Frontier, environment::gasprice),
+        (opcode::EXTCODESIZE, Frontier, environment::extcodesize),
+        (opcode::EXTCODECOPY, Frontier, environment::extcodecopy),
+        (
+            opcode::RETURNDATASIZE,
+            Byzantium,
+            environment::returndatasize,
+        ),
+        (
+            opcode::RETURNDATACOPY,
+            Byzantium,
+            environment::returndatacopy,
+        ),
+        (
+            opcode::EXTCODEHASH,
+            Constantinople,
+            environment::extcodehash,
+        ),
+        (opcode::BLOCKHASH, Frontier, block::blockhash),
+        (opcode::COINBASE, Frontier, block::coinbase),
+        (opcode::TIMESTAMP, Frontier, block::timestamp),
+        (opcode::NUMBER, Frontier, block::number),
+        (opcode::PREVRANDAO, Frontier, block::prevrandao),
+        (opcode::GASLIMIT, Frontier, block::gaslimit),
+        (opcode::CHAINID, Istanbul, block::chainid),
+        (opcode::SELFBALANCE, Istanbul, environment::selfbalance),
+        (opcode::BASEFEE, London, block::basefee),
+        (opcode::BLOBHASH, Cancun, block::blobhash),
+        (opcode::BLOBBASEFEE, Cancun, block::blobbasefee),
+        (opcode::POP, Frontier, stack_ops::pop),
+        (opcode::MLOAD, Frontier, memory_ops::mload),
+        (opcode::MSTORE, Frontier, memory_ops::mstore),
+        (opcode::MSTORE8, Frontier, memory_ops::mstore8),
+        (opcode::SLOAD, Frontier, storage::sload),
+        (opcode::SSTORE, Frontier, storage::sstore),
+        (opcode::JUMP, Frontier, flow::jump),
+        (opcode::JUMPI, Frontier, flow::jumpi),
+        (opcode::PC, Frontier, flow::pc),
+        (opcode::MSIZE, Frontier, memory_ops::msize),
+        (opcode::GAS, Frontier, flow::gas_left),
+        (opcode::JUMPDEST, Frontier, flow::jumpdest),
+        (opcode::TLOAD, Cancun, storage::tload),
+        (opcode::TSTORE, Cancun, storage::tstore),
+        (opcode::MCOPY, Cancun, memory_ops::mcopy),
+        (opcode::PUSH0, Shanghai, stack_ops::push0),
+        (opcode::LOG0, Frontier, logs::log::<0>),
+        (opcode::LOG1, Frontier, logs::log::<1>),
+        (opcode::LOG2, Frontier, logs::log::<2>),
+        (opcode::LOG3, Frontier, logs::log::<3>),
+        (opcode::LOG4, Frontier, logs::log::<4>),
+        (opcode::CREATE, Frontier, system::create_op),
+        (opcode::CALL, Frontier, system::call_op),
+        (opcode::CALLCODE, Frontier, system::callcode),
+        (opcode::RETURN, Frontier, flow::ret),
+        (opcode::DELEGATECALL, Homestead, system::delegatecall),
+        (opcode::CREATE2, Constantinople, system::create2),
+        (opcode::STATICCALL, Byzantium, system::staticcall),
+        (opcode::REVERT, Byzantium, flow::revert),
+        (opcode::INVALID, Frontier, flow::invalid),
+        (opcode::SELFDESTRUCT, Frontier, system::selfdestruct),
     ];
     let pushes = family!(stack_ops::push; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
     let dups = family!(stack_ops::dup; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
     let swaps = family!(stack_ops::swap; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
-    for (first, family) in [(0x60u8, &pushes[..]), (0x80, &dups[..]), (0x90, &swaps[..])] {
+    for (first, family) in [
+        (opcode::PUSH1, &pushes[..]),
+        (opcode::DUP1, &dups[..]),
+        (opcode::SWAP1, &swaps[..]),
+    ] {
         for (op, f) in (first..).zip(family) {
             ops.push((op, Frontier, *f));
         }
@@ -153,7 +172,8 @@ fn definitions() -> Vec<(u8, Fork, OpFn)> {
 }
 
 fn build(fork: Fork) -> OpTable {
-    let mut table = [flow::invalid as OpFn; 256];
+    let invalid: OpFn = flow::invalid;
+    let mut table = [invalid; 256];
     for (op, since, f) in definitions() {
         if fork >= since {
             table[usize::from(op)] = f;
@@ -231,6 +251,16 @@ pub(crate) mod tests {
             },
             checkpoint: machine.state.checkpoint(),
         }
+    }
+
+    #[test]
+    fn the_definitions_are_exactly_the_named_opcodes_once_each() {
+        let mut defined: Vec<u8> = definitions().iter().map(|(op, _, _)| *op).collect();
+        defined.sort_unstable();
+        let named: Vec<u8> = (0..=u8::MAX)
+            .filter(|op| opcode::name(*op) != "INVALID" || *op == opcode::INVALID)
+            .collect();
+        assert_eq!(defined, named);
     }
 
     #[test]

@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, U256};
 
-use crate::inspector::{CallOutcome, Inspector, StepInfo};
+use crate::{
+    inspector::{CallOutcome, Inspector, StepInfo},
+    opcode,
+};
 
 /// The accounts and slots a transaction's execution touched (not its sender, recipient or
 /// coinbase unless an opcode reached them).
@@ -29,20 +32,21 @@ impl Inspector for AccessTracer {
     fn step(&mut self, step: &StepInfo<'_>) {
         let top = |n: usize| step.stack_top(n);
         match step.op {
-            // SLOAD, SSTORE
-            0x54 | 0x55 => {
+            opcode::SLOAD | opcode::SSTORE => {
                 if let Some(key) = top(0) {
                     self.accounts.entry(step.address).or_default().insert(key);
                 }
             }
-            // BALANCE, EXTCODESIZE, EXTCODECOPY, EXTCODEHASH, SELFDESTRUCT
-            0x31 | 0x3b | 0x3c | 0x3f | 0xff => {
+            opcode::BALANCE
+            | opcode::EXTCODESIZE
+            | opcode::EXTCODECOPY
+            | opcode::EXTCODEHASH
+            | opcode::SELFDESTRUCT => {
                 if let Some(word) = top(0) {
                     self.accounts.entry(address_of(word)).or_default();
                 }
             }
-            // CALL, CALLCODE, DELEGATECALL, STATICCALL
-            0xf1 | 0xf2 | 0xf4 | 0xfa => {
+            opcode::CALL | opcode::CALLCODE | opcode::DELEGATECALL | opcode::STATICCALL => {
                 if let Some(word) = top(1) {
                     self.accounts.entry(address_of(word)).or_default();
                 }

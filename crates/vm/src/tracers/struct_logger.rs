@@ -12,10 +12,8 @@ use alloy_primitives::{Address, Bytes, U256};
 use crate::{
     Halt,
     inspector::{Inspector, StepEnd, StepInfo},
+    opcode::{SLOAD, SSTORE},
 };
-
-const SLOAD: u8 = 0x54;
-const SSTORE: u8 = 0x55;
 
 /// What the struct logger records besides pc, op, gas, cost and depth (geth's options; the
 /// default is geth's: stack and storage, no memory, no return data).
@@ -104,7 +102,7 @@ impl Inspector for StructLogger {
             op: step.op,
             gas: step.gas,
             gas_cost: 0,
-            depth: step.depth + 1,
+            depth: step.depth.saturating_add(1),
             stack: config.stack.then(|| step.stack.to_vec()),
             memory: config.memory.then(|| Bytes::copy_from_slice(step.memory)),
             storage,

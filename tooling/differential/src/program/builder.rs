@@ -3,15 +3,8 @@
 //! straight-line code, approximate across jumps) so arguments can be taken with `DUP`.
 
 use alloy_primitives::U256;
+use ethrex_vm::opcode::{DUP1, JUMPDEST, POP, PUSH0, PUSH1, PUSH2};
 use rand::{Rng, rngs::StdRng};
-
-/// `PUSH1`; `PUSHn` is `PUSH1 + n - 1`.
-pub const PUSH1: u8 = 0x60;
-pub const PUSH0: u8 = 0x5f;
-pub const PUSH2: u8 = 0x61;
-pub const JUMPDEST: u8 = 0x5b;
-pub const DUP1: u8 = 0x80;
-pub const POP: u8 = 0x50;
 
 /// The stack limit of the EVM.
 const STACK_LIMIT: usize = 1024;
@@ -152,8 +145,8 @@ mod tests {
         b.push(U256::from(0x1234));
         b.push(U256::MAX);
         let code = b.finish(&mut StdRng::seed_from_u64(0));
-        assert_eq!(&code[..5], &[0x60, 0x00, 0x61, 0x12, 0x34]);
-        assert_eq!(code[5], 0x7f);
+        assert_eq!(&code[..5], &[PUSH1, 0x00, PUSH2, 0x12, 0x34]);
+        assert_eq!(code[5], ethrex_vm::opcode::PUSH32);
         assert_eq!(code.len(), 5 + 33);
         let mut b = Builder::new(true);
         b.push(U256::ZERO);
@@ -167,7 +160,7 @@ mod tests {
                 let mut b = Builder::new(true);
                 b.label();
                 b.push_jump_target();
-                b.op(0x56, 1, 0);
+                b.op(ethrex_vm::opcode::JUMP, 1, 0);
                 b.label();
                 let code = b.finish(&mut StdRng::seed_from_u64(*seed));
                 u16::from_be_bytes([code[2], code[3]]) == 5

@@ -4,6 +4,7 @@
 //! a random program whose return data becomes the code.
 
 use alloy_primitives::Address;
+use ethrex_vm::opcode::{ADDRESS, CODECOPY, PUSH1, PUSH2, PUSH20, RETURN, REVERT, SELFDESTRUCT};
 use rand::{Rng, rngs::StdRng};
 
 use super::{Env, Profile, generate};
@@ -15,14 +16,15 @@ fn deploy(runtime: &[u8]) -> Vec<u8> {
         .unwrap_or(u16::MAX)
         .to_be_bytes();
     let start = u8::try_from(DEPLOY_PREFIX_LEN).unwrap_or(0);
+    #[rustfmt::skip]
     let mut code = vec![
-        0x61, len[0], len[1], // PUSH2 len
-        0x61, 0, start, // PUSH2 start
-        0x60, 0,    // PUSH1 0
-        0x39, // CODECOPY
-        0x61, len[0], len[1], // PUSH2 len
-        0x60, 0,    // PUSH1 0
-        0xf3, // RETURN
+        PUSH2, len[0], len[1],
+        PUSH2, 0, start,
+        PUSH1, 0,
+        CODECOPY,
+        PUSH2, len[0], len[1],
+        PUSH1, 0,
+        RETURN,
     ];
     code.extend_from_slice(runtime);
     code
@@ -32,9 +34,9 @@ const DEPLOY_PREFIX_LEN: usize = 15;
 
 /// `PUSH20 beneficiary SELFDESTRUCT`.
 pub fn self_destruct(beneficiary: Address) -> Vec<u8> {
-    let mut code = vec![0x73];
+    let mut code = vec![PUSH20];
     code.extend_from_slice(beneficiary.as_slice());
-    code.push(0xff);
+    code.push(SELFDESTRUCT);
     code
 }
 
@@ -49,7 +51,7 @@ pub fn initcode(rng: &mut StdRng, env: &Env) -> Vec<u8> {
         0..=6 => deploy(&generate(rng, env, &tiny)),
         7 => deploy(&self_destruct(super::values::pick(rng, &env.addresses))),
         // ADDRESS SELFDESTRUCT: to itself (EIP-6780 burns the balance of a new contract).
-        8 => deploy(&[0x30, 0xff]),
+        8 => deploy(&[ADDRESS, SELFDESTRUCT]),
         9 => deploy(&[]),
         10 => {
             let mut runtime = vec![0xef];
@@ -57,14 +59,14 @@ pub fn initcode(rng: &mut StdRng, env: &Env) -> Vec<u8> {
             deploy(&runtime)
         }
         // PUSH1 len PUSH1 0 REVERT
-        11 => vec![0x60, rng.random_range(0..40), 0x60, 0, 0xfd],
+        11 => vec![PUSH1, rng.random_range(0..40), PUSH1, 0, REVERT],
         12 => {
             // PUSH2 size PUSH1 0 RETURN: a body at or just over the EIP-170 limit.
             let size: u16 = if rng.random_bool(0.5) { 0x6000 } else { 0x6001 };
             let [hi, lo] = size.to_be_bytes();
-            vec![0x61, hi, lo, 0x60, 0, 0xf3]
+            vec![PUSH2, hi, lo, PUSH1, 0, RETURN]
         }
-        13 if rng.random_bool(0.5) => vec![0x30, 0xff],
+        13 if rng.random_bool(0.5) => vec![ADDRESS, SELFDESTRUCT],
         13 => self_destruct(super::values::pick(rng, &env.addresses)),
         _ => generate(rng, env, &tiny),
     }
