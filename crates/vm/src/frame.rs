@@ -283,7 +283,8 @@ impl<'s, 'a> Machine<'s, 'a> {
         let cost = self.memory.expansion_cost(frame.mem, end);
         frame.charge(cost)?;
         self.memory.resize(frame.mem, end);
-        Ok(end - usize::try_from(size).unwrap_or(0))
+        // `access_end` accepted the range, so `end = offset + size` and both fit.
+        Ok(end.saturating_sub(usize::try_from(size).unwrap_or(0)))
     }
 
     /// Marks an account accessed (EIP-2929); returns whether it was cold. The fork's

@@ -6,6 +6,8 @@
 //! access into a gas cost first (huge values cost more gas than exists), so no allocation
 //! happens before the gas for it is paid.
 
+use std::ops::Range;
+
 use alloy_primitives::U256;
 
 /// The transaction's memory buffer.
@@ -49,8 +51,26 @@ impl Memory {
     }
 
     /// Size of the frame's memory in bytes (always a multiple of 32).
+    #[inline]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "a frame's base is the buffer's length when it entered, and the buffer only \
+                  shrinks back to a base when that frame leaves: `base <= len` while it runs"
+    )]
     pub fn size(&self, base: usize) -> usize {
         self.buffer.len() - base
+    }
+
+    /// The buffer positions of `[offset, offset + len)` in the frame at `base`.
+    #[inline]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "callers pass ranges within the frame's memory (grown by `Machine::expand` \
+                  first), so `base + offset + len <= buffer.len() <= isize::MAX`"
+    )]
+    fn range(base: usize, offset: usize, len: usize) -> Range<usize> {
+        let start = base + offset;
+        start..start + len
     }
 
     /// Gas to grow the frame's memory so that `end` bytes are addressable (0 if already so).
@@ -59,14 +79,14 @@ impl Memory {
         if end <= current {
             return 0;
         }
-        let new_words = end.div_ceil(32) as u64;
-        let old_words = (current / 32) as u64;
-        memory_cost(new_words) - memory_cost(old_words)
+        let words = |bytes: usize| u64::try_from(bytes.div_ceil(32)).unwrap_or(u64::MAX);
+        // `end > current`, so the new cost is the larger one.
+        memory_cost(words(end)).saturating_sub(memory_cost(words(current)))
     }
 
     /// Grows the frame's memory to cover `end` bytes (gas already charged).
     pub fn resize(&mut self, base: usize, end: usize) {
-        let needed = base + end.div_ceil(32) * 32;
+        let needed = base.saturating_add(end.div_ceil(32).saturating_mul(32));
         if needed > self.buffer.len() {
             self.buffer.resize(needed, 0);
         }
@@ -74,12 +94,12 @@ impl Memory {
 
     /// The bytes `[offset, offset + len)` of the frame's memory (must be within its size).
     pub fn slice(&self, base: usize, offset: usize, len: usize) -> &[u8] {
-        &self.buffer[base + offset..base + offset + len]
+        &self.buffer[Self::range(base, offset, len)]
     }
 
     /// Writes `data` at `offset` (within size).
     pub fn write(&mut self, base: usize, offset: usize, data: &[u8]) {
-        self.buffer[base + offset..base + offset + data.len()].copy_from_slice(data);
+        self.buffer[Self::range(base, offset, data.len())].copy_from_slice(data);
     }
 
     /// Writes `len` bytes at `offset` from `src` starting at `src_offset`, zero-filling what
@@ -92,19 +112,20 @@ impl Memory {
         src: &[u8],
         src_offset: U256,
     ) {
-        let dest = &mut self.buffer[base + offset..base + offset + len];
+        let dest = &mut self.buffer[Self::range(base, offset, len)];
         let start = usize::try_from(src_offset)
             .unwrap_or(usize::MAX)
             .min(src.len());
-        let available = (src.len() - start).min(len);
-        dest[..available].copy_from_slice(&src[start..start + available]);
+        let src = &src[start..];
+        let available = src.len().min(len);
+        dest[..available].copy_from_slice(&src[..available]);
         dest[available..].fill(0);
     }
 
     /// MCOPY within the frame's memory (ranges within size).
     pub fn copy_within(&mut self, base: usize, src: usize, dest: usize, len: usize) {
-        self.buffer
-            .copy_within(base + src..base + src + len, base + dest);
+        let dest = Self::range(base, dest, len).start;
+        self.buffer.copy_within(Self::range(base, src, len), dest);
     }
 
     /// Reads a 32-byte word at `offset` (within size).

@@ -75,25 +75,30 @@ impl Stack {
 
     #[inline]
     pub fn push(&mut self, value: U256) -> Result<(), Halt> {
-        if self.len >= STACK_LIMIT {
-            return Err(Halt::StackOverflow);
+        let slot = self.data.get_mut(self.len).ok_or(Halt::StackOverflow)?;
+        *slot = value;
+        #[expect(
+            clippy::arithmetic_side_effects,
+            reason = "`get_mut` succeeded, so `len < STACK_LIMIT` and `len + 1 <= 1024`"
+        )]
+        {
+            self.len += 1;
         }
-        self.data[self.len] = value;
-        self.len += 1;
         Ok(())
     }
 
     #[inline]
     pub fn pop(&mut self) -> Result<U256, Halt> {
-        if self.len == 0 {
-            return Err(Halt::StackUnderflow);
-        }
-        self.len -= 1;
+        self.len = self.len.checked_sub(1).ok_or(Halt::StackUnderflow)?;
         Ok(self.data[self.len])
     }
 
     /// Pops `N` values, the top of the stack first.
     #[inline]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "`from_fn` passes `i < N`, so `N - 1 - i` is in `0..N`"
+    )]
     pub fn pop_n<const N: usize>(&mut self) -> Result<[U256; N], Halt> {
         let Some(start) = self.len.checked_sub(N) else {
             return Err(Halt::StackUnderflow);
@@ -109,46 +114,50 @@ impl Stack {
     /// `b' = f(a, b)` without a pop/push pair (binary opcodes).
     #[inline]
     pub fn pop_top(&mut self) -> Result<(U256, &mut U256), Halt> {
-        if self.len < 2 {
+        let (Some(top), Some(below)) = (self.len.checked_sub(1), self.len.checked_sub(2)) else {
             return Err(Halt::StackUnderflow);
-        }
-        self.len -= 1;
-        let a = self.data[self.len];
-        Ok((a, &mut self.data[self.len - 1]))
+        };
+        self.len = top;
+        Ok((self.data[top], &mut self.data[below]))
     }
 
     /// The top value, for in-place update (unary opcodes).
     #[inline]
     pub fn top(&mut self) -> Result<&mut U256, Halt> {
-        if self.len == 0 {
-            return Err(Halt::StackUnderflow);
-        }
-        Ok(&mut self.data[self.len - 1])
+        let top = self.len.checked_sub(1).ok_or(Halt::StackUnderflow)?;
+        Ok(&mut self.data[top])
+    }
+
+    /// The index of the value `n` places below the top (0 = top), if the stack is that deep.
+    /// With a constant `n` (every caller after inlining) the two checks fold into one.
+    #[inline]
+    fn index_below_top(&self, n: usize) -> Result<usize, Halt> {
+        self.len
+            .checked_sub(1)
+            .and_then(|top| top.checked_sub(n))
+            .ok_or(Halt::StackUnderflow)
     }
 
     /// The value `n` places below the top (0 = top).
     #[inline]
     pub fn peek(&self, n: usize) -> Result<U256, Halt> {
-        if n >= self.len {
-            return Err(Halt::StackUnderflow);
-        }
-        Ok(self.data[self.len - 1 - n])
+        Ok(self.data[self.index_below_top(n)?])
     }
 
     /// DUPn: pushes a copy of the `n`th value (1-based).
     #[inline]
     pub fn dup(&mut self, n: usize) -> Result<(), Halt> {
-        let value = self.peek(n - 1)?;
+        let below = n.checked_sub(1).ok_or(Halt::StackUnderflow)?;
+        let value = self.peek(below)?;
         self.push(value)
     }
 
     /// SWAPn: exchanges the top with the value `n` places below it.
     #[inline]
     pub fn swap(&mut self, n: usize) -> Result<(), Halt> {
-        if n >= self.len {
-            return Err(Halt::StackUnderflow);
-        }
-        self.data.swap(self.len - 1, self.len - 1 - n);
+        let other = self.index_below_top(n)?;
+        let top = self.index_below_top(0)?;
+        self.data.swap(top, other);
         Ok(())
     }
 }

@@ -42,7 +42,8 @@ pub fn sdiv(f: &mut Frame, _: &mut Machine) -> Step {
             if a_neg { a.wrapping_neg() } else { a },
             if b_neg { b.wrapping_neg() } else { b },
         );
-        let q = ua / ub;
+        // `b` is not zero, so neither is `ub`: the division cannot panic.
+        let q = ua.wrapping_div(ub);
         if a_neg != b_neg { q.wrapping_neg() } else { q }
     })
 }
@@ -59,7 +60,7 @@ pub fn smod(f: &mut Frame, _: &mut Machine) -> Step {
         let a_neg = a.bit(255);
         let ua = if a_neg { a.wrapping_neg() } else { a };
         let ub = if b.bit(255) { b.wrapping_neg() } else { b };
-        let r = ua % ub;
+        let r = ua.wrapping_rem(ub);
         if a_neg { r.wrapping_neg() } else { r }
     })
 }
@@ -98,8 +99,9 @@ pub fn signextend(f: &mut Frame, _: &mut Machine) -> Step {
         if byte >= U256::from(31) {
             return x;
         }
-        let bit = byte.to::<usize>() * 8 + 7;
-        let mask = (U256::from(1) << bit) - U256::from(1);
+        // `byte < 31`: the sign bit is bit 7 of that byte, at most bit 247.
+        let bit = byte.to::<usize>().saturating_mul(8).saturating_add(7);
+        let mask = U256::from(1).wrapping_shl(bit).wrapping_sub(U256::from(1));
         if x.bit(bit) { x | !mask } else { x & mask }
     })
 }

@@ -80,7 +80,8 @@ pub fn byte(f: &mut Frame, _: &mut Machine) -> Step {
         if i >= U256::from(32) {
             return U256::ZERO;
         }
-        U256::from(x.byte(31 - i.to::<usize>()))
+        // `i < 32`: byte `i` from the most significant is byte `31 - i` from the least.
+        U256::from(x.byte(31usize.saturating_sub(i.to::<usize>())))
     })
 }
 
@@ -89,7 +90,7 @@ pub fn shl(f: &mut Frame, _: &mut Machine) -> Step {
         if shift >= U256::from(256) {
             U256::ZERO
         } else {
-            value << shift.to::<usize>()
+            value.wrapping_shl(shift.to::<usize>())
         }
     })
 }
@@ -99,7 +100,7 @@ pub fn shr(f: &mut Frame, _: &mut Machine) -> Step {
         if shift >= U256::from(256) {
             U256::ZERO
         } else {
-            value >> shift.to::<usize>()
+            value.wrapping_shr(shift.to::<usize>())
         }
     })
 }

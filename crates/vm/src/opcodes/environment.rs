@@ -73,8 +73,9 @@ pub fn calldataload(f: &mut Frame, _: &mut Machine) -> Step {
     if let Ok(start) = usize::try_from(offset)
         && start < f.input.len()
     {
-        let available = (f.input.len() - start).min(32);
-        word[..available].copy_from_slice(&f.input[start..start + available]);
+        let rest = &f.input[start..];
+        let available = rest.len().min(32);
+        word[..available].copy_from_slice(&rest[..available]);
     }
     f.stack.push(U256::from_be_bytes(word))?;
     Ok(())

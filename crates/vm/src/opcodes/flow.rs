@@ -41,7 +41,8 @@ pub fn jumpi(f: &mut Frame, _: &mut Machine) -> Step {
 
 pub fn pc(f: &mut Frame, _: &mut Machine) -> Step {
     f.charge(gas::BASE)?;
-    f.stack.push(U256::from(f.pc - 1))?;
+    // The interpreter advanced `pc` past this opcode before running it: `pc >= 1`.
+    f.stack.push(U256::from(f.pc.saturating_sub(1)))?;
     Ok(())
 }
 
@@ -75,6 +76,6 @@ pub fn revert(f: &mut Frame, m: &mut Machine) -> Step {
 
 /// INVALID (0xfe) and every opcode undefined under the fork: consumes all gas.
 pub fn invalid(f: &mut Frame, _: &mut Machine) -> Step {
-    let op = f.code.op(f.pc - 1);
+    let op = f.code.op(f.pc.saturating_sub(1));
     Err(Halt::InvalidOpcode(op).into())
 }

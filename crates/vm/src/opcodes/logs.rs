@@ -15,9 +15,11 @@ pub fn log<const N: usize>(f: &mut Frame, m: &mut Machine) -> Step {
     }
     let [offset, size] = f.stack.pop_n::<2>()?;
     let len = usize::try_from(size).unwrap_or(usize::MAX);
+    let topics = u64::try_from(N).unwrap_or(u64::MAX);
+    let len_u64 = u64::try_from(len).unwrap_or(u64::MAX);
     let cost = gas::LOG
-        .saturating_add(gas::LOG_TOPIC * N as u64)
-        .saturating_add((len as u64).saturating_mul(gas::LOG_DATA));
+        .saturating_add(gas::LOG_TOPIC.saturating_mul(topics))
+        .saturating_add(len_u64.saturating_mul(gas::LOG_DATA));
     f.charge(cost)?;
     let mut topics = Vec::with_capacity(N);
     for _ in 0..N {

@@ -21,6 +21,11 @@ pub fn push0(f: &mut Frame, _: &mut Machine) -> Step {
 }
 
 /// PUSHn: the `N` bytes after the opcode (zeros past the end of the code).
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "`N` is 1 to 32 (PUSH1 to PUSH32), so `32 - N` cannot underflow, and `pc + N` is at \
+              most the code's length plus 32"
+)]
 pub fn push<const N: usize>(f: &mut Frame, _: &mut Machine) -> Step {
     f.charge(gas::VERYLOW)?;
     let mut word = [0u8; 32];

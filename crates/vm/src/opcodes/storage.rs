@@ -33,7 +33,7 @@ pub fn sstore(f: &mut Frame, m: &mut Machine) -> Step {
         refund = slot_refund;
         f.charge(cost).map_err(Exit::from)
     })?;
-    m.state.refund += refund;
+    m.state.refund = m.state.refund.saturating_add(refund);
     Ok(())
 }
 

@@ -83,7 +83,7 @@ impl Inspector for CallTracer {
     const LOGS: bool = true;
 
     fn call_start(&mut self, call: &CallInfo) {
-        self.depth += 1;
+        self.depth = self.depth.saturating_add(1);
         if self.ignored() {
             return;
         }
