@@ -284,11 +284,10 @@ impl<'a> State<'a> {
 
     /// Moves `value` from `from` to `to`; `false` (and nothing changed) if `from` lacks it.
     pub fn transfer(&mut self, from: Address, to: Address, value: U256) -> Result<bool, VmError> {
-        let from_balance = self.info(from)?.balance;
-        if from_balance < value {
+        let Some(from_balance) = self.info(from)?.balance.checked_sub(value) else {
             return Ok(false);
-        }
-        self.set_balance(from, from_balance - value)?;
+        };
+        self.set_balance(from, from_balance)?;
         self.add_balance(to, value)?;
         Ok(true)
     }
@@ -534,5 +533,425 @@ impl<'a> State<'a> {
             .collect();
         accounts.sort_by_key(|a| a.address);
         StateChanges { accounts }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap as StdHashMap;
+
+    use alloy_primitives::LogData;
+
+    use super::*;
+    use crate::InMemoryDb;
+
+    const ALICE: Address = Address::repeat_byte(0xa1);
+    const BOB: Address = Address::repeat_byte(0xb0);
+    /// Not in the database.
+    const NOBODY: Address = Address::repeat_byte(0x0e);
+
+    fn u(v: u64) -> U256 {
+        U256::from(v)
+    }
+
+    /// ALICE: nonce 1, balance 100, slot 1 = 10; BOB: nonce 0, balance 5, code `STOP`.
+    fn db() -> InMemoryDb {
+        let mut db = InMemoryDb::default();
+        db.insert_account(
+            ALICE,
+            1,
+            u(100),
+            Bytes::new(),
+            StdHashMap::from([(u(1), u(10))]),
+        );
+        db.insert_account(BOB, 0, u(5), Bytes::from_static(&[0x00]), StdHashMap::new());
+        db
+    }
+
+    fn log(address: Address) -> Log {
+        Log {
+            address,
+            data: LogData::new_unchecked(vec![], Bytes::new()),
+        }
+    }
+
+    fn change(state: &State, address: Address) -> Option<AccountChange> {
+        state
+            .changes()
+            .accounts
+            .into_iter()
+            .find(|c| c.address == address)
+    }
+
+    #[test]
+    fn accounts_load_from_the_database_and_absent_ones_do_not_exist() {
+        let db = db();
+        let mut state = State::new(&db);
+        assert_eq!(state.info(ALICE).unwrap().balance, u(100));
+        assert_eq!(state.info(ALICE).unwrap().nonce, 1);
+        assert!(state.exists(ALICE).unwrap());
+        assert!(!state.exists(NOBODY).unwrap());
+        assert!(state.is_dead(NOBODY).unwrap());
+        assert_eq!(state.info(NOBODY).unwrap(), AccountInfo::default());
+        assert_eq!(state.code(BOB).unwrap(), Bytes::from_static(&[0x00]));
+        assert_eq!(state.storage(ALICE, u(1)).unwrap().current, u(10));
+        assert_eq!(state.storage(ALICE, u(2)).unwrap().current, U256::ZERO);
+    }
+
+    #[test]
+    fn reading_changes_nothing() {
+        let db = db();
+        let mut state = State::new(&db);
+        state.info(ALICE).unwrap();
+        state.storage(ALICE, u(1)).unwrap();
+        state.code(BOB).unwrap();
+        assert!(state.changes().accounts.is_empty());
+    }
+
+    #[test]
+    fn revert_undoes_every_change_after_the_checkpoint_only() {
+        let db = db();
+        let mut state = State::new(&db);
+        state.set_balance(ALICE, u(90)).unwrap();
+        let checkpoint = state.checkpoint();
+        state.set_balance(ALICE, u(80)).unwrap();
+        state.set_nonce(ALICE, 7).unwrap();
+        state.set_storage(ALICE, u(1), u(11)).unwrap();
+        state.set_code(ALICE, Bytes::from_static(&[0x5f])).unwrap();
+        state.revert(checkpoint);
+        let info = state.info(ALICE).unwrap();
+        assert_eq!(
+            info.balance,
+            u(90),
+            "the change before the checkpoint stays"
+        );
+        assert_eq!(info.nonce, 1);
+        assert_eq!(info.code_hash, EMPTY_CODE_HASH);
+        assert_eq!(state.code(ALICE).unwrap(), Bytes::new());
+        assert_eq!(state.storage(ALICE, u(1)).unwrap().current, u(10));
+        let change = change(&state, ALICE).unwrap();
+        assert_eq!(change.code, None, "a reverted code change is not output");
+    }
+
+    #[test]
+    fn nested_reverts_unwind_inner_then_outer() {
+        let db = db();
+        let mut state = State::new(&db);
+        let outer = state.checkpoint();
+        state.set_storage(ALICE, u(1), u(20)).unwrap();
+        let inner = state.checkpoint();
+        state.set_storage(ALICE, u(1), u(30)).unwrap();
+        state.set_storage(ALICE, u(2), u(40)).unwrap();
+        state.revert(inner);
+        assert_eq!(state.storage(ALICE, u(1)).unwrap().current, u(20));
+        assert_eq!(state.storage(ALICE, u(2)).unwrap().current, U256::ZERO);
+        // A second inner frame succeeds (no revert to its checkpoint): its changes belong to
+        // the outer frame and go with it.
+        let _inner = state.checkpoint();
+        state.set_storage(ALICE, u(2), u(50)).unwrap();
+        assert_eq!(state.storage(ALICE, u(2)).unwrap().current, u(50));
+        state.revert(outer);
+        assert_eq!(state.storage(ALICE, u(1)).unwrap().current, u(10));
+        assert_eq!(state.storage(ALICE, u(2)).unwrap().current, U256::ZERO);
+    }
+
+    #[test]
+    fn revert_restores_the_refund_and_drops_later_logs() {
+        let db = db();
+        let mut state = State::new(&db);
+        state.refund = 100;
+        state.logs.push(log(ALICE));
+        let checkpoint = state.checkpoint();
+        state.refund = -50;
+        state.logs.push(log(BOB));
+        state.logs.push(log(BOB));
+        state.revert(checkpoint);
+        assert_eq!(state.refund, 100);
+        assert_eq!(state.logs, vec![log(ALICE)]);
+    }
+
+    #[test]
+    fn an_account_is_cold_once_per_transaction_and_a_revert_cools_it_again() {
+        let db = db();
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        assert!(state.warm_account(BOB), "first access is cold");
+        assert!(!state.warm_account(BOB), "second access is warm");
+        assert!(state.is_warm(&BOB));
+        state.revert(checkpoint);
+        assert!(!state.is_warm(&BOB));
+        assert!(state.warm_account(BOB), "cold again after the revert");
+        state.finish_transaction(true);
+        assert!(!state.is_warm(&BOB), "the next transaction starts cold");
+    }
+
+    #[test]
+    fn prewarmed_accounts_and_slots_survive_reverts() {
+        let db = db();
+        let mut state = State::new(&db);
+        state.prewarm_account(BOB);
+        state.prewarm_slot(ALICE, u(1)).unwrap();
+        let checkpoint = state.checkpoint();
+        state.warm_account(ALICE);
+        state.revert(checkpoint);
+        assert!(state.is_warm(&BOB));
+        assert!(!state.is_warm(&ALICE));
+        let (slot, cold) = state.access_slot(ALICE, u(1)).unwrap();
+        assert!(!cold);
+        assert_eq!(slot.current, u(10));
+    }
+
+    #[test]
+    fn a_slot_is_cold_on_first_access_and_a_revert_cools_it_again() {
+        let db = db();
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        let (slot, cold) = state.access_slot(ALICE, u(1)).unwrap();
+        assert!(cold);
+        assert!(
+            !slot.warm,
+            "the slot is returned as it was before the access"
+        );
+        assert!(!state.access_slot(ALICE, u(1)).unwrap().1);
+        assert!(
+            state.access_slot(ALICE, u(2)).unwrap().1,
+            "another slot of the account is still cold"
+        );
+        state.revert(checkpoint);
+        assert!(state.access_slot(ALICE, u(1)).unwrap().1);
+        state.finish_transaction(true);
+        assert!(state.access_slot(ALICE, u(1)).unwrap().1);
+    }
+
+    #[test]
+    fn original_is_the_value_at_the_start_of_the_transaction() {
+        let db = db();
+        let mut state = State::new(&db);
+        state.set_storage(ALICE, u(1), u(11)).unwrap();
+        state.set_storage(ALICE, u(1), u(12)).unwrap();
+        let slot = state.storage(ALICE, u(1)).unwrap();
+        assert_eq!((slot.original, slot.current), (u(10), u(12)));
+        state.finish_transaction(true);
+        let slot = state.storage(ALICE, u(1)).unwrap();
+        assert_eq!((slot.original, slot.current), (u(12), u(12)));
+    }
+
+    #[test]
+    fn sstore_prices_the_slot_as_it_was_and_writes_only_when_paid() {
+        let db = db();
+        let mut state = State::new(&db);
+        let mut seen = None;
+        let paid: Result<(), VmError> = state.sstore(ALICE, u(1), u(99), |slot, cold| {
+            seen = Some((slot.original, slot.current, cold));
+            Err(VmError::Internal("out of gas".into()))
+        });
+        assert!(paid.is_err());
+        assert_eq!(seen, Some((u(10), u(10), true)));
+        assert_eq!(state.storage(ALICE, u(1)).unwrap().current, u(10));
+        assert!(state.access_slot(ALICE, u(1)).unwrap().1, "still cold");
+        assert!(change(&state, ALICE).is_none(), "nothing changed");
+
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        state
+            .sstore::<VmError>(ALICE, u(1), u(99), |_, cold| {
+                assert!(cold);
+                Ok(())
+            })
+            .unwrap();
+        state
+            .sstore::<VmError>(ALICE, u(1), u(98), |slot, cold| {
+                assert!(!cold);
+                assert_eq!((slot.original, slot.current), (u(10), u(99)));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(change(&state, ALICE).unwrap().storage, vec![(u(1), u(98))]);
+        state.revert(checkpoint);
+        let slot = state.storage(ALICE, u(1)).unwrap();
+        assert_eq!(slot.current, u(10));
+        assert!(!slot.warm);
+    }
+
+    #[test]
+    fn transient_storage_is_journaled_and_cleared_per_transaction() {
+        let db = db();
+        let mut state = State::new(&db);
+        assert_eq!(state.transient(ALICE, u(1)), U256::ZERO);
+        state.set_transient(ALICE, u(1), u(5));
+        let checkpoint = state.checkpoint();
+        state.set_transient(ALICE, u(1), u(6));
+        state.set_transient(BOB, u(1), u(7));
+        assert_eq!(state.transient(ALICE, u(1)), u(6));
+        assert_eq!(state.transient(ALICE, u(2)), U256::ZERO);
+        state.revert(checkpoint);
+        assert_eq!(state.transient(ALICE, u(1)), u(5));
+        assert_eq!(state.transient(BOB, u(1)), U256::ZERO);
+        state.finish_transaction(true);
+        assert_eq!(state.transient(ALICE, u(1)), U256::ZERO);
+        assert!(
+            state.changes().accounts.is_empty(),
+            "transient storage is never output"
+        );
+    }
+
+    #[test]
+    fn a_transfer_without_the_funds_changes_nothing() {
+        let db = db();
+        let mut state = State::new(&db);
+        assert!(!state.transfer(BOB, ALICE, u(6)).unwrap());
+        assert_eq!(state.info(BOB).unwrap().balance, u(5));
+        assert_eq!(state.info(ALICE).unwrap().balance, u(100));
+        assert!(state.changes().accounts.is_empty());
+        assert!(state.transfer(BOB, ALICE, u(5)).unwrap());
+        assert_eq!(state.info(BOB).unwrap().balance, U256::ZERO);
+        assert_eq!(state.info(ALICE).unwrap().balance, u(105));
+    }
+
+    #[test]
+    fn created_account_keeps_its_balance_and_drops_the_old_storage() {
+        let db = db();
+        let mut state = State::new(&db);
+        state.access_slot(ALICE, u(1)).unwrap();
+        assert!(state.has_storage(ALICE).unwrap());
+        state.create_account(ALICE, 1).unwrap();
+        assert!(state.created_in_tx(ALICE).unwrap());
+        let info = state.info(ALICE).unwrap();
+        assert_eq!((info.nonce, info.balance), (1, u(100)));
+        assert_eq!(info.code_hash, EMPTY_CODE_HASH);
+        let slot = state.storage(ALICE, u(1)).unwrap();
+        assert_eq!((slot.original, slot.current), (U256::ZERO, U256::ZERO));
+        assert!(slot.warm, "a slot accessed before the creation stays warm");
+        assert_eq!(state.storage(ALICE, u(2)).unwrap().current, U256::ZERO);
+        assert!(!state.has_storage(ALICE).unwrap());
+        let change = change(&state, ALICE).unwrap();
+        assert!(change.storage_cleared);
+        assert_eq!(change.code, Some(Bytes::new()));
+        state.finish_transaction(true);
+        assert!(!state.created_in_tx(ALICE).unwrap());
+    }
+
+    #[test]
+    fn a_reverted_creation_restores_the_previous_account() {
+        let db = db();
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        state.create_account(ALICE, 1).unwrap();
+        state.set_storage(ALICE, u(3), u(33)).unwrap();
+        state.revert(checkpoint);
+        assert!(!state.created_in_tx(ALICE).unwrap());
+        assert_eq!(state.storage(ALICE, u(1)).unwrap().current, u(10));
+        assert_eq!(state.storage(ALICE, u(3)).unwrap().current, U256::ZERO);
+        assert!(state.has_storage(ALICE).unwrap());
+    }
+
+    #[test]
+    fn selfdestructed_accounts_are_deleted_at_the_end_of_the_transaction() {
+        let db = db();
+        let mut state = State::new(&db);
+        assert!(!state.mark_selfdestruct(ALICE).unwrap());
+        assert!(
+            state.mark_selfdestruct(ALICE).unwrap(),
+            "the second mark reports the first"
+        );
+        assert!(state.exists(ALICE).unwrap(), "deleted only at the end");
+        state.finish_transaction(false);
+        assert!(!state.exists(ALICE).unwrap());
+        assert_eq!(state.storage(ALICE, u(1)).unwrap().current, U256::ZERO);
+        let change = change(&state, ALICE).unwrap();
+        assert_eq!(change.info, None);
+        assert!(change.storage_cleared);
+    }
+
+    #[test]
+    fn a_reverted_selfdestruct_deletes_nothing() {
+        let db = db();
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        state.mark_selfdestruct(ALICE).unwrap();
+        state.revert(checkpoint);
+        state.finish_transaction(true);
+        assert!(state.exists(ALICE).unwrap());
+        assert_eq!(state.info(ALICE).unwrap().balance, u(100));
+    }
+
+    #[test]
+    fn touched_empty_accounts_are_deleted_only_under_eip161() {
+        let mut db = db();
+        db.insert_account(NOBODY, 0, U256::ZERO, Bytes::new(), StdHashMap::new());
+        for (delete_empty, survives) in [(true, false), (false, true)] {
+            let mut state = State::new(&db);
+            state.touch(NOBODY).unwrap();
+            state.finish_transaction(delete_empty);
+            assert_eq!(state.exists(NOBODY).unwrap(), survives, "{delete_empty}");
+        }
+        // An untouched empty account stays.
+        let mut state = State::new(&db);
+        state.info(NOBODY).unwrap();
+        state.finish_transaction(true);
+        assert!(state.exists(NOBODY).unwrap());
+    }
+
+    #[test]
+    fn a_reverted_touch_of_an_absent_account_does_not_create_it() {
+        let db = db();
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        state.add_balance(NOBODY, U256::ZERO).unwrap();
+        assert!(state.exists(NOBODY).unwrap());
+        state.revert(checkpoint);
+        assert!(!state.exists(NOBODY).unwrap());
+        state.finish_transaction(false);
+        assert!(!state.exists(NOBODY).unwrap());
+    }
+
+    #[test]
+    fn a_touch_of_ripemd160_survives_the_revert_that_undoes_it() {
+        let mut db = db();
+        db.insert_account(RIPEMD, 0, U256::ZERO, Bytes::new(), StdHashMap::new());
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        state.touch(RIPEMD).unwrap();
+        state.revert(checkpoint);
+        state.finish_transaction(true);
+        assert!(!state.exists(RIPEMD).unwrap());
+        assert_eq!(change(&state, RIPEMD).unwrap().info, None);
+        // Any other empty account is kept after a reverted touch.
+        let mut db = db.clone();
+        db.insert_account(NOBODY, 0, U256::ZERO, Bytes::new(), StdHashMap::new());
+        let mut state = State::new(&db);
+        let checkpoint = state.checkpoint();
+        state.touch(NOBODY).unwrap();
+        state.revert(checkpoint);
+        state.finish_transaction(true);
+        assert!(state.exists(NOBODY).unwrap());
+    }
+
+    #[test]
+    fn changes_list_changed_accounts_by_address_with_new_code_only() {
+        let db = db();
+        let mut state = State::new(&db);
+        state.set_balance(BOB, u(6)).unwrap();
+        state.set_nonce(ALICE, 2).unwrap();
+        state.info(NOBODY).unwrap();
+        state.finish_transaction(true);
+        state
+            .set_code(ALICE, Bytes::from_static(&[0x5f, 0x00]))
+            .unwrap();
+        let changes = state.changes();
+        let addresses: Vec<Address> = changes.accounts.iter().map(|c| c.address).collect();
+        assert_eq!(addresses, vec![ALICE, BOB]);
+        let alice = &changes.accounts[0];
+        assert_eq!(alice.info.unwrap().nonce, 2);
+        assert_eq!(
+            alice.info.unwrap().code_hash,
+            keccak256([0x5f, 0x00]),
+            "the code hash follows the code"
+        );
+        assert_eq!(alice.code, Some(Bytes::from_static(&[0x5f, 0x00])));
+        let bob = &changes.accounts[1];
+        assert_eq!(bob.info.unwrap().balance, u(6));
+        assert_eq!(bob.code, None, "unchanged code is not output");
+        assert!(!bob.storage_cleared);
     }
 }
