@@ -212,7 +212,11 @@ fn header_before_execution(
             return Err(BlockError::InvalidHeader(format!(
                 "attributes: {field} {} under {fork}, which {} it",
                 if present { "given" } else { "missing" },
-                if required { "requires" } else { "does not have" }
+                if required {
+                    "requires"
+                } else {
+                    "does not have"
+                }
             )));
         }
     }

@@ -6,10 +6,7 @@ use alloy_primitives::map::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes};
 use ethrex_common::{
-    Fork,
-    eip7702::delegate_of,
-    system_contracts::SYSTEM_ADDRESS,
-    types::Transaction,
+    Fork, eip7702::delegate_of, system_contracts::SYSTEM_ADDRESS, types::Transaction,
 };
 
 use crate::{

@@ -280,7 +280,10 @@ mod tests {
     fn a_contract_cannot_send_but_a_delegated_account_can() {
         for (code, allowed) in [
             (vec![0x60, 0x00], false),
-            (ethrex_common::eip7702::designator(Address::repeat_byte(0x11)).to_vec(), true),
+            (
+                ethrex_common::eip7702::designator(Address::repeat_byte(0x11)).to_vec(),
+                true,
+            ),
         ] {
             let mut head = rich();
             head.db

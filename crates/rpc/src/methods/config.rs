@@ -107,10 +107,7 @@ fn fork_config(config: &ChainConfig, genesis: (B256, u64), fork: Fork) -> Value 
         .collect();
     let mut contracts = Map::new();
     if fork >= Fork::Cancun {
-        contracts.insert(
-            "BEACON_ROOTS_ADDRESS".into(),
-            json!(BEACON_ROOTS_ADDRESS),
-        );
+        contracts.insert("BEACON_ROOTS_ADDRESS".into(), json!(BEACON_ROOTS_ADDRESS));
     }
     if fork >= Fork::Prague {
         let deposit = config

@@ -10,8 +10,8 @@
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use ethrex_blockchain::header::{fork_of, next_base_fee, next_excess_blob_gas};
-use ethrex_common::{Fork, types::Header};
 use ethrex_common::eip4844::{GAS_PER_BLOB, blob_base_fee as blob_fee};
+use ethrex_common::{Fork, types::Header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -79,7 +79,6 @@ pub(super) fn blob_base_fee(ctx: &RpcContext, header: &Header) -> Option<U256> {
     let params = config.blob_params(fork_of(config, header))?;
     Some(blob_fee(excess, params.base_fee_update_fraction))
 }
-
 
 /// The fork of the block after `parent`, taken at the parent's timestamp.
 fn next_fork(ctx: &RpcContext, parent: &Header) -> Fork {

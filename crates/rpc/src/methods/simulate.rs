@@ -40,8 +40,8 @@ use ethrex_common::{
 };
 use ethrex_storage::StateBuilder;
 use ethrex_vm::{
-    BlockEnv, CallHook, Database, Evm, InvalidTransaction, StateChanges, TxError,
-    Validation, precompiles::PrecompileTable,
+    BlockEnv, CallHook, Database, Evm, InvalidTransaction, StateChanges, TxError, Validation,
+    precompiles::PrecompileTable,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};

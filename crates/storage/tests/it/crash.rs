@@ -10,7 +10,10 @@ use std::{
 use ethrex_storage::{Store, Table};
 
 #[path = "../../src/bin/crash-writer/batches.rs"]
-#[expect(dead_code, reason = "the writer builds the batches; this test only reads them")]
+#[expect(
+    dead_code,
+    reason = "the writer builds the batches; this test only reads them"
+)]
 mod batches;
 
 use batches::{KEYS_PER_BATCH, LAST, TABLES, key};

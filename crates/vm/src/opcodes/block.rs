@@ -22,8 +22,16 @@ pub fn blockhash(f: &mut Frame, m: &mut Machine) -> Step {
     let current = m.env.number;
     let hash = match u64::try_from(number) {
         // The 256 blocks before the current one.
-        Ok(n) if current.checked_sub(n).is_some_and(|age| (1..=256).contains(&age)) => {
-            m.state.db().block_hash(n).map_err(crate::VmError::from)?.into()
+        Ok(n)
+            if current
+                .checked_sub(n)
+                .is_some_and(|age| (1..=256).contains(&age)) =>
+        {
+            m.state
+                .db()
+                .block_hash(n)
+                .map_err(crate::VmError::from)?
+                .into()
         }
         _ => U256::ZERO,
     };

@@ -181,7 +181,6 @@ fn contract(rng: &mut StdRng, code: Vec<u8>) -> Account {
     account
 }
 
-
 fn pre_state(rng: &mut StdRng, env: &Env, sender_nonce: u64) -> World {
     let mut world = World::default();
     let main = Profile {
@@ -239,7 +238,11 @@ fn pre_state(rng: &mut StdRng, env: &Env, sender_nonce: u64) -> World {
     first.nonce = rng.random_range(0..3);
     world.insert(authorities[0], first);
     let second = if env.fork >= Fork::Prague {
-        Account::contract(designator(HELPERS[1]).to_vec(), 1, U256::from(10u64.pow(18)))
+        Account::contract(
+            designator(HELPERS[1]).to_vec(),
+            1,
+            U256::from(10u64.pow(18)),
+        )
     } else {
         Account::contract(Vec::new(), 1, U256::from(10u64.pow(18)))
     };

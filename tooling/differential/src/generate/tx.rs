@@ -24,7 +24,6 @@ use crate::{
     world::World,
 };
 
-
 /// The transactions of a case, their nonces following the senders' (as if each succeeded).
 pub fn transactions(rng: &mut StdRng, env: &Env, block: &BlockSpec, pre: &World) -> Vec<TxSpec> {
     let mut nonces: HashMap<Address, u64> = pre
