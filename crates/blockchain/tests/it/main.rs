@@ -4,6 +4,11 @@
 //! Chains start from an `ethrex-test-utils` genesis and grow by [`build`] / [`add`], blocks of
 //! dev-signed transactions. Modules are `#[cfg(test)]` so their helpers count as test code.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed step aborts the test that called it"
+)]
+
 #[cfg(test)]
 mod fork_choice;
 #[cfg(test)]
