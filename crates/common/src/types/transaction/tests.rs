@@ -9,22 +9,8 @@ const SECRET: B256 = b256!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae78
 const SIGNER: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 
 /// Signs `tx` with [`SECRET`], filling its signature fields.
-fn signed(mut tx: Transaction) -> Transaction {
-    let sig = ethrex_crypto::sign_hash(&tx.signature_hash(), &SECRET).unwrap();
-    match &mut tx {
-        Transaction::Legacy(t) => {
-            t.v = match t.chain_id() {
-                Some(id) => id * 2 + 35 + u64::from(sig.y_parity),
-                None => 27 + u64::from(sig.y_parity),
-            };
-            (t.r, t.s) = (sig.r, sig.s);
-        }
-        Transaction::Eip2930(t) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-        Transaction::Eip1559(t) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-        Transaction::Eip4844(t, _) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-        Transaction::Eip7702(t) => (t.r, t.s, t.y_parity) = (sig.r, sig.s, sig.y_parity),
-    }
-    tx
+fn signed(tx: Transaction) -> Transaction {
+    tx.sign(&SECRET).unwrap()
 }
 
 fn one_of_each() -> Vec<Transaction> {
