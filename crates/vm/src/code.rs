@@ -101,9 +101,14 @@ impl Code {
 
     /// `n` bytes of PUSH data starting at `pc` (zero-padded past the end).
     #[inline]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "`start <= len` (a vector's length, at most `isize::MAX`) and `n <= 32`: the sum \
+                  cannot overflow, and the padding makes it at most `padded.len()`"
+    )]
     pub fn push_data(&self, pc: usize, n: usize) -> &[u8] {
         let start = pc.min(self.len);
-        &self.padded[start..][..n]
+        &self.padded[start..start + n]
     }
 
     /// Whether `dest` is a valid JUMPDEST.

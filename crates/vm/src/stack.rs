@@ -75,11 +75,13 @@ impl Stack {
 
     #[inline]
     pub fn push(&mut self, value: U256) -> Result<(), Halt> {
-        let slot = self.data.get_mut(self.len).ok_or(Halt::StackOverflow)?;
-        *slot = value;
+        if self.len >= STACK_LIMIT {
+            return Err(Halt::StackOverflow);
+        }
+        self.data[self.len] = value;
         #[expect(
             clippy::arithmetic_side_effects,
-            reason = "`get_mut` succeeded, so `len < STACK_LIMIT` and `len + 1 <= 1024`"
+            reason = "`len < STACK_LIMIT` was checked above: `len + 1 <= 1024`"
         )]
         {
             self.len += 1;
@@ -113,12 +115,18 @@ impl Stack {
     /// Pops the top value and gives the new top for in-place update: `(a, &mut b)` computes
     /// `b' = f(a, b)` without a pop/push pair (binary opcodes).
     #[inline]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "`len >= 2` was checked first: `len - 1` and `len - 2` cannot underflow (two \
+                  `checked_sub`s cost a second branch on every binary opcode)"
+    )]
     pub fn pop_top(&mut self) -> Result<(U256, &mut U256), Halt> {
-        let (Some(top), Some(below)) = (self.len.checked_sub(1), self.len.checked_sub(2)) else {
+        if self.len < 2 {
             return Err(Halt::StackUnderflow);
-        };
-        self.len = top;
-        Ok((self.data[top], &mut self.data[below]))
+        }
+        self.len -= 1;
+        let a = self.data[self.len];
+        Ok((a, &mut self.data[self.len - 1]))
     }
 
     /// The top value, for in-place update (unary opcodes).
@@ -128,20 +136,17 @@ impl Stack {
         Ok(&mut self.data[top])
     }
 
-    /// The index of the value `n` places below the top (0 = top), if the stack is that deep.
-    /// With a constant `n` (every caller after inlining) the two checks fold into one.
-    #[inline]
-    fn index_below_top(&self, n: usize) -> Result<usize, Halt> {
-        self.len
-            .checked_sub(1)
-            .and_then(|top| top.checked_sub(n))
-            .ok_or(Halt::StackUnderflow)
-    }
-
     /// The value `n` places below the top (0 = top).
     #[inline]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "`n < len` was checked first: `len - 1 - n >= 0`"
+    )]
     pub fn peek(&self, n: usize) -> Result<U256, Halt> {
-        Ok(self.data[self.index_below_top(n)?])
+        if n >= self.len {
+            return Err(Halt::StackUnderflow);
+        }
+        Ok(self.data[self.len - 1 - n])
     }
 
     /// DUPn: pushes a copy of the `n`th value (1-based).
@@ -154,10 +159,15 @@ impl Stack {
 
     /// SWAPn: exchanges the top with the value `n` places below it.
     #[inline]
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "`n < len` was checked first: `len - 1` and `len - 1 - n` cannot underflow"
+    )]
     pub fn swap(&mut self, n: usize) -> Result<(), Halt> {
-        let other = self.index_below_top(n)?;
-        let top = self.index_below_top(0)?;
-        self.data.swap(top, other);
+        if n >= self.len {
+            return Err(Halt::StackUnderflow);
+        }
+        self.data.swap(self.len - 1, self.len - 1 - n);
         Ok(())
     }
 }
