@@ -14,7 +14,12 @@ use ethrex_differential::{
 
 /// Cases whose mismatch is a known, reported ethrex bug: (case seed, the bug). Keep empty
 /// unless a bug is waiting for its fix.
-const KNOWN_BUGS: &[(u64, &str)] = &[];
+const KNOWN_BUGS: &[(u64, &str)] = &[(
+    // Found with DIFF_SEED=7 DIFF_CASES=100000; also fails at the previous main.
+    8415676948297494684,
+    "Spurious Dragon: an empty pre-state account at 0x03 (RIPEMD-160) is deleted by revm \
+     (touched, EIP-161) but kept by ethrex, which never touches it in these two halting txs",
+)];
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
