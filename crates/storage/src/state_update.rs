@@ -363,6 +363,27 @@ mod tests {
         trie.root_hash()
     }
 
+    /// Applies `changes` on top of `root` in the store and in `model`, checks the new root
+    /// against the model's reference root, commits, and returns the new root.
+    fn apply_and_check(
+        store: &Store,
+        model: &mut InMemoryDb,
+        root: B256,
+        changes: &StateChanges,
+        round: impl std::fmt::Display,
+    ) -> B256 {
+        let update = store.prepare_state_update(root, changes).unwrap();
+        model.apply(changes);
+        assert_eq!(
+            update.root,
+            reference_root(model),
+            "root after round {round}"
+        );
+        let root = update.root;
+        store.commit_state_update(update).unwrap();
+        root
+    }
+
     fn assert_store_matches(store: &Store, model: &InMemoryDb, root: B256) {
         assert_reader_matches(&store.state_at(root).unwrap(), model);
         let mut flat_slots = 0;
@@ -384,15 +405,7 @@ mod tests {
         for round in 0..6 {
             let store = h.open();
             let changes = random_changes(&mut rng, &model);
-            let update = store.prepare_state_update(root, &changes).unwrap();
-            model.apply(&changes);
-            assert_eq!(
-                update.root,
-                reference_root(&model),
-                "root after round {round}"
-            );
-            root = update.root;
-            store.commit_state_update(update).unwrap();
+            root = apply_and_check(&store, &mut model, root, &changes, round);
             assert_eq!(store.stored_state_root().unwrap(), root);
             assert_store_matches(&store, &model, root);
             // The store is dropped and reopened each round: state persists.
@@ -598,15 +611,7 @@ mod tests {
                 })
                 .collect();
             let changes = StateChanges { accounts };
-            let update = store.prepare_state_update(root, &changes).unwrap();
-            model.apply(&changes);
-            assert_eq!(
-                update.root,
-                reference_root(&model),
-                "root after round {round}"
-            );
-            root = update.root;
-            store.commit_state_update(update).unwrap();
+            root = apply_and_check(&store, &mut model, root, &changes, round);
             assert_store_matches(&store, &model, root);
         }
     }

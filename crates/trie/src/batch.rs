@@ -22,6 +22,7 @@ use alloy_primitives::B256;
 
 use crate::{
     Nibbles, Result, Trie, TrieDB,
+    insert::below_branch,
     node::{Child, NodeKind},
     trie::collect_dirty,
 };
@@ -185,15 +186,7 @@ fn expand_root(root: &mut Child, db: &dyn TrieDB) -> Result<bool> {
         Some(NodeKind::Extension { path, child }) => {
             // Extension paths are never empty (decoding refuses it, updates never build one).
             if let Some((&nibble, tail)) = path.as_slice().split_first() {
-                let child = mem::take(child);
-                children[usize::from(nibble)] = if tail.is_empty() {
-                    child
-                } else {
-                    Child::new(NodeKind::Extension {
-                        path: Nibbles::from_vec(tail.to_vec()),
-                        child,
-                    })
-                };
+                children[usize::from(nibble)] = below_branch(tail, mem::take(child));
             }
         }
     }

@@ -79,6 +79,19 @@ impl Child {
     }
 }
 
+/// What hangs from a branch slot when `child` sat at the end of an extension whose remaining
+/// path (after the slot's nibble) is `tail`: the child itself, or a shorter extension to it.
+pub(crate) fn below_branch(tail: &[u8], child: Child) -> Child {
+    if tail.is_empty() {
+        child
+    } else {
+        Child::new(NodeKind::Extension {
+            path: Nibbles::from_vec(tail.to_vec()),
+            child,
+        })
+    }
+}
+
 fn replace_if_different(stored: &mut Vec<u8>, value: Vec<u8>) -> bool {
     if *stored == value {
         return false;
@@ -105,14 +118,7 @@ fn split(displaced: Displaced, rest: &[u8], value: Vec<u8>) -> NodeKind {
         // The new key diverges inside the extension, so at least one nibble is left after it.
         Displaced::Extension(path, child) => {
             if let Some((&nibble, tail)) = path.as_slice()[shared..].split_first() {
-                children[usize::from(nibble)] = if tail.is_empty() {
-                    child
-                } else {
-                    Child::new(NodeKind::Extension {
-                        path: Nibbles::from_vec(tail.to_vec()),
-                        child,
-                    })
-                };
+                children[usize::from(nibble)] = below_branch(tail, child);
             }
         }
     }
