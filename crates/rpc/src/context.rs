@@ -80,6 +80,8 @@ pub struct RpcContext {
     pub node: Option<Arc<NodeIdentity>>,
     /// The head's total difficulty, kept between `admin_nodeInfo` calls.
     pub(crate) td_cache: Arc<crate::methods::admin::TdCache>,
+    /// The Engine API's state (payload builds, invalid blocks, sync hand-off).
+    pub engine: Arc<crate::engine::Engine>,
 }
 
 impl std::fmt::Debug for RpcContext {
@@ -102,6 +104,7 @@ impl RpcContext {
             filters: Arc::default(),
             node: None,
             td_cache: Arc::default(),
+            engine: Arc::default(),
         }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod context;
 pub mod dispatch;
+pub mod engine;
 mod error;
 pub mod logs;
 pub mod methods;
