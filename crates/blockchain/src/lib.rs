@@ -26,6 +26,7 @@ mod phases;
 mod replay;
 pub mod requests;
 mod stateless;
+pub mod sync;
 mod witness;
 
 pub use build::{BlockAttributes, BuiltBlock, Candidates, SkippedTransaction, build_block};

@@ -11,8 +11,8 @@
 //! sender in nonce order); after each new head, [`Mempool::on_new_head`] drops what the block
 //! included and what can no longer be included (stale nonces, unaffordable costs).
 //!
-//! Blob transactions keep their sidecar here (for the builder, and for `engine_getBlobs` once the
-//! Engine API exists); blocks carry them without.
+//! Blob transactions keep their sidecar here (for the payload's blobs bundle, and for
+//! `engine_getBlobs*` through [`Mempool::blobs`]); blocks carry them without.
 
 mod best;
 mod blobs;
@@ -136,6 +136,33 @@ impl Mempool {
     /// The transaction with this hash.
     pub fn get(&self, hash: &B256) -> Option<PooledTransaction> {
         self.lock().get(hash).map(|tx| PooledTransaction::clone(tx))
+    }
+
+    /// For each of `versioned_hashes`, the pooled blob transaction whose sidecar holds that
+    /// blob and the blob's index in it (`None`: no pooled transaction carries it). For
+    /// `engine_getBlobs*`; one pass over the pool.
+    pub fn blobs(&self, versioned_hashes: &[B256]) -> Vec<Option<(Arc<PooledTransaction>, usize)>> {
+        let wanted: HashSet<&B256> = versioned_hashes.iter().collect();
+        let mut found = std::collections::HashMap::new();
+        {
+            let pool = self.lock();
+            for queue in pool.senders.values() {
+                for entry in queue.txs.values() {
+                    let Transaction::Eip4844(blob_tx, Some(_)) = &entry.tx.transaction else {
+                        continue;
+                    };
+                    for (index, hash) in blob_tx.blob_versioned_hashes.iter().enumerate() {
+                        if wanted.contains(hash) {
+                            found.insert(*hash, (Arc::clone(&entry.tx), index));
+                        }
+                    }
+                }
+            }
+        }
+        versioned_hashes
+            .iter()
+            .map(|hash| found.get(hash).cloned())
+            .collect()
     }
 
     /// Validates `tx` against the chain's head and adds it; returns its hash.

@@ -5,7 +5,7 @@ mod blocks;
 mod net_web3;
 pub(crate) mod params;
 mod state;
-mod testing;
+pub(crate) mod testing;
 // Chain data: blocks, transactions, receipts, logs and filters, fees, proofs, raw data.
 mod config;
 mod fees;

@@ -34,6 +34,11 @@ impl Params {
         }
     }
 
+    /// Parameter `index` as sent (`None` when absent; JSON `null` is `Some(Value::Null)`).
+    pub fn raw(&self, index: usize) -> Option<&Value> {
+        self.values.get(index)
+    }
+
     /// Parameter `index`, `None` when absent or null.
     pub fn optional<T: DeserializeOwned>(&self, index: usize) -> Result<Option<T>, RpcError> {
         match self.values.get(index) {

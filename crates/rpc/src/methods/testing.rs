@@ -191,7 +191,7 @@ fn payload_json(block: &Block) -> Value {
 }
 
 /// What the fee recipient earns: each transaction's effective tip times the gas it used.
-fn block_value(built: &BuiltBlock) -> U256 {
+pub(crate) fn block_value(built: &BuiltBlock) -> U256 {
     let base_fee = built.block.header.base_fee_per_gas.unwrap_or_default();
     let mut previous = 0u64;
     let mut value = U256::ZERO;

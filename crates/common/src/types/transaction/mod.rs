@@ -3,7 +3,8 @@
 //!
 //! Three encodings exist and each has one function:
 //! - canonical (EIP-2718): an RLP list for legacy, `type || rlp(payload)` for typed; what the
-//!   hash and the transactions trie use — [`Transaction::encode_2718`];
+//!   hash, the transactions trie and Engine API payloads use — [`Transaction::encode_2718`] /
+//!   [`decode_transaction_2718`];
 //! - network: canonical, except that a blob transaction carries its sidecar —
 //!   [`decode_transaction`] / [`Transaction::encode_network`];
 //! - in a block body: legacy as a list, typed as an RLP string of the canonical bytes —
@@ -85,6 +86,19 @@ pub fn decode_transaction(bytes: &[u8]) -> Result<Transaction> {
         });
     }
     Ok(tx)
+}
+
+/// Decodes a transaction from its EIP-2718 encoding, the form blocks and Engine API payloads
+/// carry: a legacy RLP list, or a type byte and its payload (a blob transaction without its
+/// sidecar). Every byte must be consumed.
+pub fn decode_transaction_2718(bytes: &[u8]) -> Result<Transaction> {
+    match bytes.split_first() {
+        None => Err(CommonError::InvalidTransaction("empty input".into())),
+        Some((&first, _)) if first >= 0xc0 => {
+            decode_exact(bytes, LegacyTx::decode).and_then(Transaction::legacy)
+        }
+        Some((&ty, payload)) => decode_typed(ty, payload),
+    }
 }
 
 /// Decodes a typed transaction's payload (`bytes` after the type byte), which must be consumed.
