@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests fixtures bench import-bench rpc-compat clients cli-docs clean-fixtures
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cli-docs clean-fixtures
 
 all: build
 
@@ -50,7 +50,7 @@ clean-fixtures:
 
 ## test: formatting, lints, unit and integration tests, the fixture suites, the execution-apis
 ## JSON-RPC suite against the real binary, and real clients against `ethrex --dev`.
-test: deps lint unit ef-tests rpc-compat clients
+test: deps lint unit ef-tests engine-replay-ci rpc-compat clients
 
 lint:
 	cargo fmt --all -- --check
@@ -68,6 +68,20 @@ ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked $(EEST_BLOCKCHAIN)/.u
 	$(EF_TESTS) difficulty $(addprefix $(LEGACY)/BasicTests/,difficulty.json difficultyMainNetwork.json difficultyCustomMainNetwork.json difficultyCustomHomestead.json)
 	$(EF_TESTS) blockchain $(LEGACY)/BlockchainTests
 	$(EF_TESTS) blockchain $(EEST_BLOCKCHAIN)/blockchain_tests
+
+## engine-replay: every post-merge EEST blockchain test (~21,000; network Paris or later,
+## transitions included) replayed against a real `ethrex` process through the Engine API
+## (newPayload, forkchoiceUpdated over HTTP + JWT), one node per test, ENGINE_JOBS at once;
+## prints its time. engine-replay-ci: the cancun, prague and osaka folders only (`make test`).
+ENGINE_JOBS ?= 2
+ENGINE_REPLAY := $(CARGO_TARGET_DIR)/debug/ef-tests engine --jobs $(ENGINE_JOBS)
+engine-replay: deps $(EEST_BLOCKCHAIN)/.unpacked
+	cargo build -p ethrex -p ef-tests
+	time $(ENGINE_REPLAY) $(EEST_BLOCKCHAIN)/blockchain_tests
+
+engine-replay-ci: deps $(EEST_BLOCKCHAIN)/.unpacked
+	cargo build -p ethrex -p ef-tests
+	time $(ENGINE_REPLAY) $(addprefix $(EEST_BLOCKCHAIN)/blockchain_tests/,cancun prague osaka)
 
 ## bench: benchmarks against the reference implementations (release profile); `dev` runs the
 ## release ethrex binary against anvil (installed from npm into target/bench-tools if missing).

@@ -1,7 +1,9 @@
 //! `ef-tests`: runs Ethereum conformance fixtures against ethrex and reports per fork.
 //!
 //! Usage: `ef-tests <suite> <path>... [--fork NAME] [--quiet]` where each path is a fixture
-//! file or a directory searched recursively for `.json` files. Prints counts per fork, every
+//! file or a directory searched recursively for `.json` files; `ef-tests engine <path>...
+//! [--jobs N] [--ethrex PATH]` replays the post-merge blockchain tests against a real `ethrex`
+//! process through the Engine API. Prints counts per fork, every
 //! failure and skip with its reason, and ends with `N passed, M failed, K skipped`; exits 1 on
 //! any failure, 2 on a usage or I/O error. Where to start reading: [`suites`] (one module per
 //! fixture format), [`report`].
@@ -35,6 +37,13 @@ struct Args {
     /// others in memory); 0 for none.
     #[arg(long, value_name = "N", default_value_t = 50)]
     rocksdb_every: u64,
+    /// Engine suite: how many tests (each with its own node) run at once.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    jobs: usize,
+    /// Engine suite: the `ethrex` binary (default: `$CARGO_TARGET_DIR/debug/ethrex`, else
+    /// `target/debug/ethrex`).
+    #[arg(long, value_name = "PATH")]
+    ethrex: Option<PathBuf>,
 }
 
 /// The fixture formats.
@@ -52,6 +61,9 @@ enum Suite {
     Blockchain,
     /// BasicTests difficulty fixtures: the proof-of-work difficulty formula per fork.
     Difficulty,
+    /// Post-merge BlockchainTests replayed against a real `ethrex` process through the Engine
+    /// API (newPayload, forkchoiceUpdated; HTTP + JWT).
+    Engine,
 }
 
 fn main() -> ExitCode {
@@ -68,23 +80,18 @@ fn main() -> ExitCode {
         }
     };
     let mut report = report::Report::default();
-    for file in &files {
-        let result = match args.suite {
-            Suite::Trie => suites::trie::run_file(file, &mut report),
-            Suite::Rlp => suites::rlp::run_file(file, &mut report),
-            Suite::Transaction => suites::transaction::run_file(file, &mut report),
-            Suite::State => suites::state::run_file(file, args.fork, &mut report),
-            Suite::Blockchain => {
-                suites::blockchain::run_file(file, args.fork, args.rocksdb_every, &mut report)
-            }
-            Suite::Difficulty => suites::difficulty::run_file(file, &mut report),
+    if let Suite::Engine = args.suite {
+        let options = suites::engine::Options {
+            ethrex: args.ethrex.clone().unwrap_or_else(default_ethrex),
+            jobs: args.jobs,
         };
-        if let Err(err) = result {
-            report.fail(
-                report::NO_FORK,
-                &file.display().to_string(),
-                err.to_string(),
-            );
+        if let Err(err) = suites::engine::run(&files, &options, &mut report) {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    } else {
+        for file in &files {
+            run_file(&args, file, &mut report);
         }
     }
     report.print(files.len(), args.quiet);
@@ -93,4 +100,34 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Runs one fixture file of an in-process suite; a file that cannot be read fails as a whole.
+fn run_file(args: &Args, file: &std::path::Path, report: &mut report::Report) {
+    let result = match args.suite {
+        Suite::Trie => suites::trie::run_file(file, report),
+        Suite::Rlp => suites::rlp::run_file(file, report),
+        Suite::Transaction => suites::transaction::run_file(file, report),
+        Suite::State => suites::state::run_file(file, args.fork, report),
+        Suite::Blockchain => {
+            suites::blockchain::run_file(file, args.fork, args.rocksdb_every, report)
+        }
+        Suite::Difficulty => suites::difficulty::run_file(file, report),
+        Suite::Engine => Ok(()),
+    };
+    if let Err(err) = result {
+        report.fail(
+            report::NO_FORK,
+            &file.display().to_string(),
+            err.to_string(),
+        );
+    }
+}
+
+/// `$CARGO_TARGET_DIR/debug/ethrex`, or `target/debug/ethrex` without the variable.
+fn default_ethrex() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| PathBuf::from("target"), PathBuf::from)
+        .join("debug")
+        .join("ethrex")
 }

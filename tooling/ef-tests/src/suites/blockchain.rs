@@ -30,17 +30,17 @@ static TESTS_RUN: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct BlockchainTest {
-    network: String,
+pub(crate) struct BlockchainTest {
+    pub(crate) network: String,
     #[serde(rename = "genesisRLP")]
-    genesis_rlp: String,
-    blocks: Vec<TestBlock>,
-    pre: BTreeMap<Address, Account>,
+    pub(crate) genesis_rlp: String,
+    pub(crate) blocks: Vec<TestBlock>,
+    pub(crate) pre: BTreeMap<Address, Account>,
     #[serde(default)]
     post_state: Option<BTreeMap<Address, Account>>,
     #[serde(default)]
     post_state_hash: Option<B256>,
-    lastblockhash: B256,
+    pub(crate) lastblockhash: B256,
     #[serde(default)]
     config: Option<TestConfig>,
 }
@@ -56,10 +56,10 @@ struct TestConfig {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TestBlock {
-    rlp: String,
+pub(crate) struct TestBlock {
+    pub(crate) rlp: String,
     #[serde(default)]
-    expect_exception: Option<String>,
+    pub(crate) expect_exception: Option<String>,
 }
 
 /// Runs every test of the file at `path`; every `rocksdb_every`-th test overall (0: none) runs on
@@ -93,7 +93,7 @@ pub fn run_file(
 }
 
 /// The chain config of a fixture network: one fork from genesis, or `AToBAtTime15k`/`AToBAt5`.
-fn chain_config(test: &BlockchainTest) -> Result<ChainConfig, String> {
+pub(crate) fn chain_config(test: &BlockchainTest) -> Result<ChainConfig, String> {
     let chain_id = test
         .config
         .as_ref()
@@ -223,7 +223,7 @@ fn import(chain: &Blockchain, block: &TestBlock) -> Result<(), String> {
 }
 
 /// The fixture's pre-state as changes on the empty state.
-fn pre_state(pre: &BTreeMap<Address, Account>) -> StateChanges {
+pub(crate) fn pre_state(pre: &BTreeMap<Address, Account>) -> StateChanges {
     let accounts = pre
         .iter()
         .map(|(address, account)| {

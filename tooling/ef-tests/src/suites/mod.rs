@@ -3,6 +3,7 @@
 
 pub mod blockchain;
 pub mod difficulty;
+pub mod engine;
 pub mod rlp;
 pub mod state;
 pub mod transaction;
