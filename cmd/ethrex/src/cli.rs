@@ -1,8 +1,8 @@
 //! The command line of `ethrex`: one `#[derive(Args)]` struct per flag group, geth-style flag
 //! names, and an `ETHREX_*` environment variable for every flag.
 //!
-//! Flags of features not built yet (the Engine API, peer-to-peer networking and sync, witness
-//! precomputation, log files) are parsed and validated so that scripts can be written against
+//! Flags of features not built yet (peer-to-peer networking and sync, witness precomputation,
+//! log files) are parsed and validated so that scripts can be written against
 //! them; their help says "not yet implemented" (test `inert_flags_say_so_in_their_help`).
 //! `docs/CLI.md` is generated from `--help` and a test fails when the two drift.
 
@@ -206,11 +206,13 @@ pub struct P2pOptions {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "RPC options")]
 pub struct RpcOptions {
-    /// Address of the HTTP JSON-RPC server.
+    /// Address of the HTTP JSON-RPC server. The JSON-RPC port also serves debug_ tracing and
+    /// admin_ methods: listening on all interfaces (`--http.addr 0.0.0.0`) exposes them to
+    /// whoever can reach the port, a choice left to the user.
     #[arg(
         long = "http.addr",
         value_name = "ADDRESS",
-        default_value = "0.0.0.0",
+        default_value = "127.0.0.1",
         env = "ETHREX_HTTP_ADDR"
     )]
     pub http_addr: IpAddr,
@@ -225,11 +227,11 @@ pub struct RpcOptions {
     /// Enable the WebSocket JSON-RPC server.
     #[arg(long = "ws.enabled", env = "ETHREX_ENABLE_WS")]
     pub ws_enabled: bool,
-    /// Address of the WebSocket JSON-RPC server.
+    /// Address of the WebSocket JSON-RPC server (the same methods as HTTP, see --http.addr).
     #[arg(
         long = "ws.addr",
         value_name = "ADDRESS",
-        default_value = "0.0.0.0",
+        default_value = "127.0.0.1",
         env = "ETHREX_WS_ADDR"
     )]
     pub ws_addr: IpAddr,
@@ -241,7 +243,8 @@ pub struct RpcOptions {
         env = "ETHREX_WS_PORT"
     )]
     pub ws_port: u16,
-    /// Address of the authenticated Engine API server (not yet implemented: no Engine API yet).
+    /// Address of the authenticated Engine API server (engine_* methods for the consensus
+    /// client; every request needs a JWT signed with --authrpc.jwtsecret).
     #[arg(
         long = "authrpc.addr",
         value_name = "ADDRESS",
@@ -249,7 +252,7 @@ pub struct RpcOptions {
         env = "ETHREX_AUTHRPC_ADDR"
     )]
     pub authrpc_addr: IpAddr,
-    /// Port of the authenticated Engine API server (not yet implemented: no Engine API yet).
+    /// Port of the authenticated Engine API server.
     #[arg(
         long = "authrpc.port",
         value_name = "PORT",
@@ -257,16 +260,32 @@ pub struct RpcOptions {
         env = "ETHREX_AUTHRPC_PORT"
     )]
     pub authrpc_port: u16,
-    /// File holding the hex JWT secret shared with the consensus client (not yet implemented: no
-    /// Engine API yet; the file is neither read nor created).
+    /// File holding the JWT secret shared with the consensus client: 32 bytes as 64 hex digits
+    /// (0x optional). Created with a random secret when absent; an unreadable or malformed file
+    /// stops the node. [default: <datadir>/jwt.hex; with `--datadir memory`, jwt.hex in the
+    /// current directory]
     #[arg(
         long = "authrpc.jwtsecret",
         value_name = "PATH",
-        default_value = "jwt.hex",
         env = "ETHREX_AUTHRPC_JWTSECRET"
     )]
-    pub authrpc_jwtsecret: PathBuf,
+    pub authrpc_jwtsecret: Option<PathBuf>,
 }
+
+impl RpcOptions {
+    /// The JWT secret file: --authrpc.jwtsecret, else `jwt.hex` in `datadir` (the expanded data
+    /// directory; `None` for `--datadir memory`, then the current directory).
+    pub fn jwt_secret_path(&self, datadir: Option<&std::path::Path>) -> PathBuf {
+        match (&self.authrpc_jwtsecret, datadir) {
+            (Some(path), _) => path.clone(),
+            (None, Some(datadir)) => datadir.join(JWT_SECRET_FILE),
+            (None, None) => PathBuf::from(JWT_SECRET_FILE),
+        }
+    }
+}
+
+/// The JWT secret's file name when --authrpc.jwtsecret is not given.
+pub const JWT_SECRET_FILE: &str = "jwt.hex";
 
 /// Block building.
 #[derive(Debug, Args)]
@@ -330,7 +349,7 @@ pub struct MetricsOptions {
     #[arg(
         long = "metrics.addr",
         value_name = "ADDRESS",
-        default_value = "0.0.0.0",
+        default_value = "127.0.0.1",
         env = "ETHREX_METRICS_ADDR"
     )]
     pub metrics_addr: IpAddr,
@@ -417,12 +436,16 @@ mod tests {
         let cli = Cli::try_parse_from(["ethrex"]).unwrap();
         assert_eq!(cli.node.network, "mainnet");
         assert_eq!(cli.node.mempool_max_size, 10_000);
+        assert_eq!(cli.rpc.http_addr.to_string(), "127.0.0.1");
         assert_eq!(cli.rpc.http_port, 8545);
+        assert_eq!(cli.rpc.ws_addr.to_string(), "127.0.0.1");
         assert_eq!(cli.rpc.ws_port, 8546);
         assert_eq!(cli.rpc.authrpc_addr.to_string(), "127.0.0.1");
         assert_eq!(cli.rpc.authrpc_port, 8551);
+        assert_eq!(cli.rpc.authrpc_jwtsecret, None);
         assert_eq!(cli.p2p.p2p_port, 30303);
         assert_eq!(cli.p2p.syncmode, SyncMode::Snap);
+        assert_eq!(cli.metrics.metrics_addr.to_string(), "127.0.0.1");
         assert_eq!(cli.metrics.metrics_port, 9090);
         assert_eq!(cli.builder.gas_limit, 60_000_000);
         assert_eq!(cli.log.color, LogColor::Auto);
@@ -442,7 +465,7 @@ mod tests {
 
     /// Flags parsed but not yet acted on. When one starts to work, drop it from this list and
     /// from its help's "not yet implemented".
-    const INERT_FLAGS: [&str; 14] = [
+    const INERT_FLAGS: [&str; 11] = [
         "precompute-witnesses",
         "bootnodes",
         "syncmode",
@@ -453,9 +476,6 @@ mod tests {
         "p2p.tx-broadcasting-interval",
         "p2p.target-peers",
         "p2p.lookup-interval",
-        "authrpc.addr",
-        "authrpc.port",
-        "authrpc.jwtsecret",
         "log.dir",
     ];
 
@@ -470,6 +490,36 @@ mod tests {
             let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
             assert!(help.contains("not yet implemented"), "--{name}: {help}");
         }
+    }
+
+    #[test]
+    fn working_flags_do_not_say_they_are_inert() {
+        let command = Cli::command();
+        for arg in command.get_arguments() {
+            let Some(name) = arg.get_long() else { continue };
+            if INERT_FLAGS.contains(&name) {
+                continue;
+            }
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(!help.contains("not yet implemented"), "--{name}: {help}");
+        }
+    }
+
+    #[test]
+    fn the_jwt_secret_defaults_to_the_data_directory_or_the_current_one() {
+        let cli = Cli::try_parse_from(["ethrex"]).unwrap();
+        let datadir = std::path::Path::new("/data/ethrex");
+        assert_eq!(
+            cli.rpc.jwt_secret_path(Some(datadir)),
+            PathBuf::from("/data/ethrex/jwt.hex")
+        );
+        assert_eq!(cli.rpc.jwt_secret_path(None), PathBuf::from("jwt.hex"));
+        let cli =
+            Cli::try_parse_from(["ethrex", "--authrpc.jwtsecret", "/secrets/jwt.hex"]).unwrap();
+        assert_eq!(
+            cli.rpc.jwt_secret_path(Some(datadir)),
+            PathBuf::from("/secrets/jwt.hex")
+        );
     }
 
     #[test]

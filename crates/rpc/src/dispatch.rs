@@ -1,7 +1,11 @@
-//! JSON-RPC 2.0 framing: parses a body (one request or a batch), runs each request through
-//! [`crate::methods::call`] and builds the response body. Notifications (no `id`) get no
-//! response; an empty batch is an invalid request, as the spec says. Every call is counted and
-//! timed per method (`ethrex-metrics`); calls to unknown methods share one label.
+//! JSON-RPC 2.0 framing: parses a body (one request or a batch), routes each request by the
+//! port's [`Namespace`] and builds the response body. Notifications (no `id`) get no response;
+//! an empty batch is an invalid request, as the spec says. Every call is counted and timed per
+//! method (`ethrex-metrics`); calls to unknown methods share one label.
+//!
+//! Routing: the public ports (HTTP, WebSocket) serve [`crate::methods::call`] and never an
+//! `engine_*` method; the authenticated port serves `engine_*` through [`crate::engine::call`]
+//! and, of the rest, only the `eth_` methods of [`AUTH_ETH_METHODS`]. Anything else is -32601.
 //!
 //! A [`Reply`] writes the response text itself: results a method already wrote as JSON text
 //! ([`Output::Text`]) are copied in, not parsed back.
@@ -10,13 +14,51 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::{RpcContext, RpcError, methods, methods::Output};
+use crate::{RpcContext, RpcError, engine, methods, methods::Output};
 
 /// Most requests in one batch.
 pub const MAX_BATCH: usize = 1000;
 
 /// JSON-RPC's "method not found" code ([`RpcError::method_not_found`]).
 const METHOD_NOT_FOUND: i64 = -32601;
+
+/// The `eth_` methods the authenticated port serves besides `engine_*` (execution-apis
+/// `src/engine/common.md`, "Underlying protocol").
+pub const AUTH_ETH_METHODS: [&str; 9] = [
+    "eth_blockNumber",
+    "eth_call",
+    "eth_chainId",
+    "eth_getCode",
+    "eth_getBlockByHash",
+    "eth_getBlockByNumber",
+    "eth_getLogs",
+    "eth_sendRawTransaction",
+    "eth_syncing",
+];
+
+/// Which methods a port serves (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace {
+    /// The JSON-RPC ports: everything but `engine_*`.
+    Public,
+    /// The JWT-authenticated Engine API port: `engine_*` and [`AUTH_ETH_METHODS`].
+    Auth,
+}
+
+impl Namespace {
+    /// Runs `method` as this port serves it.
+    fn call(self, ctx: &RpcContext, method: &str, params: Value) -> Result<Output, RpcError> {
+        let engine = method.starts_with("engine_");
+        match self {
+            Namespace::Public if !engine => methods::call(ctx, method, params),
+            Namespace::Auth if engine => engine::call(ctx, method, params).map(Output::Value),
+            Namespace::Auth if AUTH_ETH_METHODS.contains(&method) => {
+                methods::call(ctx, method, params)
+            }
+            Namespace::Public | Namespace::Auth => Err(RpcError::method_not_found(method)),
+        }
+    }
+}
 
 /// What answers a body: one response, or a batch's.
 #[derive(Debug)]
@@ -100,8 +142,15 @@ fn write_json(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-/// The response for `body`, or `None` when nothing is to be sent (only notifications).
+/// The response for `body` on a public port, or `None` when nothing is to be sent (only
+/// notifications).
 pub fn handle_body(ctx: &RpcContext, body: &[u8]) -> Option<Reply> {
+    handle_body_in(ctx, Namespace::Public, body)
+}
+
+/// The response for `body` on a port serving `namespace`, or `None` when nothing is to be sent
+/// (only notifications).
+pub fn handle_body_in(ctx: &RpcContext, namespace: Namespace, body: &[u8]) -> Option<Reply> {
     let parsed: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(e) => {
@@ -124,16 +173,16 @@ pub fn handle_body(ctx: &RpcContext, body: &[u8]) -> Option<Reply> {
             }
             let responses: Vec<Response> = requests
                 .into_iter()
-                .filter_map(|request| handle_request(ctx, request))
+                .filter_map(|request| handle_request(ctx, namespace, request))
                 .collect();
             (!responses.is_empty()).then_some(Reply::Batch(responses))
         }
-        request => handle_request(ctx, request).map(Reply::One),
+        request => handle_request(ctx, namespace, request).map(Reply::One),
     }
 }
 
-/// Runs one request; `None` for a notification.
-pub fn handle_request(ctx: &RpcContext, request: Value) -> Option<Response> {
+/// Runs one request on a port serving `namespace`; `None` for a notification.
+pub fn handle_request(ctx: &RpcContext, namespace: Namespace, request: Value) -> Option<Response> {
     let Value::Object(object) = request else {
         let error = RpcError::invalid_request("a request must be a JSON object");
         return Some(Response::error(Value::Null, error));
@@ -141,7 +190,7 @@ pub fn handle_request(ctx: &RpcContext, request: Value) -> Option<Response> {
     let id = object.get("id").cloned();
     let outcome = parse(&object).and_then(|(method, params)| {
         let start = Instant::now();
-        let result = methods::call(ctx, method, params);
+        let result = namespace.call(ctx, method, params);
         record(method, start.elapsed(), &result);
         result
     });
@@ -195,7 +244,11 @@ mod tests {
     use crate::methods::test_chain::{TestChain, test_chain};
 
     fn reply(chain: &TestChain, body: Value) -> Option<Value> {
-        let reply = handle_body(&chain.ctx, body.to_string().as_bytes())?;
+        reply_in(chain, Namespace::Public, body)
+    }
+
+    fn reply_in(chain: &TestChain, namespace: Namespace, body: Value) -> Option<Value> {
+        let reply = handle_body_in(&chain.ctx, namespace, body.to_string().as_bytes())?;
         let text = reply.to_text();
         assert_eq!(reply.to_bytes(), text.as_bytes());
         Some(serde_json::from_str(&text).expect("a reply is JSON"))
@@ -238,5 +291,74 @@ mod tests {
         assert_eq!(got["error"]["code"], -32700);
         let got = reply(&chain, json!([])).expect("an empty batch is answered");
         assert_eq!(got["error"]["code"], -32600);
+    }
+
+    fn request(id: u64, method: &str, params: Value) -> Value {
+        json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+    }
+
+    #[test]
+    fn the_public_ports_never_serve_engine_methods() {
+        let chain = test_chain!(1);
+        for method in [
+            "engine_exchangeCapabilities",
+            "engine_forkchoiceUpdatedV3",
+            "engine_foo",
+        ] {
+            let got = reply(&chain, request(1, method, json!([]))).unwrap();
+            assert_eq!(got["error"]["code"], METHOD_NOT_FOUND, "{method}: {got}");
+        }
+    }
+
+    #[test]
+    fn the_auth_port_serves_engine_methods_and_only_the_eth_subset() {
+        let chain = test_chain!(3);
+        // Every method of the subset answers as on the public port (its params may be wrong:
+        // what matters is that it is not "method not found").
+        for method in AUTH_ETH_METHODS {
+            let got = reply_in(&chain, Namespace::Auth, request(1, method, json!([]))).unwrap();
+            assert_ne!(got["error"]["code"], METHOD_NOT_FOUND, "{method}: {got}");
+        }
+        let got = reply_in(
+            &chain,
+            Namespace::Auth,
+            request(1, "eth_chainId", json!([])),
+        );
+        let chain_id = chain.ok("eth_chainId", json!([]));
+        assert_eq!(got.unwrap()["result"], chain_id);
+        for method in [
+            "eth_getBalance",
+            "debug_traceBlockByNumber",
+            "admin_nodeInfo",
+            "nope",
+        ] {
+            let got = reply_in(&chain, Namespace::Auth, request(1, method, json!([]))).unwrap();
+            assert_eq!(got["error"]["code"], METHOD_NOT_FOUND, "{method}: {got}");
+        }
+        // engine_* goes to the engine router: the same answer as calling it directly.
+        let params = json!([["engine_newPayloadV4"]]);
+        let direct = engine::call(&chain.ctx, "engine_exchangeCapabilities", params.clone());
+        let routed = reply_in(
+            &chain,
+            Namespace::Auth,
+            request(1, "engine_exchangeCapabilities", params),
+        )
+        .unwrap();
+        match direct {
+            Ok(result) => assert_eq!(routed["result"], result, "{routed}"),
+            Err(error) => assert_eq!(routed["error"], error.to_json(), "{routed}"),
+        }
+    }
+
+    #[test]
+    fn a_batch_on_the_auth_port_routes_each_request() {
+        let chain = test_chain!(3);
+        let batch = json!([
+            request(1, "eth_blockNumber", json!([])),
+            request(2, "eth_getBalance", json!(["0x00", "latest"])),
+        ]);
+        let got = reply_in(&chain, Namespace::Auth, batch).unwrap();
+        assert_eq!(got[0]["result"], "0x3", "{got}");
+        assert_eq!(got[1]["error"]["code"], METHOD_NOT_FOUND, "{got}");
     }
 }

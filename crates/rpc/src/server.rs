@@ -1,6 +1,12 @@
 //! The HTTP and WebSocket servers (axum on tokio). HTTP: `POST /` with a JSON-RPC body (one
 //! request or a batch), bodies above [`MAX_BODY`] refused with 413, CORS for the configured
 //! origins. WebSocket: the same methods, plus `eth_subscribe`/`eth_unsubscribe` (`ws.rs`).
+//! Both serve the public namespace ([`Namespace::Public`]: no `engine_*`).
+//!
+//! The Engine API server ([`start_auth`]) listens on its own port: `POST /` as above, no CORS,
+//! and every request must carry a valid JWT (`auth/`) — checked before the body is read, a
+//! refusal is HTTP 401 with the reason as plain text. It serves [`Namespace::Auth`].
+//!
 //! Methods run off the async scheduler ([`run_blocking`]: they read the database).
 
 use std::{net::SocketAddr, sync::Arc};
@@ -8,15 +14,21 @@ use std::{net::SocketAddr, sync::Arc};
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, State, WebSocketUpgrade},
+    extract::{DefaultBodyLimit, Request, State, WebSocketUpgrade},
     http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use crate::{RpcContext, ServerError, dispatch, ws};
+use crate::{
+    RpcContext, ServerError,
+    auth::{JwtSecret, now_secs},
+    dispatch::{self, Namespace},
+    ws,
+};
 
 /// Largest request body accepted (geth's limit).
 pub const MAX_BODY: usize = 5 * 1024 * 1024;
@@ -29,6 +41,13 @@ pub struct ServerConfig {
     pub ws: Option<SocketAddr>,
     /// Allowed CORS origins (`*` for any); empty: no CORS headers.
     pub cors_origins: Vec<String>,
+}
+
+/// Where to serve the Engine API, and the secret its tokens are signed with.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub addr: SocketAddr,
+    pub secret: JwtSecret,
 }
 
 /// The running servers' bound addresses (the ports chosen when 0 was asked).
@@ -75,6 +94,28 @@ pub async fn start(ctx: RpcContext, config: ServerConfig) -> Result<RunningServe
     })
 }
 
+/// Binds the authenticated Engine API server and serves it on the current tokio runtime until
+/// it shuts down; returns its bound address. `ctx` may be a clone of the one given to
+/// [`start`]: the two servers then share the node's state.
+pub async fn start_auth(ctx: RpcContext, config: AuthConfig) -> Result<SocketAddr, ServerError> {
+    let app = Router::new()
+        .route("/", post(auth_handler))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(config.secret),
+            require_jwt,
+        ))
+        .with_state(Arc::new(ctx));
+    let listener = bind(config.addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("Engine API server stopped: {e}");
+        }
+    });
+    Ok(bound)
+}
+
 async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
     TcpListener::bind(addr)
         .await
@@ -95,12 +136,39 @@ fn cors(origins: &[String]) -> CorsLayer {
     layer.allow_origin(AllowOrigin::list(list))
 }
 
+/// Lets a request through only with a valid `Authorization: Bearer <JWT>` header; otherwise
+/// answers 401 with the reason.
+async fn require_jwt(
+    State(secret): State<Arc<JwtSecret>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    match secret.check_authorization(header, now_secs()) {
+        Ok(()) => next.run(request).await,
+        Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+    }
+}
+
 async fn http_handler(State(ctx): State<Arc<RpcContext>>, body: Bytes) -> Response {
+    answer(ctx, Namespace::Public, body).await
+}
+
+async fn auth_handler(State(ctx): State<Arc<RpcContext>>, body: Bytes) -> Response {
+    answer(ctx, Namespace::Auth, body).await
+}
+
+/// The HTTP response to a JSON-RPC `body` on a port serving `namespace`.
+async fn answer(ctx: Arc<RpcContext>, namespace: Namespace, body: Bytes) -> Response {
     // The response is serialized on the blocking pool too (an `eth_getLogs` answer can be
     // megabytes).
-    let result =
-        run_blocking(move || dispatch::handle_body(&ctx, &body).map(|reply| reply.to_bytes()))
-            .await;
+    let result = run_blocking(move || {
+        dispatch::handle_body_in(&ctx, namespace, &body).map(|reply| reply.to_bytes())
+    })
+    .await;
     match result {
         Ok(Some(json)) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Ok(None) => StatusCode::OK.into_response(),

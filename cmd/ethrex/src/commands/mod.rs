@@ -19,6 +19,8 @@ pub enum CliError {
     Chain(#[from] ethrex_blockchain::ChainError),
     #[error(transparent)]
     P2p(#[from] ethrex_p2p::P2pError),
+    #[error(transparent)]
+    Jwt(#[from] ethrex_rpc::JwtError),
     #[error("{0}")]
     Io(String),
     #[error("import failed: {0}")]

@@ -1,17 +1,24 @@
-//! `ethrex` without a subcommand: the node. With `--metrics`, first serves Prometheus metrics
+//! `ethrex` without a subcommand: the node. First loads (or creates) the Engine API's JWT
+//! secret (`--authrpc.jwtsecret`, by default `<datadir>/jwt.hex`): a bad secret file stops the
+//! node before anything else starts. With `--metrics`, then serves Prometheus metrics
 //! (`ethrex-metrics`). Opens the store (creating it from the network's genesis, or the dev
 //! genesis with `--dev`), re-executes what a crash left in memory, loads (or creates) the node
 //! key `<datadir>/nodekey` for the node's p2p identity (`admin_nodeInfo`; a fresh key each run
-//! with `--datadir memory`), starts the JSON-RPC servers
-//! (and, with `--dev`, the block producer of `dev.rs`), and runs until SIGINT or SIGTERM, then
-//! writes the recent states as the diff-layer journal (loaded at the next start) and exits.
+//! with `--datadir memory`), starts the JSON-RPC servers and the authenticated Engine API server
+//! (always, `--dev` included; and, with `--dev`, the block producer of `dev.rs`), and runs until
+//! SIGINT or SIGTERM, then writes the recent states as the diff-layer journal (loaded at the next
+//! start) and exits.
+//!
+//! Log lines tests and tools read (in this order): `JWT secret: <path>` (with ` (generated)`
+//! when created), `metrics on http://<addr>/metrics`, `HTTP JSON-RPC on http://<addr>`,
+//! `WebSocket JSON-RPC on ws://<addr>`, `Engine API on http://<addr>`.
 
 use std::{net::SocketAddr, sync::Arc};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::Network;
 use ethrex_p2p::{LocalNode, NodeKey};
-use ethrex_rpc::{NodeIdentity, RpcContext, ServerConfig};
+use ethrex_rpc::{AuthConfig, JwtSecret, NodeIdentity, RpcContext, SecretOrigin, ServerConfig};
 
 use super::{
     CliError, dev,
@@ -49,6 +56,19 @@ fn node_identity(cli: &Cli) -> Result<NodeIdentity, CliError> {
     })
 }
 
+/// The Engine API's JWT secret (see the module docs), its path logged.
+fn jwt_secret(cli: &Cli) -> Result<JwtSecret, CliError> {
+    let datadir = (cli.node.datadir != "memory").then(|| expand_home(&cli.node.datadir));
+    let path = cli.rpc.jwt_secret_path(datadir.as_deref());
+    let (secret, origin) = JwtSecret::load_or_create(&path)?;
+    let shown = std::fs::canonicalize(&path).unwrap_or(path);
+    match origin {
+        SecretOrigin::Read => tracing::info!("JWT secret: {}", shown.display()),
+        SecretOrigin::Generated => tracing::info!("JWT secret: {} (generated)", shown.display()),
+    }
+    Ok(secret)
+}
+
 /// Runs the node until a shutdown signal.
 pub fn run(cli: &Cli) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -60,6 +80,7 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
 
 async fn serve(cli: &Cli) -> Result<(), CliError> {
     let shutdown = Shutdown::listen()?;
+    let jwt_secret = jwt_secret(cli)?;
     if cli.metrics.metrics {
         start_metrics(cli).await?;
     }
@@ -105,13 +126,21 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
             .then(|| SocketAddr::new(cli.rpc.ws_addr, cli.rpc.ws_port)),
         cors_origins: vec!["*".into()],
     };
-    let servers = ethrex_rpc::start(ctx, config)
+    let servers = ethrex_rpc::start(ctx.clone(), config)
         .await
         .map_err(|e| CliError::Io(e.to_string()))?;
     tracing::info!("HTTP JSON-RPC on http://{}", servers.http);
     if let Some(ws) = servers.ws {
         tracing::info!("WebSocket JSON-RPC on ws://{ws}");
     }
+    let auth = AuthConfig {
+        addr: SocketAddr::new(cli.rpc.authrpc_addr, cli.rpc.authrpc_port),
+        secret: jwt_secret,
+    };
+    let auth = ethrex_rpc::start_auth(ctx, auth)
+        .await
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    tracing::info!("Engine API on http://{auth}");
     shutdown.wait().await;
     if let Some(producer) = producer {
         producer.stop().await;

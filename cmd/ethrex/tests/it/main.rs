@@ -6,6 +6,8 @@
 //! fixtures are absent. Modules are `#[cfg(test)]` so their helpers count as test code.
 
 #[cfg(test)]
+mod auth;
+#[cfg(test)]
 mod cli;
 #[cfg(test)]
 mod crash;
