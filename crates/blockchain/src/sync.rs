@@ -29,13 +29,19 @@ pub struct PendingSync {
 impl PendingSync {
     /// The latest head handed off, if any.
     pub fn target(&self) -> Option<B256> {
-        *self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .target
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 impl SyncHandoff for PendingSync {
     fn sync_to(&self, head: B256) {
-        let mut target = self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut target = self
+            .target
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *target = Some(head);
     }
 

@@ -19,6 +19,5 @@ pub use block::{Block, BlockBody, Header, decode_block, transactions_root, withd
 pub use receipt::{Log, Receipt, ReceiptData, receipts_root};
 pub use transaction::{
     BlobFields, Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, PLACEHOLDER_SIGNATURE,
-    Transaction, TxFees, TxFields, TxType, decode_transaction,
-    decode_transaction_2718,
+    Transaction, TxFees, TxFields, TxType, decode_transaction, decode_transaction_2718,
 };

@@ -156,9 +156,9 @@ pub(super) fn blobs_v2(ctx: &RpcContext, p: &Params, partial: bool) -> Result<Va
                 .take(per_blob)
                 .map(|proof| Bytes::copy_from_slice(proof.as_slice()))
                 .collect();
-            (proofs.len() == per_blob).then(|| {
-                json!({ "blob": Bytes::copy_from_slice(blob.as_slice()), "proofs": proofs })
-            })
+            (proofs.len() == per_blob).then(
+                || json!({ "blob": Bytes::copy_from_slice(blob.as_slice()), "proofs": proofs }),
+            )
         });
         match entry {
             Some(entry) => out.push(entry),

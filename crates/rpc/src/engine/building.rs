@@ -158,7 +158,12 @@ impl Job {
         } else {
             Candidates::default()
         };
-        let built = build_on(&ctx.chain, &self.parent, self.attributes.clone(), candidates)?;
+        let built = build_on(
+            &ctx.chain,
+            &self.parent,
+            self.attributes.clone(),
+            candidates,
+        )?;
         let value = block_value(&built);
         let sidecars = built
             .block

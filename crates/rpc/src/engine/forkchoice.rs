@@ -69,11 +69,8 @@ fn apply(ctx: &RpcContext, state: &ForkchoiceState) -> Result<(Status, Option<He
             "the head block hash is zero",
         ));
     }
-    if let Some(latest_valid) = ctx.engine.invalid_ancestor(&head_hash) {
-        return Ok((
-            Status::invalid(Some(latest_valid), "the head block is invalid"),
-            None,
-        ));
+    if let Some((latest_valid, reason)) = ctx.engine.invalid_ancestor(&head_hash) {
+        return Ok((Status::invalid(Some(latest_valid), reason), None));
     }
     let Some(head) = store.header_by_hash(&head_hash)? else {
         tracing::info!("engine: head {head_hash} is unknown; handed to sync");

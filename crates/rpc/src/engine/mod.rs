@@ -104,40 +104,44 @@ impl Engine {
     }
 
     pub(crate) fn lock_chain(&self) -> MutexGuard<'_, ()> {
-        self.chain_lock.lock().unwrap_or_else(PoisonError::into_inner)
+        self.chain_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The last valid ancestor of `hash`, if `hash` is known invalid.
-    pub(crate) fn invalid_ancestor(&self, hash: &B256) -> Option<B256> {
+    /// The last valid ancestor of `hash` and why it is invalid, if `hash` is known invalid.
+    pub(crate) fn invalid_ancestor(&self, hash: &B256) -> Option<(B256, String)> {
         self.invalid
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(hash)
     }
 
-    /// Remembers that `hash` is invalid, `latest_valid` being its last valid ancestor.
-    pub(crate) fn mark_invalid(&self, hash: B256, latest_valid: B256) {
+    /// Remembers that `hash` is invalid for `reason`, `latest_valid` being its last valid
+    /// ancestor.
+    pub(crate) fn mark_invalid(&self, hash: B256, latest_valid: B256, reason: String) {
         self.invalid
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(hash, latest_valid);
+            .insert(hash, (latest_valid, reason));
     }
 }
 
-/// A bounded map of invalid blocks to their last valid ancestor (oldest forgotten first).
+/// A bounded map of invalid blocks to their last valid ancestor and the reason (oldest
+/// forgotten first).
 #[derive(Debug, Default)]
 struct InvalidBlocks {
-    map: HashMap<B256, B256>,
+    map: HashMap<B256, (B256, String)>,
     order: VecDeque<B256>,
 }
 
 impl InvalidBlocks {
-    fn get(&self, hash: &B256) -> Option<B256> {
-        self.map.get(hash).copied()
+    fn get(&self, hash: &B256) -> Option<(B256, String)> {
+        self.map.get(hash).cloned()
     }
 
-    fn insert(&mut self, hash: B256, latest_valid: B256) {
-        if self.map.insert(hash, latest_valid).is_none() {
+    fn insert(&mut self, hash: B256, invalid: (B256, String)) {
+        if self.map.insert(hash, invalid).is_none() {
             self.order.push_back(hash);
         }
         while self.order.len() > INVALID_CACHE {

@@ -182,15 +182,13 @@ fn process(
     if ctx.store.header_by_hash(&hash)?.is_some() {
         return Ok(Status::valid(hash));
     }
-    if let Some(latest_valid) = engine.invalid_ancestor(&hash) {
-        return Ok(Status::invalid(Some(latest_valid), "the block is known invalid"));
+    if let Some((latest_valid, reason)) = engine.invalid_ancestor(&hash) {
+        return Ok(Status::invalid(Some(latest_valid), reason));
     }
-    if let Some(latest_valid) = engine.invalid_ancestor(&parent) {
-        engine.mark_invalid(hash, latest_valid);
-        return Ok(Status::invalid(
-            Some(latest_valid),
-            format!("the parent {parent} is invalid"),
-        ));
+    if let Some((latest_valid, reason)) = engine.invalid_ancestor(&parent) {
+        let reason = format!("ancestor is invalid: {reason}");
+        engine.mark_invalid(hash, latest_valid, reason.clone());
+        return Ok(Status::invalid(Some(latest_valid), reason));
     }
     match ctx.chain.add_block(&block) {
         Ok(_) => Ok(Status::valid(hash)),
@@ -203,10 +201,15 @@ fn process(
             }
         }
         Err(e @ (ChainError::InvalidBlock { .. } | ChainError::StateRootMismatch { .. })) => {
-            engine.mark_invalid(hash, parent);
-            tracing::warn!("engine: invalid payload #{} {hash}: {e}", block.header.number);
+            tracing::warn!(
+                "engine: invalid payload #{} {hash}: {e}",
+                block.header.number
+            );
+            engine.mark_invalid(hash, parent, e.to_string());
             Ok(Status::invalid(Some(parent), e.to_string()))
         }
-        Err(e) => Err(RpcError::internal(format!("cannot process the payload: {e}"))),
+        Err(e) => Err(RpcError::internal(format!(
+            "cannot process the payload: {e}"
+        ))),
     }
 }

@@ -271,7 +271,10 @@ mod tests {
         ));
         let mut changed = input(&original);
         changed.payload.gas_used += 1;
-        assert!(matches!(changed.into_block(), Err(InvalidPayload::BlockHash { .. })));
+        assert!(matches!(
+            changed.into_block(),
+            Err(InvalidPayload::BlockHash { .. })
+        ));
         let mut empty = input(&original);
         empty.payload.transactions.push(Bytes::new());
         assert_eq!(

@@ -92,9 +92,13 @@ impl Cl {
     }
 
     fn fcu(&self, head: B256, attributes: Option<Value>) -> Value {
-        let timestamp = attributes
-            .as_ref()
-            .map_or(0, |a| u64::from_str_radix(a["timestamp"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap());
+        let timestamp = attributes.as_ref().map_or(0, |a| {
+            u64::from_str_radix(
+                a["timestamp"].as_str().unwrap().trim_start_matches("0x"),
+                16,
+            )
+            .unwrap()
+        });
         let version = fcu_version(timestamp.max(self.header(head).map_or(0, |h| h.timestamp)));
         self.ok(
             &format!("engine_forkchoiceUpdatedV{version}"),
@@ -133,7 +137,8 @@ impl Cl {
         let envelope = self.build(self.head(), timestamp, 0xfe);
         let status = self.new_payload(&envelope).unwrap();
         assert_eq!(status["status"], "VALID", "{status}");
-        let hash: B256 = serde_json::from_value(envelope["executionPayload"]["blockHash"].clone()).unwrap();
+        let hash: B256 =
+            serde_json::from_value(envelope["executionPayload"]["blockHash"].clone()).unwrap();
         let response = self.fcu(hash, None);
         assert_eq!(response["payloadStatus"]["status"], "VALID", "{response}");
         hash
@@ -178,7 +183,14 @@ fn attributes(timestamp: u64, recipient: u8) -> Value {
 }
 
 fn timestamp_of(payload: &Value) -> u64 {
-    u64::from_str_radix(payload["timestamp"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    u64::from_str_radix(
+        payload["timestamp"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap()
 }
 
 /// The newPayload method and params for a getPayload envelope.
@@ -195,7 +207,10 @@ fn new_payload_params(envelope: &Value) -> (String, Value) {
                 ("engine_newPayloadV3".into(), json!([payload, hashes, root]))
             } else {
                 let requests = envelope["executionRequests"].clone();
-                ("engine_newPayloadV4".into(), json!([payload, hashes, root, requests]))
+                (
+                    "engine_newPayloadV4".into(),
+                    json!([payload, hashes, root, requests]),
+                )
             }
         }
     }
@@ -256,7 +271,9 @@ fn rehash(mut payload: Value) -> Value {
     let timestamp = timestamp_of(&payload);
     let input = super::payload::PayloadInput {
         payload: serde_json::from_value(payload.clone()).unwrap(),
-        withdrawals: payload.get("withdrawals").map(|w| serde_json::from_value(w.clone()).unwrap()),
+        withdrawals: payload
+            .get("withdrawals")
+            .map(|w| serde_json::from_value(w.clone()).unwrap()),
         blob_gas: (timestamp >= CANCUN).then(|| (0, 0)),
         parent_beacon_block_root: (timestamp >= CANCUN).then(|| B256::repeat_byte(9)),
         execution_requests: (timestamp >= PRAGUE).then(Vec::new),
@@ -279,7 +296,14 @@ fn child_of(envelope: &Value, timestamp: u64) -> Value {
     let parent = &envelope["executionPayload"];
     let mut payload = parent.clone();
     payload["parentHash"] = parent["blockHash"].clone();
-    let number = u64::from_str_radix(parent["blockNumber"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let number = u64::from_str_radix(
+        parent["blockNumber"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
     payload["blockNumber"] = json!(format!("{:#x}", number + 1));
     payload["timestamp"] = json!(format!("{timestamp:#x}"));
     payload["transactions"] = json!([]);
@@ -304,12 +328,18 @@ fn status_of(response: &Value) -> &str {
 #[test]
 fn exchange_capabilities_lists_every_method_served() {
     let cl = Cl::new();
-    let ours = cl.ok("engine_exchangeCapabilities", json!([["engine_newPayloadV1"]]));
+    let ours = cl.ok(
+        "engine_exchangeCapabilities",
+        json!([["engine_newPayloadV1"]]),
+    );
     let ours: Vec<String> = serde_json::from_value(ours).unwrap();
     assert_eq!(ours.len(), super::CAPABILITIES.len());
     for method in ours {
         let answered = super::call(&cl.ctx, &method, json!([]));
-        assert!(!matches!(answered, Err(ref e) if e.code == -32601), "{method} not served");
+        assert!(
+            !matches!(answered, Err(ref e) if e.code == -32601),
+            "{method} not served"
+        );
     }
     assert_eq!(cl.code("engine_exchangeCapabilities", json!([42])), -32602);
 }
@@ -341,7 +371,10 @@ fn fcu_on_genesis_is_valid_without_payload() {
 #[test]
 fn fcu_zero_head_is_an_invalid_forkchoice_state() {
     let cl = Cl::new();
-    let code = cl.code("engine_forkchoiceUpdatedV1", json!([state(B256::ZERO, B256::ZERO, B256::ZERO), null]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV1",
+        json!([state(B256::ZERO, B256::ZERO, B256::ZERO), null]),
+    );
     assert_eq!(code, codes::INVALID_FORKCHOICE_STATE);
 }
 
@@ -363,8 +396,14 @@ fn fcu_unknown_head_is_syncing_and_handed_to_sync() {
 fn fcu_unknown_finalized_or_safe_is_an_invalid_forkchoice_state() {
     let cl = Cl::new();
     let b1 = cl.produce(12);
-    for (safe, finalized) in [(B256::ZERO, B256::repeat_byte(1)), (B256::repeat_byte(1), B256::ZERO)] {
-        let code = cl.code("engine_forkchoiceUpdatedV1", json!([state(b1, safe, finalized), null]));
+    for (safe, finalized) in [
+        (B256::ZERO, B256::repeat_byte(1)),
+        (B256::repeat_byte(1), B256::ZERO),
+    ] {
+        let code = cl.code(
+            "engine_forkchoiceUpdatedV1",
+            json!([state(b1, safe, finalized), null]),
+        );
         assert_eq!(code, codes::INVALID_FORKCHOICE_STATE);
     }
 }
@@ -377,12 +416,14 @@ fn fcu_finalized_off_the_heads_chain_is_an_invalid_forkchoice_state_and_changes_
     let b1_env = cl.build(cl.genesis, 12, 0x0b);
     assert_eq!(status_of(&cl.new_payload(&b1_env).unwrap()), "VALID");
     let b1: B256 = serde_json::from_value(b1_env["executionPayload"]["blockHash"].clone()).unwrap();
+    cl.fcu(a1, None);
+    let finalized = cl.ctx.store.finalized_hash().unwrap();
     let code = cl.code("engine_forkchoiceUpdatedV1", json!([state(a1, b1, a1)]));
     assert_eq!(code, codes::INVALID_FORKCHOICE_STATE);
     let code = cl.code("engine_forkchoiceUpdatedV1", json!([state(a1, a1, b1)]));
     assert_eq!(code, codes::INVALID_FORKCHOICE_STATE);
     assert_eq!(cl.head(), a1);
-    assert_eq!(cl.ctx.store.finalized_hash().unwrap(), None);
+    assert_eq!(cl.ctx.store.finalized_hash().unwrap(), finalized);
 }
 
 #[test]
@@ -390,7 +431,10 @@ fn fcu_sets_safe_and_finalized_served_as_block_tags() {
     let cl = Cl::new();
     let b1 = cl.produce(12);
     let b2 = cl.produce(24);
-    cl.ok("engine_forkchoiceUpdatedV1", json!([state(b2, b1, cl.genesis), null]));
+    cl.ok(
+        "engine_forkchoiceUpdatedV1",
+        json!([state(b2, b1, cl.genesis), null]),
+    );
     let by_tag = |tag: &str| {
         crate::methods::call(&cl.ctx, "eth_getBlockByNumber", json!([tag, false]))
             .unwrap()
@@ -422,8 +466,14 @@ fn fcu_to_a_canonical_ancestor_below_finalized_is_valid_and_changes_nothing() {
     let cl = Cl::new();
     let b1 = cl.produce(12);
     let b2 = cl.produce(24);
-    cl.ok("engine_forkchoiceUpdatedV1", json!([state(b2, b2, b2), null]));
-    let got = cl.ok("engine_forkchoiceUpdatedV1", json!([state(b1, B256::ZERO, B256::ZERO), attributes(36, 1)]));
+    cl.ok(
+        "engine_forkchoiceUpdatedV1",
+        json!([state(b2, b2, b2), null]),
+    );
+    let got = cl.ok(
+        "engine_forkchoiceUpdatedV1",
+        json!([state(b1, B256::ZERO, B256::ZERO), attributes(36, 1)]),
+    );
     assert_eq!(got["payloadStatus"]["status"], "VALID");
     assert_eq!(got["payloadStatus"]["latestValidHash"], json!(b1));
     assert_eq!(got["payloadId"], Value::Null, "no build below finalized");
@@ -433,7 +483,10 @@ fn fcu_to_a_canonical_ancestor_below_finalized_is_valid_and_changes_nothing() {
 #[test]
 fn fcu_malformed_state_is_invalid_params() {
     let cl = Cl::new();
-    let code = cl.code("engine_forkchoiceUpdatedV3", json!([{"headBlockHash": cl.genesis}, null]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV3",
+        json!([{"headBlockHash": cl.genesis}, null]),
+    );
     assert_eq!(code, -32602);
     let code = cl.code("engine_forkchoiceUpdatedV3", json!([{"headBlockHash": "0x12", "safeBlockHash": cl.genesis, "finalizedBlockHash": cl.genesis}, null]));
     assert_eq!(code, -32602);
@@ -448,7 +501,10 @@ fn attributes_timestamp_not_after_the_head_is_invalid_attributes_and_the_state_i
     let b2_env = cl.build(b1, 24, 1);
     cl.new_payload(&b2_env).unwrap();
     let b2: B256 = serde_json::from_value(b2_env["executionPayload"]["blockHash"].clone()).unwrap();
-    let code = cl.code("engine_forkchoiceUpdatedV1", json!([state(b2, B256::ZERO, B256::ZERO), attributes(24, 1)]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV1",
+        json!([state(b2, B256::ZERO, B256::ZERO), attributes(24, 1)]),
+    );
     assert_eq!(code, codes::INVALID_PAYLOAD_ATTRIBUTES);
     assert_eq!(cl.head(), b2, "the forkchoice update is not rolled back");
 }
@@ -458,14 +514,27 @@ fn attributes_v1_with_withdrawals_are_invalid_attributes() {
     let cl = Cl::new();
     let mut a = attributes(12, 1);
     a["withdrawals"] = json!([]);
-    let code = cl.code("engine_forkchoiceUpdatedV1", json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV1",
+        json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]),
+    );
     assert_eq!(code, codes::INVALID_PAYLOAD_ATTRIBUTES);
 }
 
 #[test]
 fn attributes_v1_at_a_shanghai_timestamp_are_an_unsupported_fork() {
     let cl = Cl::new();
-    let code = cl.code("engine_forkchoiceUpdatedV1", json!([state(cl.genesis, B256::ZERO, B256::ZERO), attributes(SHANGHAI, 1).as_object().map(|o| { let mut o = o.clone(); o.remove("withdrawals"); o })]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV1",
+        json!([
+            state(cl.genesis, B256::ZERO, B256::ZERO),
+            attributes(SHANGHAI, 1).as_object().map(|o| {
+                let mut o = o.clone();
+                o.remove("withdrawals");
+                o
+            })
+        ]),
+    );
     assert_eq!(code, codes::UNSUPPORTED_FORK);
 }
 
@@ -475,7 +544,10 @@ fn attributes_v2_at_shanghai_without_withdrawals_are_invalid_attributes() {
     let a = attributes(12, 1); // no withdrawals
     let mut a = a.clone();
     a["timestamp"] = json!(format!("{SHANGHAI:#x}"));
-    let code = cl.code("engine_forkchoiceUpdatedV2", json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV2",
+        json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]),
+    );
     assert_eq!(code, codes::INVALID_PAYLOAD_ATTRIBUTES);
 }
 
@@ -484,7 +556,10 @@ fn attributes_v2_before_shanghai_with_withdrawals_are_invalid_attributes() {
     let cl = Cl::new();
     let mut a = attributes(12, 1);
     a["withdrawals"] = json!([]);
-    let code = cl.code("engine_forkchoiceUpdatedV2", json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV2",
+        json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]),
+    );
     assert_eq!(code, codes::INVALID_PAYLOAD_ATTRIBUTES);
 }
 
@@ -493,7 +568,10 @@ fn attributes_v2_at_a_cancun_timestamp_are_an_unsupported_fork() {
     let cl = Cl::new();
     let mut a = attributes(CANCUN, 1);
     a.as_object_mut().unwrap().remove("parentBeaconBlockRoot");
-    let code = cl.code("engine_forkchoiceUpdatedV2", json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV2",
+        json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]),
+    );
     assert_eq!(code, codes::UNSUPPORTED_FORK);
 }
 
@@ -502,7 +580,10 @@ fn attributes_v3_without_beacon_root_are_invalid_attributes() {
     let cl = Cl::new();
     let mut a = attributes(CANCUN, 1);
     a.as_object_mut().unwrap().remove("parentBeaconBlockRoot");
-    let code = cl.code("engine_forkchoiceUpdatedV3", json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV3",
+        json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]),
+    );
     assert_eq!(code, codes::INVALID_PAYLOAD_ATTRIBUTES);
 }
 
@@ -511,14 +592,18 @@ fn attributes_v3_before_cancun_are_an_unsupported_fork() {
     let cl = Cl::new();
     let mut a = attributes(SHANGHAI, 1);
     a["parentBeaconBlockRoot"] = json!(B256::repeat_byte(9));
-    let code = cl.code("engine_forkchoiceUpdatedV3", json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]));
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV3",
+        json!([state(cl.genesis, B256::ZERO, B256::ZERO), a]),
+    );
     assert_eq!(code, codes::UNSUPPORTED_FORK);
 }
 
 #[test]
 fn identical_attributes_give_the_same_payload_id_and_different_ones_a_new_id() {
     let cl = Cl::new();
-    let id = |recipient: u8| cl.fcu(cl.genesis, Some(attributes(12, recipient)))["payloadId"].clone();
+    let id =
+        |recipient: u8| cl.fcu(cl.genesis, Some(attributes(12, recipient)))["payloadId"].clone();
     let first = id(1);
     assert!(first.is_string());
     assert_eq!(id(1), first);
@@ -532,26 +617,54 @@ fn identical_attributes_give_the_same_payload_id_and_different_ones_a_new_id() {
 #[test]
 fn get_payload_of_an_unknown_id_is_unknown_payload() {
     let cl = Cl::new();
-    assert_eq!(cl.code("engine_getPayloadV1", json!(["0x0000000000000001"])), codes::UNKNOWN_PAYLOAD);
-    assert_eq!(cl.code("engine_getPayloadV3", json!(["0x0000000000000001"])), codes::UNKNOWN_PAYLOAD);
+    assert_eq!(
+        cl.code("engine_getPayloadV1", json!(["0x0000000000000001"])),
+        codes::UNKNOWN_PAYLOAD
+    );
+    assert_eq!(
+        cl.code("engine_getPayloadV3", json!(["0x0000000000000001"])),
+        codes::UNKNOWN_PAYLOAD
+    );
     assert_eq!(cl.code("engine_getPayloadV1", json!(["0x01"])), -32602);
 }
 
 #[test]
 fn get_payload_outside_its_fork_window_is_an_unsupported_fork() {
     let cl = Cl::new();
-    let id_at = |timestamp: u64| cl.fcu(cl.genesis, Some(attributes(timestamp, 1)))["payloadId"].clone();
+    let id_at =
+        |timestamp: u64| cl.fcu(cl.genesis, Some(attributes(timestamp, 1)))["payloadId"].clone();
     let shanghai = id_at(SHANGHAI);
-    assert_eq!(cl.code("engine_getPayloadV1", json!([shanghai])), codes::UNSUPPORTED_FORK);
-    assert_eq!(cl.code("engine_getPayloadV3", json!([shanghai])), codes::UNSUPPORTED_FORK);
+    assert_eq!(
+        cl.code("engine_getPayloadV1", json!([shanghai])),
+        codes::UNSUPPORTED_FORK
+    );
+    assert_eq!(
+        cl.code("engine_getPayloadV3", json!([shanghai])),
+        codes::UNSUPPORTED_FORK
+    );
     let cancun = id_at(CANCUN);
-    assert_eq!(cl.code("engine_getPayloadV2", json!([cancun])), codes::UNSUPPORTED_FORK);
-    assert_eq!(cl.code("engine_getPayloadV4", json!([cancun])), codes::UNSUPPORTED_FORK);
+    assert_eq!(
+        cl.code("engine_getPayloadV2", json!([cancun])),
+        codes::UNSUPPORTED_FORK
+    );
+    assert_eq!(
+        cl.code("engine_getPayloadV4", json!([cancun])),
+        codes::UNSUPPORTED_FORK
+    );
     let prague = id_at(PRAGUE);
-    assert_eq!(cl.code("engine_getPayloadV3", json!([prague])), codes::UNSUPPORTED_FORK);
-    assert_eq!(cl.code("engine_getPayloadV5", json!([prague])), codes::UNSUPPORTED_FORK);
+    assert_eq!(
+        cl.code("engine_getPayloadV3", json!([prague])),
+        codes::UNSUPPORTED_FORK
+    );
+    assert_eq!(
+        cl.code("engine_getPayloadV5", json!([prague])),
+        codes::UNSUPPORTED_FORK
+    );
     let osaka = id_at(OSAKA);
-    assert_eq!(cl.code("engine_getPayloadV4", json!([osaka])), codes::UNSUPPORTED_FORK);
+    assert_eq!(
+        cl.code("engine_getPayloadV4", json!([osaka])),
+        codes::UNSUPPORTED_FORK
+    );
     cl.ok("engine_getPayloadV5", json!([osaka]));
 }
 
@@ -560,7 +673,10 @@ fn get_payload_v2_returns_a_v1_payload_before_shanghai_and_a_v2_payload_after() 
     let cl = Cl::new();
     let paris = cl.fcu(cl.genesis, Some(attributes(12, 1)))["payloadId"].clone();
     let got = cl.ok("engine_getPayloadV2", json!([paris]));
-    assert!(got["executionPayload"].get("withdrawals").is_none(), "{got}");
+    assert!(
+        got["executionPayload"].get("withdrawals").is_none(),
+        "{got}"
+    );
     assert_eq!(got["blockValue"], "0x0");
     let shanghai = cl.fcu(cl.genesis, Some(attributes(SHANGHAI, 1)))["payloadId"].clone();
     let got = cl.ok("engine_getPayloadV2", json!([shanghai]));
@@ -572,10 +688,15 @@ fn a_payload_includes_the_mempools_transactions_and_their_value() {
     let cl = Cl::new();
     cl.produce(12);
     for nonce in 0..3 {
-        cl.ctx.mempool.add_transaction(&cl.ctx.chain, transfer(1, nonce)).unwrap();
+        cl.ctx
+            .mempool
+            .add_transaction(&cl.ctx.chain, transfer(1, nonce))
+            .unwrap();
     }
     let envelope = cl.build(cl.head(), SHANGHAI, 1);
-    let txs = envelope["executionPayload"]["transactions"].as_array().unwrap();
+    let txs = envelope["executionPayload"]["transactions"]
+        .as_array()
+        .unwrap();
     assert_eq!(txs.len(), 3);
     assert_ne!(envelope["blockValue"], "0x0");
     assert_eq!(status_of(&cl.new_payload(&envelope).unwrap()), "VALID");
@@ -589,7 +710,10 @@ fn new_payload_valid_and_idempotent_on_resend() {
     let envelope = cl.build(cl.genesis, 12, 1);
     let first = cl.new_payload(&envelope).unwrap();
     assert_eq!(first["status"], "VALID");
-    assert_eq!(first["latestValidHash"], envelope["executionPayload"]["blockHash"]);
+    assert_eq!(
+        first["latestValidHash"],
+        envelope["executionPayload"]["blockHash"]
+    );
     assert_eq!(cl.new_payload(&envelope).unwrap(), first);
     assert_eq!(cl.head(), cl.genesis, "newPayload does not move the head");
 }
@@ -602,7 +726,12 @@ fn new_payload_v1_with_a_forged_block_hash_is_invalid_block_hash() {
     let got = cl.new_payload(&envelope).unwrap();
     assert_eq!(got["status"], "INVALID_BLOCK_HASH");
     assert_eq!(got["latestValidHash"], Value::Null);
-    assert!(got["validationError"].as_str().unwrap().contains("block hash mismatch"));
+    assert!(
+        got["validationError"]
+            .as_str()
+            .unwrap()
+            .contains("block hash mismatch")
+    );
 }
 
 #[test]
@@ -616,7 +745,11 @@ fn new_payload_v2_and_later_with_a_forged_block_hash_is_invalid_without_latest_v
         assert_eq!(got["latestValidHash"], Value::Null);
         assert!(got["validationError"].is_string());
     }
-    assert_eq!(cl.ctx.store.block_by_number(1).unwrap(), None, "nothing stored");
+    assert_eq!(
+        cl.ctx.store.block_by_number(1).unwrap(),
+        None,
+        "nothing stored"
+    );
 }
 
 #[test]
@@ -628,7 +761,12 @@ fn new_payload_with_an_empty_or_undecodable_transaction_is_invalid() {
         let got = cl.new_payload(&envelope).unwrap();
         assert_eq!(got["status"], "INVALID", "{bad}");
         assert_eq!(got["latestValidHash"], Value::Null);
-        assert!(got["validationError"].as_str().unwrap().contains("transaction 0"));
+        assert!(
+            got["validationError"]
+                .as_str()
+                .unwrap()
+                .contains("transaction 0")
+        );
     }
 }
 
@@ -639,7 +777,10 @@ fn new_payload_with_an_unknown_parent_is_syncing() {
     let b1 = other.produce(12);
     let b2 = other.build(b1, 24, 1);
     let got = cl.new_payload(&b2).unwrap();
-    assert_eq!(got, json!({"status": "SYNCING", "latestValidHash": null, "validationError": null}));
+    assert_eq!(
+        got,
+        json!({"status": "SYNCING", "latestValidHash": null, "validationError": null})
+    );
 }
 
 #[test]
@@ -654,7 +795,8 @@ fn an_invalid_payload_names_its_parent_and_stays_invalid_with_its_descendants() 
     assert_eq!(got["latestValidHash"], json!(b1));
     assert!(got["validationError"].is_string());
     assert_eq!(cl.new_payload(&bad).unwrap(), got, "idempotent");
-    let bad_hash: B256 = serde_json::from_value(bad["executionPayload"]["blockHash"].clone()).unwrap();
+    let bad_hash: B256 =
+        serde_json::from_value(bad["executionPayload"]["blockHash"].clone()).unwrap();
     // A child of the invalid block.
     let child = child_of(&bad, 36);
     let got = cl.new_payload(&child).unwrap();
@@ -703,17 +845,29 @@ fn new_payload_v3_shape_errors_come_before_the_fork_check() {
     // A Shanghai payload (no blob fields) to V3: the shape is wrong and the fork too.
     let shanghai = cl.build(cl.genesis, SHANGHAI, 1);
     let root = B256::repeat_byte(9);
-    let code = cl.code("engine_newPayloadV3", json!([shanghai["executionPayload"], [], root]));
+    let code = cl.code(
+        "engine_newPayloadV3",
+        json!([shanghai["executionPayload"], [], root]),
+    );
     assert_eq!(code, -32602);
     let cancun = cl.build(cl.genesis, CANCUN, 1);
     let payload = cancun["executionPayload"].clone();
-    assert_eq!(cl.code("engine_newPayloadV3", json!([payload, null, root])), -32602);
-    assert_eq!(cl.code("engine_newPayloadV3", json!([payload, [], null])), -32602);
+    assert_eq!(
+        cl.code("engine_newPayloadV3", json!([payload, null, root])),
+        -32602
+    );
+    assert_eq!(
+        cl.code("engine_newPayloadV3", json!([payload, [], null])),
+        -32602
+    );
     assert_eq!(cl.code("engine_newPayloadV3", json!([payload, []])), -32602);
     let mut shaped = shanghai["executionPayload"].clone();
     shaped["blobGasUsed"] = json!("0x0");
     shaped["excessBlobGas"] = json!("0x0");
-    assert_eq!(cl.code("engine_newPayloadV3", json!([shaped, [], root])), codes::UNSUPPORTED_FORK);
+    assert_eq!(
+        cl.code("engine_newPayloadV3", json!([shaped, [], root])),
+        codes::UNSUPPORTED_FORK
+    );
 }
 
 #[test]
@@ -721,10 +875,16 @@ fn new_payload_v3_at_prague_and_v4_at_cancun_are_unsupported_forks() {
     let cl = Cl::new();
     let root = B256::repeat_byte(9);
     let prague = cl.build(cl.genesis, PRAGUE, 1);
-    let code = cl.code("engine_newPayloadV3", json!([prague["executionPayload"], [], root]));
+    let code = cl.code(
+        "engine_newPayloadV3",
+        json!([prague["executionPayload"], [], root]),
+    );
     assert_eq!(code, codes::UNSUPPORTED_FORK);
     let cancun = cl.build(cl.genesis, CANCUN, 1);
-    let code = cl.code("engine_newPayloadV4", json!([cancun["executionPayload"], [], root, []]));
+    let code = cl.code(
+        "engine_newPayloadV4",
+        json!([cancun["executionPayload"], [], root, []]),
+    );
     assert_eq!(code, codes::UNSUPPORTED_FORK);
 }
 
@@ -733,7 +893,10 @@ fn new_payload_v3_with_wrong_versioned_hashes_is_invalid() {
     let cl = Cl::new();
     let cancun = cl.build(cl.genesis, CANCUN, 1);
     let root = B256::repeat_byte(9);
-    let got = cl.ok("engine_newPayloadV3", json!([cancun["executionPayload"], [B256::repeat_byte(1)], root]));
+    let got = cl.ok(
+        "engine_newPayloadV3",
+        json!([cancun["executionPayload"], [B256::repeat_byte(1)], root]),
+    );
     assert_eq!(got["status"], "INVALID");
     assert_eq!(got["latestValidHash"], Value::Null);
 }
@@ -745,12 +908,21 @@ fn new_payload_v4_execution_requests_are_checked() {
     assert_eq!(prague["executionRequests"], json!([]));
     let payload = prague["executionPayload"].clone();
     let root = B256::repeat_byte(9);
-    for bad in [json!(null), json!(["0x01"]), json!(["0x0201", "0x0101"]), json!(["0x0101", "0x0102"]), json!(["0x"])] {
+    for bad in [
+        json!(null),
+        json!(["0x01"]),
+        json!(["0x0201", "0x0101"]),
+        json!(["0x0101", "0x0102"]),
+        json!(["0x"]),
+    ] {
         let code = cl.code("engine_newPayloadV4", json!([payload, [], root, bad]));
         assert_eq!(code, -32602, "{bad}");
     }
     // Well-formed requests the header's hash does not commit to: a block hash mismatch.
-    let got = cl.ok("engine_newPayloadV4", json!([payload, [], root, ["0x0101"]]));
+    let got = cl.ok(
+        "engine_newPayloadV4",
+        json!([payload, [], root, ["0x0101"]]),
+    );
     assert_eq!(got["status"], "INVALID");
     assert_eq!(got["latestValidHash"], Value::Null);
     let got = cl.ok("engine_newPayloadV4", json!([payload, [], root, []]));
@@ -762,19 +934,38 @@ fn a_transaction_reorged_out_returns_to_the_mempool() {
     let cl = Cl::new();
     cl.produce(12);
     let fork_point = cl.head();
+    // A sibling branch built while the pool is empty: sent, not made head.
+    let sibling = cl.build(fork_point, 24, 0x0c);
+    assert!(
+        sibling["executionPayload"]["transactions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(status_of(&cl.new_payload(&sibling).unwrap()), "VALID");
+    let sibling_hash: B256 =
+        serde_json::from_value(sibling["executionPayload"]["blockHash"].clone()).unwrap();
     let tx = transfer(2, 0);
     let hash = tx.hash();
     cl.ctx.mempool.add_transaction(&cl.ctx.chain, tx).unwrap();
     let with_tx = cl.produce(24);
     assert!(!cl.ctx.mempool.contains(&hash), "included: out of the pool");
-    assert_eq!(cl.ctx.store.block_by_hash(&with_tx).unwrap().unwrap().body.transactions.len(), 1);
-    // A sibling without it (built while the pool is empty) becomes the head.
-    let sibling = cl.build(fork_point, 24, 0x0c);
-    assert!(sibling["executionPayload"]["transactions"].as_array().unwrap().is_empty());
-    cl.new_payload(&sibling).unwrap();
-    let sibling_hash: B256 = serde_json::from_value(sibling["executionPayload"]["blockHash"].clone()).unwrap();
+    assert_eq!(
+        cl.ctx
+            .store
+            .block_by_hash(&with_tx)
+            .unwrap()
+            .unwrap()
+            .body
+            .transactions
+            .len(),
+        1
+    );
     cl.fcu(sibling_hash, None);
-    assert!(cl.ctx.mempool.contains(&hash), "re-orged out: back in the pool");
+    assert!(
+        cl.ctx.mempool.contains(&hash),
+        "re-orged out: back in the pool"
+    );
     // And back in: the original branch again.
     cl.fcu(with_tx, None);
     assert!(!cl.ctx.mempool.contains(&hash));
@@ -785,18 +976,31 @@ fn a_transaction_reorged_out_returns_to_the_mempool() {
 #[test]
 fn bodies_by_hash_keep_the_order_with_null_for_unknown_blocks() {
     let cl = Cl::new();
-    cl.ctx.mempool.add_transaction(&cl.ctx.chain, transfer(1, 0)).unwrap();
+    cl.ctx
+        .mempool
+        .add_transaction(&cl.ctx.chain, transfer(1, 0))
+        .unwrap();
     let b1 = cl.produce(12);
     let b2 = cl.produce(SHANGHAI);
-    let got = cl.ok("engine_getPayloadBodiesByHashV1", json!([[b1, B256::repeat_byte(1), b2]]));
+    let got = cl.ok(
+        "engine_getPayloadBodiesByHashV1",
+        json!([[b1, B256::repeat_byte(1), b2]]),
+    );
     let bodies = got.as_array().unwrap();
     assert_eq!(bodies.len(), 3);
     assert_eq!(bodies[0]["transactions"].as_array().unwrap().len(), 1);
-    assert_eq!(bodies[0]["withdrawals"], Value::Null, "pre-Shanghai: null withdrawals");
+    assert_eq!(
+        bodies[0]["withdrawals"],
+        Value::Null,
+        "pre-Shanghai: null withdrawals"
+    );
     assert_eq!(bodies[1], Value::Null);
     assert_eq!(bodies[2]["withdrawals"], json!([]));
     let many = vec![B256::ZERO; super::bodies::MAX_BODIES + 1];
-    assert_eq!(cl.code("engine_getPayloadBodiesByHashV1", json!([many])), codes::TOO_LARGE_REQUEST);
+    assert_eq!(
+        cl.code("engine_getPayloadBodiesByHashV1", json!([many])),
+        codes::TOO_LARGE_REQUEST
+    );
 }
 
 #[test]
@@ -804,9 +1008,18 @@ fn bodies_by_range_check_bounds_and_trim_past_the_head() {
     let cl = Cl::new();
     cl.produce(12);
     cl.produce(24);
-    assert_eq!(cl.code("engine_getPayloadBodiesByRangeV1", json!(["0x0", "0x1"])), -32602);
-    assert_eq!(cl.code("engine_getPayloadBodiesByRangeV1", json!(["0x1", "0x0"])), -32602);
-    assert_eq!(cl.code("engine_getPayloadBodiesByRangeV1", json!(["0x1", "0x401"])), codes::TOO_LARGE_REQUEST);
+    assert_eq!(
+        cl.code("engine_getPayloadBodiesByRangeV1", json!(["0x0", "0x1"])),
+        -32602
+    );
+    assert_eq!(
+        cl.code("engine_getPayloadBodiesByRangeV1", json!(["0x1", "0x0"])),
+        -32602
+    );
+    assert_eq!(
+        cl.code("engine_getPayloadBodiesByRangeV1", json!(["0x1", "0x401"])),
+        codes::TOO_LARGE_REQUEST
+    );
     let got = cl.ok("engine_getPayloadBodiesByRangeV1", json!(["0x1", "0x20"]));
     assert_eq!(got.as_array().unwrap().len(), 2, "no trailing nulls");
     let got = cl.ok("engine_getPayloadBodiesByRangeV1", json!(["0x5", "0x2"]));
@@ -817,12 +1030,24 @@ fn bodies_by_range_check_bounds_and_trim_past_the_head() {
 fn blobs_v1_and_v2_answer_null_for_unknown_blobs_and_refuse_large_requests() {
     let cl = Cl::new();
     let unknown = B256::repeat_byte(1);
-    assert_eq!(cl.ok("engine_getBlobsV1", json!([[unknown]])), json!([null]));
+    assert_eq!(
+        cl.ok("engine_getBlobsV1", json!([[unknown]])),
+        json!([null])
+    );
     assert_eq!(cl.ok("engine_getBlobsV2", json!([[unknown]])), Value::Null);
-    assert_eq!(cl.ok("engine_getBlobsV3", json!([[unknown]])), json!([null]));
+    assert_eq!(
+        cl.ok("engine_getBlobsV3", json!([[unknown]])),
+        json!([null])
+    );
     let many = vec![unknown; super::bodies::MAX_BLOBS + 1];
-    assert_eq!(cl.code("engine_getBlobsV1", json!([many])), codes::TOO_LARGE_REQUEST);
-    assert_eq!(cl.code("engine_getBlobsV2", json!([many])), codes::TOO_LARGE_REQUEST);
+    assert_eq!(
+        cl.code("engine_getBlobsV1", json!([many])),
+        codes::TOO_LARGE_REQUEST
+    );
+    assert_eq!(
+        cl.code("engine_getBlobsV2", json!([many])),
+        codes::TOO_LARGE_REQUEST
+    );
 }
 
 #[test]
@@ -831,27 +1056,42 @@ fn blob_payloads_carry_a_verified_bundle_per_fork_and_get_blobs_serves_the_pool(
     cl.produce(CANCUN);
     // Cancun: a version-0 sidecar; the V3 bundle carries blob proofs.
     let tx = blob_tx(3, 0, false);
-    let Transaction::Eip4844(inner, _) = &tx else { unreachable!() };
+    let Transaction::Eip4844(inner, _) = &tx else {
+        unreachable!()
+    };
     let versioned = inner.blob_versioned_hashes[0];
-    cl.ctx.mempool.add_transaction(&cl.ctx.chain, tx.clone()).unwrap();
+    cl.ctx
+        .mempool
+        .add_transaction(&cl.ctx.chain, tx.clone())
+        .unwrap();
     let blobs = cl.ok("engine_getBlobsV1", json!([[versioned]]));
     assert!(blobs[0]["blob"].is_string() && blobs[0]["proof"].is_string());
-    assert_eq!(cl.ok("engine_getBlobsV2", json!([[versioned]])), Value::Null, "blob proofs only");
+    assert_eq!(
+        cl.ok("engine_getBlobsV2", json!([[versioned]])),
+        Value::Null,
+        "blob proofs only"
+    );
     let envelope = cl.build(cl.head(), CANCUN + 12, 1);
     verify_bundle(&envelope, false);
     assert_eq!(blob_hashes(&envelope), vec![versioned]);
     assert_eq!(status_of(&cl.new_payload(&envelope).unwrap()), "VALID");
     // Osaka: a version-1 sidecar; the V5 bundle carries 128 cell proofs per blob.
     cl.produce(OSAKA);
-    let tx = blob_tx(4, 0, true);
+    let tx = blob_tx(3, 1, true);
     cl.ctx.mempool.add_transaction(&cl.ctx.chain, tx).unwrap();
     let envelope = cl.build(cl.head(), OSAKA + 12, 1);
     verify_bundle(&envelope, true);
     let hashes = blob_hashes(&envelope);
     assert_eq!(hashes.len(), 1);
     let blobs = cl.ok("engine_getBlobsV2", json!([hashes]));
-    assert_eq!(blobs[0]["proofs"].as_array().unwrap().len(), kzg::CELLS_PER_EXT_BLOB);
-    assert_eq!(cl.code("engine_getBlobsV1", json!([hashes])), codes::UNSUPPORTED_FORK);
+    assert_eq!(
+        blobs[0]["proofs"].as_array().unwrap().len(),
+        kzg::CELLS_PER_EXT_BLOB
+    );
+    assert_eq!(
+        cl.code("engine_getBlobsV1", json!([hashes])),
+        codes::UNSUPPORTED_FORK
+    );
     assert_eq!(status_of(&cl.new_payload(&envelope).unwrap()), "VALID");
 }
 
@@ -862,8 +1102,14 @@ fn verify_bundle(envelope: &Value, cell_proofs: bool) {
     let (blobs, commitments, proofs) = (bytes("blobs"), bytes("commitments"), bytes("proofs"));
     assert_eq!(blobs.len(), 1, "{bundle}");
     let blobs: Vec<&[u8]> = blobs.iter().map(|b| b.as_ref()).collect();
-    let commitments: Vec<[u8; 48]> = commitments.iter().map(|c| c.as_ref().try_into().unwrap()).collect();
-    let proofs: Vec<[u8; 48]> = proofs.iter().map(|p| p.as_ref().try_into().unwrap()).collect();
+    let commitments: Vec<[u8; 48]> = commitments
+        .iter()
+        .map(|c| c.as_ref().try_into().unwrap())
+        .collect();
+    let proofs: Vec<[u8; 48]> = proofs
+        .iter()
+        .map(|p| p.as_ref().try_into().unwrap())
+        .collect();
     let verified = if cell_proofs {
         assert_eq!(proofs.len(), kzg::CELLS_PER_EXT_BLOB);
         kzg::verify_cell_proofs(&blobs, &commitments, &proofs).unwrap()
@@ -878,7 +1124,14 @@ fn verify_bundle(envelope: &Value, cell_proofs: bool) {
 fn bad_input_never_panics_and_gets_an_error() {
     let cl = Cl::new();
     for method in super::CAPABILITIES {
-        for params in [json!([]), json!([null]), json!(["0x"]), json!([{}]), json!([[], [], [], [], []]), json!([1, 2])] {
+        for params in [
+            json!([]),
+            json!([null]),
+            json!(["0x"]),
+            json!([{}]),
+            json!([[], [], [], [], []]),
+            json!([1, 2]),
+        ] {
             let _ = super::call(&cl.ctx, method, params);
         }
     }
