@@ -274,7 +274,7 @@ fn rehash(mut payload: Value) -> Value {
         withdrawals: payload
             .get("withdrawals")
             .map(|w| serde_json::from_value(w.clone()).unwrap()),
-        blob_gas: (timestamp >= CANCUN).then(|| (0, 0)),
+        blob_gas: (timestamp >= CANCUN).then_some((0, 0)),
         parent_beacon_block_root: (timestamp >= CANCUN).then(|| B256::repeat_byte(9)),
         execution_requests: (timestamp >= PRAGUE).then(Vec::new),
     };
