@@ -51,6 +51,16 @@ fn the_engine_port_needs_a_valid_jwt_and_serves_the_eth_subset_only() {
     assert_eq!(answer["result"], HOODI_CHAIN_ID, "{answer}");
     let answer = node.engine_call("eth_blockNumber", json!([]));
     assert_eq!(answer["result"], "0x0", "{answer}");
+    // engine_* reaches the Engine API router.
+    let answer = node.engine_call(
+        "engine_exchangeCapabilities",
+        json!([["engine_newPayloadV4"]]),
+    );
+    let capabilities = answer["result"].as_array().expect("a list of methods");
+    assert!(
+        capabilities.contains(&json!("engine_forkchoiceUpdatedV3")),
+        "{answer}"
+    );
     for method in ["eth_getBalance", "debug_traceTransaction", "admin_nodeInfo"] {
         let answer = node.engine_call(method, json!([]));
         assert_eq!(answer["error"]["code"], -32601, "{method}: {answer}");
@@ -72,7 +82,11 @@ fn the_engine_port_needs_a_valid_jwt_and_serves_the_eth_subset_only() {
     assert_eq!(status, 413, "oversized body");
 
     // The public port serves no engine_ method, and still serves its own.
-    for method in ["engine_foo", "engine_exchangeCapabilities"] {
+    for method in [
+        "engine_foo",
+        "engine_exchangeCapabilities",
+        "engine_getClientVersionV1",
+    ] {
         let (_, text) = node.post(&request(method, json!([])));
         assert_eq!(error_code(&text), -32601, "{method}: {text}");
     }
