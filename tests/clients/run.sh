@@ -31,7 +31,8 @@ HTTP_PORT=$(free_port); WS_PORT=$(free_port)
 RPC="http://127.0.0.1:$HTTP_PORT"; WS="ws://127.0.0.1:$WS_PORT"
 WORK="$(mktemp -d)"
 "$ETHREX" --dev --datadir memory --http.addr 127.0.0.1 --http.port "$HTTP_PORT" \
-  --ws.enabled --ws.addr 127.0.0.1 --ws.port "$WS_PORT" --log.color never >"$WORK/node.log" 2>&1 &
+  --ws.enabled --ws.addr 127.0.0.1 --ws.port "$WS_PORT" \
+  --authrpc.port 0 --authrpc.jwtsecret "$WORK/jwt.hex" --log.color never >"$WORK/node.log" 2>&1 &
 NODE=$!
 cleanup() { kill "$NODE" 2>/dev/null || true; wait "$NODE" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT

@@ -6,6 +6,7 @@
 //! doubles as a large-input correctness check. See `README.md` for how to run and read them.
 
 mod dev;
+mod engine;
 mod evm;
 mod stats;
 mod trie;
@@ -30,6 +31,9 @@ enum Command {
     Evm(evm::EvmArgs),
     /// `ethrex --dev` against anvil over JSON-RPC: transfers, eth_call, eth_getLogs.
     Dev(dev::DevArgs),
+    /// The Engine API path (newPayload + forkchoiceUpdated per block) against `import` on the
+    /// chaingen chain: latency and Mgas/s.
+    Engine(engine::EngineArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         Command::Trie(args) => trie::run(&args),
         Command::Evm(args) => evm::run(&args),
         Command::Dev(args) => dev::run(&args),
+        Command::Engine(args) => engine::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

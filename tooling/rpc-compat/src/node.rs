@@ -132,6 +132,8 @@ impl Node {
             .arg("--network")
             .arg(tests.join("genesis.json"))
             .args(["--http.addr", "127.0.0.1", "--http.port", "0"])
+            // The Engine API port too: any free one (its secret goes to the datadir).
+            .args(["--authrpc.addr", "127.0.0.1", "--authrpc.port", "0"])
             .args(["--log.color", "never"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

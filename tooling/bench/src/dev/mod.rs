@@ -16,7 +16,7 @@
 
 mod cases;
 mod node;
-mod rpc;
+pub(crate) mod rpc;
 mod txs;
 
 use std::{path::PathBuf, time::Duration};

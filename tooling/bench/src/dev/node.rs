@@ -36,6 +36,12 @@ impl Node {
         let mut command = Command::new(binary);
         command.args(["--dev", "--datadir", "memory", "--http.addr", "127.0.0.1"]);
         command.args(["--http.port", &port.to_string(), "--log.level", "warn"]);
+        // The Engine API on any free port, its secret in the temporary directory.
+        let secret = env::temp_dir().join(format!("ethrex-bench-jwt-{}.hex", std::process::id()));
+        command
+            .args(["--authrpc.port", "0"])
+            .arg("--authrpc.jwtsecret")
+            .arg(secret);
         Node::start("ethrex", command, port)
     }
 

@@ -23,6 +23,8 @@ pub struct Client {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     next_id: u64,
+    /// The Engine API's JWT secret: each request then carries a fresh HS256 token.
+    jwt_secret: Option<[u8; 32]>,
 }
 
 impl Client {
@@ -41,7 +43,15 @@ impl Client {
             reader: BufReader::new(reader),
             writer,
             next_id: 1,
+            jwt_secret: None,
         })
+    }
+
+    /// Sends `Authorization: Bearer <token>` with each request, the token signed with `secret`
+    /// and issued at the time of the request (the Engine API's port).
+    pub fn with_jwt(mut self, secret: [u8; 32]) -> Client {
+        self.jwt_secret = Some(secret);
+        self
     }
 
     /// Calls `method` with `params`; its result, or the node's error as a message.
@@ -96,8 +106,12 @@ impl Client {
     /// first byte sent to the last byte received.
     fn post(&mut self, body: &Value) -> Result<(Value, Duration), String> {
         let body = body.to_string();
+        let auth = match &self.jwt_secret {
+            Some(secret) => format!("Authorization: Bearer {}\r\n", jwt_token(secret)?),
+            None => String::new(),
+        };
         let mut request = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n",
             self.addr,
             body.len()
         );
@@ -115,6 +129,17 @@ impl Client {
         })?;
         Ok((value, elapsed))
     }
+}
+
+/// An HS256 token with `iat` = now, signed with `secret`.
+fn jwt_token(secret: &[u8; 32]) -> Result<String, String> {
+    let iat = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    let key = jsonwebtoken::EncodingKey::from_secret(secret).map_err(|e| e.to_string())?;
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    jsonwebtoken::encode(&header, &json!({ "iat": iat }), &key).map_err(|e| e.to_string())
 }
 
 /// The `result` of a response, or its `error` as a message.
