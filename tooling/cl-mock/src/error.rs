@@ -30,13 +30,11 @@ pub enum Error {
         answer: Value,
     },
     /// A payload status other than the one the step needs (`VALID`).
-    #[error("{method} on {endpoint}: {status} (latestValidHash {latest_valid:?}): {error}")]
+    #[error("{method} on {endpoint}: {status}")]
     Status {
         endpoint: String,
         method: String,
-        status: String,
-        latest_valid: Option<alloy_primitives::B256>,
-        error: String,
+        status: Box<crate::PayloadStatus>,
     },
     /// The JWT secret file is unreadable or not 32 bytes of hex.
     #[error("JWT secret {path}: {reason}")]

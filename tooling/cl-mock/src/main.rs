@@ -68,7 +68,7 @@ fn run(args: &Args) -> Result<(), String> {
         Some(path) => {
             let genesis =
                 Genesis::from_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Schedule::Known(genesis.config().clone())
+            Schedule::Known(Box::new(genesis.config().clone()))
         }
         None => Schedule::Probe,
     };

@@ -32,7 +32,7 @@ pub const DEFAULT_BUILD_TIME: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone)]
 pub enum Schedule {
     /// From the chain's fork schedule (the genesis the nodes run).
-    Known(ChainConfig),
+    Known(Box<ChainConfig>),
     /// Newest first, falling back on an unsupported-fork answer.
     Probe,
 }
@@ -281,8 +281,6 @@ fn require_valid(status: PayloadStatus, engine: &RpcClient, method: &str) -> Res
     Err(Error::Status {
         endpoint: engine.addr().to_string(),
         method: method.to_string(),
-        status: status.status,
-        latest_valid: status.latest_valid_hash,
-        error: status.validation_error.unwrap_or_default(),
+        status: Box::new(status),
     })
 }

@@ -172,6 +172,19 @@ impl PayloadStatus {
     }
 }
 
+impl std::fmt::Display for PayloadStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(hash) = self.latest_valid_hash {
+            write!(f, " (latestValidHash {hash})")?;
+        }
+        match &self.validation_error {
+            Some(error) => write!(f, ": {error}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A payload one node built, with what importing it elsewhere needs.
 #[derive(Debug, Clone)]
 pub struct Built {

@@ -1,0 +1,1 @@
+//! Cross-checks with real clients (geth, ethereumjs); see `make cl-mock-clients`.
