@@ -56,13 +56,13 @@ impl Report {
     pub fn print(&self, files: usize, quiet: bool) {
         println!("ran {files} fixture files");
         println!(
-            "{:<18} {:>8} {:>8} {:>8}",
+            "{:<26} {:>8} {:>8} {:>8}",
             "fork", "passed", "failed", "skipped"
         );
         let mut total = Counts::default();
         for (fork, c) in &self.per_fork {
             println!(
-                "{fork:<18} {:>8} {:>8} {:>8}",
+                "{fork:<26} {:>8} {:>8} {:>8}",
                 c.passed, c.failed, c.skipped
             );
             total.passed += c.passed;
