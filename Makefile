@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cli-docs clean-fixtures
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cl-mock-clients cli-docs clean-fixtures
 
 all: build
 
@@ -99,6 +99,11 @@ rpc-compat: deps
 clients: deps
 	cargo build -p ethrex
 	bash tests/clients/run.sh
+
+## cl-mock-clients: the CL mock drives ethrex with geth v1.17.10 (Osaka) and ethereumjs 0.10.5
+## (Prague), installed pinned into target/tools; block hashes and state roots compared (~1 min warm).
+cl-mock-clients: deps
+	bash tooling/cl-mock/clients.sh
 
 ## import-bench: generate (once) 1,000 blocks of 30M gas of ETH and ERC20 transfers, then import
 ## them into a fresh RocksDB and print Mgas/s split into execution, merkleization and storage.
