@@ -223,26 +223,28 @@ fn blob_bundle_on_osaka_has_cell_proofs() {
 
 #[test]
 fn the_binary_drives_a_running_node_with_probed_versions() {
-    let chain = Chain::start(GenesisBuilder::new(Fork::Osaka), 1);
-    let node = &chain.nodes[0];
-    let out = Command::new(env!("CARGO_BIN_EXE_cl-mock"))
-        .args(["--engine", &format!("http://{}", node.auth)])
-        .arg("--jwt-secret")
-        .arg(&chain.jwt_path)
-        .args(["--blocks", "3", "--interval-ms", "50", "--build-ms", "50"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        stdout.matches("getPayloadV5, newPayloadV4").count(),
-        3,
-        "{stdout}"
-    );
-    let latest = node.public().block_by_number("latest").unwrap();
-    assert_eq!(latest["number"], "0x3");
+    // Osaka: the newest versions answer; Prague: getPayloadV5 is refused (-38005), V4 taken.
+    for (fork, versions) in [
+        (Fork::Osaka, "getPayloadV5, newPayloadV4"),
+        (Fork::Prague, "getPayloadV4, newPayloadV4"),
+    ] {
+        let chain = Chain::start(GenesisBuilder::new(fork), 1);
+        let node = &chain.nodes[0];
+        let out = Command::new(env!("CARGO_BIN_EXE_cl-mock"))
+            .args(["--engine", &format!("http://{}", node.auth)])
+            .arg("--jwt-secret")
+            .arg(&chain.jwt_path)
+            .args(["--blocks", "3", "--interval-ms", "50", "--build-ms", "50"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{fork}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(stdout.matches(versions).count(), 3, "{fork}: {stdout}");
+        let latest = node.public().block_by_number("latest").unwrap();
+        assert_eq!(latest["number"], "0x3", "{fork}");
+    }
 }
