@@ -80,6 +80,15 @@ impl ClMock {
         self.head
     }
 
+    /// The identity of block `hash` as node 0 knows it (`eth_getBlockByHash`), to build on it or
+    /// make it the head ([`ClMock::reorg_to`]).
+    pub fn head_of(&self, hash: B256) -> Result<Head> {
+        let engine = self.engine(0)?;
+        let block = engine.block_by_hash(hash)?;
+        Head::from_block(&block)
+            .ok_or_else(|| unexpected(engine, "eth_getBlockByHash", "no such block", &block))
+    }
+
     /// Attributes for a child of the head, 12 seconds later (see [`Attributes::after`]).
     pub fn next_attributes(&self) -> Attributes {
         Attributes::after(&self.head, 12, 0)

@@ -413,12 +413,15 @@ fn ethereumjs_accepts_ethrex_prague_blocks() {
     let mut mock = ClMock::new(engines, Schedule::Known(Box::new(config))).unwrap();
     mock.build_time = Duration::from_millis(300);
     let mut nonces = [0u64; 4];
+    let mut blob_blocks = 0;
     for i in 1..=6u64 {
-        send_block_txs(&ethrex_public, i, fork, &mut nonces);
+        let sent = send_block_txs(&ethrex_public, i, fork, &mut nonces);
         let built = mock.produce_next();
         let built = built.unwrap_or_else(|e| panic!("block {i}: {e}\n{}", process.log_tail()));
-        assert!(!built.transactions().is_empty(), "block {i}");
+        assert_eq!(built.transactions().len(), sent, "block {i}");
+        blob_blocks += usize::from(built.check_blobs().unwrap() > 0);
     }
+    assert_eq!(blob_blocks, 2);
     let head = mock.head();
     let blocks = compare_chains(&ethrex_public, &ejs_public, &head);
     println!(

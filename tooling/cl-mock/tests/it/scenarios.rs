@@ -50,7 +50,7 @@ fn ten_deep_reorg_and_back() {
     for node in &chain.nodes {
         assert_eq!(canonical_hash(&node.public(), b[4].number), b[4].hash);
     }
-    mock.reorg_to(&a[9]).unwrap();
+    mock.reorg_to(&mock.head_of(a[9].hash).unwrap()).unwrap();
     let root = chain.assert_heads(a[9].hash);
     for node in &chain.nodes {
         assert_eq!(canonical_hash(&node.public(), a[0].number), a[0].hash);
