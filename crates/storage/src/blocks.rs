@@ -273,13 +273,22 @@ impl Store {
         Ok(receipts)
     }
 
-    /// Where the transaction with this hash was stored (the last block stored containing it).
+    /// Where the transaction with this hash sits in the canonical chain. `None` when no
+    /// canonical block holds it — also when the block that did left the canonical chain in a
+    /// reorg (its entry is kept until a canonical block includes the transaction again, so it is
+    /// checked against the canonical hashes here).
     pub fn tx_location(&self, tx_hash: &B256) -> Result<Option<TxLocation>> {
         let key = tx_hash.as_slice();
         let Some(bytes) = self.backend.get(Table::TxLocations, key)? else {
             return Ok(None);
         };
         let (block_hash, index) = codec::hash_index(Table::TxLocations, key, &bytes)?;
+        let Some(number) = self.block_number(&block_hash)? else {
+            return Ok(None);
+        };
+        if self.canonical_hash(number)? != Some(block_hash) {
+            return Ok(None);
+        }
         Ok(Some(TxLocation { block_hash, index }))
     }
 
@@ -480,6 +489,11 @@ mod tests {
                 "#{number}"
             );
         }
+        assert_eq!(
+            store.tx_location(&fork_tx).unwrap(),
+            None,
+            "a transaction of a block re-orged out has no location"
+        );
         let err = store.set_canonical_head(B256::repeat_byte(4)).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -141,8 +141,6 @@ fn transaction_reorged_out_and_back_in() {
 /// `eth_getTransactionByHash` of a re-orged-out transaction must answer it as pending (no
 /// block), not in the block that left the canonical chain.
 #[test]
-#[ignore = "known bug: eth_getTransactionByHash reads tx_locations without checking that the \
-            block is canonical, so it answers the re-orged-out block A1"]
 fn reorged_out_transaction_is_looked_up_as_pending() {
     let (chain, _mock, tx_hash, _b1) = reorged_out_transfer();
     for (i, node) in chain.nodes.iter().enumerate() {
