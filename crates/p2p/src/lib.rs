@@ -9,6 +9,7 @@
 //! ([`LocalNode`]: id, enode URL, ENR of this node), `enr.rs` (the record's encoding and
 //! signature), `error.rs` ([`P2pError`]).
 
+pub mod discv4;
 pub mod enr;
 mod error;
 mod key;
