@@ -18,6 +18,9 @@ pub enum P2pError {
     /// A node record would exceed EIP-778's 300-byte limit.
     #[error("node record of {0} bytes exceeds the 300-byte limit")]
     RecordTooLarge(usize),
+    /// An RLPx connection failed (see [`crate::rlpx::RlpxError`]).
+    #[error(transparent)]
+    Rlpx(#[from] crate::rlpx::RlpxError),
     /// Discovery failed (see [`crate::discv4::Discv4Error`]).
     #[error(transparent)]
     Discv4(#[from] crate::discv4::Discv4Error),

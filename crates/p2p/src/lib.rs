@@ -8,12 +8,17 @@
 //! Where to start reading: `key.rs` ([`NodeKey`]: create, persist, load), `node.rs`
 //! ([`LocalNode`]: id, enode URL, ENR of this node), `enr.rs` (the record's encoding and
 //! signature), `error.rs` ([`P2pError`]).
+//!
+//! RLPx ([`rlpx`]) is the encrypted TCP transport to peers: the ECIES handshake (EIP-8 auth/ack,
+//! legacy accepted), framing with its MACs, the p2p base protocol (Hello, Disconnect, Ping/Pong,
+//! capability negotiation, snappy); start at [`rlpx::Connection`].
 
 pub mod discv4;
 pub mod enr;
 mod error;
 mod key;
 mod node;
+pub mod rlpx;
 
 pub use error::{P2pError, Result};
 pub use key::{NODE_KEY_FILE, NodeKey};

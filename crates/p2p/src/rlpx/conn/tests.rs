@@ -1,0 +1,174 @@
+//! Connection tests over loopback TCP: two of our own nodes, handshake, Hello, messages.
+
+use tokio::net::TcpListener;
+
+use super::*;
+use crate::rlpx::p2p::Capability;
+
+fn config(protocols: &[(&str, u64, u64)]) -> ConnectionConfig {
+    ConnectionConfig {
+        key: NodeKey::random(),
+        client_id: "ethrex/test".into(),
+        protocols: protocols
+            .iter()
+            .map(|&(name, version, message_count)| Protocol {
+                capability: Capability::new(name, version),
+                message_count,
+            })
+            .collect(),
+        listen_port: 30303,
+        handshake_timeout: Duration::from_secs(5),
+    }
+}
+
+/// Dials a fresh listener running `recipient`: (initiator's result, recipient's result).
+async fn connect_pair(
+    initiator: &ConnectionConfig,
+    recipient: ConnectionConfig,
+    dial_id: Option<B512>,
+) -> (RlpxResult<Connection>, RlpxResult<Connection>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let id = dial_id.unwrap_or(recipient.key.public_key());
+    let accepting = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        Connection::accept(stream, &recipient).await
+    });
+    let dialed = Connection::connect(addr, id, initiator).await;
+    (dialed, accepting.await.unwrap())
+}
+
+#[tokio::test]
+async fn two_nodes_handshake_exchange_hello_and_messages_with_snappy() {
+    let a = config(&[("eth", 68, 17), ("eth", 69, 18), ("snap", 1, 8)]);
+    let b = config(&[("snap", 1, 8), ("eth", 68, 17)]);
+    let (a_id, b_id) = (a.key.public_key(), b.key.public_key());
+    let (dialed, accepted) = connect_pair(&a, b, None).await;
+    let (mut a_conn, mut b_conn) = (dialed.unwrap(), accepted.unwrap());
+
+    assert_eq!(a_conn.remote_id(), b_id);
+    assert_eq!(b_conn.remote_id(), a_id);
+    assert_eq!(a_conn.remote_hello().protocol_version, PROTOCOL_VERSION);
+    assert_eq!(a_conn.remote_hello().client_id, "ethrex/test");
+    assert_eq!(a_conn.remote_hello().listen_port, 30303);
+    let offsets = |conn: &Connection| -> Vec<(String, u64)> {
+        conn.shared_capabilities()
+            .iter()
+            .map(|s| (s.capability.to_string(), s.offset))
+            .collect()
+    };
+    let expected = vec![("eth/68".to_string(), 0x10), ("snap/1".to_string(), 0x21)];
+    assert_eq!(offsets(&a_conn), expected);
+    assert_eq!(offsets(&b_conn), expected);
+    assert!(a_conn.compress && b_conn.compress);
+
+    // A large, compressible message each way; a Ping is answered by the receiving side.
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i / 1000) as u8).collect();
+    a_conn.send(p2p::PING, &[0xc0]).await.unwrap();
+    a_conn.send(0x21, &big).await.unwrap();
+    assert_eq!(
+        b_conn.recv().await.unwrap(),
+        Message {
+            id: 0x21,
+            payload: big.clone()
+        }
+    );
+    b_conn.send(0x10, b"\xc3\x01\x02\x03").await.unwrap();
+    assert_eq!(
+        a_conn.recv().await.unwrap(),
+        Message {
+            id: p2p::PONG,
+            payload: vec![0xc0]
+        }
+    );
+    assert_eq!(a_conn.recv().await.unwrap().payload, b"\xc3\x01\x02\x03");
+
+    b_conn
+        .disconnect(DisconnectReason::TooManyPeers)
+        .await
+        .unwrap();
+    assert!(matches!(
+        a_conn.recv().await,
+        Err(RlpxError::Disconnected(DisconnectReason::TooManyPeers))
+    ));
+}
+
+#[tokio::test]
+async fn peers_without_a_shared_capability_are_useless() {
+    let (dialed, accepted) = connect_pair(
+        &config(&[("eth", 68, 17)]),
+        config(&[("eth", 69, 18)]),
+        None,
+    )
+    .await;
+    assert!(matches!(
+        dialed,
+        Err(RlpxError::Disconnected(DisconnectReason::UselessPeer))
+    ));
+    assert!(matches!(
+        accepted,
+        Err(RlpxError::Disconnected(DisconnectReason::UselessPeer))
+    ));
+}
+
+#[tokio::test]
+async fn dialing_the_wrong_node_id_fails_both_sides() {
+    let wrong = NodeKey::random().public_key();
+    let (dialed, accepted) = connect_pair(&config(&[]), config(&[]), Some(wrong)).await;
+    // The recipient cannot decrypt an auth sealed to another key and drops the connection.
+    assert!(
+        matches!(accepted, Err(RlpxError::EciesBadMac)),
+        "{accepted:?}"
+    );
+    assert!(dialed.is_err());
+}
+
+#[tokio::test]
+async fn a_silent_peer_times_the_handshake_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let silent = tokio::spawn(async move { listener.accept().await.unwrap().0 });
+    let mut cfg = config(&[]);
+    cfg.handshake_timeout = Duration::from_millis(200);
+    let result = Connection::connect(addr, NodeKey::random().public_key(), &cfg).await;
+    assert!(matches!(result, Err(RlpxError::Timeout(limit)) if limit == cfg.handshake_timeout));
+    // And a recipient whose initiator never sends auth.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _client = TcpStream::connect(addr).await.unwrap();
+    let (stream, _) = listener.accept().await.unwrap();
+    let result = Connection::accept(stream, &cfg).await;
+    assert!(matches!(result, Err(RlpxError::Timeout(_))));
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_message_declaring_over_16_mib_is_refused() {
+    let (dialed, accepted) = connect_pair(&config(&[]), config(&[]), None).await;
+    let (mut a_conn, mut b_conn) = (dialed.unwrap(), accepted.unwrap());
+    // A snappy varint length header of 16 MiB + 1 with no data, sent as a raw frame.
+    let bomb = [0x81, 0x80, 0x80, 0x08];
+    a_conn.write_frame(0x10, &bomb).await.unwrap();
+    assert!(matches!(
+        b_conn.recv().await,
+        Err(RlpxError::MessageTooLarge { size, .. }) if size == p2p::MAX_MESSAGE_SIZE + 1
+    ));
+}
+
+#[tokio::test]
+async fn a_tampered_frame_fails_its_mac() {
+    let (dialed, accepted) = connect_pair(&config(&[]), config(&[]), None).await;
+    let (mut a_conn, mut b_conn) = (dialed.unwrap(), accepted.unwrap());
+    let mut frame = Vec::new();
+    a_conn
+        .codec
+        .encode(0x10, &p2p::compress(b"\xc0").unwrap(), &mut frame)
+        .unwrap();
+    let last = frame.len() - 1;
+    frame[last] ^= 0xff;
+    a_conn.stream.write_all(&frame).await.unwrap();
+    assert!(matches!(
+        b_conn.recv().await,
+        Err(RlpxError::BadFrameMac { which: "frame" })
+    ));
+}
