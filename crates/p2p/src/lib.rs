@@ -12,6 +12,8 @@
 //! RLPx ([`rlpx`]) is the encrypted TCP transport to peers: the ECIES handshake (EIP-8 auth/ack,
 //! legacy accepted), framing with its MACs, the p2p base protocol (Hello, Disconnect, Ping/Pong,
 //! capability negotiation, snappy); start at [`rlpx::Connection`].
+//!
+//! Discovery v4 ([`discv4`]) finds peers over UDP: start at [`discv4::Discv4::start`].
 
 pub mod discv4;
 pub mod enr;

@@ -17,12 +17,14 @@
 mod enode;
 mod lookup;
 pub mod packet;
+mod record;
 mod server;
 pub mod table;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use enode::Enode;
+pub use record::verify_record;
 pub use server::{Discv4, Discv4Config};
 
 /// The largest datagram discv4 sends or accepts.
@@ -67,6 +69,9 @@ pub enum Discv4Error {
     /// A packet we build would exceed 1280 bytes.
     #[error("discv4 packet of {0} bytes would exceed the 1280-byte limit")]
     Oversized(usize),
+    /// A node record (ENRResponse) that is malformed or not signed by the responder.
+    #[error("invalid node record: {0}")]
+    InvalidRecord(&'static str),
     /// An enode URL that cannot be parsed.
     #[error("invalid enode URL {url:?}: {reason}")]
     InvalidEnode { url: String, reason: &'static str },

@@ -355,13 +355,13 @@ fn list(out: &mut Vec<u8>, payload: &[u8]) {
 }
 
 /// The items of an RLP list, read front to back; what is left unread is ignored (EIP-8).
-struct List<'a> {
+pub(super) struct List<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> List<'a> {
     /// Opens the list at the front of `buf` and moves `buf` past it.
-    fn open(buf: &mut &'a [u8]) -> alloy_rlp::Result<Self> {
+    pub(super) fn open(buf: &mut &'a [u8]) -> alloy_rlp::Result<Self> {
         let header = Header::decode(buf)?;
         if !header.list {
             return Err(alloy_rlp::Error::UnexpectedString);
@@ -374,15 +374,15 @@ impl<'a> List<'a> {
         Ok(Self { rest: payload })
     }
 
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 
-    fn item<T: Decodable>(&mut self) -> alloy_rlp::Result<T> {
+    pub(super) fn item<T: Decodable>(&mut self) -> alloy_rlp::Result<T> {
         T::decode(&mut self.rest)
     }
 
-    fn bytes(&mut self) -> alloy_rlp::Result<&'a [u8]> {
+    pub(super) fn bytes(&mut self) -> alloy_rlp::Result<&'a [u8]> {
         Header::decode_bytes(&mut self.rest, false)
     }
 
@@ -391,7 +391,7 @@ impl<'a> List<'a> {
     }
 
     /// The next item's whole encoding, header included.
-    fn raw(&mut self) -> alloy_rlp::Result<&'a [u8]> {
+    pub(super) fn raw(&mut self) -> alloy_rlp::Result<&'a [u8]> {
         let mut after_header = self.rest;
         let header = Header::decode(&mut after_header)?;
         let header_size = self.rest.len() - after_header.len();

@@ -179,8 +179,8 @@ impl Discv4 {
         self.shared.ping(node).await
     }
 
-    /// Asks `node` (which must have bonded with us) for its node record: the record's raw
-    /// RLP, unverified, if it answered in time.
+    /// Asks `node` (which must have bonded with us) for its node record (EIP-868): the
+    /// record's raw RLP, if it answered in time with a record signed by its key.
     pub async fn request_enr(&self, node: Enode) -> Option<Vec<u8>> {
         self.shared.request_enr(node).await
     }
@@ -330,7 +330,8 @@ impl Shared {
         found
     }
 
-    /// Asks `node` for its node record; the record's raw RLP, if it answered in time.
+    /// Asks `node` for its node record; the record's raw RLP, if it answered in time with a
+    /// record it signed.
     pub(super) async fn request_enr(&self, node: Enode) -> Option<Vec<u8>> {
         let request = Message::EnrRequest(EnrRequest {
             expiration: expiration_from_now(),
@@ -340,7 +341,15 @@ impl Shared {
         self.socket.send_to(&bytes, node.udp_addr()).await.ok()?;
         match tokio::time::timeout(self.config.response_timeout, subscription.replies.recv()).await
         {
-            Ok(Some(Message::EnrResponse(response))) => Some(response.record),
+            Ok(Some(Message::EnrResponse(response))) => {
+                match super::verify_record(&response.record, &node.public_key) {
+                    Ok(_) => Some(response.record),
+                    Err(error) => {
+                        tracing::debug!(%error, node = %node, "discv4: record refused");
+                        None
+                    }
+                }
+            }
             _ => None,
         }
     }

@@ -281,3 +281,29 @@ async fn a_silent_node_fails_revalidation_and_leaves_the_table() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_bonded_node_gives_its_signed_record() {
+    let a = start(Vec::new()).await;
+    let b = start(Vec::new()).await;
+    // Before bonding, b does not answer a's ENRRequest.
+    assert_eq!(a.request_enr(b.local_enode()).await, None);
+    // a's Ping makes b ping back; once a has answered, b has a's endpoint proof.
+    assert!(a.ping(b.local_enode()).await);
+    let started = Instant::now();
+    while !b.nodes().contains(&a.local_enode()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "b never bonded back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let record = a.request_enr(b.local_enode()).await.expect("b's record");
+    assert_eq!(record, b.shared.record);
+    assert_eq!(
+        super::super::verify_record(&record, &b.local_enode().public_key).unwrap(),
+        1
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}
