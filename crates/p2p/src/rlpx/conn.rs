@@ -171,7 +171,15 @@ impl Connection {
         if conn.shared.is_empty() && !config.protocols.is_empty() {
             // Best effort: the peer learns why; the error says it anyway.
             let _ = conn.disconnect(DisconnectReason::UselessPeer).await;
-            return Err(RlpxError::Disconnected(DisconnectReason::UselessPeer));
+            let offered: Vec<String> = conn
+                .remote_hello
+                .capabilities
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            return Err(RlpxError::NoSharedCapability {
+                offered: offered.join(", "),
+            });
         }
         Ok(conn)
     }

@@ -53,6 +53,9 @@ pub enum RlpxError {
         expected: Box<alloy_primitives::B512>,
         got: Box<alloy_primitives::B512>,
     },
+    /// The peer's Hello offers none of our capabilities (we disconnect it as a useless peer).
+    #[error("no capability shared with the peer, which offers [{offered}]")]
+    NoSharedCapability { offered: String },
     /// The peer disconnected, with its reason.
     #[error("peer disconnected: {0}")]
     Disconnected(DisconnectReason),

@@ -101,14 +101,14 @@ async fn peers_without_a_shared_capability_are_useless() {
         None,
     )
     .await;
-    assert!(matches!(
-        dialed,
-        Err(RlpxError::Disconnected(DisconnectReason::UselessPeer))
-    ));
-    assert!(matches!(
-        accepted,
-        Err(RlpxError::Disconnected(DisconnectReason::UselessPeer))
-    ));
+    match dialed {
+        Err(RlpxError::NoSharedCapability { offered }) => assert_eq!(offered, "eth/69"),
+        other => panic!("{other:?}"),
+    }
+    match accepted {
+        Err(RlpxError::NoSharedCapability { offered }) => assert_eq!(offered, "eth/68"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -171,4 +171,119 @@ async fn a_tampered_frame_fails_its_mac() {
         b_conn.recv().await,
         Err(RlpxError::BadFrameMac { which: "frame" })
     ));
+}
+
+/// Interop: geth (the `geth` binary in `$ETHREX_GETH`, else `target/tools/bin/geth` from
+/// `make cl-mock-clients`) accepts our handshake and Hello, and answers a compressed Ping.
+#[tokio::test]
+#[ignore = "needs geth: make cl-mock-clients, then run with --ignored"]
+async fn geth_completes_the_handshake_hello_and_ping() {
+    let geth = std::env::var("ETHREX_GETH").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/tools/bin/geth").into()
+    });
+    let datadir = tempfile::tempdir().unwrap();
+    let geth_key = NodeKey::random();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let free_port = || {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let (authrpc_port, http_port) = (free_port(), free_port());
+    let secret_hex = alloy_primitives::hex::encode(geth_key.secret().secret_bytes());
+    let _geth = KillOnDrop(
+        std::process::Command::new(geth)
+            .args(["--datadir", datadir.path().to_str().unwrap()])
+            .args(["--nodiscover", "--ipcdisable", "--maxpeers", "5"])
+            .args(["--port", &port.to_string(), "--nodekeyhex", &secret_hex])
+            .args(["--authrpc.port", &authrpc_port.to_string()])
+            .args([
+                "--http",
+                "--http.api",
+                "admin",
+                "--http.port",
+                &http_port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let ours = config(&[("eth", 68, 17), ("eth", 69, 18)]);
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut conn = None;
+    for _ in 0..100 {
+        match Connection::connect(addr, geth_key.public_key(), &ours).await {
+            Ok(c) => {
+                conn = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let mut conn = conn.expect("geth accepted no connection within 20 s");
+    assert!(
+        conn.remote_hello().client_id.starts_with("Geth/"),
+        "{:?}",
+        conn.remote_hello()
+    );
+    assert_eq!(conn.remote_id(), geth_key.public_key());
+    assert_eq!(
+        conn.shared_capabilities()[0].capability,
+        Capability::new("eth", 69)
+    );
+    conn.send(p2p::PING, &[0xc0]).await.unwrap();
+    // geth may send its eth Status first; the Pong follows.
+    loop {
+        let message = conn.recv().await.unwrap();
+        if message.id == p2p::PONG {
+            break;
+        }
+    }
+
+    // The other way round: geth dials us (admin_addPeer) and we are the recipient.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ours = config(&[("eth", 68, 17), ("eth", 69, 18)]);
+    let enode = format!(
+        "enode://{}@127.0.0.1:{}",
+        alloy_primitives::hex::encode(ours.key.public_key()),
+        listener.local_addr().unwrap().port()
+    );
+    let body =
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"admin_addPeer","params":["{enode}"]}}"#);
+    let mut http = TcpStream::connect(("127.0.0.1", http_port)).await.unwrap();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    http.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    http.read_to_string(&mut response).await.unwrap();
+    assert!(response.contains(r#""result":true"#), "{response}");
+    let (stream, _) = tokio::time::timeout(Duration::from_secs(20), listener.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut conn = Connection::accept(stream, &ours).await.unwrap();
+    assert!(conn.remote_hello().client_id.starts_with("Geth/"));
+    assert_eq!(conn.remote_id(), geth_key.public_key());
+    conn.send(p2p::PING, &[0xc0]).await.unwrap();
+    loop {
+        let message = conn.recv().await.unwrap();
+        if message.id == p2p::PONG {
+            break;
+        }
+    }
+}
+
+/// Kills the child process when the test ends, passed or failed.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
