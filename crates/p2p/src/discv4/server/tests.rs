@@ -138,6 +138,9 @@ async fn findnode_and_enrrequest_are_answered_only_after_the_endpoint_proof() {
         ..fast_config(Vec::new())
     })
     .await;
+    // A node in the server's table, so that a Neighbors reply would not be empty.
+    let peer = start(Vec::new()).await;
+    assert!(server.ping(peer.local_enode()).await);
     let to = server.local_addr().unwrap();
     let probe = Probe::new().await;
     let wait = Duration::from_millis(500);
@@ -182,7 +185,7 @@ async fn findnode_and_enrrequest_are_answered_only_after_the_endpoint_proof() {
         None,
         "a wrong pong is no proof"
     );
-    assert!(server.nodes().is_empty());
+    assert_eq!(server.nodes(), vec![peer.local_enode()]);
 
     // The matching Pong proves our endpoint (the server waits 3 s for it).
     let pong = Message::Pong(Pong {
@@ -197,7 +200,7 @@ async fn findnode_and_enrrequest_are_answered_only_after_the_endpoint_proof() {
     });
     probe.send(pong, to).await;
     let started = Instant::now();
-    while server.nodes().is_empty() {
+    while server.nodes().len() < 2 {
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "the pong was not taken"
@@ -210,9 +213,12 @@ async fn findnode_and_enrrequest_are_answered_only_after_the_endpoint_proof() {
     let Message::Neighbors(neighbors) = reply.message else {
         panic!("not neighbors: {:?}", reply.message);
     };
-    // The table holds the probe itself only.
-    assert_eq!(neighbors.nodes.len(), 1);
-    assert_eq!(neighbors.nodes[0].public_key, probe.key.public_key());
+    // The table holds the peer and the probe itself.
+    let mut keys: Vec<B512> = neighbors.nodes.iter().map(|n| n.public_key).collect();
+    keys.sort();
+    let mut expected = vec![peer.local_enode().public_key, probe.key.public_key()];
+    expected.sort();
+    assert_eq!(keys, expected);
 
     let request_hash = probe.send(request, to).await;
     let reply = probe
@@ -232,6 +238,7 @@ async fn findnode_and_enrrequest_are_answered_only_after_the_endpoint_proof() {
     // The record's signature is random-free (RFC 6979): the same record signs the same.
     assert_eq!(response.record, expected.sign(&server.shared.key).unwrap());
     server.shutdown().await;
+    peer.shutdown().await;
 }
 
 #[tokio::test]
