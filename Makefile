@@ -48,9 +48,10 @@ $(FIXTURES_DIR)/%/.unpacked: $(FIXTURES_SRC)/%.tar.zst
 clean-fixtures:
 	rm -rf $(FIXTURES_DIR)
 
-## test: formatting, lints, unit and integration tests, the fixture suites, the execution-apis
-## JSON-RPC suite against the real binary, and real clients against `ethrex --dev`.
-test: deps lint unit ef-tests engine-replay-ci rpc-compat clients
+## test: formatting, lints, unit and integration tests, the fixture suites, the engine replay of
+## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
+## binary, real clients against `ethrex --dev`, and the CL mock with geth and ethereumjs.
+test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients
 
 lint:
 	cargo fmt --all -- --check
