@@ -113,6 +113,11 @@ impl Initiator {
     /// Starts a handshake from `key` to the node with public key (node id) `remote`, with a
     /// fresh ephemeral key and nonce; the auth packet is [`Initiator::auth_packet`].
     pub fn new(key: &NodeKey, remote: &B512) -> RlpxResult<Self> {
+        Self::with_padding(key, remote, rand::random_range(PADDING))
+    }
+
+    /// [`Initiator::new`] with `padding` random bytes after the auth body.
+    pub(crate) fn with_padding(key: &NodeKey, remote: &B512, padding: usize) -> RlpxResult<Self> {
         let remote = public_key(remote, "remote node id")?;
         let ephemeral = ecies::random_secret_key();
         let nonce = B256::from(rand::random::<[u8; 32]>());
@@ -123,7 +128,7 @@ impl Initiator {
             nonce,
             version: HANDSHAKE_VERSION,
         };
-        let auth_packet = encode_eip8(&remote, |out| auth.encode_body(out));
+        let auth_packet = encode_eip8(&remote, padding, |out| auth.encode_body(out));
         Ok(Self::from_parts(
             static_key,
             remote,
@@ -222,7 +227,9 @@ impl Recipient {
             version: HANDSHAKE_VERSION,
         };
         let ack_packet = match format {
-            PacketFormat::Eip8 => encode_eip8(&initiator, |out| ack.encode_body(out)),
+            PacketFormat::Eip8 => encode_eip8(&initiator, rand::random_range(PADDING), |out| {
+                ack.encode_body(out)
+            }),
             PacketFormat::Legacy => ecies::encrypt(&initiator, &ack.encode_legacy(), &[]),
         };
         Ok(Self {
@@ -408,12 +415,16 @@ fn encode_list(items: &[&dyn Encodable], out: &mut Vec<u8>) {
 }
 
 /// `size || ecies(body || padding, size)`.
-fn encode_eip8(remote: &PublicKey, encode_body: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+fn encode_eip8(
+    remote: &PublicKey,
+    padding: usize,
+    encode_body: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
     let mut plain = Vec::new();
     encode_body(&mut plain);
-    let padding = rand::random_range(PADDING);
     plain.extend((0..padding).map(|_| rand::random::<u8>()));
-    // The body is at most a few hundred bytes, far below u16::MAX.
+    // Bodies are about 200 bytes and padding at most 300 (tests use up to a few thousand): far
+    // below u16::MAX, so the fallback is never taken.
     let size = u16::try_from(plain.len() + ecies::OVERHEAD).unwrap_or(u16::MAX);
     let prefix = size.to_be_bytes();
     let mut packet = prefix.to_vec();
@@ -549,4 +560,4 @@ fn derive_secrets(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

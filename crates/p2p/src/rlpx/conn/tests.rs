@@ -2,6 +2,8 @@
 
 use tokio::net::TcpListener;
 
+use crate::rlpx::handshake::Initiator;
+
 use super::*;
 use crate::rlpx::p2p::Capability;
 
@@ -171,6 +173,87 @@ async fn a_tampered_frame_fails_its_mac() {
         b_conn.recv().await,
         Err(RlpxError::BadFrameMac { which: "frame" })
     ));
+}
+
+/// A raw TCP initiator: sends `auth`, reads the ack with `read_len` bytes, then exchanges Hello
+/// through its own codec, as a peer whose packets we do not build would.
+async fn raw_initiator(
+    addr: SocketAddr,
+    initiator: Initiator,
+    key: NodeKey,
+    ack_len: Option<usize>,
+) -> Hello {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(initiator.auth_packet()).await.unwrap();
+    let mut ack = vec![0u8; 2];
+    stream.read_exact(&mut ack).await.unwrap();
+    let len = ack_len.unwrap_or_else(|| eip8_packet_len([ack[0], ack[1]]));
+    ack.resize(len, 0);
+    stream.read_exact(&mut ack[2..]).await.unwrap();
+    let secrets = initiator.finish(&ack).unwrap();
+    let remote_id = secrets.remote_public_key;
+    let hello_config = ConnectionConfig { key, ..config(&[]) };
+    let conn =
+        Connection::exchange_hello(stream, FrameCodec::new(&secrets), remote_id, &hello_config)
+            .await
+            .unwrap();
+    conn.remote_hello
+}
+
+#[tokio::test]
+async fn a_legacy_auth_over_tcp_gets_a_legacy_ack_and_a_session() {
+    use crate::rlpx::handshake::tests::{
+        AUTH1, EPHEMERAL_KEY_A, NONCE_A, STATIC_KEY_A, STATIC_KEY_B, packet, public, secret,
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let b = ConnectionConfig {
+        key: NodeKey::from_secret(STATIC_KEY_B).unwrap(),
+        ..config(&[])
+    };
+    let accepting = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        Connection::accept(stream, &b).await
+    });
+    // EIP-8's legacy Auth1, sent by A with its documented ephemeral key and nonce.
+    let initiator = Initiator::from_parts(
+        secret(STATIC_KEY_A),
+        public(STATIC_KEY_B),
+        secret(EPHEMERAL_KEY_A),
+        NONCE_A,
+        packet(AUTH1),
+    );
+    let a_key = NodeKey::from_secret(STATIC_KEY_A).unwrap();
+    let hello = raw_initiator(addr, initiator, a_key, Some(LEGACY_ACK_LEN)).await;
+    assert_eq!(
+        hello.node_id,
+        NodeKey::from_secret(STATIC_KEY_B).unwrap().public_key()
+    );
+    let conn = accepting.await.unwrap().unwrap();
+    assert_eq!(conn.remote_id(), a_key.public_key());
+}
+
+#[tokio::test]
+async fn an_eip8_auth_whose_size_starts_with_0x04_is_not_taken_for_legacy() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let b = config(&[]);
+    let b_id = b.key.public_key();
+    let accepting = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        Connection::accept(stream, &b).await
+    });
+    let a_key = NodeKey::random();
+    // Body (~200 bytes) + 900 bytes of padding + 113: a size of 0x04xx.
+    let initiator = Initiator::with_padding(&a_key, &b_id, 900).unwrap();
+    assert_eq!(initiator.auth_packet()[0], 0x04);
+    assert!(initiator.auth_packet().len() > LEGACY_AUTH_LEN);
+    let hello = raw_initiator(addr, initiator, a_key, None).await;
+    assert_eq!(hello.node_id, b_id);
+    assert_eq!(
+        accepting.await.unwrap().unwrap().remote_id(),
+        a_key.public_key()
+    );
 }
 
 /// Interop: geth (the `geth` binary in `$ETHREX_GETH`, else `target/tools/bin/geth` from

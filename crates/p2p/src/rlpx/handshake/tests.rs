@@ -7,15 +7,16 @@ use proptest::prelude::*;
 use super::*;
 
 // EIP-8 "RLPx Handshake" test vectors: node A initiates a connection with node B.
-const STATIC_KEY_A: B256 =
+pub(crate) const STATIC_KEY_A: B256 =
     b256!("49a7b37aa6f6645917e7b807e9d1c00d4fa71f18343b0d4122a4d2df64dd6fee");
-const STATIC_KEY_B: B256 =
+pub(crate) const STATIC_KEY_B: B256 =
     b256!("b71c71a67e1177ad4e901695e1b4b9ee17ae16c6668d313eac2f96dbcda3f291");
-const EPHEMERAL_KEY_A: B256 =
+pub(crate) const EPHEMERAL_KEY_A: B256 =
     b256!("869d6ecf5211f1cc60418a13b9d870b22959d0c16f02bec714c960dd2298a32d");
 const EPHEMERAL_KEY_B: B256 =
     b256!("e238eb8e04fee6511ab04c6dd3c89ce097b11f25d584863ac2b6d5b35b1847e4");
-const NONCE_A: B256 = b256!("7e968bba13b6c50e2c4cd7f241cc0d64d1ac25c7f5952df231ac6a2bda8ee5d6");
+pub(crate) const NONCE_A: B256 =
+    b256!("7e968bba13b6c50e2c4cd7f241cc0d64d1ac25c7f5952df231ac6a2bda8ee5d6");
 const NONCE_B: B256 = b256!("559aead08264d5795d3909718cdd05abd49572e84fe55590eef31a88a08fdffd");
 /// B's secrets for (Auth₂, Ack₂), and B's ingress MAC state updated with "foo".
 const AES_SECRET: B256 = b256!("80e8632c05fed6fc2a13b0f8d31a3cf645366239170ea067065aba8e28bac487");
@@ -23,7 +24,7 @@ const MAC_SECRET: B256 = b256!("2ea74ec5dae199227dff1af715362700e989d889d7a493cb
 const INGRESS_MAC_FOO: B256 =
     b256!("0c7ec6340062cc46f5e9f1e3cf86f8c8c403c5a0964f5df0ebd34a75ddc86db5");
 
-const AUTH1: &str = concat!(
+pub(crate) const AUTH1: &str = concat!(
     "048ca79ad18e4b0659fab4853fe5bc58eb83992980f4c9cc147d2aa31532efd29a3d3dc6a3d89eaf",
     "913150cfc777ce0ce4af2758bf4810235f6e6ceccfee1acc6b22c005e9e3a49d6448610a58e98744",
     "ba3ac0399e82692d67c1f58849050b3024e21a52c9d3b01d871ff5f210817912773e610443a9ef14",
@@ -104,15 +105,15 @@ const ACK3: &str = concat!(
     "35b9593b48b9d3ca4c13d245d5f04169b0b1",
 );
 
-fn secret(key: B256) -> SecretKey {
+pub(crate) fn secret(key: B256) -> SecretKey {
     SecretKey::from_byte_array(key.0).unwrap()
 }
 
-fn public(key: B256) -> PublicKey {
+pub(crate) fn public(key: B256) -> PublicKey {
     PublicKey::from_secret_key(SECP256K1, &secret(key))
 }
 
-fn packet(hex_text: &str) -> Vec<u8> {
+pub(crate) fn packet(hex_text: &str) -> Vec<u8> {
     hex::decode(hex_text).unwrap()
 }
 
