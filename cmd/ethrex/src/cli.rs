@@ -1,10 +1,10 @@
 //! The command line of `ethrex`: one `#[derive(Args)]` struct per flag group, geth-style flag
 //! names, and an `ETHREX_*` environment variable for every flag.
 //!
-//! Flags of features not built yet (peer-to-peer networking and sync, witness precomputation,
-//! log files) are parsed and validated so that scripts can be written against
-//! them; their help says "not yet implemented" (test `inert_flags_say_so_in_their_help`).
-//! `docs/CLI.md` is generated from `--help` and a test fails when the two drift.
+//! Flags of features not built yet (RLPx peers and sync, witness precomputation, log files) are
+//! parsed and validated so that scripts can be written against them; their help says "not yet
+//! implemented" (test `inert_flags_say_so_in_their_help`). `docs/CLI.md` is generated from
+//! `--help` and a test fails when the two drift.
 
 use std::{net::IpAddr, path::PathBuf};
 
@@ -134,8 +134,8 @@ pub enum SyncMode {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "P2P options")]
 pub struct P2pOptions {
-    /// Comma-separated enode URLs to bootstrap discovery (not yet implemented: no p2p
-    /// networking yet).
+    /// Comma-separated enode URLs discovery bonds with first; an invalid one stops the node.
+    /// An empty value: none. [default: the --network preset's bootnodes]
     #[arg(
         long,
         value_name = "ENODES",
@@ -146,11 +146,11 @@ pub struct P2pOptions {
     /// Sync mode (not yet implemented: the node does not sync from peers yet).
     #[arg(long, value_enum, default_value = "snap", env = "ETHREX_SYNCMODE")]
     pub syncmode: SyncMode,
-    /// Disable all peer-to-peer networking (not yet implemented: there is none to disable yet).
+    /// Disable peer-to-peer networking: no discovery socket. Implied by --dev.
     #[arg(long = "p2p.disabled", env = "ETHREX_P2P_DISABLED")]
     pub disabled: bool,
-    /// Address to listen on for peers. Only announced for now (enode and ENR of
-    /// `admin_nodeInfo`); listening is not yet implemented.
+    /// Address to listen on for peers: discovery's UDP socket binds it (an unspecified address
+    /// binds every interface and is announced as loopback).
     #[arg(
         long = "p2p.addr",
         value_name = "ADDRESS",
@@ -158,8 +158,8 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_ADDR"
     )]
     pub p2p_addr: IpAddr,
-    /// TCP port for RLPx connections. Only announced for now (enode and ENR of `admin_nodeInfo`);
-    /// RLPx is not yet implemented.
+    /// TCP port for RLPx connections. Only announced for now (enode and ENR of `admin_nodeInfo`,
+    /// discovery's packets); RLPx peers are not yet implemented.
     #[arg(
         long = "p2p.port",
         value_name = "PORT",
@@ -167,8 +167,8 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_PORT"
     )]
     pub p2p_port: u16,
-    /// UDP port for discovery. Only announced for now (enode and ENR of `admin_nodeInfo`);
-    /// discovery is not yet implemented.
+    /// UDP port for discovery (v4); 0 picks a free port. A port that cannot be bound is a
+    /// warning, and the node runs without discovery.
     #[arg(
         long = "discovery.port",
         value_name = "PORT",
@@ -192,7 +192,7 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_TARGET_PEERS"
     )]
     pub target_peers: usize,
-    /// Interval between discovery lookups, in milliseconds (not yet implemented).
+    /// Interval between discovery lookups, in milliseconds.
     #[arg(
         long = "p2p.lookup-interval",
         value_name = "MS",
@@ -323,8 +323,8 @@ pub struct BuilderOptions {
 pub struct DevOptions {
     /// Run a local development chain instead of joining a network: chain id 1337, every fork
     /// through Osaka active, 192 prefunded accounts (their keys are public), blocks built by the
-    /// node itself. --network is ignored; --datadir still applies (`--datadir memory` for a
-    /// throwaway chain).
+    /// node itself, no peer-to-peer networking (implies --p2p.disabled). --network is ignored;
+    /// --datadir still applies (`--datadir memory` for a throwaway chain).
     #[arg(long, env = "ETHREX_DEV")]
     pub dev: bool,
     /// Dev mode: milliseconds between blocks. 0 builds a block as soon as transactions are
@@ -397,6 +397,11 @@ pub struct LogOptions {
 }
 
 impl Cli {
+    /// Whether peer-to-peer networking is off: `--p2p.disabled`, or `--dev`, which implies it.
+    pub fn p2p_disabled(&self) -> bool {
+        self.p2p.disabled || self.dev.dev
+    }
+
     /// Parses the process's arguments (printing clap's message and exiting on a bad one), and
     /// notes which defaults were overridden where that matters.
     pub fn parse_args() -> Cli {
@@ -465,17 +470,12 @@ mod tests {
 
     /// Flags parsed but not yet acted on. When one starts to work, drop it from this list and
     /// from its help's "not yet implemented".
-    const INERT_FLAGS: [&str; 11] = [
+    const INERT_FLAGS: [&str; 6] = [
         "precompute-witnesses",
-        "bootnodes",
         "syncmode",
-        "p2p.disabled",
-        "p2p.addr",
         "p2p.port",
-        "discovery.port",
         "p2p.tx-broadcasting-interval",
         "p2p.target-peers",
-        "p2p.lookup-interval",
         "log.dir",
     ];
 

@@ -30,6 +30,9 @@ pub const RPC_ERRORS: &str = "ethrex_rpc_errors_total";
 // Mempool.
 pub const MEMPOOL_TRANSACTIONS: &str = "ethrex_mempool_transactions";
 
+// Peer-to-peer.
+pub const P2P_DISCOVERY_NODES: &str = "ethrex_p2p_discovery_nodes";
+
 // The process (Linux only).
 pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
 pub const PROCESS_THREADS: &str = "process_threads";
@@ -104,6 +107,11 @@ pub fn describe() {
         MEMPOOL_TRANSACTIONS,
         Unit::Count,
         "Transactions in the mempool (pending and queued)"
+    );
+    describe_gauge!(
+        P2P_DISCOVERY_NODES,
+        Unit::Count,
+        "Nodes in the discovery (discv4) table: each answered one of our pings"
     );
     describe_gauge!(
         PROCESS_RESIDENT_MEMORY,

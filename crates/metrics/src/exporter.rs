@@ -99,7 +99,7 @@ mod tests {
     use super::*;
     use crate::{
         ProcessedBlocks, StageTimes, definitions::*, record_blocks, record_rpc, set_block_height,
-        set_mempool_size,
+        set_discovery_nodes, set_mempool_size,
     };
 
     /// Every sample of a Prometheus text, `series value`, comments left out.
@@ -137,6 +137,7 @@ mod tests {
             record_rpc("eth_blockNumber", Duration::from_millis(2), false);
             record_rpc("eth_call", Duration::from_millis(3), true);
             set_mempool_size(5);
+            set_discovery_nodes(2);
             process::update();
         });
         let text = handle.render();
@@ -164,6 +165,7 @@ mod tests {
             ),
             (format!("{RPC_ERRORS}{{method=\"eth_call\"}}"), 1.0),
             (MEMPOOL_TRANSACTIONS.to_string(), 5.0),
+            (P2P_DISCOVERY_NODES.to_string(), 2.0),
         ];
         for (series, want) in expected {
             let got = value(&samples, &series);
@@ -177,6 +179,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(&format!("# HELP {BLOCK_HEIGHT} ")), "{text}");
+        assert!(
+            text.contains(&format!("# HELP {P2P_DISCOVERY_NODES} ")),
+            "{text}"
+        );
         if cfg!(target_os = "linux") {
             assert!(value(&samples, PROCESS_RESIDENT_MEMORY) > 0.0);
             assert!(value(&samples, PROCESS_THREADS) >= 1.0);

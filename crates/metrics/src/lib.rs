@@ -4,7 +4,7 @@
 //!
 //! Where to start reading: `definitions.rs` (every metric's name, kind and help text, in one
 //! place), `record.rs` (the helpers the node calls: [`record_blocks`], [`set_block_height`],
-//! [`record_rpc`], [`set_mempool_size`], [`record_dev_block`]), and, with the `exporter`
+//! [`record_rpc`], [`set_mempool_size`], [`record_dev_block`], [`set_discovery_nodes`]), and, with the `exporter`
 //! feature (on by default; library crates turn it off), `exporter.rs` ([`start`]: installs the
 //! Prometheus recorder and serves `GET /metrics`) and `process.rs` (memory, threads and file
 //! descriptors, read at each scrape).
@@ -23,5 +23,5 @@ mod record;
 pub use exporter::{MetricsError, PATH, Result, start};
 pub use record::{
     ProcessedBlocks, StageTimes, record_blocks, record_dev_block, record_rpc, set_block_height,
-    set_mempool_size,
+    set_discovery_nodes, set_mempool_size,
 };

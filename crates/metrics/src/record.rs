@@ -1,5 +1,5 @@
 //! The recording helpers the node calls, one per event: blocks processed, a new head, an RPC
-//! call, the mempool's size, a dev block produced. Each writes the metrics of
+//! call, the mempool's size, a dev block produced, the discovery table's size. Each writes the metrics of
 //! `definitions.rs` through the `metrics` facade: a no-op until a recorder is installed.
 
 use std::time::Duration;
@@ -104,4 +104,9 @@ pub fn set_mempool_size(transactions: usize) {
 pub fn record_dev_block(elapsed: Duration) {
     counter!(DEV_BLOCKS_PRODUCED).increment(1);
     histogram!(DEV_BLOCK_PRODUCTION_SECONDS).record(elapsed);
+}
+
+/// Records how many nodes the discovery table holds.
+pub fn set_discovery_nodes(nodes: usize) {
+    gauge!(P2P_DISCOVERY_NODES).set(nodes as f64);
 }

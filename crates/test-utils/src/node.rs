@@ -230,6 +230,27 @@ impl Node {
             .unwrap_or_else(|| panic!("no metrics address in the log: {log:?}"))
     }
 
+    /// The first log line holding `prefix`, from `prefix` on (e.g. `discovery on udp://…`):
+    /// polls the log every 50 ms for at most `timeout`, then panics with the log.
+    pub fn wait_for_log(&self, prefix: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            {
+                let log = self.log.lock().expect("log");
+                let found = log
+                    .iter()
+                    .find_map(|line| line.find(prefix).map(|at| line[at..].to_string()));
+                if let Some(line) = found {
+                    return line;
+                }
+                if Instant::now() > deadline {
+                    panic!("no log line with {prefix:?} after {timeout:?}: {log:?}");
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Sends SIGTERM and waits (at most 30 s) for the exit status.
     pub fn terminate(mut self) -> ExitStatus {
         let pid = self.child.id().to_string();

@@ -6,6 +6,7 @@ pub mod export;
 pub mod import;
 pub mod import_bench;
 pub mod node;
+pub mod p2p;
 pub mod removedb;
 
 /// Errors a subcommand reports to the user; each maps to an exit status.
@@ -19,6 +20,8 @@ pub enum CliError {
     Chain(#[from] ethrex_blockchain::ChainError),
     #[error(transparent)]
     P2p(#[from] ethrex_p2p::P2pError),
+    #[error("--bootnodes: {0}")]
+    InvalidBootnode(ethrex_p2p::discv4::Discv4Error),
     #[error(transparent)]
     Jwt(#[from] ethrex_rpc::JwtError),
     #[error("{0}")]

@@ -1,28 +1,31 @@
-//! `ethrex` without a subcommand: the node. First loads (or creates) the Engine API's JWT
-//! secret (`--authrpc.jwtsecret`, by default `<datadir>/jwt.hex`): a bad secret file stops the
-//! node before anything else starts. With `--metrics`, then serves Prometheus metrics
+//! `ethrex` without a subcommand: the node. First checks the bootnodes (`--bootnodes` or the
+//! network's; an invalid enode URL stops the node, named), then loads (or creates) the Engine
+//! API's JWT secret (`--authrpc.jwtsecret`, by default `<datadir>/jwt.hex`): a bad secret file
+//! stops the node before anything else starts. With `--metrics`, then serves Prometheus metrics
 //! (`ethrex-metrics`). Opens the store (creating it from the network's genesis, or the dev
-//! genesis with `--dev`), re-executes what a crash left in memory, loads (or creates) the node
-//! key `<datadir>/nodekey` for the node's p2p identity (`admin_nodeInfo`; a fresh key each run
-//! with `--datadir memory`), starts the JSON-RPC servers and the authenticated Engine API server
-//! (always, `--dev` included; and, with `--dev`, the block producer of `dev.rs`), and runs until
-//! SIGINT or SIGTERM, then writes the recent states as the diff-layer journal (loaded at the next
-//! start) and exits.
+//! genesis with `--dev`), re-executes what a crash left in memory, starts the p2p side
+//! (`p2p.rs`: the node key `<datadir>/nodekey` — a fresh key each run with `--datadir memory` —
+//! for the identity of `admin_nodeInfo`, and discovery v4 unless `--p2p.disabled` or `--dev`),
+//! starts the JSON-RPC servers and the authenticated Engine API server (always, `--dev`
+//! included; and, with `--dev`, the block producer of `dev.rs`), and runs until SIGINT or
+//! SIGTERM, then stops discovery, writes the recent states as the diff-layer journal (loaded at
+//! the next start) and exits.
 //!
 //! Log lines tests and tools read (in this order): `JWT secret: <path>` (with ` (generated)`
-//! when created), `metrics on http://<addr>/metrics`, `HTTP JSON-RPC on http://<addr>`,
+//! when created), `metrics on http://<addr>/metrics`, `discovery on udp://<addr>, enode <url>`
+//! (or `discovery disabled: <reason>`), `HTTP JSON-RPC on http://<addr>`,
 //! `WebSocket JSON-RPC on ws://<addr>`, `Engine API on http://<addr>`.
 
 use std::{net::SocketAddr, sync::Arc};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::Network;
-use ethrex_p2p::{LocalNode, NodeKey};
-use ethrex_rpc::{AuthConfig, JwtSecret, NodeIdentity, RpcContext, SecretOrigin, ServerConfig};
+use ethrex_rpc::{AuthConfig, JwtSecret, RpcContext, SecretOrigin, ServerConfig};
 
 use super::{
     CliError, dev,
     import::{expand_home, open_chain},
+    p2p::{self, P2p},
 };
 use crate::cli::Cli;
 
@@ -34,26 +37,6 @@ pub fn client_version() -> String {
         std::env::consts::ARCH,
         std::env::consts::OS
     )
-}
-
-/// The node's p2p identity: its key (see the module docs) and the `--p2p.*` endpoint.
-fn node_identity(cli: &Cli) -> Result<NodeIdentity, CliError> {
-    let key = if cli.node.datadir == "memory" {
-        NodeKey::random()
-    } else {
-        NodeKey::load_or_create(&expand_home(&cli.node.datadir))?
-    };
-    let p2p = &cli.p2p;
-    let node = LocalNode::new(key, p2p.p2p_addr, p2p.p2p_port, p2p.discovery_port);
-    Ok(NodeIdentity {
-        id: alloy_primitives::hex::encode(node.id()),
-        enode: node.enode_url(),
-        enr: node.enr()?,
-        ip: node.ip,
-        discovery_port: node.udp_port,
-        listener_port: node.tcp_port,
-        listen_addr: SocketAddr::new(p2p.p2p_addr, p2p.p2p_port),
-    })
 }
 
 /// The Engine API's JWT secret (see the module docs), its path logged.
@@ -80,6 +63,7 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
 
 async fn serve(cli: &Cli) -> Result<(), CliError> {
     let shutdown = Shutdown::listen()?;
+    let bootnodes = p2p::bootnodes(cli)?;
     let jwt_secret = jwt_secret(cli)?;
     if cli.metrics.metrics {
         start_metrics(cli).await?;
@@ -103,9 +87,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     let mempool = Arc::new(Mempool::new(cli.node.mempool_max_size));
     ethrex_metrics::set_mempool_size(mempool.len());
     let mut ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
-    let identity = node_identity(cli)?;
-    tracing::info!("node {}", identity.enode);
-    ctx.node = Some(Arc::new(identity));
+    let p2p = P2p::start(cli, bootnodes).await?;
+    tracing::info!("node {}", p2p.identity.enode);
+    ctx.node = Some(Arc::new(p2p.identity.clone()));
     if !cli.dev.dev {
         // For tracing blocks whose state is no longer held (rebuilt from the genesis).
         ctx.genesis = Some(Arc::new(cli.node.network.parse::<Network>()?.genesis()?));
@@ -145,6 +129,7 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     if let Some(producer) = producer {
         producer.stop().await;
     }
+    p2p.stop().await;
     tracing::info!("shutting down: writing the head state");
     persist(&chain)?;
     tracing::info!("stopped");

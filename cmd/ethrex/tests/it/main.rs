@@ -14,6 +14,8 @@ mod crash;
 #[cfg(test)]
 mod dev;
 #[cfg(test)]
+mod discovery;
+#[cfg(test)]
 mod engine;
 #[cfg(test)]
 mod import;

@@ -1,0 +1,205 @@
+//! The node's peer-to-peer side: its key and identity (`admin_nodeInfo`), and discovery v4.
+//!
+//! [`bootnodes`] reads `--bootnodes` (comma-separated enode URLs; an empty value means none),
+//! else the network preset's list; an invalid URL is [`CliError::InvalidBootnode`], naming it,
+//! and stops the node before anything starts. [`P2p::start`] then, unless `--p2p.disabled` (or
+//! `--dev`, which implies it), binds discovery's UDP socket on `--p2p.addr`:`--discovery.port`
+//! (port 0: any free port) and bonds with the bootnodes, looking up every
+//! `--p2p.lookup-interval` ms. A socket that cannot be bound is a warning and the node runs on
+//! without discovery: its chain, JSON-RPC and Engine API do not need peers yet, and tools start
+//! several nodes on one host with the default port.
+//!
+//! Log lines tests read: `discovery on udp://ADDR, enode ENODE_URL` (the bound address and the
+//! enode URL peers use, its UDP port the bound one) or `discovery disabled: REASON`. Every
+//! [`REPORT_INTERVAL`] the table's size is logged at debug level (`discovery table: N nodes`)
+//! and recorded as the metric `ethrex_p2p_discovery_nodes`.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use ethrex_common::Network;
+use ethrex_p2p::{
+    LocalNode, NodeKey,
+    discv4::{Discv4, Discv4Config, Enode, packet::Endpoint},
+};
+use ethrex_rpc::NodeIdentity;
+use tokio::task::JoinHandle;
+
+use super::{CliError, import::expand_home};
+use crate::cli::Cli;
+
+/// How often the discovery table's size is logged and recorded.
+pub const REPORT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The bootnodes discovery bonds with: `--bootnodes` when given (an empty value: none), else
+/// the preset list of `--network` (none for a genesis file or `--dev`).
+pub fn bootnodes(cli: &Cli) -> Result<Vec<Enode>, CliError> {
+    let urls = if !cli.p2p.bootnodes.is_empty() {
+        cli.p2p.bootnodes.clone()
+    } else if cli.dev.dev {
+        Vec::new()
+    } else {
+        cli.node.network.parse::<Network>()?.bootnodes()
+    };
+    urls.iter()
+        .map(|url| url.trim())
+        .filter(|url| !url.is_empty())
+        .map(|url| url.parse().map_err(CliError::InvalidBootnode))
+        .collect()
+}
+
+/// The node's p2p side while it runs.
+pub struct P2p {
+    /// What `admin_nodeInfo` shows.
+    pub identity: NodeIdentity,
+    discovery: Option<Discovery>,
+}
+
+/// The running discovery service and the task reporting its table's size.
+struct Discovery {
+    service: Arc<Discv4>,
+    reporter: JoinHandle<()>,
+}
+
+impl P2p {
+    /// Loads the node key (see the module docs) and starts discovery with `bootnodes`.
+    pub async fn start(cli: &Cli, bootnodes: Vec<Enode>) -> Result<Self, CliError> {
+        let key = node_key(cli)?;
+        let p2p = &cli.p2p;
+        let discovery = if cli.p2p_disabled() {
+            let flag = if cli.dev.dev {
+                "--dev"
+            } else {
+                "--p2p.disabled"
+            };
+            tracing::info!("discovery disabled: {flag}");
+            None
+        } else {
+            let config = Discv4Config {
+                bootnodes,
+                lookup_interval: Duration::from_millis(p2p.lookup_interval_ms.max(1)),
+                ..Discv4Config::default()
+            };
+            let listen = Endpoint {
+                ip: p2p.p2p_addr,
+                udp_port: p2p.discovery_port,
+                tcp_port: p2p.p2p_port,
+            };
+            match Discv4::start(config, key, listen).await {
+                Ok(service) => Some(Discovery::run(service)),
+                Err(e) => {
+                    tracing::warn!("discovery disabled: {e}");
+                    None
+                }
+            }
+        };
+        let udp_port = discovery
+            .as_ref()
+            .map_or(p2p.discovery_port, |d| d.service.local_enode().udp_port);
+        let node = LocalNode::new(key, p2p.p2p_addr, p2p.p2p_port, udp_port);
+        let identity = NodeIdentity {
+            id: alloy_primitives::hex::encode(node.id()),
+            enode: node.enode_url(),
+            enr: node.enr()?,
+            ip: node.ip,
+            discovery_port: node.udp_port,
+            listener_port: node.tcp_port,
+            listen_addr: SocketAddr::new(p2p.p2p_addr, p2p.p2p_port),
+        };
+        Ok(Self {
+            identity,
+            discovery,
+        })
+    }
+
+    /// Stops discovery (if it runs) and waits for its tasks.
+    pub async fn stop(self) {
+        if let Some(discovery) = self.discovery {
+            discovery.stop().await;
+        }
+    }
+}
+
+impl Discovery {
+    /// Logs the service's address and enode URL, and starts reporting its table's size.
+    fn run(service: Discv4) -> Self {
+        let enode = service.local_enode();
+        let addr = service
+            .local_addr()
+            .map_or_else(|_| enode.udp_addr().to_string(), |addr| addr.to_string());
+        tracing::info!("discovery on udp://{addr}, enode {enode}");
+        let service = Arc::new(service);
+        let watched = Arc::clone(&service);
+        let reporter = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(REPORT_INTERVAL);
+            loop {
+                ticks.tick().await;
+                let nodes = watched.nodes().len();
+                ethrex_metrics::set_discovery_nodes(nodes);
+                tracing::debug!("discovery table: {nodes} nodes");
+            }
+        });
+        Self { service, reporter }
+    }
+
+    async fn stop(self) {
+        self.reporter.abort();
+        let _ = self.reporter.await;
+        // The reporter held the only other reference; it is gone once the task ended.
+        if let Some(service) = Arc::into_inner(self.service) {
+            service.shutdown().await;
+        }
+    }
+}
+
+/// The node key: `<datadir>/nodekey`, created when absent; a fresh one each run with
+/// `--datadir memory`.
+fn node_key(cli: &Cli) -> Result<NodeKey, CliError> {
+    Ok(if cli.node.datadir == "memory" {
+        NodeKey::random()
+    } else {
+        NodeKey::load_or_create(&expand_home(&cli.node.datadir))?
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_args(std::iter::once("ethrex").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn every_preset_has_bootnodes_that_parse_as_enode_urls() {
+        for network in Network::PRESETS {
+            let name = network.to_string();
+            let nodes = bootnodes(&cli(&["--network", &name])).unwrap();
+            assert!(!nodes.is_empty(), "{name}");
+            assert_eq!(nodes.len(), network.bootnodes().len(), "{name}");
+        }
+    }
+
+    #[test]
+    fn given_bootnodes_replace_the_presets_and_a_bad_one_is_named() {
+        let key = "ca634cae0d49acb401d8a4c6b6fe8c55b70d115bf400769cc1400f3258cd31387574077f301b421bc84df7266c44e9e6d569fc56be00812904767bf5ccd1fc7f";
+        let given = format!("enode://{key}@127.0.0.1:30301");
+        let nodes = bootnodes(&cli(&["--bootnodes", &given])).unwrap();
+        assert_eq!(nodes.len(), 1);
+        assert_eq!(nodes[0].to_string(), given);
+        assert!(bootnodes(&cli(&["--bootnodes", ""])).unwrap().is_empty());
+        assert!(bootnodes(&cli(&["--dev"])).unwrap().is_empty());
+        let bad = "enode://nope@1.2.3.4:30303";
+        let err = bootnodes(&cli(&["--bootnodes", &format!("{given},{bad}")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(bad), "{err}");
+        assert!(err.contains("--bootnodes"), "{err}");
+    }
+
+    #[test]
+    fn dev_mode_implies_p2p_disabled() {
+        assert!(cli(&["--dev"]).p2p_disabled());
+        assert!(cli(&["--p2p.disabled"]).p2p_disabled());
+        assert!(!cli(&[]).p2p_disabled());
+    }
+}
