@@ -27,7 +27,7 @@ pub use alloy_primitives::{Address, B256, Bloom, Bytes, U256, keccak256};
 pub use config::{BlobParams, ChainConfig};
 pub use error::{CommonError, Result};
 pub use fork::Fork;
-pub use forkid::ForkId;
+pub use forkid::{ForkFilter, ForkId, ForkIdError};
 pub use genesis::Genesis;
 pub use header_fields::HeaderFields;
 pub use network::Network;
