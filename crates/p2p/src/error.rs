@@ -21,6 +21,9 @@ pub enum P2pError {
     /// An RLPx connection failed (see [`crate::rlpx::RlpxError`]).
     #[error(transparent)]
     Rlpx(#[from] crate::rlpx::RlpxError),
+    /// An eth session failed (see [`crate::eth::EthError`]).
+    #[error(transparent)]
+    Eth(#[from] crate::eth::EthError),
     /// Discovery failed (see [`crate::discv4::Discv4Error`]).
     #[error(transparent)]
     Discv4(#[from] crate::discv4::Discv4Error),

@@ -14,10 +14,15 @@
 //! capability negotiation, snappy); start at [`rlpx::Connection`].
 //!
 //! Discovery v4 ([`discv4`]) finds peers over UDP: start at [`discv4::Discv4::start`].
+//!
+//! The eth wire protocol ([`eth`], eth/68 and eth/69) runs over an RLPx connection: the Status
+//! handshake, serving headers, bodies, receipts and pooled transactions, and requests for the
+//! syncer; start at [`eth::EthPeer::start`].
 
 pub mod discv4;
 pub mod enr;
 mod error;
+pub mod eth;
 mod key;
 mod node;
 pub mod rlpx;

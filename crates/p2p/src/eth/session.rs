@@ -1,0 +1,409 @@
+//! An eth session over an RLPx [`Connection`]: [`EthPeer::start`] runs the Status exchange, then
+//! spawns the session task, which owns the connection and loops:
+//! - answers the peer's GetBlockHeaders / GetBlockBodies / GetReceipts / GetPooledTransactions
+//!   through [`super::serve`];
+//! - hands Transactions, NewPooledTransactionHashes and BlockRangeUpdate to the
+//!   [`EthContext::events`] channel (dropped when it is full or absent);
+//! - ignores NewBlockHashes and NewBlock (block propagation ended with the merge);
+//! - sends our requests ([`EthPeer::request_headers`], ...) and matches answers to them by
+//!   request id; an answer nobody waits for any more (timed out) is dropped;
+//! - disconnects a peer sending an undecodable, unknown or out-of-place message, naming the
+//!   reason ([`EthError::disconnect_reason`]).
+//!
+//! Pings are answered by [`Connection::recv`]. The session ends when the peer disconnects, the
+//! connection fails, or every [`EthPeer`] handle is dropped (we then send ClientQuitting).
+//! Store reads run inline on the task: they are point lookups, at most [`super::serve::MAX_ITEMS`]
+//! per request.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use alloy_primitives::{B256, B512};
+use ethrex_blockchain::mempool::Mempool;
+use ethrex_common::types::{BlockBody, Header, Receipt, Transaction};
+use ethrex_storage::Store;
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
+
+use super::{
+    EthError, EthResult, EthVersion, LocalChain,
+    messages::{
+        BlockRangeUpdate, EthMessage, GetBlockHeaders, HashesRequest, HeadersQuery,
+        NewPooledTransactionHashes, Status, id,
+    },
+    serve, status,
+};
+use crate::rlpx::{Connection, DisconnectReason, p2p};
+
+/// How long a request waits for its answer, unless configured otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a session needs from the node.
+#[derive(Clone)]
+pub struct EthContext {
+    /// The chain we announce and serve.
+    pub store: Store,
+    /// The network id we announce and require (usually the chain id).
+    pub network_id: u64,
+    /// Where GetPooledTransactions is answered from; `None` answers with nothing.
+    pub mempool: Option<Arc<Mempool>>,
+    /// Where the peer's announcements go; `None` drops them.
+    pub events: Option<mpsc::Sender<PeerEvent>>,
+    /// Limit on the Status exchange.
+    pub status_timeout: Duration,
+    /// Limit on each of our requests.
+    pub request_timeout: Duration,
+}
+
+impl EthContext {
+    /// A context with the default timeouts, no mempool and no event channel.
+    pub fn new(store: Store, network_id: u64) -> Self {
+        Self {
+            store,
+            network_id,
+            mempool: None,
+            events: None,
+            status_timeout: status::STATUS_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+}
+
+impl std::fmt::Debug for EthContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EthContext")
+            .field("network_id", &self.network_id)
+            .field("status_timeout", &self.status_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a peer announced, for the mempool and the syncer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerEvent {
+    /// Full transactions (`Transactions`).
+    Transactions {
+        peer: B512,
+        transactions: Vec<Transaction>,
+    },
+    /// Announced transaction hashes with their types and sizes.
+    PooledTransactionHashes {
+        peer: B512,
+        announcement: NewPooledTransactionHashes,
+    },
+    /// The peer's served block range changed (eth/69).
+    BlockRange { peer: B512, range: BlockRangeUpdate },
+}
+
+/// A request from an [`EthPeer`] handle to its session task.
+struct Request {
+    message: EthMessage,
+    reply: oneshot::Sender<EthMessage>,
+}
+
+/// A handle on a running eth session: the peer's Status and our requests to it. Cheap to clone;
+/// the session ends when the last handle is dropped.
+#[derive(Debug, Clone)]
+pub struct EthPeer {
+    remote_id: B512,
+    version: EthVersion,
+    status: Status,
+    requests: mpsc::Sender<Request>,
+    next_request_id: Arc<AtomicU64>,
+    request_timeout: Duration,
+}
+
+impl EthPeer {
+    /// Runs the Status exchange on `conn` (which must share eth/68 or eth/69), then spawns the
+    /// session task. Returns the handle and the task, which ends with the reason the session
+    /// stopped.
+    pub async fn start(
+        mut conn: Connection,
+        context: EthContext,
+    ) -> EthResult<(Self, JoinHandle<EthError>)> {
+        let Some((version, offset)) = EthVersion::negotiated(conn.shared_capabilities()) else {
+            let _ = conn.disconnect(DisconnectReason::UselessPeer).await;
+            return Err(EthError::NoEthCapability);
+        };
+        let chain = match LocalChain::load(&context.store, context.network_id) {
+            Ok(chain) => chain,
+            Err(error) => {
+                let _ = conn.disconnect(DisconnectReason::SubprotocolReason).await;
+                return Err(error);
+            }
+        };
+        let theirs =
+            status::exchange(&mut conn, &chain, version, offset, context.status_timeout).await?;
+        let (requests, inbox) = mpsc::channel(64);
+        let peer = Self {
+            remote_id: conn.remote_id(),
+            version,
+            status: theirs,
+            requests,
+            next_request_id: Arc::new(AtomicU64::new(0)),
+            request_timeout: context.request_timeout,
+        };
+        let session = Session {
+            conn,
+            version,
+            offset,
+            context,
+            inbox,
+            pending: HashMap::new(),
+        };
+        Ok((peer, tokio::spawn(session.run())))
+    }
+
+    /// The peer's node id.
+    pub fn remote_id(&self) -> B512 {
+        self.remote_id
+    }
+
+    /// The negotiated eth version.
+    pub fn version(&self) -> EthVersion {
+        self.version
+    }
+
+    /// The peer's Status.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Asks for headers; the answer may hold fewer than asked (unknown blocks, limits).
+    pub async fn request_headers(&self, query: HeadersQuery) -> EthResult<Vec<Header>> {
+        let request_id = self.next_id();
+        let message = EthMessage::GetBlockHeaders(GetBlockHeaders { request_id, query });
+        match self.request(request_id, message).await? {
+            EthMessage::BlockHeaders(answer) => Ok(answer.headers),
+            _ => Err(EthError::SessionClosed),
+        }
+    }
+
+    /// Asks for the bodies of these blocks; unknown ones are absent from the answer.
+    pub async fn request_bodies(&self, hashes: Vec<B256>) -> EthResult<Vec<BlockBody>> {
+        let request_id = self.next_id();
+        let message = EthMessage::GetBlockBodies(HashesRequest { request_id, hashes });
+        match self.request(request_id, message).await? {
+            EthMessage::BlockBodies(answer) => Ok(answer.bodies),
+            _ => Err(EthError::SessionClosed),
+        }
+    }
+
+    /// Asks for the receipts of these blocks (blooms recomputed on eth/69).
+    pub async fn request_receipts(&self, hashes: Vec<B256>) -> EthResult<Vec<Vec<Receipt>>> {
+        let request_id = self.next_id();
+        let message = EthMessage::GetReceipts(HashesRequest { request_id, hashes });
+        match self.request(request_id, message).await? {
+            EthMessage::Receipts(answer) => Ok(answer.receipts),
+            _ => Err(EthError::SessionClosed),
+        }
+    }
+
+    /// Asks for pooled transactions by hash.
+    pub async fn request_pooled_transactions(
+        &self,
+        hashes: Vec<B256>,
+    ) -> EthResult<Vec<Transaction>> {
+        let request_id = self.next_id();
+        let message = EthMessage::GetPooledTransactions(HashesRequest { request_id, hashes });
+        match self.request(request_id, message).await? {
+            EthMessage::PooledTransactions(answer) => Ok(answer.transactions),
+            _ => Err(EthError::SessionClosed),
+        }
+    }
+
+    fn next_id(&self) -> u64 {
+        self.next_request_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    async fn request(&self, request_id: u64, message: EthMessage) -> EthResult<EthMessage> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request { message, reply })
+            .await
+            .map_err(|_| EthError::SessionClosed)?;
+        match tokio::time::timeout(self.request_timeout, answer).await {
+            Ok(Ok(message)) => Ok(message),
+            Ok(Err(_)) => Err(EthError::SessionClosed),
+            Err(_) => Err(EthError::RequestTimeout {
+                request_id,
+                timeout: self.request_timeout,
+            }),
+        }
+    }
+}
+
+/// The answer a request expects: (relative message id, who waits for it).
+type Pending = HashMap<u64, (u64, oneshot::Sender<EthMessage>)>;
+
+/// The session task's state.
+struct Session {
+    conn: Connection,
+    version: EthVersion,
+    offset: u64,
+    context: EthContext,
+    inbox: mpsc::Receiver<Request>,
+    pending: Pending,
+}
+
+impl Session {
+    /// Runs until the session ends; returns why.
+    async fn run(mut self) -> EthError {
+        loop {
+            let step = tokio::select! {
+                message = self.conn.recv() => match message {
+                    Ok(message) => self.handle(message.id, &message.payload).await,
+                    Err(error) => return error.into(),
+                },
+                request = self.inbox.recv() => match request {
+                    Some(request) => self.send_request(request).await,
+                    None => {
+                        let _ = self.conn.disconnect(DisconnectReason::ClientQuitting).await;
+                        return EthError::SessionClosed;
+                    }
+                },
+            };
+            if let Err(error) = step {
+                if let Some(reason) = error.disconnect_reason() {
+                    let _ = self.conn.disconnect(reason).await;
+                }
+                return error;
+            }
+        }
+    }
+
+    async fn send_request(&mut self, request: Request) -> EthResult<()> {
+        // Forget requests whose callers gave up.
+        self.pending.retain(|_, (_, reply)| !reply.is_closed());
+        let Some(request_id) = request.message.request_id() else {
+            return Ok(());
+        };
+        let answer_id = request.message.id() + 1;
+        self.send(&request.message).await?;
+        self.pending.insert(request_id, (answer_id, request.reply));
+        Ok(())
+    }
+
+    async fn send(&mut self, message: &EthMessage) -> EthResult<()> {
+        let payload = message.encode(self.version);
+        self.conn.send(self.offset + message.id(), &payload).await?;
+        Ok(())
+    }
+
+    async fn handle(&mut self, wire_id: u64, payload: &[u8]) -> EthResult<()> {
+        if wire_id < self.offset {
+            // Base protocol: Ping and Disconnect are handled by the connection; a Pong answers
+            // nothing we sent; anything else is out of place.
+            return match wire_id {
+                p2p::PONG => Ok(()),
+                other => Err(EthError::UnknownMessage(other)),
+            };
+        }
+        let relative = wire_id - self.offset;
+        if relative >= self.version.message_count() {
+            return Err(EthError::UnknownMessage(relative));
+        }
+        let message = EthMessage::decode(self.version, relative, payload)?;
+        let store = &self.context.store;
+        match message {
+            EthMessage::Status(_) => Err(EthError::UnexpectedMessage {
+                expected: "no second Status",
+                got: "Status",
+            }),
+            EthMessage::GetBlockHeaders(request) => {
+                let answer = serve::serve_headers(store, &request)?;
+                self.send(&EthMessage::BlockHeaders(answer)).await
+            }
+            EthMessage::GetBlockBodies(request) => {
+                let answer = serve::serve_bodies(store, &request)?;
+                self.send(&EthMessage::BlockBodies(answer)).await
+            }
+            EthMessage::GetReceipts(request) => {
+                let answer = serve::serve_receipts(store, &request, self.version)?;
+                self.send(&EthMessage::Receipts(answer)).await
+            }
+            EthMessage::GetPooledTransactions(request) => {
+                let answer = match &self.context.mempool {
+                    Some(mempool) => serve::serve_from_mempool(mempool, &request),
+                    None => serve::serve_pooled_transactions(|_| None, &request),
+                };
+                self.send(&EthMessage::PooledTransactions(answer)).await
+            }
+            EthMessage::BlockHeaders(_)
+            | EthMessage::BlockBodies(_)
+            | EthMessage::Receipts(_)
+            | EthMessage::PooledTransactions(_) => {
+                self.answer(relative, message);
+                Ok(())
+            }
+            EthMessage::Transactions(transactions) => {
+                self.emit(PeerEvent::Transactions {
+                    peer: self.conn.remote_id(),
+                    transactions,
+                });
+                Ok(())
+            }
+            EthMessage::NewPooledTransactionHashes(announcement) => {
+                self.emit(PeerEvent::PooledTransactionHashes {
+                    peer: self.conn.remote_id(),
+                    announcement,
+                });
+                Ok(())
+            }
+            EthMessage::BlockRangeUpdate(range) => {
+                if range.earliest > range.latest {
+                    return Err(EthError::InvalidBlockRange {
+                        earliest: range.earliest,
+                        latest: range.latest,
+                    });
+                }
+                self.emit(PeerEvent::BlockRange {
+                    peer: self.conn.remote_id(),
+                    range,
+                });
+                Ok(())
+            }
+            EthMessage::NewBlockHashes(_) | EthMessage::NewBlock(_) => Ok(()),
+        }
+    }
+
+    /// Hands an answer to the request waiting for it; one nobody waits for is dropped.
+    fn answer(&mut self, relative: u64, message: EthMessage) {
+        let Some(request_id) = message.request_id() else {
+            return;
+        };
+        if let Some((expected, reply)) = self.pending.remove(&request_id) {
+            if expected == relative {
+                let _ = reply.send(message);
+            } else {
+                self.pending.insert(request_id, (expected, reply));
+            }
+        }
+    }
+
+    fn emit(&self, event: PeerEvent) {
+        if let Some(events) = &self.context.events {
+            let _ = events.try_send(event);
+        }
+    }
+}
+
+// Keep the ids used by `send_request`'s "answer = request + 1" rule honest.
+const _: () = {
+    assert!(id::BLOCK_HEADERS == id::GET_BLOCK_HEADERS + 1);
+    assert!(id::BLOCK_BODIES == id::GET_BLOCK_BODIES + 1);
+    assert!(id::RECEIPTS == id::GET_RECEIPTS + 1);
+    assert!(id::POOLED_TRANSACTIONS == id::GET_POOLED_TRANSACTIONS + 1);
+};
+
+#[cfg(test)]
+mod tests;
