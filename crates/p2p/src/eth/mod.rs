@@ -20,6 +20,8 @@ pub mod receipts;
 pub mod serve;
 pub mod session;
 pub mod status;
+#[cfg(test)]
+mod test_chain;
 
 pub use error::{EthError, EthResult};
 pub use messages::{EthMessage, HashOrNumber, HeadersQuery, Status};
