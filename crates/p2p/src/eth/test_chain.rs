@@ -16,8 +16,6 @@ use ethrex_common::{
 use ethrex_storage::Store;
 use ethrex_test_utils::{GenesisBuilder, TxBuilder};
 
-/// The chain id (and network id) of the test chain.
-pub(crate) const CHAIN_ID: u64 = ethrex_common::dev::DEV_CHAIN_ID;
 
 /// Three transactions of three types, nonces from `3 * block`.
 pub(crate) fn transactions(block: u64) -> Vec<Transaction> {
