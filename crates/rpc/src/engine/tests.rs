@@ -1138,3 +1138,54 @@ fn bad_input_never_panics_and_gets_an_error() {
     assert_eq!(cl.head(), cl.genesis);
     let _ = U256::ZERO;
 }
+
+// --- beyond the diff-layer window ---
+
+/// 130 blocks, each with a transfer (so each has its own state): the states of the first ones
+/// are flattened into the disk state and gone.
+fn long_chain(cl: &Cl) -> Vec<B256> {
+    (1..=130u64)
+        .map(|n| {
+            let tx = transfer(1, n - 1);
+            cl.ctx.mempool.add_transaction(&cl.ctx.chain, tx).unwrap();
+            cl.produce(n)
+        })
+        .collect()
+}
+
+#[test]
+fn a_payload_on_a_known_parent_whose_state_is_gone_is_accepted_and_a_reorg_there_is_too_deep() {
+    let cl = Cl::new();
+    let hashes = long_chain(&cl);
+    let b1 = hashes[0];
+    // A sibling of block 2, built on block 1 in another node that still has block 1's state.
+    let other = Cl::new();
+    other
+        .ctx
+        .mempool
+        .add_transaction(&other.ctx.chain, transfer(1, 0))
+        .unwrap();
+    let other_b1 = other.produce(1);
+    assert_eq!(other_b1, b1, "the same chain");
+    let sibling = other.build(b1, 3, 0x0d);
+    let got = cl.new_payload(&sibling).unwrap();
+    assert_eq!(
+        got,
+        json!({"status": "ACCEPTED", "latestValidHash": null, "validationError": null})
+    );
+    // A reorg back to block 1, whose state the store no longer holds: -38006, nothing changed.
+    let head = cl.head();
+    let code = cl.code(
+        "engine_forkchoiceUpdatedV1",
+        json!([state(b1, B256::ZERO, B256::ZERO), null]),
+    );
+    assert_eq!(code, codes::TOO_DEEP_REORG);
+    assert_eq!(cl.head(), head);
+    // While a sync runs, such a payload is SYNCING instead (never INVALID).
+    cl.ctx.engine.set_sync(Arc::new(RecordingSync {
+        heads: Mutex::default(),
+        syncing: true,
+    }));
+    let sibling = other.build(b1, 4, 0x0e);
+    assert_eq!(status_of(&cl.new_payload(&sibling).unwrap()), "SYNCING");
+}
