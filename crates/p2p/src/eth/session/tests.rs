@@ -1,1 +1,293 @@
+//! Sessions over loopback TCP between two of our nodes: the Status exchange in eth/68 and
+//! eth/69, requests through [`EthPeer`], refusals with their reasons, announcements, and a
+//! peer breaking the protocol. An ignored test completes Status with geth.
+
+use ethrex_common::Fork;
+use ethrex_test_utils::GenesisBuilder;
+use tokio::net::TcpListener;
+
 use super::*;
+use crate::{
+    NodeKey,
+    eth::{HashOrNumber, messages::StatusEth69, protocols, test_chain},
+    rlpx::{ConnectionConfig, Protocol, RlpxError},
+};
+
+const NETWORK: u64 = ethrex_common::dev::DEV_CHAIN_ID;
+
+fn config(protocols: Vec<Protocol>) -> ConnectionConfig {
+    ConnectionConfig {
+        key: NodeKey::random(),
+        client_id: "ethrex/test".into(),
+        protocols,
+        listen_port: 30303,
+        handshake_timeout: Duration::from_secs(5),
+    }
+}
+
+/// Two connected RLPx connections: (dialer, listener).
+async fn connect(a: Vec<Protocol>, b: Vec<Protocol>) -> (Connection, Connection) {
+    let (a, b) = (config(a), config(b));
+    let b_id = b.key.public_key();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepting = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        Connection::accept(stream, &b).await.unwrap()
+    });
+    let dialed = Connection::connect(addr, b_id, &a).await.unwrap();
+    (dialed, accepting.await.unwrap())
+}
+
+/// Starts a session on each side at once: (dialer's result, listener's result).
+async fn start_both(
+    conns: (Connection, Connection),
+    a: EthContext,
+    b: EthContext,
+) -> (
+    EthResult<(EthPeer, JoinHandle<EthError>)>,
+    EthResult<(EthPeer, JoinHandle<EthError>)>,
+) {
+    tokio::join!(EthPeer::start(conns.0, a), EthPeer::start(conns.1, b))
+}
+
+#[tokio::test]
+async fn status_exchange_and_requests_in_eth68_and_eth69() {
+    let (store, chain) = test_chain::chain(5);
+    let (other, _) = test_chain::chain(5);
+    for (ours, theirs, version) in [
+        (
+            protocols(),
+            vec![EthVersion::Eth68.protocol()],
+            EthVersion::Eth68,
+        ),
+        (protocols(), protocols(), EthVersion::Eth69),
+    ] {
+        let conns = connect(ours, theirs).await;
+        let (a, b) = start_both(
+            conns,
+            EthContext::new(store.clone(), NETWORK),
+            EthContext::new(other.clone(), NETWORK),
+        )
+        .await;
+        let ((a, _a_task), (b, _b_task)) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.version(), version);
+        assert_eq!(b.version(), version);
+        let head = chain[5].header.hash_slow();
+        assert_eq!(a.status().head_hash(), head, "{version}");
+        assert_eq!(a.status().version(), version.number());
+        match (version, a.status()) {
+            (EthVersion::Eth68, Status::Eth68(_)) => {}
+            (EthVersion::Eth69, Status::Eth69(s)) => {
+                assert_eq!((s.earliest_block, s.latest_block), (0, 5));
+            }
+            other => panic!("wrong Status shape {other:?}"),
+        }
+
+        let query = HeadersQuery {
+            origin: HashOrNumber::Number(1),
+            amount: 3,
+            skip: 0,
+            reverse: false,
+        };
+        let headers = a.request_headers(query).await.unwrap();
+        let expected: Vec<_> = chain[1..4].iter().map(|b| b.header.clone()).collect();
+        assert_eq!(headers, expected, "{version}");
+        // The other way round, concurrently with a second request.
+        let hashes = vec![chain[2].header.hash_slow(), chain[4].header.hash_slow()];
+        let (bodies, receipts) =
+            tokio::join!(b.request_bodies(hashes.clone()), b.request_receipts(hashes));
+        assert_eq!(
+            bodies.unwrap(),
+            vec![chain[2].body.clone(), chain[4].body.clone()]
+        );
+        assert_eq!(
+            receipts.unwrap(),
+            vec![
+                test_chain::receipts(&chain[2].body.transactions),
+                test_chain::receipts(&chain[4].body.transactions)
+            ],
+            "{version}"
+        );
+        assert!(
+            a.request_pooled_transactions(vec![B256::ZERO])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn another_network_or_genesis_is_refused_as_useless() {
+    let (store, _) = test_chain::chain(1);
+    // Another network id.
+    let conns = connect(protocols(), protocols()).await;
+    let (a, b) = start_both(
+        conns,
+        EthContext::new(store.clone(), NETWORK),
+        EthContext::new(store.clone(), NETWORK + 1),
+    )
+    .await;
+    let error = a.unwrap_err();
+    assert!(
+        matches!(error, EthError::NetworkIdMismatch { ours: NETWORK, theirs } if theirs == NETWORK + 1),
+        "{error}"
+    );
+    assert_eq!(
+        error.disconnect_reason(),
+        Some(DisconnectReason::UselessPeer)
+    );
+    assert!(matches!(b.unwrap_err(), EthError::NetworkIdMismatch { .. }));
+
+    // Another genesis (a different gas limit), same network id.
+    let other = Store::in_memory();
+    other
+        .init_genesis(
+            &GenesisBuilder::new(Fork::Prague)
+                .gas_limit(10_000_000)
+                .build(),
+        )
+        .unwrap();
+    let conns = connect(protocols(), protocols()).await;
+    let (a, _) = start_both(
+        conns,
+        EthContext::new(store.clone(), NETWORK),
+        EthContext::new(other, NETWORK),
+    )
+    .await;
+    let error = a.unwrap_err();
+    assert!(matches!(error, EthError::GenesisMismatch { .. }), "{error}");
+    assert_eq!(
+        error.disconnect_reason(),
+        Some(DisconnectReason::UselessPeer)
+    );
+}
+
+#[tokio::test]
+async fn a_peer_without_status_times_out() {
+    let (store, _) = test_chain::chain(0);
+    let (a, mut b) = connect(protocols(), protocols()).await;
+    let mut context = EthContext::new(store, NETWORK);
+    context.status_timeout = Duration::from_millis(200);
+    let error = EthPeer::start(a, context).await.unwrap_err();
+    assert!(matches!(error, EthError::StatusTimeout(_)), "{error}");
+    // The silent side got our Status, then the Disconnect with the read-timeout reason.
+    assert_eq!(b.recv().await.unwrap().id, 0x10);
+    assert!(matches!(
+        b.recv().await,
+        Err(RlpxError::Disconnected(DisconnectReason::PingTimeout))
+    ));
+}
+
+/// The remote side by hand: a valid Status, then announcements, then garbage.
+#[tokio::test]
+async fn announcements_reach_the_channel_and_garbage_disconnects() {
+    let (store, _) = test_chain::chain(2);
+    let (a, mut b) = connect(protocols(), protocols()).await;
+    let (events, mut received) = mpsc::channel(8);
+    let mut context = EthContext::new(store.clone(), NETWORK);
+    context.events = Some(events);
+    let remote = async {
+        let chain = LocalChain::load(&store, NETWORK).unwrap();
+        let status = EthMessage::Status(chain.status(EthVersion::Eth69));
+        b.send(0x10, &status.encode(EthVersion::Eth69))
+            .await
+            .unwrap();
+        assert_eq!(b.recv().await.unwrap().id, 0x10);
+        b
+    };
+    let (started, mut b) = tokio::join!(EthPeer::start(a, context), remote);
+    let (peer, task) = started.unwrap();
+    assert!(matches!(
+        peer.status(),
+        Status::Eth69(StatusEth69 {
+            latest_block: 2,
+            ..
+        })
+    ));
+
+    let txs = test_chain::transactions(1);
+    let message = EthMessage::Transactions(txs.clone());
+    b.send(0x10 + message.id(), &message.encode(EthVersion::Eth69))
+        .await
+        .unwrap();
+    let Some(PeerEvent::Transactions { transactions, .. }) = received.recv().await else {
+        panic!("no Transactions event")
+    };
+    assert_eq!(transactions, txs);
+    let range = EthMessage::BlockRangeUpdate(BlockRangeUpdate {
+        earliest: 0,
+        latest: 9,
+        latest_hash: B256::repeat_byte(1),
+    });
+    b.send(0x10 + range.id(), &range.encode(EthVersion::Eth69))
+        .await
+        .unwrap();
+    assert!(matches!(
+        received.recv().await,
+        Some(PeerEvent::BlockRange { .. })
+    ));
+
+    // An undecodable GetBlockHeaders: the session ends with BreachOfProtocol.
+    b.send(0x10 + id::GET_BLOCK_HEADERS, &[0xc2, 0x01])
+        .await
+        .unwrap();
+    assert!(matches!(
+        b.recv().await,
+        Err(RlpxError::Disconnected(DisconnectReason::BreachOfProtocol))
+    ));
+    assert!(matches!(task.await.unwrap(), EthError::Rlp { .. }));
+    let query = HeadersQuery {
+        origin: HashOrNumber::Number(0),
+        amount: 1,
+        skip: 0,
+        reverse: false,
+    };
+    assert!(matches!(
+        peer.request_headers(query).await,
+        Err(EthError::SessionClosed)
+    ));
+}
+
+#[tokio::test]
+async fn unknown_message_ids_disconnect_and_requests_time_out() {
+    let (store, _) = test_chain::chain(1);
+    let (a, mut b) = connect(protocols(), protocols()).await;
+    let mut context = EthContext::new(store.clone(), NETWORK);
+    context.request_timeout = Duration::from_millis(200);
+    let remote = async {
+        let chain = LocalChain::load(&store, NETWORK).unwrap();
+        let status = EthMessage::Status(chain.status(EthVersion::Eth69));
+        b.send(0x10, &status.encode(EthVersion::Eth69))
+            .await
+            .unwrap();
+        assert_eq!(b.recv().await.unwrap().id, 0x10);
+        b
+    };
+    let (started, mut b) = tokio::join!(EthPeer::start(a, context), remote);
+    let (peer, task) = started.unwrap();
+    // The remote never answers: the request times out, and the session goes on.
+    let query = HeadersQuery {
+        origin: HashOrNumber::Number(0),
+        amount: 1,
+        skip: 0,
+        reverse: false,
+    };
+    let (answer, asked) = tokio::join!(peer.request_headers(query), b.recv());
+    assert!(
+        matches!(answer, Err(EthError::RequestTimeout { .. })),
+        "{answer:?}"
+    );
+    assert_eq!(asked.unwrap().id, 0x10 + id::GET_BLOCK_HEADERS);
+    // 0x0b is no eth message.
+    b.send(0x10 + 0x0b, &[0xc0]).await.unwrap();
+    assert!(matches!(
+        b.recv().await,
+        Err(RlpxError::Disconnected(DisconnectReason::BreachOfProtocol))
+    ));
+    assert!(matches!(
+        task.await.unwrap(),
+        EthError::UnknownMessage(0x0b)
+    ));
+}
