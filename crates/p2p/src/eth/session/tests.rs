@@ -291,3 +291,74 @@ async fn unknown_message_ids_disconnect_and_requests_time_out() {
         EthError::UnknownMessage(0x0b)
     ));
 }
+
+/// Interop: geth (`$ETHREX_GETH`, else `target/tools/bin/geth`) on an empty mainnet datadir
+/// accepts our mainnet Status (network 1, mainnet genesis, the genesis fork id) and we accept
+/// its own; then it answers a header request for the genesis.
+#[tokio::test]
+#[ignore = "needs geth v1.17.10 from make cl-mock-clients; run with --ignored"]
+async fn geth_completes_the_status_exchange() {
+    let geth = std::env::var("ETHREX_GETH").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/tools/bin/geth").into()
+    });
+    let datadir = tempfile::tempdir().unwrap();
+    let geth_key = NodeKey::random();
+    let free_port = || {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let (port, authrpc_port) = (free_port(), free_port());
+    let secret_hex = alloy_primitives::hex::encode(geth_key.secret().secret_bytes());
+    let child = std::process::Command::new(geth)
+        .args(["--datadir", datadir.path().to_str().unwrap()])
+        .args(["--nodiscover", "--ipcdisable", "--maxpeers", "5"])
+        .args(["--port", &port.to_string(), "--nodekeyhex", &secret_hex])
+        .args(["--authrpc.port", &authrpc_port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _geth = KillOnDrop(child);
+
+    let store = Store::in_memory();
+    let genesis = ethrex_common::Network::Mainnet.genesis().unwrap();
+    store.init_genesis(&genesis).unwrap();
+    let ours = config(protocols());
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut conn = None;
+    for _ in 0..100 {
+        match Connection::connect(addr, geth_key.public_key(), &ours).await {
+            Ok(c) => {
+                conn = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let conn = conn.expect("geth accepted no connection within 20 s");
+    let (peer, _task) = EthPeer::start(conn, EthContext::new(store, 1))
+        .await
+        .unwrap();
+    assert_eq!(peer.version(), EthVersion::Eth69);
+    let mainnet_genesis = genesis.block().unwrap().header.hash_slow();
+    assert_eq!(peer.status().genesis_hash(), mainnet_genesis);
+    let query = HeadersQuery {
+        origin: HashOrNumber::Number(0),
+        amount: 1,
+        skip: 0,
+        reverse: false,
+    };
+    let headers = peer.request_headers(query).await.unwrap();
+    assert_eq!(headers.len(), 1);
+    assert_eq!(headers[0].hash_slow(), mainnet_genesis);
+}
+
+/// Kills the child process when the test ends, passed or failed.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
