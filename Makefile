@@ -102,7 +102,8 @@ clients: deps
 	bash tests/clients/run.sh
 
 ## cl-mock-clients: the CL mock drives ethrex with geth v1.17.10 (Osaka) and ethereumjs 0.10.5
-## (Prague), installed pinned into target/tools; block hashes and state roots compared (~1 min warm).
+## (Prague), installed pinned into target/tools; block hashes and state roots compared; and the
+## RLPx handshake with geth (~1 min warm).
 cl-mock-clients: deps
 	bash tooling/cl-mock/clients.sh
 

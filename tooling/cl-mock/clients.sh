@@ -12,7 +12,9 @@ GETH_BIN="$TOOLS/bin/geth"
 EJS_DIR="$TOOLS/ethereumjs"
 EJS_BIN="$EJS_DIR/node_modules/.bin/ethereumjs"
 
-if "$GETH_BIN" version 2>/dev/null | grep -q "^Version: ${GETH_VERSION#v}-stable"; then
+# (Read the whole output: `grep -q` would close the pipe early and, under pipefail, fail the test.)
+installed_geth=$("$GETH_BIN" version 2>/dev/null || true)
+if [[ "$installed_geth" == *"Version: ${GETH_VERSION#v}-stable"* ]]; then
     echo "geth $GETH_VERSION: $GETH_BIN"
 elif ! command -v go >/dev/null 2>&1; then
     echo "SKIP geth: no Go toolchain on PATH"
@@ -36,4 +38,12 @@ fi
 [ -x "$GETH_BIN" ] && export GETH="$GETH_BIN"
 [ -x "$EJS_BIN" ] && export ETHEREUMJS="$EJS_BIN"
 cargo build -p ethrex || exit 1
-cargo test -p cl-mock --test it clients:: -- --ignored --nocapture --test-threads 1
+status=0
+cargo test -p cl-mock --test it clients:: -- --ignored --nocapture --test-threads 1 || status=1
+# RLPx interop: our handshake, Hello and snappy Ping/Pong with geth, both directions.
+if [ -x "$GETH_BIN" ]; then
+    ETHREX_GETH="$GETH_BIN" cargo test -p ethrex-p2p --lib geth -- --ignored --nocapture || status=1
+else
+    echo "SKIP rlpx geth interop: geth not installed"
+fi
+exit $status

@@ -100,7 +100,8 @@ impl Node {
     /// for its servers' addresses in the log (the WebSocket one when `args` hold
     /// `--ws.enabled`). Unless `args` set them, also passes `--authrpc.port 0` and
     /// `--authrpc.jwtsecret` with a path in a temporary directory the node owns (the binary
-    /// creates the secret there).
+    /// creates the secret there), and `--p2p.disabled` unless `args` configure discovery (tests
+    /// never contact public bootnodes).
     pub fn start(binary: &Path, args: &[&str]) -> Node {
         let has = |flag: &str| {
             args.iter()
@@ -114,6 +115,12 @@ impl Node {
             .args(["--log.color", "never"]);
         if !has("--authrpc.port") {
             command.args(["--authrpc.port", "0"]);
+        }
+        // Tests send no traffic beyond loopback: no discovery (which would contact a preset's
+        // public bootnodes) unless the test configures it.
+        let discovery = ["--p2p.disabled", "--dev", "--discovery.port", "--bootnodes"];
+        if !discovery.iter().any(|flag| has(flag)) {
+            command.arg("--p2p.disabled");
         }
         let named_secret = args.iter().enumerate().find_map(|(i, arg)| match *arg {
             "--authrpc.jwtsecret" => args.get(i + 1).copied(),

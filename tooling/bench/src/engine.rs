@@ -157,6 +157,7 @@ fn replay_through_engine(
         .arg(genesis)
         .arg("--datadir")
         .arg(work.join("engine-db"))
+        .arg("--p2p.disabled")
         .args([
             "--authrpc.addr",
             "127.0.0.1",

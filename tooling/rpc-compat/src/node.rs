@@ -134,6 +134,8 @@ impl Node {
             .args(["--http.addr", "127.0.0.1", "--http.port", "0"])
             // The Engine API port too: any free one (its secret goes to the datadir).
             .args(["--authrpc.addr", "127.0.0.1", "--authrpc.port", "0"])
+            // No discovery: nothing but loopback traffic.
+            .arg("--p2p.disabled")
             .args(["--log.color", "never"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -359,7 +359,10 @@ fn ethereumjs_accepts_ethrex_prague_blocks() {
     let jwt = chain.dir.path().join("jwt-plain.hex");
     // ethereumjs reads the secret without a 0x prefix.
     std::fs::write(&jwt, SECRET.to_hex().trim_start_matches("0x")).unwrap();
+    // ethereumjs writes log and audit files into its working directory (even with
+    // `--logFile false`, a file named after the date and "false"): keep them in the temp dir.
     let child = Command::new(&ethereumjs)
+        .current_dir(chain.dir.path())
         .arg("--gethGenesis")
         .arg(&chain.genesis_path)
         .arg("--dataDir")

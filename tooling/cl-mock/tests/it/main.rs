@@ -82,6 +82,8 @@ impl EthrexNode {
             .args(["--datadir", datadir])
             .args(["--http.addr", "127.0.0.1", "--http.port", "0"])
             .args(["--authrpc.addr", "127.0.0.1", "--authrpc.port", "0"])
+            // No discovery: nothing but loopback traffic.
+            .arg("--p2p.disabled")
             .arg("--authrpc.jwtsecret")
             .arg(jwt)
             .args(["--log.color", "never"])

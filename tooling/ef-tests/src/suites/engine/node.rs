@@ -40,6 +40,8 @@ impl Node {
             .args(["--datadir", "memory"])
             .args(["--http.addr", "127.0.0.1", "--http.port", "0"])
             .args(["--authrpc.addr", "127.0.0.1", "--authrpc.port", "0"])
+            // No discovery: nothing but loopback traffic.
+            .arg("--p2p.disabled")
             .arg("--authrpc.jwtsecret")
             .arg(jwt_secret)
             .args(["--log.color", "never"])
