@@ -1,9 +1,10 @@
 //! # ethrex-p2p
 //!
-//! Peer-to-peer networking. For now, the node's identity only: the secp256k1 node key kept in
+//! Peer-to-peer networking: the node's identity — the secp256k1 node key kept in
 //! `<datadir>/nodekey` ([`NodeKey`]), the node id derived from it, and how the node describes
-//! itself to peers — its enode URL and its signed Ethereum Node Record (EIP-778, [`enr`]),
-//! both built by [`LocalNode`]. Discovery (discv4), RLPx and the eth/snap protocols come later.
+//! itself to peers, its enode URL and its signed Ethereum Node Record (EIP-778, [`enr`]), both
+//! built by [`LocalNode`] — discovery v4, the RLPx transport and the eth protocol (below). The
+//! node does not yet dial or accept RLPx peers; snap and sync come later.
 //!
 //! Where to start reading: `key.rs` ([`NodeKey`]: create, persist, load), `node.rs`
 //! ([`LocalNode`]: id, enode URL, ENR of this node), `enr.rs` (the record's encoding and
