@@ -7,6 +7,12 @@
 //!
 //! Invariants: a connection exists only after a verified handshake and a Hello whose node id is
 //! the key the handshake authenticated; any error leaves the connection unusable (drop it).
+//!
+//! Cancel safety: [`Connection::recv`] and [`Connection::send`] may be dropped at any await (in a
+//! `select!`) without breaking the stream. A frame is encoded (advancing the MAC state) into an
+//! outgoing queue in one synchronous step, and the queue is written with single `write` calls
+//! that advance it by what was written; whatever a cancelled call left queued is written first
+//! by the next `send` or `recv`. Incoming bytes are kept in a buffer until a whole frame decodes.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -77,6 +83,8 @@ pub struct Connection {
     stream: TcpStream,
     codec: FrameCodec,
     read_buf: Vec<u8>,
+    /// Encoded frames not yet fully written, oldest first.
+    write_buf: Vec<u8>,
     remote_hello: Hello,
     shared: Vec<SharedCapability>,
     compress: bool,
@@ -133,6 +141,7 @@ impl Connection {
             stream,
             codec,
             read_buf: Vec::new(),
+            write_buf: Vec::new(),
             remote_hello: config.hello(),
             shared: Vec::new(),
             compress: false,
@@ -200,19 +209,42 @@ impl Connection {
     }
 
     /// Sends message `id` with its RLP `payload` (compressed here when the peer speaks p2p v5).
+    /// Cancel-safe in that the stream stays whole: once this is first polled the message is
+    /// queued, and a later `send` or `recv` finishes writing it.
     pub async fn send(&mut self, id: u64, payload: &[u8]) -> RlpxResult<()> {
+        self.queue(id, payload)?;
+        self.flush().await
+    }
+
+    /// Encodes message `id` (compressed when the peer speaks p2p v5) onto the outgoing queue.
+    fn queue(&mut self, id: u64, payload: &[u8]) -> RlpxResult<()> {
         if self.compress {
             let compressed = p2p::compress(payload)?;
-            self.write_frame(id, &compressed).await
+            self.codec.encode(id, &compressed, &mut self.write_buf)
         } else {
-            self.write_frame(id, payload).await
+            self.codec.encode(id, payload, &mut self.write_buf)
         }
     }
 
+    /// Writes the outgoing queue. Each `write` either wrote some bytes, removed from the queue
+    /// before the next await, or wrote nothing: a cancellation leaves the queue exact.
+    async fn flush(&mut self) -> RlpxResult<()> {
+        while !self.write_buf.is_empty() {
+            let written = self.stream.write(&self.write_buf).await?;
+            if written == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into());
+            }
+            self.write_buf.drain(..written);
+        }
+        Ok(())
+    }
+
     /// The next message from the peer. A Ping is answered with a Pong and not returned; a
-    /// Disconnect ends the connection as [`RlpxError::Disconnected`].
+    /// Disconnect ends the connection as [`RlpxError::Disconnected`]. Cancel-safe: the Pong is
+    /// queued before it is written, and frames queued by a cancelled call are written first.
     pub async fn recv(&mut self) -> RlpxResult<Message> {
         loop {
+            self.flush().await?;
             let frame = self.read_frame().await?;
             let payload = if self.compress {
                 p2p::decompress(&frame.payload)?
@@ -221,8 +253,9 @@ impl Connection {
             };
             match frame.id {
                 p2p::PING => {
+                    // Queued now, written by the flush at the top of the loop.
                     let pong = P2pMessage::Pong.encode_payload();
-                    self.send(p2p::PONG, &pong).await?;
+                    self.queue(p2p::PONG, &pong)?;
                 }
                 p2p::DISCONNECT => {
                     let reason = match P2pMessage::decode(p2p::DISCONNECT, &payload)? {
@@ -245,10 +278,8 @@ impl Connection {
     }
 
     async fn write_frame(&mut self, id: u64, payload: &[u8]) -> RlpxResult<()> {
-        let mut out = Vec::with_capacity(payload.len() + 64);
-        self.codec.encode(id, payload, &mut out)?;
-        self.stream.write_all(&out).await?;
-        Ok(())
+        self.codec.encode(id, payload, &mut self.write_buf)?;
+        self.flush().await
     }
 
     async fn read_frame(&mut self) -> RlpxResult<Frame> {

@@ -95,6 +95,69 @@ async fn two_nodes_handshake_exchange_hello_and_messages_with_snappy() {
     ));
 }
 
+/// Bytes snappy cannot shrink (a xorshift stream), so a large message fills the socket buffers.
+fn incompressible(len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_send_cancelled_mid_write_is_finished_by_the_next_call() {
+    let (dialed, accepted) = connect_pair(&config(&[]), config(&[]), None).await;
+    let (mut a_conn, mut b_conn) = (dialed.unwrap(), accepted.unwrap());
+    // 12 MiB while the peer does not read: the write blocks once the socket buffers are full.
+    let big = incompressible(12 << 20);
+    let cancelled = tokio::time::timeout(Duration::from_millis(100), a_conn.send(0x10, &big)).await;
+    assert!(cancelled.is_err(), "the send should have blocked");
+    assert!(!a_conn.write_buf.is_empty());
+    // A cancelled recv (nothing to read) leaves the queue as it was, or writes some of it.
+    let _ = tokio::time::timeout(Duration::from_millis(10), a_conn.recv()).await;
+
+    let writer = tokio::spawn(async move {
+        a_conn.send(0x11, b"\xc0").await.unwrap();
+        a_conn
+    });
+    assert_eq!(
+        b_conn.recv().await.unwrap(),
+        Message {
+            id: 0x10,
+            payload: big
+        }
+    );
+    assert_eq!(b_conn.recv().await.unwrap().id, 0x11);
+    assert!(writer.await.unwrap().write_buf.is_empty());
+}
+
+#[tokio::test]
+async fn a_pong_survives_recv_being_cancelled_in_a_select() {
+    let (dialed, accepted) = connect_pair(&config(&[]), config(&[]), None).await;
+    let (mut a_conn, mut b_conn) = (dialed.unwrap(), accepted.unwrap());
+    for _ in 0..3 {
+        b_conn.send(p2p::PING, &[0xc0]).await.unwrap();
+    }
+    b_conn.send(0x10, b"\xc0").await.unwrap();
+    // Poll recv once at a time, dropping it each time, as a select! losing a race would.
+    let message = loop {
+        match tokio::time::timeout(Duration::ZERO, a_conn.recv()).await {
+            Ok(message) => break message.unwrap(),
+            Err(_) => tokio::task::yield_now().await,
+        }
+    };
+    assert_eq!(message.id, 0x10);
+    a_conn.send(0x11, b"\xc0").await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(b_conn.recv().await.unwrap().id, p2p::PONG);
+    }
+    assert_eq!(b_conn.recv().await.unwrap().id, 0x11);
+}
+
 #[tokio::test]
 async fn peers_without_a_shared_capability_are_useless() {
     let (dialed, accepted) = connect_pair(
