@@ -3,8 +3,8 @@
 //! Peer-to-peer networking: the node's identity — the secp256k1 node key kept in
 //! `<datadir>/nodekey` ([`NodeKey`]), the node id derived from it, and how the node describes
 //! itself to peers, its enode URL and its signed Ethereum Node Record (EIP-778, [`enr`]), both
-//! built by [`LocalNode`] — discovery v4, the RLPx transport and the eth protocol (below). The
-//! node does not yet dial or accept RLPx peers; snap and sync come later.
+//! built by [`LocalNode`] — discovery v4, the RLPx transport, the eth protocol and the peer
+//! manager (below). Sync comes later.
 //!
 //! Where to start reading: `key.rs` ([`NodeKey`]: create, persist, load), `node.rs`
 //! ([`LocalNode`]: id, enode URL, ENR of this node), `enr.rs` (the record's encoding and
@@ -19,6 +19,9 @@
 //! The eth wire protocol ([`eth`], eth/68 and eth/69) runs over an RLPx connection: the Status
 //! handshake, serving headers, bodies, receipts and pooled transactions, and requests for the
 //! syncer; start at [`eth::EthPeer::start`].
+//!
+//! The node's peers ([`peers`]): [`peers::PeerManager`] accepts and dials RLPx connections up
+//! to a target, runs an eth session on each and lists them for `admin_peers`.
 
 pub mod discv4;
 pub mod enr;
@@ -26,6 +29,7 @@ mod error;
 pub mod eth;
 mod key;
 mod node;
+pub mod peers;
 pub mod rlpx;
 
 pub use error::{P2pError, Result};

@@ -203,6 +203,16 @@ impl Connection {
         self.remote_hello.node_id
     }
 
+    /// Our end of the TCP stream.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+
+    /// The peer's end of the TCP stream.
+    pub fn peer_addr(&self) -> std::io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+
     /// The capabilities both sides speak, with their message-id offsets.
     pub fn shared_capabilities(&self) -> &[SharedCapability] {
         &self.shared
