@@ -20,6 +20,9 @@
 //! handshake, serving headers, bodies, receipts and pooled transactions, and requests for the
 //! syncer; start at [`eth::EthPeer::start`].
 //!
+//! The snap/1 protocol ([`snap`]): its messages and answers to them over the store (account and
+//! storage ranges with proofs, codes, trie nodes), not yet wired into sessions.
+//!
 //! The node's peers ([`peers`]): [`peers::PeerManager`] accepts and dials RLPx connections up
 //! to a target, runs an eth session on each and lists them for `admin_peers`.
 
@@ -31,6 +34,7 @@ mod key;
 mod node;
 pub mod peers;
 pub mod rlpx;
+pub mod snap;
 
 pub use error::{P2pError, Result};
 pub use key::{NODE_KEY_FILE, NodeKey};

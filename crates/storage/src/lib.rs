@@ -9,7 +9,8 @@
 //! ([`StateReader`]: a state for the VM), `state_update.rs` ([`StateBuilder`]: applying the
 //! VM's changes, block after block, then committing once), `trie_db.rs` (the tries' node
 //! storage, keyed by path), `witness.rs` (recording the parent state's trie nodes a block's
-//! merkleization reads, for execution witnesses) and `genesis.rs` (initializing a chain).
+//! merkleization reads, for execution witnesses), `snap.rs` (leaves in key order, range proofs and
+//! nodes by path, for snap serving) and `genesis.rs` (initializing a chain).
 //! `backend/` holds the trait and its two implementations; `codec.rs` the value decoders.
 //!
 //! The flow of a block import: [`Store::state_builder`] on the parent's root, the VM executes
@@ -32,6 +33,7 @@ mod error;
 mod genesis;
 mod journal;
 mod layers;
+mod snap;
 mod state;
 mod state_update;
 mod store;

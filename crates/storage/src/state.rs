@@ -81,7 +81,7 @@ impl StateReader {
         self.view.get(table, key)
     }
 
-    fn trie_db(&self, owner: TrieOwner) -> Arc<StoreTrieDb> {
+    pub(crate) fn trie_db(&self, owner: TrieOwner) -> Arc<StoreTrieDb> {
         Arc::new(StoreTrieDb::new(self.view.clone(), owner))
     }
 

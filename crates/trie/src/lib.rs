@@ -8,8 +8,8 @@
 //! Where to start reading: `trie.rs` ([`Trie`]: get, root hash, commit), then `node.rs` (the
 //! node model, decoding, hash caching), `insert.rs` and `remove.rs` (the shape-changing
 //! operations), `batch.rs` (a batch of updates and commit, the root's 16 subtries on several
-//! threads), `navigate.rs` (next/previous key), `builder.rs` (the streaming root), `proof.rs` and
-//! `range.rs` (verification), `witness.rs` ([`NodeSet`]: the hash-keyed nodes of an execution
+//! threads), `navigate.rs` (next/previous key), `path_node.rs` (the node at a path, for snap),
+//! `builder.rs` (the streaming root), `proof.rs` and `range.rs` (verification), `witness.rs` ([`NodeSet`]: the hash-keyed nodes of an execution
 //! witness, and a trie over them for stateless execution).
 //! `encode.rs` holds the RLP writers shared by the trie and the builder; `node_ref.rs` the
 //! inline-or-hash child reference; `nibbles.rs` paths and hex-prefix encoding.
@@ -30,6 +30,7 @@ mod nibbles;
 mod node;
 mod node_ref;
 mod ordered;
+mod path_node;
 mod proof;
 mod range;
 mod remove;
