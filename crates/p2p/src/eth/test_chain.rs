@@ -16,7 +16,6 @@ use ethrex_common::{
 use ethrex_storage::Store;
 use ethrex_test_utils::{GenesisBuilder, TxBuilder};
 
-
 /// Three transactions of three types, nonces from `3 * block`.
 pub(crate) fn transactions(block: u64) -> Vec<Transaction> {
     let base = TxBuilder::new().data(vec![block as u8; 40]);
