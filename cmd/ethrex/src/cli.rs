@@ -1,9 +1,9 @@
 //! The command line of `ethrex`: one `#[derive(Args)]` struct per flag group, geth-style flag
 //! names, and an `ETHREX_*` environment variable for every flag.
 //!
-//! Flags of features not built yet (RLPx peers and sync, witness precomputation, log files) are
-//! parsed and validated so that scripts can be written against them; their help says "not yet
-//! implemented" (test `inert_flags_say_so_in_their_help`). `docs/CLI.md` is generated from
+//! Flags of features not built yet (sync, transaction broadcasting, witness precomputation, log
+//! files) are parsed and validated so that scripts can be written against them; their help says
+//! "not yet implemented" (test `inert_flags_say_so_in_their_help`). `docs/CLI.md` is generated from
 //! `--help` and a test fails when the two drift.
 
 use std::{net::IpAddr, path::PathBuf};
@@ -146,11 +146,12 @@ pub struct P2pOptions {
     /// Sync mode (not yet implemented: the node does not sync from peers yet).
     #[arg(long, value_enum, default_value = "snap", env = "ETHREX_SYNCMODE")]
     pub syncmode: SyncMode,
-    /// Disable peer-to-peer networking: no discovery socket. Implied by --dev.
+    /// Disable peer-to-peer networking: no RLPx listener, no discovery socket, no peers. Implied
+    /// by --dev.
     #[arg(long = "p2p.disabled", env = "ETHREX_P2P_DISABLED")]
     pub disabled: bool,
-    /// Address to listen on for peers: discovery's UDP socket binds it (an unspecified address
-    /// binds every interface and is announced as loopback).
+    /// Address to listen on for peers: the RLPx TCP listener and discovery's UDP socket bind it
+    /// (an unspecified address binds every interface and is announced as loopback).
     #[arg(
         long = "p2p.addr",
         value_name = "ADDRESS",
@@ -158,8 +159,8 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_ADDR"
     )]
     pub p2p_addr: IpAddr,
-    /// TCP port for RLPx connections. Only announced for now (enode and ENR of `admin_nodeInfo`,
-    /// discovery's packets); RLPx peers are not yet implemented.
+    /// TCP port for RLPx connections; 0 picks a free port, which the enode and ENR then announce.
+    /// A port that cannot be bound is a warning, and the node runs without peers.
     #[arg(
         long = "p2p.port",
         value_name = "PORT",
@@ -184,11 +185,12 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_TX_BROADCASTING_INTERVAL"
     )]
     pub tx_broadcasting_interval_ms: u64,
-    /// Number of peers to aim for (not yet implemented).
+    /// Number of peers to aim for: a third (rounded up) dialed from discovered nodes, the rest
+    /// accepted inbound. Static peers (admin_addPeer) come on top.
     #[arg(
         long = "p2p.target-peers",
         value_name = "COUNT",
-        default_value_t = 100,
+        default_value_t = 25,
         env = "ETHREX_P2P_TARGET_PEERS"
     )]
     pub target_peers: usize,
@@ -470,12 +472,10 @@ mod tests {
 
     /// Flags parsed but not yet acted on. When one starts to work, drop it from this list and
     /// from its help's "not yet implemented".
-    const INERT_FLAGS: [&str; 6] = [
+    const INERT_FLAGS: [&str; 4] = [
         "precompute-witnesses",
         "syncmode",
-        "p2p.port",
         "p2p.tx-broadcasting-interval",
-        "p2p.target-peers",
         "log.dir",
     ];
 

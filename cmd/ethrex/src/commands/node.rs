@@ -5,21 +5,23 @@
 //! (`ethrex-metrics`). Opens the store (creating it from the network's genesis, or the dev
 //! genesis with `--dev`), re-executes what a crash left in memory, starts the p2p side
 //! (`p2p.rs`: the node key `<datadir>/nodekey` — a fresh key each run with `--datadir memory` —
-//! for the identity of `admin_nodeInfo`, and discovery v4 unless `--p2p.disabled` or `--dev`),
+//! for the identity of `admin_nodeInfo`, and, unless `--p2p.disabled` or `--dev`, the RLPx
+//! listener, discovery v4 and the peer manager),
 //! starts the JSON-RPC servers and the authenticated Engine API server (always, `--dev`
 //! included; and, with `--dev`, the block producer of `dev.rs`), and runs until SIGINT or
-//! SIGTERM, then stops discovery, writes the recent states as the diff-layer journal (loaded at
+//! SIGTERM, then ends the peer sessions, stops discovery, writes the recent states as the diff-layer journal (loaded at
 //! the next start) and exits.
 //!
 //! Log lines tests and tools read (in this order): `JWT secret: <path>` (with ` (generated)`
-//! when created), `metrics on http://<addr>/metrics`, `discovery on udp://<addr>, enode <url>`
-//! (or `discovery disabled: <reason>`), `HTTP JSON-RPC on http://<addr>`,
+//! when created), `metrics on http://<addr>/metrics`, `rlpx on tcp://<addr>` (or `rlpx disabled:
+//! <reason>`), `discovery on udp://<addr>, enode <url>` (or `discovery disabled: <reason>`), `HTTP JSON-RPC on http://<addr>`,
 //! `WebSocket JSON-RPC on ws://<addr>`, `Engine API on http://<addr>`.
 
 use std::{net::SocketAddr, sync::Arc};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::Network;
+use ethrex_p2p::eth::EthContext;
 use ethrex_rpc::{AuthConfig, JwtSecret, RpcContext, SecretOrigin, ServerConfig};
 
 use super::{
@@ -87,7 +89,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     let mempool = Arc::new(Mempool::new(cli.node.mempool_max_size));
     ethrex_metrics::set_mempool_size(mempool.len());
     let mut ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
-    let p2p = P2p::start(cli, bootnodes).await?;
+    let mut eth = EthContext::new(chain.store().clone(), chain.config().chain_id);
+    eth.mempool = Some(Arc::clone(&mempool));
+    let p2p = P2p::start(cli, bootnodes, eth, client_version()).await?;
     tracing::info!("node {}", p2p.identity.enode);
     ctx.node = Some(Arc::new(p2p.identity.clone()));
     if !cli.dev.dev {

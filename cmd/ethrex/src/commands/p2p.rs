@@ -1,18 +1,28 @@
-//! The node's peer-to-peer side: its key and identity (`admin_nodeInfo`), and discovery v4.
+//! The node's peer-to-peer side: its key and identity (`admin_nodeInfo`), discovery v4 and the
+//! RLPx peers.
 //!
 //! [`bootnodes`] reads `--bootnodes` (comma-separated enode URLs; an empty value means none),
 //! else the network preset's list; an invalid URL is [`CliError::InvalidBootnode`], naming it,
 //! and stops the node before anything starts. [`P2p::start`] then, unless `--p2p.disabled` (or
-//! `--dev`, which implies it), binds discovery's UDP socket on `--p2p.addr`:`--discovery.port`
-//! (port 0: any free port) and bonds with the bootnodes, looking up every
-//! `--p2p.lookup-interval` ms. A socket that cannot be bound is a warning and the node runs on
-//! without discovery: its chain, JSON-RPC and Engine API do not need peers yet, and tools start
-//! several nodes on one host with the default port.
+//! `--dev`, which implies it):
+//! - binds the RLPx TCP listener on `--p2p.addr`:`--p2p.port` (port 0: any free port; the bound
+//!   port is the one the enode, the ENR and discovery announce);
+//! - binds discovery's UDP socket on `--p2p.addr`:`--discovery.port` (port 0: any free port) and
+//!   bonds with the bootnodes, looking up every `--p2p.lookup-interval` ms;
+//! - starts the [`PeerManager`]: inbound peers and discovered nodes up to `--p2p.target-peers`
+//!   (a third dialed, the rest inbound), each running an eth/68 or eth/69 session over the
+//!   chain and the mempool.
 //!
-//! Log lines tests read: `discovery on udp://ADDR, enode ENODE_URL` (the bound address and the
-//! enode URL peers use, its UDP port the bound one) or `discovery disabled: REASON`. Every
-//! [`REPORT_INTERVAL`] the table's size is logged at debug level (`discovery table: N nodes`)
-//! and recorded as the metric `ethrex_p2p_discovery_nodes`.
+//! A socket that cannot be bound is a warning and the node runs on without it (without a TCP
+//! listener, no peers; without UDP, peers only from `admin_addPeer`): its chain, JSON-RPC and
+//! Engine API do not need peers, and tools start several nodes on one host with the default
+//! ports.
+//!
+//! Log lines tests read: `rlpx on tcp://ADDR` (the bound address) or `rlpx disabled: REASON`,
+//! then `discovery on udp://ADDR, enode ENODE_URL` (the bound address and the enode URL peers
+//! use, its ports the bound ones) or `discovery disabled: REASON`. Every [`REPORT_INTERVAL`] the
+//! table's size is logged at debug level (`discovery table: N nodes`) and recorded as the metric
+//! `ethrex_p2p_discovery_nodes`.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -20,9 +30,12 @@ use ethrex_common::Network;
 use ethrex_p2p::{
     LocalNode, NodeKey,
     discv4::{Discv4, Discv4Config, Enode, packet::Endpoint},
+    eth::{self, EthContext},
+    peers::{PeerManager, PeerManagerConfig},
+    rlpx::{ConnectionConfig, DEFAULT_HANDSHAKE_TIMEOUT},
 };
 use ethrex_rpc::NodeIdentity;
-use tokio::task::JoinHandle;
+use tokio::{net::TcpListener, task::JoinHandle};
 
 use super::{CliError, import::expand_home};
 use crate::cli::Cli;
@@ -51,6 +64,8 @@ pub fn bootnodes(cli: &Cli) -> Result<Vec<Enode>, CliError> {
 pub struct P2p {
     /// What `admin_nodeInfo` shows.
     pub identity: NodeIdentity,
+    /// The RLPx peers, unless p2p is disabled or the TCP listener could not be bound.
+    pub peers: Option<Arc<PeerManager>>,
     discovery: Option<Discovery>,
 }
 
@@ -61,62 +76,120 @@ struct Discovery {
 }
 
 impl P2p {
-    /// Loads the node key (see the module docs) and starts discovery with `bootnodes`.
-    pub async fn start(cli: &Cli, bootnodes: Vec<Enode>) -> Result<Self, CliError> {
+    /// Loads the node key and starts the RLPx listener, discovery with `bootnodes` and the peer
+    /// manager whose sessions serve from `eth` (see the module docs).
+    pub async fn start(
+        cli: &Cli,
+        bootnodes: Vec<Enode>,
+        eth: EthContext,
+        client_id: String,
+    ) -> Result<Self, CliError> {
         let key = node_key(cli)?;
         let p2p = &cli.p2p;
-        let discovery = if cli.p2p_disabled() {
+        if cli.p2p_disabled() {
             let flag = if cli.dev.dev {
                 "--dev"
             } else {
                 "--p2p.disabled"
             };
             tracing::info!("discovery disabled: {flag}");
-            None
-        } else {
-            let config = Discv4Config {
-                bootnodes,
-                lookup_interval: Duration::from_millis(p2p.lookup_interval_ms.max(1)),
-                ..Discv4Config::default()
-            };
-            let listen = Endpoint {
-                ip: p2p.p2p_addr,
-                udp_port: p2p.discovery_port,
-                tcp_port: p2p.p2p_port,
-            };
-            match Discv4::start(config, key, listen).await {
-                Ok(service) => Some(Discovery::run(service)),
-                Err(e) => {
-                    tracing::warn!("discovery disabled: {e}");
-                    None
-                }
+            let identity = identity(cli, key, p2p.p2p_port, p2p.discovery_port)?;
+            return Ok(Self {
+                identity,
+                peers: None,
+                discovery: None,
+            });
+        }
+        let listener = match TcpListener::bind(SocketAddr::new(p2p.p2p_addr, p2p.p2p_port)).await {
+            Ok(listener) => {
+                let addr = (listener.local_addr())
+                    .map_err(|e| CliError::Io(format!("rlpx listener: {e}")))?;
+                tracing::info!("rlpx on tcp://{addr}");
+                Some((listener, addr.port()))
+            }
+            Err(e) => {
+                tracing::warn!("rlpx disabled: {e}");
+                None
+            }
+        };
+        let tcp_port = listener.as_ref().map_or(p2p.p2p_port, |(_, port)| *port);
+        let config = Discv4Config {
+            bootnodes,
+            lookup_interval: Duration::from_millis(p2p.lookup_interval_ms.max(1)),
+            ..Discv4Config::default()
+        };
+        let listen = Endpoint {
+            ip: p2p.p2p_addr,
+            udp_port: p2p.discovery_port,
+            tcp_port,
+        };
+        let discovery = match Discv4::start(config, key, listen).await {
+            Ok(service) => Some(Discovery::run(service)),
+            Err(e) => {
+                tracing::warn!("discovery disabled: {e}");
+                None
             }
         };
         let udp_port = discovery
             .as_ref()
             .map_or(p2p.discovery_port, |d| d.service.local_enode().udp_port);
-        let node = LocalNode::new(key, p2p.p2p_addr, p2p.p2p_port, udp_port);
-        let identity = NodeIdentity {
-            id: alloy_primitives::hex::encode(node.id()),
-            enode: node.enode_url(),
-            enr: node.enr()?,
-            ip: node.ip,
-            discovery_port: node.udp_port,
-            listener_port: node.tcp_port,
-            listen_addr: SocketAddr::new(p2p.p2p_addr, p2p.p2p_port),
-        };
+        let peers = listener.map(|(listener, port)| {
+            let connection = ConnectionConfig {
+                key,
+                client_id,
+                protocols: eth::protocols(),
+                listen_port: port,
+                handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            };
+            let mut config = PeerManagerConfig::new(connection, eth, p2p.target_peers);
+            if let Some(discovery) = &discovery {
+                // Weak: stopping discovery needs the only strong reference back.
+                let service = Arc::downgrade(&discovery.service);
+                config.candidates = Some(Arc::new(move || {
+                    service
+                        .upgrade()
+                        .map_or_else(Vec::new, |service| service.nodes())
+                }));
+            }
+            Arc::new(PeerManager::start(config, listener))
+        });
         Ok(Self {
-            identity,
+            identity: identity(cli, key, tcp_port, udp_port)?,
+            peers,
             discovery,
         })
     }
 
-    /// Stops discovery (if it runs) and waits for its tasks.
+    /// Ends the peer sessions, stops discovery (if it runs) and waits for its tasks.
     pub async fn stop(self) {
+        if let Some(peers) = self.peers
+            && let Some(peers) = Arc::into_inner(peers)
+        {
+            peers.shutdown().await;
+        }
         if let Some(discovery) = self.discovery {
             discovery.stop().await;
         }
     }
+}
+
+/// What `admin_nodeInfo` shows, with the bound ports.
+fn identity(
+    cli: &Cli,
+    key: NodeKey,
+    tcp_port: u16,
+    udp_port: u16,
+) -> Result<NodeIdentity, CliError> {
+    let node = LocalNode::new(key, cli.p2p.p2p_addr, tcp_port, udp_port);
+    Ok(NodeIdentity {
+        id: alloy_primitives::hex::encode(node.id()),
+        enode: node.enode_url(),
+        enr: node.enr()?,
+        ip: node.ip,
+        discovery_port: node.udp_port,
+        listener_port: node.tcp_port,
+        listen_addr: SocketAddr::new(cli.p2p.p2p_addr, tcp_port),
+    })
 }
 
 impl Discovery {
