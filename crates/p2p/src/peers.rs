@@ -121,7 +121,7 @@ pub struct PeerInfo {
 /// The running manager; see the module docs.
 pub struct PeerManager {
     shared: Arc<Shared>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// State the listener, the dialer and the session watchers share.
@@ -154,7 +154,10 @@ impl PeerManager {
             tokio::spawn(Arc::clone(&shared).listen(listener)),
             tokio::spawn(Arc::clone(&shared).dial_loop()),
         ];
-        Self { shared, tasks }
+        Self {
+            shared,
+            tasks: Mutex::new(tasks),
+        }
     }
 
     /// The connected peers.
@@ -198,19 +201,27 @@ impl PeerManager {
         Ok(true)
     }
 
-    /// Stops accepting and dialing and ends every session.
-    pub async fn shutdown(mut self) {
-        for task in self.tasks.drain(..) {
+    /// Stops accepting and dialing and ends every session (other handles on the manager then
+    /// see no peers).
+    pub async fn shutdown(&self) {
+        let tasks: Vec<_> = std::mem::take(&mut *self.tasks_lock());
+        for task in tasks {
             task.abort();
             let _ = task.await;
         }
         self.shared.lock().peers.clear();
     }
+
+    fn tasks_lock(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Drop for PeerManager {
     fn drop(&mut self) {
-        for task in &self.tasks {
+        for task in self.tasks_lock().iter() {
             task.abort();
         }
         self.shared.lock().peers.clear();

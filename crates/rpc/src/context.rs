@@ -1,5 +1,6 @@
 //! [`RpcContext`]: what every method reads — the store, the chain, the mempool, the node's
-//! identity ([`NodeIdentity`]) — and the event channels WebSocket subscriptions listen to.
+//! identity ([`NodeIdentity`]), its peers ([`PeerView`]) — and the event channels WebSocket
+//! subscriptions listen to.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -57,6 +58,39 @@ pub struct NodeIdentity {
     pub listen_addr: SocketAddr,
 }
 
+/// A connected peer as `admin_peers` shows it (the binary maps its peer manager's list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The node id (keccak256 of the public key), 64 hex digits without `0x`.
+    pub id: String,
+    /// The peer's client id from its Hello.
+    pub name: String,
+    /// The peer's enode URL.
+    pub enode: String,
+    /// The capabilities the peer announced (`eth/69`, ...).
+    pub caps: Vec<String>,
+    /// Our end of the connection.
+    pub local_address: SocketAddr,
+    /// The peer's end of the connection.
+    pub remote_address: SocketAddr,
+    /// Whether the peer dialed us.
+    pub inbound: bool,
+    /// Whether the peer is a static peer (`admin_addPeer`).
+    pub is_static: bool,
+    /// The negotiated eth version (68, 69).
+    pub eth_version: u64,
+}
+
+/// The node's peers, as the RPC sees them: implemented by the binary over its peer manager, so
+/// this crate does not depend on the p2p crate.
+pub trait PeerView: Send + Sync {
+    /// The connected peers.
+    fn peers(&self) -> Vec<PeerInfo>;
+    /// Adds `enode` as a static peer and dials it: `Ok(false)` when it is one already (or
+    /// ourselves), `Err` naming what is wrong with an invalid URL.
+    fn add_peer(&self, enode: &str) -> Result<bool, String>;
+}
+
 /// Called when a transaction entered the mempool (the dev producer builds a block).
 pub type TxListener = Arc<dyn Fn() + Send + Sync>;
 
@@ -78,6 +112,8 @@ pub struct RpcContext {
     pub(crate) filters: Arc<crate::methods::filters::FilterRegistry>,
     /// The node's p2p identity (`admin_nodeInfo`); `None` in tests that need none.
     pub node: Option<Arc<NodeIdentity>>,
+    /// The node's peers (`net_peerCount`, `admin_peers`, `admin_addPeer`); `None` without p2p.
+    pub peers: Option<Arc<dyn PeerView>>,
     /// The head's total difficulty, kept between `admin_nodeInfo` calls.
     pub(crate) td_cache: Arc<crate::methods::admin::TdCache>,
     /// The Engine API's state (payload builds, invalid blocks, sync hand-off).
@@ -103,6 +139,7 @@ impl RpcContext {
             genesis: None,
             filters: Arc::default(),
             node: None,
+            peers: None,
             td_cache: Arc::default(),
             engine: Arc::default(),
         }

@@ -25,6 +25,6 @@ pub mod types;
 mod ws;
 
 pub use auth::{JwtError, JwtSecret, SecretOrigin};
-pub use context::{Events, NewHead, NodeIdentity, RpcContext};
+pub use context::{Events, NewHead, NodeIdentity, PeerInfo, PeerView, RpcContext};
 pub use error::{RpcError, ServerError};
 pub use server::{AuthConfig, RunningServers, ServerConfig, start, start_auth};

@@ -94,6 +94,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     let p2p = P2p::start(cli, bootnodes, eth, client_version()).await?;
     tracing::info!("node {}", p2p.identity.enode);
     ctx.node = Some(Arc::new(p2p.identity.clone()));
+    if let Some(peers) = &p2p.peers {
+        ctx.peers = Some(Arc::new(p2p::RpcPeers(Arc::clone(peers))));
+    }
     if !cli.dev.dev {
         // For tracing blocks whose state is no longer held (rebuilt from the genesis).
         ctx.genesis = Some(Arc::new(cli.node.network.parse::<Network>()?.genesis()?));

@@ -31,10 +31,10 @@ use ethrex_p2p::{
     LocalNode, NodeKey,
     discv4::{Discv4, Discv4Config, Enode, packet::Endpoint},
     eth::{self, EthContext},
-    peers::{PeerManager, PeerManagerConfig},
+    peers::{Direction, PeerManager, PeerManagerConfig},
     rlpx::{ConnectionConfig, DEFAULT_HANDSHAKE_TIMEOUT},
 };
-use ethrex_rpc::NodeIdentity;
+use ethrex_rpc::{NodeIdentity, PeerView};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use super::{CliError, import::expand_home};
@@ -162,14 +162,37 @@ impl P2p {
 
     /// Ends the peer sessions, stops discovery (if it runs) and waits for its tasks.
     pub async fn stop(self) {
-        if let Some(peers) = self.peers
-            && let Some(peers) = Arc::into_inner(peers)
-        {
+        if let Some(peers) = self.peers {
             peers.shutdown().await;
         }
         if let Some(discovery) = self.discovery {
             discovery.stop().await;
         }
+    }
+}
+
+/// The RPC's view of the peers (`net_peerCount`, `admin_peers`, `admin_addPeer`).
+pub struct RpcPeers(pub Arc<PeerManager>);
+
+impl PeerView for RpcPeers {
+    fn peers(&self) -> Vec<ethrex_rpc::PeerInfo> {
+        (self.0.peers().into_iter())
+            .map(|peer| ethrex_rpc::PeerInfo {
+                id: alloy_primitives::hex::encode(alloy_primitives::keccak256(peer.id)),
+                name: peer.client_id,
+                enode: peer.enode,
+                caps: peer.caps,
+                local_address: peer.local_addr,
+                remote_address: peer.remote_addr,
+                inbound: peer.direction == Direction::Inbound,
+                is_static: peer.is_static,
+                eth_version: peer.eth_version.number(),
+            })
+            .collect()
+    }
+
+    fn add_peer(&self, enode: &str) -> Result<bool, String> {
+        self.0.add_peer(enode)
     }
 }
 

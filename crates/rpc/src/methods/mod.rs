@@ -33,8 +33,9 @@ mod sim_tracer;
 mod simulate;
 mod trace;
 mod trace_json;
-// Execution witnesses and the node's identity (admin_nodeInfo).
+// Execution witnesses, the node's identity (admin_nodeInfo) and its peers.
 pub(crate) mod admin;
+mod peers;
 mod witness;
 
 use serde_json::Value;
@@ -79,7 +80,7 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "web3_sha3" => net_web3::sha3(p),
         "net_version" => net_web3::net_version(ctx),
         "net_listening" => Ok(Value::Bool(true)),
-        "net_peerCount" => Ok(Value::String("0x0".into())),
+        "net_peerCount" => peers::peer_count(ctx),
         // eth_: chain
         "eth_chainId" => net_web3::chain_id(ctx),
         "eth_blockNumber" => blocks::block_number(ctx),
@@ -143,6 +144,8 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "debug_executionWitness" => witness::execution_witness(ctx, p),
         "debug_executionWitnessByBlockHash" => witness::execution_witness_by_hash(ctx, p),
         "admin_nodeInfo" => admin::node_info(ctx, p),
+        "admin_peers" => peers::admin_peers(ctx, p),
+        "admin_addPeer" => peers::add_peer(ctx, p),
         _ => Err(RpcError::method_not_found(method)),
     }
 }
