@@ -10,7 +10,9 @@
 //!
 //! A node whose dial, handshake or Status exchange failed, or whose session ended, is not dialed
 //! again for [`PeerManagerConfig::retry_after`]. One session per node id: a second connection to
-//! a connected node is closed with `AlreadyConnected`. We never dial ourselves.
+//! a connected node is closed with `AlreadyConnected`, except when both nodes dialed each other:
+//! then both keep the connection dialed by the node with the smaller id (the other is closed).
+//! We never dial ourselves.
 //!
 //! Invariants: [`PeerManager::peers`] lists exactly the sessions that passed the Status exchange
 //! and have not ended; dropping the manager (or [`PeerManager::shutdown`]) stops its tasks and
@@ -132,7 +134,9 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    peers: HashMap<B512, (PeerInfo, EthPeer)>,
+    /// Each session with its serial number (which session a watcher removes).
+    peers: HashMap<B512, (PeerInfo, EthPeer, u64)>,
+    next_serial: u64,
     dialing: HashSet<B512>,
     failed: HashMap<B512, Instant>,
     statics: Vec<Enode>,
@@ -163,7 +167,7 @@ impl PeerManager {
     /// The connected peers.
     pub fn peers(&self) -> Vec<PeerInfo> {
         let mut peers: Vec<PeerInfo> = (self.shared.lock().peers.values())
-            .map(|(info, _)| info.clone())
+            .map(|(info, _, _)| info.clone())
             .collect();
         peers.sort_by_key(|peer| peer.id);
         peers
@@ -175,7 +179,7 @@ impl PeerManager {
             .lock()
             .peers
             .get(id)
-            .map(|(_, peer)| peer.clone())
+            .map(|(_, peer, _)| peer.clone())
     }
 
     /// Parses `enode`, keeps it as a static peer and dials it now (in the background). `false`
@@ -299,7 +303,7 @@ impl Shared {
             .cloned()
             .collect();
         let outbound = (state.peers.values())
-            .filter(|(info, _)| info.direction == Direction::Outbound && !info.is_static)
+            .filter(|(info, _, _)| info.direction == Direction::Outbound && !info.is_static)
             .count()
             + state.dialing.len();
         let free = self.config.outbound_slots().saturating_sub(outbound);
@@ -350,7 +354,7 @@ impl Shared {
         dialed: Option<&Enode>,
     ) {
         let id = conn.remote_id();
-        if self.lock().peers.contains_key(&id) {
+        if !self.may_register(&self.lock(), id, direction) {
             let _ = conn.disconnect(DisconnectReason::AlreadyConnected).await;
             return;
         }
@@ -386,11 +390,11 @@ impl Shared {
             eth_version: peer.version(),
             client_id: hello.client_id,
         };
-        {
+        let serial = {
             let mut state = self.lock();
-            if state.peers.contains_key(&id) {
-                // Lost a race with another connection to the same node: this one ends when
-                // `peer` is dropped.
+            if !self.may_register(&state, id, direction) {
+                // Lost to another connection with the same node: this one ends (ClientQuitting)
+                // when `peer` is dropped.
                 return;
             }
             let is_static = state.statics.iter().any(|s| s.public_key == id);
@@ -401,8 +405,12 @@ impl Shared {
                 info.eth_version,
                 info.client_id
             );
-            state.peers.insert(id, (info, peer));
-        }
+            state.next_serial += 1;
+            let serial = state.next_serial;
+            // A connection this one supersedes ends when its handle is dropped here.
+            state.peers.insert(id, (info, peer, serial));
+            serial
+        };
         let reason = session
             .await
             .map_or_else(|e| e.to_string(), |e| e.to_string());
@@ -411,13 +419,27 @@ impl Shared {
             alloy_primitives::hex::encode(id)
         );
         let mut state = self.lock();
-        state.peers.remove(&id);
-        state.failed.insert(id, Instant::now());
+        if state.peers.get(&id).is_some_and(|(_, _, s)| *s == serial) {
+            state.peers.remove(&id);
+            state.failed.insert(id, Instant::now());
+        }
+    }
+
+    /// Whether a new `direction` connection with `id` may be registered: when there is none,
+    /// or when it is the preferred one of two. Two nodes dialing each other at once keep the
+    /// same connection on both sides: the one dialed by the node with the smaller id.
+    fn may_register(&self, state: &State, id: B512, direction: Direction) -> bool {
+        let Some((existing, _, _)) = state.peers.get(&id) else {
+            return true;
+        };
+        let we_are_smaller = self.config.connection.key.public_key() < id;
+        let preferred = (direction == Direction::Outbound) == we_are_smaller;
+        existing.direction != direction && preferred
     }
 
     fn count(&self, direction: Direction) -> usize {
         (self.lock().peers.values())
-            .filter(|(info, _)| info.direction == direction)
+            .filter(|(info, _, _)| info.direction == direction)
             .count()
     }
 }

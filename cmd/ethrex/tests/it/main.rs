@@ -23,6 +23,8 @@ mod import;
 mod metrics;
 #[cfg(test)]
 mod node;
+#[cfg(test)]
+mod peers;
 
 use std::{ffi::OsStr, path::Path, process::Output};
 

@@ -123,3 +123,30 @@ async fn inbound_beyond_the_slots_is_refused() {
     assert!(a.peers().is_empty());
     assert!(b.peers().is_empty());
 }
+
+#[tokio::test]
+async fn two_nodes_dialing_each_other_keep_one_and_the_same_connection() {
+    for _ in 0..3 {
+        let (a, a_enode) = manager(25, |_| {}).await;
+        let (b, b_enode) = manager(25, |_| {}).await;
+        // Both dial at once.
+        assert_eq!(a.add_peer(&b_enode.to_string()), Ok(true));
+        assert_eq!(b.add_peer(&a_enode.to_string()), Ok(true));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (on_a, on_b) = (a.peers(), b.peers());
+            if on_a.len() == 1 && on_b.len() == 1 && on_a[0].local_addr == on_b[0].remote_addr {
+                assert_ne!(on_a[0].direction, on_b[0].direction);
+                break;
+            }
+            assert!(Instant::now() < deadline, "A: {on_a:?}, B: {on_b:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            (a.peers().len(), b.peers().len()),
+            (1, 1),
+            "still connected"
+        );
+    }
+}
