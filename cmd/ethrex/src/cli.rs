@@ -194,11 +194,12 @@ pub struct P2pOptions {
         env = "ETHREX_P2P_TARGET_PEERS"
     )]
     pub target_peers: usize,
-    /// Interval between discovery lookups, in milliseconds.
+    /// Interval between discovery lookups (toward random targets and our own id), in
+    /// milliseconds. Each lookup queries up to 48 nodes: keep it in seconds outside tests.
     #[arg(
         long = "p2p.lookup-interval",
         value_name = "MS",
-        default_value_t = 100,
+        default_value_t = 30_000,
         env = "ETHREX_P2P_LOOKUP_INTERVAL"
     )]
     pub lookup_interval_ms: u64,

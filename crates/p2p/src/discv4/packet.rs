@@ -300,9 +300,13 @@ impl Packet {
     }
 
     /// Refuses a packet whose expiration (UNIX seconds) is before `now`.
+    /// An expiration is a Unix time read as a signed 64-bit number, as other clients read it:
+    /// one above `i64::MAX` is negative, so in the past (geth's suite sends `-t`).
     pub fn check_expiration(&self, now: u64) -> Result<()> {
         match self.message.expiration() {
-            Some(expiration) if expiration < now => Err(Discv4Error::Expired { expiration, now }),
+            Some(expiration) if expiration < now || i64::try_from(expiration).is_err() => {
+                Err(Discv4Error::Expired { expiration, now })
+            }
             _ => Ok(()),
         }
     }

@@ -301,7 +301,7 @@ impl Shared {
         if answered {
             let now = Instant::now();
             let mut table = self.table();
-            table.pong_received(id, now);
+            table.pong_received_from(id, node.ip, now);
             table.insert(node, now);
         }
         answered
@@ -401,19 +401,28 @@ impl Shared {
                 let expect = Expect::Pong {
                     ping_hash: pong.ping_hash,
                 };
-                if !self.deliver(id, expect, &packet.message) {
+                if self.deliver(id, expect, &packet.message) {
+                    // The endpoint proof counts from now, not from when the pinging task wakes:
+                    // a FindNode right behind this Pong must find the node bonded.
+                    self.table().pong_received_from(id, from.ip(), now);
+                } else {
                     tracing::trace!(%from, "discv4: unsolicited pong dropped");
                 }
             }
             Message::FindNode(find) => {
-                if !self.table().is_verified(&id, now) {
+                if !self.table().is_verified_from(&id, from.ip(), now) {
                     tracing::trace!(%from, "discv4: findnode from an unbonded node dropped");
                     return;
                 }
                 let closest = self
                     .table()
                     .closest(&keccak256(find.target), super::table::BUCKET_SIZE);
-                for chunk in closest.chunks(Neighbors::MAX_NODES) {
+                // At least one packet, empty when we know no node: the asker learns that.
+                let mut chunks: Vec<&[_]> = closest.chunks(Neighbors::MAX_NODES).collect();
+                if chunks.is_empty() {
+                    chunks.push(&[]);
+                }
+                for chunk in chunks {
                     let neighbors = Message::Neighbors(Neighbors {
                         nodes: chunk.to_vec(),
                         expiration: expiration_from_now(),
@@ -427,7 +436,7 @@ impl Shared {
                 }
             }
             Message::EnrRequest(_) => {
-                if !self.table().is_verified(&id, now) {
+                if !self.table().is_verified_from(&id, from.ip(), now) {
                     tracing::trace!(%from, "discv4: enrrequest from an unbonded node dropped");
                     return;
                 }

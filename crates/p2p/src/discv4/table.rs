@@ -65,6 +65,8 @@ struct Bucket {
 struct Bond {
     pong_received: Option<Instant>,
     ping_answered: Option<Instant>,
+    /// The IP the proving Pong came from: only requests from there count as bonded.
+    ip: Option<std::net::IpAddr>,
 }
 
 /// The routing table of one local node.
@@ -202,6 +204,26 @@ impl Table {
         if let Some(bond) = self.bond_mut(id, now) {
             bond.pong_received = Some(now);
         }
+    }
+
+    /// [`Table::pong_received`], the Pong coming from `ip`: only requests from that IP are
+    /// answered ([`Table::is_verified_from`]), so a proof made from one address cannot make us
+    /// send Neighbors to another (amplification).
+    pub fn pong_received_from(&mut self, id: B256, ip: std::net::IpAddr, now: Instant) {
+        if let Some(bond) = self.bond_mut(id, now) {
+            bond.pong_received = Some(now);
+            bond.ip = Some(ip);
+        }
+    }
+
+    /// Whether `id`'s endpoint is proven from `ip` (see [`Table::pong_received_from`]; a proof
+    /// recorded without an IP counts from anywhere).
+    pub fn is_verified_from(&self, id: &B256, ip: std::net::IpAddr, now: Instant) -> bool {
+        self.is_verified(id, now)
+            && self
+                .bonds
+                .get(id)
+                .is_some_and(|b| b.ip.is_none_or(|bonded| bonded == ip))
     }
 
     /// We answered a Ping of `id` at `now`: it holds a proof of our endpoint.
@@ -401,6 +423,13 @@ mod tests {
         assert!(table.knows_us(&id, now));
         table.pong_received(id, now);
         assert!(table.is_verified(&id, now));
+        let (here, there) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        table.pong_received_from(id, here, now);
+        assert!(table.is_verified_from(&id, here, now));
+        assert!(
+            !table.is_verified_from(&id, there, now),
+            "bonded from another IP"
+        );
         let later = now + BOND_EXPIRATION + Duration::from_secs(1);
         assert!(!table.is_verified(&id, later));
         assert!(!table.knows_us(&id, later));

@@ -356,3 +356,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_expiration_above_i64_max_is_in_the_past() {
+    // geth's suite sends `-t` as a uint64 for an expiration in the past.
+    let now = super::super::unix_now();
+    let past = now.wrapping_neg();
+    let key = NodeKey::random();
+    let ping = Message::Ping(Ping {
+        version: 4,
+        from: endpoint("127.0.0.1", 1, 1),
+        to: endpoint("127.0.0.1", 2, 2),
+        expiration: past,
+        enr_seq: None,
+    });
+    let (bytes, _) = ping.encode(&key).unwrap();
+    let packet = Packet::decode(&bytes).unwrap();
+    assert!(matches!(
+        packet.check_expiration(now),
+        Err(Discv4Error::Expired { expiration, .. }) if expiration == past
+    ));
+}
