@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cl-mock-clients cli-docs clean-fixtures
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cl-mock-clients devp2p-discv4 cli-docs clean-fixtures
 
 all: build
 
@@ -50,8 +50,9 @@ clean-fixtures:
 
 ## test: formatting, lints, unit and integration tests, the fixture suites, the engine replay of
 ## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
-## binary, real clients against `ethrex --dev`, and the CL mock with geth and ethereumjs.
-test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients
+## binary, real clients against `ethrex --dev`, the CL mock with geth and ethereumjs, and geth's
+## devp2p discv4 suite.
+test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4
 
 lint:
 	cargo fmt --all -- --check
@@ -100,6 +101,12 @@ rpc-compat: deps
 clients: deps
 	cargo build -p ethrex
 	bash tests/clients/run.sh
+
+## devp2p-discv4: geth's devp2p discovery v4 conformance suite (v1.17.10, installed pinned into
+## target/tools) against a real ethrex on 127.0.0.1 / 127.0.0.2.
+devp2p-discv4: deps
+	cargo build -p ethrex
+	bash tests/devp2p/discv4.sh
 
 ## cl-mock-clients: the CL mock drives ethrex with geth v1.17.10 (Osaka) and ethereumjs 0.10.5
 ## (Prague), installed pinned into target/tools; block hashes and state roots compared; and the
