@@ -6,6 +6,8 @@
 
 use alloy_eips::{
     eip2930::AccessList,
+    eip4844::{Blob, BlobTransactionSidecar},
+    eip7594::{BlobTransactionSidecarEip7594, BlobTransactionSidecarVariant},
     eip7702::{Authorization, SignedAuthorization},
 };
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
@@ -13,6 +15,35 @@ use ethrex_common::{
     dev::{DEV_CHAIN_ID, dev_accounts},
     types::{BlobFields, Transaction, TxFees, TxFields},
 };
+
+/// A one-blob sidecar and the blob's versioned hash. The blob is zero but for `seed` from byte 1
+/// on (at most 31 bytes: the first field element stays below the modulus), so different seeds
+/// give different blobs. Blob proofs (version 0, up to Prague) or, with `cell_proofs`, the 128
+/// cell proofs of version 1 (Osaka on).
+pub fn blob_sidecar(seed: &[u8], cell_proofs: bool) -> (B256, BlobTransactionSidecarVariant) {
+    use ethrex_crypto::kzg;
+    let mut bytes = vec![0u8; kzg::BYTES_PER_BLOB];
+    let seed = &seed[..seed.len().min(31)];
+    bytes[1..=seed.len()].copy_from_slice(seed);
+    let commitment = kzg::blob_commitment(&bytes).expect("a valid blob");
+    let blob = Blob::from_slice(&bytes);
+    let sidecar = if cell_proofs {
+        let proofs = kzg::blob_cell_proofs(&bytes).expect("cell proofs");
+        BlobTransactionSidecarVariant::Eip7594(BlobTransactionSidecarEip7594 {
+            blobs: vec![blob],
+            commitments: vec![commitment.into()],
+            cell_proofs: proofs.into_iter().map(Into::into).collect(),
+        })
+    } else {
+        let proof = kzg::blob_proof(&bytes, &commitment).expect("a blob proof");
+        BlobTransactionSidecarVariant::Eip4844(BlobTransactionSidecar {
+            blobs: vec![blob],
+            commitments: vec![commitment.into()],
+            proofs: vec![proof.into()],
+        })
+    };
+    (kzg::kzg_commitment_to_versioned_hash(&commitment), sidecar)
+}
 
 /// One gwei in wei.
 pub const GWEI: u64 = 1_000_000_000;
@@ -205,6 +236,21 @@ impl TxBuilder {
             }),
             ..self.dynamic_fields()
         })
+    }
+
+    /// A blob transaction carrying the one blob of [`blob_sidecar`]`(seed, cell_proofs)`, in its
+    /// network form (with the sidecar), paying at most `max_fee_per_blob_gas`.
+    pub fn eip4844_with_sidecar(
+        self,
+        seed: &[u8],
+        cell_proofs: bool,
+        max_fee_per_blob_gas: u64,
+    ) -> Transaction {
+        let (hash, sidecar) = blob_sidecar(seed, cell_proofs);
+        match self.eip4844(vec![hash], max_fee_per_blob_gas) {
+            Transaction::Eip4844(tx, _) => Transaction::Eip4844(tx, Some(Box::new(sidecar))),
+            other => other,
+        }
     }
 
     /// An EIP-7702 transaction carrying `authorizations` (see [`authorization`]). Panics for a

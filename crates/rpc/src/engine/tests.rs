@@ -5,12 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use alloy_consensus::Blob;
-use alloy_eips::{
-    eip4844::BlobTransactionSidecar,
-    eip7594::{BlobTransactionSidecarEip7594, BlobTransactionSidecarVariant},
-};
-use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use ethrex_blockchain::{Blockchain, mempool::Mempool, sync::SyncHandoff};
 use ethrex_common::{Fork, Genesis, types::Transaction};
 use ethrex_crypto::kzg;
@@ -234,36 +229,11 @@ fn blob_hashes(envelope: &Value) -> Vec<B256> {
 /// A signed blob transaction from dev account `account` with one blob, its sidecar with blob
 /// proofs or cell proofs.
 fn blob_tx(account: usize, nonce: u64, cell_proofs: bool) -> Transaction {
-    let mut bytes = vec![0u8; kzg::BYTES_PER_BLOB];
-    bytes[1] = 42;
-    bytes[2] = account as u8;
-    let commitment = kzg::blob_commitment(&bytes).unwrap();
-    let blob = Blob::from_slice(&bytes);
-    let sidecar = if cell_proofs {
-        let proofs = kzg::blob_cell_proofs(&bytes).unwrap();
-        BlobTransactionSidecarVariant::Eip7594(BlobTransactionSidecarEip7594 {
-            blobs: vec![blob],
-            commitments: vec![FixedBytes::from(commitment)],
-            cell_proofs: proofs.into_iter().map(FixedBytes::from).collect(),
-        })
-    } else {
-        let proof = kzg::blob_proof(&bytes, &commitment).unwrap();
-        BlobTransactionSidecarVariant::Eip4844(BlobTransactionSidecar {
-            blobs: vec![blob],
-            commitments: vec![FixedBytes::from(commitment)],
-            proofs: vec![FixedBytes::from(proof)],
-        })
-    };
-    let hash = kzg::kzg_commitment_to_versioned_hash(&commitment);
-    let tx = TxBuilder::new()
+    TxBuilder::new()
         .nonce(nonce)
         .to(Address::repeat_byte(0x42))
         .signer(ethrex_test_utils::tx::dev_secret(account))
-        .eip4844(vec![hash], 1_000_000_000);
-    let Transaction::Eip4844(inner, None) = tx else {
-        panic!("a blob transaction");
-    };
-    Transaction::Eip4844(inner, Some(Box::new(sidecar)))
+        .eip4844_with_sidecar(&[42, account as u8], cell_proofs, 1_000_000_000)
 }
 
 /// `payload` with its block hash recomputed from its fields.

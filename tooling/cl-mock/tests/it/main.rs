@@ -29,14 +29,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_eips::{
-    eip4844::{Blob, BlobTransactionSidecar},
-    eip7594::{BlobTransactionSidecarEip7594, BlobTransactionSidecarVariant},
-};
-use alloy_primitives::{Address, B256, FixedBytes};
+use alloy_primitives::{Address, B256};
 use cl_mock::{ClMock, JwtSecret, RpcClient, Schedule};
 use ethrex_common::{Fork, types::Transaction};
-use ethrex_crypto::kzg;
 use ethrex_test_utils::{GenesisBuilder, TxBuilder, tx::dev_secret};
 use serde_json::{Value, json};
 
@@ -246,38 +241,17 @@ pub fn send(client: &RpcClient, tx: &Transaction) -> B256 {
 /// A blob transaction of dev account `account` carrying one blob, with its sidecar: blob proofs
 /// (version 0, up to Prague) or cell proofs (version 1, from Osaka).
 pub fn blob_tx(account: usize, nonce: u64, fork: Fork) -> Transaction {
-    let mut bytes = vec![0u8; kzg::BYTES_PER_BLOB];
-    bytes[1] = 42;
-    bytes[2] = u8::try_from(account).unwrap();
-    bytes[3] = u8::try_from(nonce).unwrap();
-    let commitment = kzg::blob_commitment(&bytes).unwrap();
-    let blob = Blob::from_slice(&bytes);
-    let sidecar = if fork >= Fork::Osaka {
-        let proofs = kzg::blob_cell_proofs(&bytes).unwrap();
-        BlobTransactionSidecarVariant::Eip7594(BlobTransactionSidecarEip7594 {
-            blobs: vec![blob],
-            commitments: vec![FixedBytes::from(commitment)],
-            cell_proofs: proofs.into_iter().map(FixedBytes::from).collect(),
-        })
-    } else {
-        let proof = kzg::blob_proof(&bytes, &commitment).unwrap();
-        BlobTransactionSidecarVariant::Eip4844(BlobTransactionSidecar {
-            blobs: vec![blob],
-            commitments: vec![FixedBytes::from(commitment)],
-            proofs: vec![FixedBytes::from(proof)],
-        })
-    };
-    let versioned_hash = kzg::kzg_commitment_to_versioned_hash(&commitment);
-    let tx = TxBuilder::new()
+    let seed = [
+        42,
+        u8::try_from(account).unwrap(),
+        u8::try_from(nonce).unwrap(),
+    ];
+    TxBuilder::new()
         .nonce(nonce)
         .to(Address::repeat_byte(0x42))
         .signer(dev_secret(account))
         .fees(20_000_000_000, 1_000_000_000)
-        .eip4844(vec![versioned_hash], 1_000_000_000);
-    let Transaction::Eip4844(inner, None) = tx else {
-        panic!("a blob transaction");
-    };
-    Transaction::Eip4844(inner, Some(Box::new(sidecar)))
+        .eip4844_with_sidecar(&seed, fork >= Fork::Osaka, 1_000_000_000)
 }
 
 /// A transfer of `value` wei from dev account `account`.
