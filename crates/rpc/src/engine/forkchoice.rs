@@ -88,10 +88,10 @@ fn apply(ctx: &RpcContext, state: &ForkchoiceState) -> Result<(Status, Option<He
     let finalized = non_zero(state.finalized_block_hash);
     for (name, hash) in [("finalized", finalized), ("safe", safe)] {
         if let Some(hash) = hash {
-            check_on_chain(ctx, &head, name, hash)?;
+            check_on_chain(ctx, &head, head_hash, name, hash)?;
         }
     }
-    let old_head = store.head_header()?;
+    let old_head = store.head_hash()?;
     match ctx.chain.set_fork_choice(ForkChoice {
         head: head_hash,
         safe,
@@ -106,8 +106,8 @@ fn apply(ctx: &RpcContext, state: &ForkchoiceState) -> Result<(Status, Option<He
         }
         Err(e) => return Err(RpcError::internal(format!("fork choice failed: {e}"))),
     }
-    if old_head.as_ref().map(Header::hash_slow) != Some(head_hash) {
-        on_head_change(ctx, old_head.as_ref(), &head);
+    if old_head != Some(head_hash) {
+        on_head_change(ctx, old_head, head_hash);
     }
     Ok((Status::valid(head_hash), Some(head)))
 }
@@ -117,7 +117,13 @@ fn non_zero(hash: B256) -> Option<B256> {
 }
 
 /// -38002 unless the block `hash` is known and on the chain of `head` (or is `head`).
-fn check_on_chain(ctx: &RpcContext, head: &Header, name: &str, hash: B256) -> Result<(), RpcError> {
+fn check_on_chain(
+    ctx: &RpcContext,
+    head: &Header,
+    head_hash: B256,
+    name: &str,
+    hash: B256,
+) -> Result<(), RpcError> {
     let store = &ctx.store;
     let Some(target) = store.block_number(&hash)? else {
         return Err(engine_error(
@@ -131,7 +137,7 @@ fn check_on_chain(ctx: &RpcContext, head: &Header, name: &str, hash: B256) -> Re
             format!("the {name} block {hash} is not an ancestor of the head"),
         )
     };
-    let (mut number, mut current) = (head.number, head.hash_slow());
+    let (mut number, mut current) = (head.number, head_hash);
     loop {
         if number == target {
             return if current == hash {
@@ -159,9 +165,8 @@ fn check_on_chain(ctx: &RpcContext, head: &Header, name: &str, hash: B256) -> Re
     }
 }
 
-/// After the head moved: the mempool and the `newHeads` subscribers.
-fn on_head_change(ctx: &RpcContext, old_head: Option<&Header>, head: &Header) {
-    let hash = head.hash_slow();
+/// After the head moved from `old_head` to `hash`: the mempool and the `newHeads` subscribers.
+fn on_head_change(ctx: &RpcContext, old_head: Option<B256>, hash: B256) {
     let block = match ctx.store.block_by_hash(&hash) {
         Ok(Some(block)) => block,
         _ => return,
@@ -183,10 +188,12 @@ fn on_head_change(ctx: &RpcContext, old_head: Option<&Header>, head: &Header) {
 /// Puts back into the mempool the transactions of the blocks between `old_head` and the point
 /// where its branch meets the new canonical chain (blob transactions only if the pool still
 /// knew their sidecars: blocks do not carry them).
-fn reinject_orphaned(ctx: &RpcContext, old_head: &Header) {
+fn reinject_orphaned(ctx: &RpcContext, old_head: B256) {
     let store = &ctx.store;
-    let mut current = old_head.hash_slow();
-    let mut number = old_head.number;
+    let mut current = old_head;
+    let Ok(Some(mut number)) = store.block_number(&old_head) else {
+        return;
+    };
     for _ in 0..MAX_REINJECT_DEPTH {
         if matches!(store.canonical_hash(number), Ok(Some(h)) if h == current) {
             return;

@@ -36,6 +36,7 @@ use serde_json::{Value, json};
 use crate::{RpcContext, RpcError, methods::params::Params};
 
 pub use building::PayloadJobs;
+pub(crate) use payload::execution_requests;
 
 /// `engine_exchangeCapabilities`: the methods served.
 pub const CAPABILITIES: &[&str] = &[

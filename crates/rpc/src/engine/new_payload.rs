@@ -151,8 +151,8 @@ fn process(
     expected_hashes: Option<Vec<B256>>,
     version: u8,
 ) -> Result<Status, RpcError> {
-    let block = match input.into_block() {
-        Ok(block) => block,
+    let (block, hash) = match input.into_block() {
+        Ok(built) => built,
         Err(e @ InvalidPayload::BlockHash { .. }) if version == 1 => {
             return Ok(Status {
                 status: "INVALID_BLOCK_HASH",
@@ -177,7 +177,6 @@ fn process(
     }
     let engine = &ctx.engine;
     let _chain = engine.lock_chain();
-    let hash = block.header.hash_slow();
     let parent = block.header.parent_hash;
     if ctx.store.header_by_hash(&hash)?.is_some() {
         return Ok(Status::valid(hash));

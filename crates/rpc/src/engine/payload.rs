@@ -48,8 +48,9 @@ pub(crate) enum InvalidPayload {
 }
 
 impl PayloadInput {
-    /// The block the payload describes, checked against its `blockHash`.
-    pub fn into_block(self) -> Result<Block, InvalidPayload> {
+    /// The block the payload describes and its hash, checked against the payload's
+    /// `blockHash`.
+    pub fn into_block(self) -> Result<(Block, B256), InvalidPayload> {
         let p = self.payload;
         let mut transactions = Vec::with_capacity(p.transactions.len());
         for (index, bytes) in p.transactions.iter().enumerate() {
@@ -105,14 +106,15 @@ impl PayloadInput {
                 computed,
             });
         }
-        Ok(Block {
+        let block = Block {
             header,
             body: BlockBody {
                 transactions,
                 ommers: Vec::new(),
                 withdrawals: self.withdrawals.map(Into::into),
             },
-        })
+        };
+        Ok((block, computed))
     }
 }
 
@@ -255,7 +257,8 @@ mod tests {
     fn a_block_survives_the_round_trip_through_its_payload() {
         for (withdrawals, cancun) in [(false, false), (true, false), (true, true)] {
             let original = block(withdrawals, cancun);
-            let back = input(&original).into_block().unwrap();
+            let (back, hash) = input(&original).into_block().unwrap();
+            assert_eq!(hash, original.header.hash_slow());
             assert_eq!(back, original, "withdrawals {withdrawals}, cancun {cancun}");
         }
     }

@@ -135,16 +135,8 @@ fn envelope_json(
     });
     if let (Some(requests), Some(object)) = (&built.requests, envelope.as_object_mut()) {
         // EIP-7685 as the Engine API sends them: `type || data`, empty ones left out.
-        let requests: Vec<Value> = requests
-            .iter()
-            .filter(|(_, data)| !data.is_empty())
-            .map(|(ty, data)| {
-                let mut bytes = vec![*ty];
-                bytes.extend_from_slice(data);
-                json!(Bytes::from(bytes))
-            })
-            .collect();
-        object.insert("executionRequests".into(), Value::Array(requests));
+        let requests = crate::engine::execution_requests(requests);
+        object.insert("executionRequests".into(), json!(requests));
     }
     envelope
 }
