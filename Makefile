@@ -31,7 +31,7 @@ build: deps
 ## run: the main job: a local dev chain (`ethrex --dev`), JSON-RPC on 127.0.0.1:8545 (HTTP) and
 ## :8546 (WebSocket), until Ctrl-C.
 run: deps
-	cargo run --quiet --bin ethrex -- --dev --datadir memory --ws.enabled
+	cargo run --quiet --bin ethrex -- --dev --datadir memory --ws.enabled --authrpc.jwtsecret target/dev-jwt.hex
 
 ## fixtures: unpack every ../shared/fixtures/*.tar.zst into target/fixtures/<archive name>/ (once).
 ARCHIVES := $(notdir $(basename $(basename $(wildcard $(FIXTURES_SRC)/*.tar.zst))))
