@@ -21,7 +21,8 @@
 //! syncer; start at [`eth::EthPeer::start`].
 //!
 //! The snap/1 protocol ([`snap`]): its messages and answers to them over the store (account and
-//! storage ranges with proofs, codes, trie nodes), not yet wired into sessions.
+//! storage ranges with proofs, codes, trie nodes), served by every eth session whose peer
+//! shares snap/1 ([`protocols`] is what a node announces).
 //!
 //! The node's peers ([`peers`]): [`peers::PeerManager`] accepts and dials RLPx connections up
 //! to a target, runs an eth session on each and lists them for `admin_peers`.
@@ -37,5 +38,12 @@ pub mod rlpx;
 pub mod snap;
 
 pub use error::{P2pError, Result};
+
+/// Every protocol a node announces in Hello: eth/68, eth/69 and snap/1.
+pub fn protocols() -> Vec<rlpx::Protocol> {
+    let mut protocols = eth::protocols();
+    protocols.push(snap::SnapVersion::Snap1.protocol());
+    protocols
+}
 pub use key::{NODE_KEY_FILE, NodeKey};
 pub use node::LocalNode;

@@ -30,7 +30,7 @@ use ethrex_common::Network;
 use ethrex_p2p::{
     LocalNode, NodeKey,
     discv4::{Discv4, Discv4Config, Enode, packet::Endpoint},
-    eth::{self, EthContext},
+    eth::EthContext,
     peers::{Direction, PeerManager, PeerManagerConfig},
     rlpx::{ConnectionConfig, DEFAULT_HANDSHAKE_TIMEOUT},
 };
@@ -137,7 +137,7 @@ impl P2p {
             let connection = ConnectionConfig {
                 key,
                 client_id,
-                protocols: eth::protocols(),
+                protocols: ethrex_p2p::protocols(),
                 listen_port: port,
                 handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             };

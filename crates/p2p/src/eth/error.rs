@@ -8,7 +8,10 @@ use alloy_primitives::B256;
 use ethrex_common::ForkIdError;
 use ethrex_storage::StoreError;
 
-use crate::rlpx::{DisconnectReason, RlpxError};
+use crate::{
+    rlpx::{DisconnectReason, RlpxError},
+    snap::SnapError,
+};
 
 /// Errors of the eth protocol.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,15 @@ pub enum EthError {
         expected: &'static str,
         got: &'static str,
     },
+    /// A snap message could not be decoded or served.
+    #[error(transparent)]
+    Snap(#[from] SnapError),
+    /// A snap request to a peer that does not speak snap.
+    #[error("the peer does not speak snap/1")]
+    NoSnapCapability,
+    /// We disconnected the peer (a handle asked for it) with this reason.
+    #[error("disconnected by us: {0}")]
+    Disconnected(DisconnectReason),
     /// The peer shares no eth version with us.
     #[error("the connection has no eth/68 or eth/69 capability")]
     NoEthCapability,
@@ -85,7 +97,10 @@ impl EthError {
             | Self::Invalid { .. }
             | Self::UnknownMessage(_)
             | Self::UnexpectedMessage { .. }
-            | Self::InvalidBlockRange { .. } => Some(DisconnectReason::BreachOfProtocol),
+            | Self::InvalidBlockRange { .. }
+            | Self::Snap(
+                SnapError::Rlp { .. } | SnapError::UnknownMessage(_) | SnapError::BadRequest(_),
+            ) => Some(DisconnectReason::BreachOfProtocol),
             Self::NoEthCapability
             | Self::VersionMismatch { .. }
             | Self::NetworkIdMismatch { .. }
@@ -93,8 +108,14 @@ impl EthError {
             | Self::ForkId(_) => Some(DisconnectReason::UselessPeer),
             // 0x0b is the "read timeout" reason.
             Self::StatusTimeout(_) => Some(DisconnectReason::PingTimeout),
-            Self::MissingChainData(_) | Self::Store(_) => Some(DisconnectReason::SubprotocolReason),
-            Self::RequestTimeout { .. } | Self::SessionClosed | Self::Rlpx(_) => None,
+            Self::MissingChainData(_) | Self::Store(_) | Self::Snap(SnapError::Store(_)) => {
+                Some(DisconnectReason::SubprotocolReason)
+            }
+            Self::RequestTimeout { .. }
+            | Self::SessionClosed
+            | Self::Rlpx(_)
+            | Self::NoSnapCapability
+            | Self::Disconnected(_) => None,
         }
     }
 }

@@ -1,12 +1,17 @@
-//! An eth session over an RLPx [`Connection`]: [`EthPeer::start`] runs the Status exchange, then
-//! spawns the session task, which owns the connection and loops:
+//! An eth session (with snap/1 when both sides speak it) over an RLPx [`Connection`]:
+//! [`EthPeer::start`] runs the Status exchange, then spawns the session task, which owns the
+//! connection and loops:
 //! - answers the peer's GetBlockHeaders / GetBlockBodies / GetReceipts / GetPooledTransactions
-//!   through [`super::serve`];
+//!   through [`super::serve`], and its snap requests (GetAccountRange, GetStorageRanges,
+//!   GetByteCodes, GetTrieNodes) through [`crate::snap::serve`];
 //! - hands Transactions, NewPooledTransactionHashes and BlockRangeUpdate to the
 //!   [`EthContext::events`] channel (dropped when it is full or absent);
 //! - ignores NewBlockHashes and NewBlock (block propagation ended with the merge);
-//! - sends our requests ([`EthPeer::request_headers`], ...) and matches answers to them by
-//!   request id; an answer nobody waits for any more (timed out) is dropped;
+//! - sends our requests ([`EthPeer::request_headers`], [`EthPeer::request_snap`], ...) and
+//!   matches answers to them by request id (one id space for eth and snap); an answer nobody
+//!   waits for any more (timed out) is dropped;
+//! - sends our announcements ([`EthPeer::try_send`]) and disconnects when asked
+//!   ([`EthPeer::disconnect`], e.g. for a transaction-gossip violation);
 //! - disconnects a peer sending an undecodable, unknown or out-of-place message, naming the
 //!   reason ([`EthError::disconnect_reason`]).
 //!
@@ -41,7 +46,10 @@ use super::{
     },
     serve, status,
 };
-use crate::rlpx::{Connection, DisconnectReason, p2p};
+use crate::{
+    rlpx::{Connection, DisconnectReason, p2p},
+    snap::{SnapMessage, SnapVersion, serve as snap_serve},
+};
 
 /// How long a request waits for its answer, unless configured otherwise.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -104,11 +112,37 @@ pub enum PeerEvent {
     BlockRange { peer: B512, range: BlockRangeUpdate },
 }
 
-/// A request from an [`EthPeer`] handle to its session task.
-struct Request {
-    message: EthMessage,
-    reply: oneshot::Sender<EthMessage>,
+/// A message of one of the session's protocols.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionMessage {
+    Eth(EthMessage),
+    Snap(SnapMessage),
 }
+
+impl SessionMessage {
+    fn request_id(&self) -> Option<u64> {
+        match self {
+            Self::Eth(m) => m.request_id(),
+            Self::Snap(m) => Some(m.request_id()),
+        }
+    }
+}
+
+/// What an [`EthPeer`] handle asks of its session task.
+enum Command {
+    /// Send a request and hand its answer to `reply`.
+    Request {
+        message: SessionMessage,
+        reply: oneshot::Sender<SessionMessage>,
+    },
+    /// Send a message that expects no answer (an announcement).
+    Send(EthMessage),
+    /// Disconnect with this reason and end the session.
+    Disconnect(DisconnectReason),
+}
+
+/// How many commands may wait for the session task; [`EthPeer::try_send`] drops beyond.
+const COMMAND_QUEUE: usize = 64;
 
 /// A handle on a running eth session: the peer's Status and our requests to it. Cheap to clone;
 /// the session ends when the last handle is dropped.
@@ -117,14 +151,15 @@ pub struct EthPeer {
     remote_id: B512,
     version: EthVersion,
     status: Status,
-    requests: mpsc::Sender<Request>,
+    snap: Option<SnapVersion>,
+    requests: mpsc::Sender<Command>,
     next_request_id: Arc<AtomicU64>,
     request_timeout: Duration,
 }
 
 impl EthPeer {
-    /// Runs the Status exchange on `conn` (which must share eth/68 or eth/69), then spawns the
-    /// session task. Returns the handle and the task, which ends with the reason the session
+    /// Runs the Status exchange on `conn` (which must share eth/68 or eth/69; snap/1 is served
+    /// too when shared), then spawns the session task. Returns the handle and the task, which ends with the reason the session
     /// stopped.
     pub async fn start(
         mut conn: Connection,
@@ -143,11 +178,14 @@ impl EthPeer {
         };
         let theirs =
             status::exchange(&mut conn, &chain, version, offset, context.status_timeout).await?;
-        let (requests, inbox) = mpsc::channel(64);
+        let snap = (conn.shared_capabilities().iter())
+            .find_map(|s| SnapVersion::of(&s.capability).map(|version| (version, s.offset)));
+        let (requests, inbox) = mpsc::channel(COMMAND_QUEUE);
         let peer = Self {
             remote_id: conn.remote_id(),
             version,
             status: theirs,
+            snap: snap.map(|(version, _)| version),
             requests,
             next_request_id: Arc::new(AtomicU64::new(0)),
             request_timeout: context.request_timeout,
@@ -156,6 +194,7 @@ impl EthPeer {
             conn,
             version,
             offset,
+            snap_offset: snap.map(|(_, offset)| offset),
             context,
             inbox,
             pending: HashMap::new(),
@@ -178,12 +217,50 @@ impl EthPeer {
         &self.status
     }
 
+    /// The snap version shared with the peer, if any.
+    pub fn snap_version(&self) -> Option<SnapVersion> {
+        self.snap
+    }
+
+    /// Queues `message` (an announcement, no answer expected) without waiting: `false` when the
+    /// session's queue is full or the session ended, and the message was dropped.
+    pub fn try_send(&self, message: EthMessage) -> bool {
+        self.requests.try_send(Command::Send(message)).is_ok()
+    }
+
+    /// Asks the session to send Disconnect with `reason` and end.
+    pub async fn disconnect(&self, reason: DisconnectReason) {
+        let _ = self.requests.send(Command::Disconnect(reason)).await;
+    }
+
+    /// Sends the snap request `build(request_id)` and waits for its answer. Fails with
+    /// [`EthError::NoSnapCapability`] when the peer does not speak snap.
+    pub async fn request_snap(
+        &self,
+        build: impl FnOnce(u64) -> SnapMessage,
+    ) -> EthResult<SnapMessage> {
+        if self.snap.is_none() {
+            return Err(EthError::NoSnapCapability);
+        }
+        let request_id = self.next_id();
+        match self
+            .request(request_id, SessionMessage::Snap(build(request_id)))
+            .await?
+        {
+            SessionMessage::Snap(answer) => Ok(answer),
+            SessionMessage::Eth(_) => Err(EthError::SessionClosed),
+        }
+    }
+
     /// Asks for headers; the answer may hold fewer than asked (unknown blocks, limits).
     pub async fn request_headers(&self, query: HeadersQuery) -> EthResult<Vec<Header>> {
         let request_id = self.next_id();
         let message = EthMessage::GetBlockHeaders(GetBlockHeaders { request_id, query });
-        match self.request(request_id, message).await? {
-            EthMessage::BlockHeaders(answer) => Ok(answer.headers),
+        match self
+            .request(request_id, SessionMessage::Eth(message))
+            .await?
+        {
+            SessionMessage::Eth(EthMessage::BlockHeaders(answer)) => Ok(answer.headers),
             _ => Err(EthError::SessionClosed),
         }
     }
@@ -192,8 +269,11 @@ impl EthPeer {
     pub async fn request_bodies(&self, hashes: Vec<B256>) -> EthResult<Vec<BlockBody>> {
         let request_id = self.next_id();
         let message = EthMessage::GetBlockBodies(HashesRequest { request_id, hashes });
-        match self.request(request_id, message).await? {
-            EthMessage::BlockBodies(answer) => Ok(answer.bodies),
+        match self
+            .request(request_id, SessionMessage::Eth(message))
+            .await?
+        {
+            SessionMessage::Eth(EthMessage::BlockBodies(answer)) => Ok(answer.bodies),
             _ => Err(EthError::SessionClosed),
         }
     }
@@ -202,8 +282,11 @@ impl EthPeer {
     pub async fn request_receipts(&self, hashes: Vec<B256>) -> EthResult<Vec<Vec<Receipt>>> {
         let request_id = self.next_id();
         let message = EthMessage::GetReceipts(HashesRequest { request_id, hashes });
-        match self.request(request_id, message).await? {
-            EthMessage::Receipts(answer) => Ok(answer.receipts),
+        match self
+            .request(request_id, SessionMessage::Eth(message))
+            .await?
+        {
+            SessionMessage::Eth(EthMessage::Receipts(answer)) => Ok(answer.receipts),
             _ => Err(EthError::SessionClosed),
         }
     }
@@ -215,8 +298,11 @@ impl EthPeer {
     ) -> EthResult<Vec<Transaction>> {
         let request_id = self.next_id();
         let message = EthMessage::GetPooledTransactions(HashesRequest { request_id, hashes });
-        match self.request(request_id, message).await? {
-            EthMessage::PooledTransactions(answer) => Ok(answer.transactions),
+        match self
+            .request(request_id, SessionMessage::Eth(message))
+            .await?
+        {
+            SessionMessage::Eth(EthMessage::PooledTransactions(answer)) => Ok(answer.transactions),
             _ => Err(EthError::SessionClosed),
         }
     }
@@ -225,10 +311,10 @@ impl EthPeer {
         self.next_request_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    async fn request(&self, request_id: u64, message: EthMessage) -> EthResult<EthMessage> {
+    async fn request(&self, request_id: u64, message: SessionMessage) -> EthResult<SessionMessage> {
         let (reply, answer) = oneshot::channel();
         self.requests
-            .send(Request { message, reply })
+            .send(Command::Request { message, reply })
             .await
             .map_err(|_| EthError::SessionClosed)?;
         match tokio::time::timeout(self.request_timeout, answer).await {
@@ -242,16 +328,21 @@ impl EthPeer {
     }
 }
 
-/// The answer a request expects: (relative message id, who waits for it).
-type Pending = HashMap<u64, (u64, oneshot::Sender<EthMessage>)>;
+/// Which message answers a request: its protocol (snap or not) and relative id.
+type Expected = (bool, u64);
+
+/// The answer each request expects, and who waits for it.
+type Pending = HashMap<u64, (Expected, oneshot::Sender<SessionMessage>)>;
 
 /// The session task's state.
 struct Session {
     conn: Connection,
     version: EthVersion,
     offset: u64,
+    /// The snap capability's first message id, when shared.
+    snap_offset: Option<u64>,
     context: EthContext,
-    inbox: mpsc::Receiver<Request>,
+    inbox: mpsc::Receiver<Command>,
     pending: Pending,
 }
 
@@ -264,8 +355,15 @@ impl Session {
                     Ok(message) => self.handle(message.id, &message.payload).await,
                     Err(error) => return error.into(),
                 },
-                request = self.inbox.recv() => match request {
-                    Some(request) => self.send_request(request).await,
+                command = self.inbox.recv() => match command {
+                    Some(Command::Request { message, reply }) => {
+                        self.send_request(message, reply).await
+                    }
+                    Some(Command::Send(message)) => self.send(&message).await,
+                    Some(Command::Disconnect(reason)) => {
+                        let _ = self.conn.disconnect(reason).await;
+                        return EthError::Disconnected(reason);
+                    }
                     None => {
                         let _ = self.conn.disconnect(DisconnectReason::ClientQuitting).await;
                         return EthError::SessionClosed;
@@ -281,15 +379,35 @@ impl Session {
         }
     }
 
-    async fn send_request(&mut self, request: Request) -> EthResult<()> {
+    async fn send_request(
+        &mut self,
+        message: SessionMessage,
+        reply: oneshot::Sender<SessionMessage>,
+    ) -> EthResult<()> {
         // Forget requests whose callers gave up.
         self.pending.retain(|_, (_, reply)| !reply.is_closed());
-        let Some(request_id) = request.message.request_id() else {
+        let Some(request_id) = message.request_id() else {
             return Ok(());
         };
-        let answer_id = request.message.id() + 1;
-        self.send(&request.message).await?;
-        self.pending.insert(request_id, (answer_id, request.reply));
+        let expected = match &message {
+            SessionMessage::Eth(m) => {
+                self.send(m).await?;
+                (false, m.id() + 1)
+            }
+            SessionMessage::Snap(m) => {
+                self.send_snap(m).await?;
+                (true, m.id() + 1)
+            }
+        };
+        self.pending.insert(request_id, (expected, reply));
+        Ok(())
+    }
+
+    async fn send_snap(&mut self, message: &SnapMessage) -> EthResult<()> {
+        let offset = self.snap_offset.ok_or(EthError::NoSnapCapability)?;
+        self.conn
+            .send(offset + message.id(), &message.encode())
+            .await?;
         Ok(())
     }
 
@@ -307,6 +425,9 @@ impl Session {
                 p2p::PONG => Ok(()),
                 other => Err(EthError::UnknownMessage(other)),
             };
+        }
+        if let Some(snap_offset) = self.snap_offset.filter(|offset| wire_id >= *offset) {
+            return self.handle_snap(wire_id - snap_offset, payload).await;
         }
         let relative = wire_id - self.offset;
         if relative >= self.version.message_count() {
@@ -342,7 +463,7 @@ impl Session {
             | EthMessage::BlockBodies(_)
             | EthMessage::Receipts(_)
             | EthMessage::PooledTransactions(_) => {
-                self.answer(relative, message);
+                self.answer((false, relative), SessionMessage::Eth(message));
                 Ok(())
             }
             EthMessage::Transactions(transactions) => {
@@ -376,8 +497,37 @@ impl Session {
         }
     }
 
+    /// A snap message (`relative` to the snap offset): requests are answered from the store,
+    /// answers handed to the request waiting for them.
+    async fn handle_snap(&mut self, relative: u64, payload: &[u8]) -> EthResult<()> {
+        let message = SnapMessage::decode(relative, payload)?;
+        let store = &self.context.store;
+        let answer = match &message {
+            SnapMessage::GetAccountRange(req) => {
+                SnapMessage::AccountRange(snap_serve::serve_account_range(store, req)?)
+            }
+            SnapMessage::GetStorageRanges(req) => {
+                SnapMessage::StorageRanges(snap_serve::serve_storage_ranges(store, req)?)
+            }
+            SnapMessage::GetByteCodes(req) => {
+                SnapMessage::ByteCodes(snap_serve::serve_byte_codes(store, req)?)
+            }
+            SnapMessage::GetTrieNodes(req) => {
+                SnapMessage::TrieNodes(snap_serve::serve_trie_nodes(store, req)?)
+            }
+            SnapMessage::AccountRange(_)
+            | SnapMessage::StorageRanges(_)
+            | SnapMessage::ByteCodes(_)
+            | SnapMessage::TrieNodes(_) => {
+                self.answer((true, relative), SessionMessage::Snap(message));
+                return Ok(());
+            }
+        };
+        self.send_snap(&answer).await
+    }
+
     /// Hands an answer to the request waiting for it; one nobody waits for is dropped.
-    fn answer(&mut self, relative: u64, message: EthMessage) {
+    fn answer(&mut self, relative: Expected, message: SessionMessage) {
         let Some(request_id) = message.request_id() else {
             return;
         };

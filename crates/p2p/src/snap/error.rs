@@ -1,5 +1,5 @@
-//! [`SnapError`]: what can go wrong decoding or serving a snap message. It converts into the
-//! crate's [`crate::P2pError`] once sessions carry snap.
+//! [`SnapError`]: what can go wrong decoding or serving a snap message. It converts into
+//! [`crate::eth::EthError`] (sessions carry snap).
 
 use ethrex_storage::StoreError;
 
@@ -12,6 +12,9 @@ pub enum SnapError {
         message: &'static str,
         source: alloy_rlp::Error,
     },
+    /// A request that breaks a rule of the protocol (an empty GetTrieNodes path set).
+    #[error("bad snap request: {0}")]
+    BadRequest(&'static str),
     /// A message id outside snap/1's range.
     #[error("unknown snap message id 0x{0:02x}")]
     UnknownMessage(u64),

@@ -236,6 +236,20 @@ impl SnapMessage {
         }
     }
 
+    /// The request id every snap message carries first.
+    pub fn request_id(&self) -> u64 {
+        match self {
+            Self::GetAccountRange(m) => m.request_id,
+            Self::AccountRange(m) => m.request_id,
+            Self::GetStorageRanges(m) => m.request_id,
+            Self::StorageRanges(m) => m.request_id,
+            Self::GetByteCodes(m) => m.request_id,
+            Self::ByteCodes(m) => m.request_id,
+            Self::GetTrieNodes(m) => m.request_id,
+            Self::TrieNodes(m) => m.request_id,
+        }
+    }
+
     /// The message's RLP payload.
     pub fn encode(&self) -> Vec<u8> {
         match self {

@@ -4,8 +4,9 @@
 //!
 //! Layers: [`messages`] (the eight messages, typed, with their encoding; accounts in the slim
 //! format) and [`serve`] (answers as pure functions over the store, with the spec's rules:
-//! unknown roots answered empty, byte limits, proofs). Errors are [`SnapError`]. Not yet
-//! wired into sessions: [`SnapVersion::protocol`] is the capability to announce once it is.
+//! unknown roots answered empty, byte limits, proofs). Errors are [`SnapError`]. The eth
+//! session ([`crate::eth::EthPeer`]) serves these requests and sends ours
+//! ([`crate::eth::EthPeer::request_snap`]) when the peer shares snap/1.
 //!
 //! Where to start reading: `serve.rs`, then `messages.rs`.
 //!

@@ -3,9 +3,14 @@
 //! Rules kept by every answer:
 //! - A root the store cannot open (unknown, or older than the diff-layer window) gets an empty
 //!   answer, as does a state that goes away while it is read.
-//! - The byte limit is the request's, capped at [`SOFT_RESPONSE_LIMIT`]; items are added while
-//!   the answer (counted as the RLP sizes of its items) is below it, so the item that reaches it
-//!   is the last, and an answer holds at least one item when one exists.
+//! - The byte limit is the request's, capped at [`SOFT_RESPONSE_LIMIT`], counted the way geth
+//!   counts it (the snap suite's expected answers depend on it): an account or a slot costs 32
+//!   bytes plus its RLP value (slim account, slot), a code or trie node its own length. Items
+//!   are added until the count exceeds the limit, so the item that exceeds it is the last, and
+//!   an answer holds at least one item when one exists.
+//! - A GetTrieNodes path set with no path is a bad request ([`SnapError::BadRequest`]: the
+//!   session disconnects); a storage path set whose account is absent is answered with nothing
+//!   (not even empty strings), as geth does.
 //! - Ranges come with the proofs of their origin and of their last key, except a range that is
 //!   a whole trie from the zero origin (then the proof is empty).
 //!
@@ -17,11 +22,11 @@ use std::ops::ControlFlow;
 
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::{Decodable, Encodable};
-use ethrex_common::types::AccountState;
+use ethrex_common::{constants::EMPTY_CODE_HASH, types::AccountState};
 use ethrex_storage::{StateReader, Store, StoreError, TrieOwner};
 
 use super::{
-    SnapResult,
+    SnapError, SnapResult,
     messages::{
         AccountRange, AccountRangeEntry, ByteCodes, GetAccountRange, GetByteCodes,
         GetStorageRanges, GetTrieNodes, SlimAccount, StorageRanges, StorageSlot, TrieNodes,
@@ -73,7 +78,7 @@ struct Walked<T> {
     cut: bool,
 }
 
-/// The leaves of trie `owner` from `origin` while `size` (already `used` bytes) stays below
+/// The leaves of trie `owner` from `origin` until `size` (already `used` bytes) exceeds
 /// `limit`, stopping after the first key at or beyond `limit_hash`. `None` for an absent
 /// account's storage.
 fn walk<T>(
@@ -99,7 +104,7 @@ fn walk<T>(
                 return ControlFlow::Break(());
             }
         }
-        if *used >= limit || key >= limit_hash {
+        if *used > limit || key >= limit_hash {
             cut = true;
             return ControlFlow::Break(());
         }
@@ -145,7 +150,7 @@ fn account_range(reader: &StateReader, req: &GetAccountRange) -> SnapResult<Acco
         (TrieOwner::Accounts, req.starting_hash, req.limit_hash),
         (&mut used, byte_limit(req.response_bytes)),
         decode,
-        Encodable::length,
+        |entry| 32 + entry.account.length(),
     )?
     .unwrap_or(Walked {
         items: Vec::new(),
@@ -212,12 +217,14 @@ fn storage_ranges(reader: &StateReader, req: &GetStorageRanges) -> SnapResult<St
         proof: Vec::new(),
     };
     let limit = byte_limit(req.response_bytes);
+    // An account's storage may run 10% past the limit before it is cut (and proved).
+    let hard_limit = limit.saturating_add(limit / 10);
     let mut used = 0;
     let mut slots = Vec::new();
     let mut proof = Vec::new();
     let last = req.account_hashes.len().saturating_sub(1);
     for (i, account) in req.account_hashes.iter().enumerate() {
-        if !slots.is_empty() && used >= limit {
+        if i > 0 && used >= limit {
             break;
         }
         let origin = match i {
@@ -237,9 +244,9 @@ fn storage_ranges(reader: &StateReader, req: &GetStorageRanges) -> SnapResult<St
         let Some(walked) = walk(
             reader,
             (TrieOwner::Storage(*account), origin, limit_hash),
-            (&mut used, limit),
+            (&mut used, hard_limit),
             slot,
-            Encodable::length,
+            |slot| 32 + slot.data.len(),
         )?
         else {
             return Ok(empty);
@@ -266,8 +273,9 @@ pub fn serve_byte_codes(store: &Store, req: &GetByteCodes) -> SnapResult<ByteCod
     let mut codes = Vec::new();
     let mut used = 0usize;
     for hash in req.hashes.iter().take(MAX_LOOKUPS) {
-        if !codes.is_empty() && used >= limit {
-            break;
+        if *hash == EMPTY_CODE_HASH {
+            codes.push(Bytes::new());
+            continue;
         }
         let code = match &head {
             Some(reader) => available(reader.code_bytes(hash))?.flatten(),
@@ -277,9 +285,12 @@ pub fn serve_byte_codes(store: &Store, req: &GetByteCodes) -> SnapResult<ByteCod
             Some(code) => Some(code),
             None => store.code(hash)?,
         };
-        if let Some(code) = code {
-            used = used.saturating_add(code.length());
+        if let Some(code) = code.filter(|code| !code.is_empty()) {
+            used = used.saturating_add(code.len());
             codes.push(code);
+        }
+        if used > limit {
+            break;
         }
     }
     Ok(ByteCodes {
@@ -300,8 +311,12 @@ fn head_state(store: &Store) -> SnapResult<Option<StateReader>> {
 }
 
 /// GetTrieNodes: the node at each path, in request order; a path with no node (or not a valid
-/// path) is answered with an empty string so the answer stays aligned with the request.
+/// path) is answered with an empty string so the answer stays aligned with the request; a
+/// storage path set of an absent account adds nothing; an empty path set is a bad request.
 pub fn serve_trie_nodes(store: &Store, req: &GetTrieNodes) -> SnapResult<TrieNodes> {
+    if req.paths.iter().any(Vec::is_empty) {
+        return Err(SnapError::BadRequest("GetTrieNodes with an empty path set"));
+    }
     let empty = TrieNodes {
         request_id: req.request_id,
         nodes: Vec::new(),
@@ -320,29 +335,36 @@ fn trie_nodes(reader: &StateReader, req: &GetTrieNodes) -> SnapResult<TrieNodes>
     let mut lookups = 0;
     'groups: for group in &req.paths {
         let Some((account, storage)) = group.split_first() else {
-            continue;
+            continue; // refused by `serve_trie_nodes`
         };
-        // A storage group whose account path is not a full one names no storage trie.
-        let lookups_here: Vec<(Option<TrieOwner>, &Bytes)> = if storage.is_empty() {
-            vec![(Some(TrieOwner::Accounts), account)]
+        let lookups_here: Vec<(TrieOwner, &Bytes)> = if storage.is_empty() {
+            vec![(TrieOwner::Accounts, account)]
         } else {
-            let owner = B256::try_from(account.as_ref())
-                .ok()
-                .map(TrieOwner::Storage);
-            storage.iter().map(|path| (owner, path)).collect()
+            // A storage path set names its account by its full hashed address; one the state
+            // lacks (or a shorter path) names no storage trie: nothing is answered for it.
+            lookups += 1;
+            let Ok(hashed) = B256::try_from(account.as_ref()) else {
+                continue;
+            };
+            if reader.account_by_hash(&hashed)?.is_none() {
+                continue;
+            }
+            storage
+                .iter()
+                .map(|path| (TrieOwner::Storage(hashed), path))
+                .collect()
         };
         for (owner, path) in lookups_here {
-            if (!nodes.is_empty() && used >= limit) || lookups >= MAX_LOOKUPS {
+            lookups += 1;
+            let node = match decode_path(path) {
+                Some(path) => reader.trie_node(owner, &path)?.unwrap_or_default(),
+                None => Vec::new(),
+            };
+            used = used.saturating_add(node.len());
+            nodes.push(Bytes::from(node));
+            if used > limit || lookups >= MAX_LOOKUPS {
                 break 'groups;
             }
-            lookups += 1;
-            let node = match (owner, decode_path(path)) {
-                (Some(owner), Some(path)) => reader.trie_node(owner, &path)?.unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            let node = Bytes::from(node);
-            used = used.saturating_add(node.length());
-            nodes.push(node);
         }
     }
     Ok(TrieNodes {

@@ -11,6 +11,10 @@ use crate::{
     NodeKey,
     eth::{HashOrNumber, messages::StatusEth69, protocols, test_chain},
     rlpx::{ConnectionConfig, Protocol, RlpxError},
+    snap::{
+        SnapError,
+        messages::{GetAccountRange, GetTrieNodes},
+    },
 };
 
 const NETWORK: u64 = ethrex_common::dev::DEV_CHAIN_ID;
@@ -116,6 +120,80 @@ async fn status_exchange_and_requests_in_eth68_and_eth69() {
                 .is_empty()
         );
     }
+}
+
+#[tokio::test]
+async fn snap_requests_are_served_when_both_speak_snap1() {
+    let (store, chain) = test_chain::chain(5);
+    let (other, _) = test_chain::chain(5);
+    let root = chain[5].header.state_root;
+    // Both speak snap/1: an account range from the other side, a malformed path set
+    // disconnects.
+    let conns = connect(crate::protocols(), crate::protocols()).await;
+    let (a, b) = start_both(
+        conns,
+        EthContext::new(store.clone(), NETWORK),
+        EthContext::new(other.clone(), NETWORK),
+    )
+    .await;
+    let ((a, a_task), (_b, b_task)) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.snap_version(), Some(SnapVersion::Snap1));
+    let request = |request_id| GetAccountRange {
+        request_id,
+        root_hash: root,
+        starting_hash: B256::ZERO,
+        limit_hash: B256::repeat_byte(0xff),
+        response_bytes: 1 << 20,
+    };
+    let answer = a
+        .request_snap(|id| SnapMessage::GetAccountRange(request(id)))
+        .await
+        .unwrap();
+    let SnapMessage::AccountRange(answer) = answer else {
+        panic!("not an AccountRange: {answer:?}");
+    };
+    // The same answer as the store gives directly (request ids aside).
+    let direct = snap_serve::serve_account_range(&other, &request(answer.request_id)).unwrap();
+    assert!(!direct.accounts.is_empty());
+    assert_eq!(answer, direct);
+    let bad = a
+        .request_snap(|request_id| {
+            SnapMessage::GetTrieNodes(GetTrieNodes {
+                request_id,
+                root_hash: root,
+                paths: vec![vec![]],
+                response_bytes: 100,
+            })
+        })
+        .await;
+    assert!(bad.is_err(), "{bad:?}");
+    let reason = tokio::time::timeout(Duration::from_secs(5), b_task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(reason, EthError::Snap(SnapError::BadRequest(_))),
+        "{reason}"
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(5), a_task).await;
+
+    // Without snap on one side: no snap version, and a snap request fails at once.
+    let conns = connect(crate::protocols(), protocols()).await;
+    let (a, b) = start_both(
+        conns,
+        EthContext::new(store, NETWORK),
+        EthContext::new(other, NETWORK),
+    )
+    .await;
+    let ((a, _a_task), (_b, _b_task)) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.snap_version(), None);
+    let refused = a
+        .request_snap(|id| SnapMessage::GetAccountRange(request(id)))
+        .await;
+    assert!(
+        matches!(refused, Err(EthError::NoSnapCapability)),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]
