@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cl-mock-clients devp2p-discv4 cli-docs clean-fixtures
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cl-mock-clients devp2p-discv4 cli-docs clean-fixtures fuzz-p2p
 
 all: build
 
@@ -60,6 +60,17 @@ lint:
 
 unit:
 	cargo nextest run --workspace --no-fail-fast
+
+## fuzz-p2p: every p2p decoder property test (RLPx frames and auth/ack, p2p Hello/Disconnect,
+## discv4 packets, every eth/68, eth/69 and snap/1 message) on random inputs for FUZZ_SECS
+## seconds each (default 60), two at a time; prints how many cases each ran (also in
+## target/fuzz-p2p.log). `make unit` runs them for 256 to 2000 cases each: seconds.
+FUZZ_SECS ?= 60
+fuzz-p2p: deps
+	@mkdir -p target
+	set -o pipefail; ETHREX_FUZZ_SECS=$(FUZZ_SECS) cargo nextest run -p ethrex-p2p --no-fail-fast \
+		--success-output final -E 'test(/::fuzz::/)' 2>&1 | tee target/fuzz-p2p.log
+	@grep -E '^ *fuzz ' target/fuzz-p2p.log | sed 's/^ *//'
 
 ef-tests: deps $(LEGACY)/.unpacked $(EEST_STATE)/.unpacked $(EEST_BLOCKCHAIN)/.unpacked
 	$(EF_TESTS) trie $(LEGACY)/TrieTests

@@ -354,32 +354,141 @@ mod tests {
         }
     }
 
-    proptest! {
-        #[test]
-        fn arbitrary_bytes_never_panic_the_frame_decoder(
-            chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..80), 0..8),
-        ) {
-            let mut codec = FrameCodec::new(&dummy_secrets());
-            let mut buf = Vec::new();
-            for chunk in chunks {
-                buf.extend(chunk);
-                if codec.decode(&mut buf).is_err() {
-                    break;
-                }
-            }
+    /// Decoder property tests, run by [`crate::rlpx::fuzz::check`].
+    mod fuzz {
+        use super::*;
+        use crate::rlpx::fuzz::check;
+
+        /// Appends a frame whose 16-byte plaintext header is `header` (any size field, any
+        /// header data) with a valid header MAC, then `body` behind a valid frame MAC.
+        fn frame_with_header(codec: &mut FrameCodec, header: [u8; 16], body: &[u8]) -> Vec<u8> {
+            let mut header = header;
+            codec.egress_aes.apply_keystream(&mut header);
+            let mac = header_mac(&mut codec.egress_mac, &codec.mac_cipher, &header);
+            let mut out = header.to_vec();
+            out.extend_from_slice(&mac);
+            let start = out.len();
+            out.extend_from_slice(body);
+            codec.egress_aes.apply_keystream(&mut out[start..]);
+            let mac = frame_mac(&mut codec.egress_mac, &codec.mac_cipher, &out[start..]);
+            out.extend_from_slice(&mac);
+            out
         }
 
         #[test]
-        fn arbitrary_frame_data_behind_valid_macs_never_panics(
-            data in proptest::collection::vec(any::<u8>(), 0..64),
-        ) {
-            // Equal secrets on both ends: the sender's egress states are the receiver's ingress.
-            let mut sender = FrameCodec::new(&dummy_secrets());
-            let mut receiver = FrameCodec::new(&dummy_secrets());
-            let mut wire = Vec::new();
-            sender.encode_frame_data(&[&data], &mut wire).unwrap();
-            let decoded = receiver.decode(&mut wire);
-            prop_assert!(decoded.is_err() || wire.is_empty());
+        fn arbitrary_bytes_never_panic_the_frame_decoder() {
+            let chunks = prop::collection::vec(prop::collection::vec(any::<u8>(), 0..80), 0..8);
+            check("frame: arbitrary bytes", 256, chunks, |chunks| {
+                let mut codec = FrameCodec::new(&dummy_secrets());
+                let mut buf = Vec::new();
+                for chunk in chunks {
+                    buf.extend(chunk);
+                    if codec.decode(&mut buf).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            });
+        }
+
+        #[test]
+        fn arbitrary_headers_behind_a_valid_mac_are_decoded_or_refused() {
+            let strategy = (
+                prop_oneof![0usize..128, 0..=MAX_FRAME_SIZE],
+                any::<[u8; 13]>(),
+                prop::collection::vec(any::<u8>(), 0..160),
+                any::<bool>(),
+                0usize..128,
+            );
+            let name = "frame: arbitrary header";
+            check(
+                name,
+                256,
+                strategy,
+                |(size, header_data, body, exact, max)| {
+                    // Any size and header data; the body either exactly fills the padded size or not.
+                    let mut header = [0u8; BLOCK];
+                    header[..3].copy_from_slice(&size.to_be_bytes()[size_of::<usize>() - 3..]);
+                    header[3..].copy_from_slice(&header_data);
+                    let mut body = body;
+                    if exact && size < 1 << 16 {
+                        body.resize(padded(size), 0);
+                    }
+                    // Equal secrets on both ends: the sender's egress states are the receiver's
+                    // ingress.
+                    let mut sender = FrameCodec::new(&dummy_secrets());
+                    let mut receiver = FrameCodec::new(&dummy_secrets()).with_max_frame_size(max);
+                    let mut wire = frame_with_header(&mut sender, header, &body);
+                    match receiver.decode(&mut wire) {
+                        Err(RlpxError::FrameTooLarge { size: got, .. }) => {
+                            prop_assert!(size > max);
+                            prop_assert_eq!(got, size);
+                        }
+                        // The frame MAC covers exactly `padded(size)` bytes.
+                        Ok(None) => prop_assert!(size <= max && body.len() < padded(size)),
+                        Ok(Some(frame)) => {
+                            prop_assert!(size <= max && body.len() == padded(size));
+                            prop_assert!(frame.payload.len() < size);
+                            prop_assert!(wire.is_empty());
+                        }
+                        Err(RlpxError::BadFrameMac { which }) => {
+                            prop_assert_eq!(which, "frame");
+                            prop_assert!(size <= max && body.len() > padded(size));
+                        }
+                        Err(_) => prop_assert!(size <= max && body.len() == padded(size)),
+                    }
+                    Ok(())
+                },
+            );
+        }
+
+        #[test]
+        fn arbitrary_frame_data_behind_valid_macs_never_panics() {
+            let data = prop::collection::vec(any::<u8>(), 0..64);
+            check("frame: arbitrary frame data", 256, data, |data| {
+                let mut sender = FrameCodec::new(&dummy_secrets());
+                let mut receiver = FrameCodec::new(&dummy_secrets());
+                let mut wire = Vec::new();
+                sender.encode_frame_data(&[&data], &mut wire).unwrap();
+                let decoded = receiver.decode(&mut wire);
+                prop_assert!(decoded.is_err() || wire.is_empty());
+                Ok(())
+            });
+        }
+
+        #[test]
+        fn arbitrary_messages_round_trip_through_arbitrary_chunks() {
+            let message = (any::<u64>(), prop::collection::vec(any::<u8>(), 0..100));
+            let strategy = (
+                prop::collection::vec(message, 1..4),
+                prop::collection::vec(1usize..64, 1..8),
+            );
+            check("frame: round trip", 256, strategy, |(messages, cuts)| {
+                let mut sender = FrameCodec::new(&dummy_secrets());
+                let mut receiver = FrameCodec::new(&dummy_secrets());
+                let mut wire = Vec::new();
+                for (id, payload) in &messages {
+                    sender.encode(*id, payload, &mut wire).unwrap();
+                }
+                // Deliver the bytes in chunks of the given sizes, cycling through them.
+                let mut buf = Vec::new();
+                let mut got = Vec::new();
+                let mut rest = wire.as_slice();
+                for cut in cuts.iter().cycle() {
+                    if rest.is_empty() {
+                        break;
+                    }
+                    let (chunk, tail) = rest.split_at((*cut).min(rest.len()));
+                    rest = tail;
+                    buf.extend_from_slice(chunk);
+                    while let Some(frame) = receiver.decode(&mut buf).unwrap() {
+                        got.push((frame.id, frame.payload));
+                    }
+                }
+                prop_assert_eq!(got, messages);
+                prop_assert!(buf.is_empty());
+                Ok(())
+            });
         }
     }
 }

@@ -4,7 +4,8 @@
 //! `auth`/`ack` and derives the session [`Secrets`]; [`frame`] encrypts and authenticates each
 //! message as a frame ([`FrameCodec`]); [`p2p`] is the base protocol (Hello, Disconnect,
 //! Ping/Pong), capability negotiation and snappy compression; [`conn`] puts them together over a
-//! tokio `TcpStream` ([`Connection`]). Errors are [`RlpxError`].
+//! tokio `TcpStream` ([`Connection`]). Errors are [`RlpxError`]. Test builds add `fuzz`, the
+//! crate's decoder fuzz driver.
 //!
 //! Where to start reading: `conn.rs`, then each layer it calls.
 
@@ -12,6 +13,8 @@ pub mod conn;
 pub mod ecies;
 mod error;
 pub mod frame;
+#[cfg(test)]
+pub(crate) mod fuzz;
 pub mod handshake;
 pub mod p2p;
 

@@ -326,34 +326,48 @@ fn a_full_neighbors_packet_of_ipv6_nodes_fits_in_1280_bytes() {
     ));
 }
 
-proptest! {
+/// Decoder property tests, run by [`crate::rlpx::fuzz::check`].
+mod fuzz {
+    use super::*;
+    use crate::rlpx::fuzz::check;
+
     #[test]
-    fn arbitrary_bytes_never_panic_the_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..1400)) {
-        let _ = Packet::decode(&bytes);
+    fn arbitrary_bytes_never_panic_the_decoder() {
+        let bytes = prop::collection::vec(any::<u8>(), 0..1400);
+        check("discv4: arbitrary packets", 256, bytes, |bytes| {
+            let _ = Packet::decode(&bytes);
+            Ok(())
+        });
     }
 
     #[test]
-    fn arbitrary_data_behind_a_valid_signature_never_panics(
-        kind in 0u8..8,
-        data in proptest::collection::vec(any::<u8>(), 0..300),
-    ) {
-        // Sign arbitrary data so decoding reaches the RLP of every packet type.
-        let key = NodeKey::from_secret(EIP8_SECRET).unwrap();
-        let mut signed = vec![kind];
-        signed.extend_from_slice(&data);
-        let digest = Digest::from_digest(keccak256(&signed).0);
-        let (recovery_id, signature) = SECP256K1
-            .sign_ecdsa_recoverable(digest, key.secret())
-            .serialize_compact();
-        let mut bytes = vec![0; 32];
-        bytes.extend_from_slice(&signature);
-        bytes.push(u8::try_from(i32::from(recovery_id)).unwrap());
-        bytes.extend_from_slice(&signed);
-        let hash = keccak256(&bytes[32..]);
-        bytes[..32].copy_from_slice(hash.as_slice());
-        if let Ok(packet) = Packet::decode(&bytes) {
-            prop_assert_eq!(packet.sender, key.public_key());
-        }
+    fn arbitrary_data_behind_a_valid_signature_never_panics() {
+        let strategy = (0u8..8, prop::collection::vec(any::<u8>(), 0..300));
+        check(
+            "discv4: signed arbitrary data",
+            256,
+            strategy,
+            |(kind, data)| {
+                // Sign arbitrary data so decoding reaches the RLP of every packet type.
+                let key = NodeKey::from_secret(EIP8_SECRET).unwrap();
+                let mut signed = vec![kind];
+                signed.extend_from_slice(&data);
+                let digest = Digest::from_digest(keccak256(&signed).0);
+                let (recovery_id, signature) = SECP256K1
+                    .sign_ecdsa_recoverable(digest, key.secret())
+                    .serialize_compact();
+                let mut bytes = vec![0; 32];
+                bytes.extend_from_slice(&signature);
+                bytes.push(u8::try_from(i32::from(recovery_id)).unwrap());
+                bytes.extend_from_slice(&signed);
+                let hash = keccak256(&bytes[32..]);
+                bytes[..32].copy_from_slice(hash.as_slice());
+                if let Ok(packet) = Packet::decode(&bytes) {
+                    prop_assert_eq!(packet.sender, key.public_key());
+                }
+                Ok(())
+            },
+        );
     }
 }
 

@@ -256,35 +256,54 @@ fn malformed_messages_are_typed_errors() {
     assert!(EthMessage::decode(v, id::RECEIPTS, &known).is_ok());
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+/// Decoder property tests, run by [`crate::rlpx::fuzz::check`]: every message id of eth/68 and
+/// eth/69, and the ids around them.
+mod fuzz {
+    use super::*;
+    use crate::rlpx::fuzz::check;
 
     #[test]
-    fn arbitrary_bytes_never_panic_a_decoder(
-        id in 0u64..0x14,
-        payload in proptest::collection::vec(any::<u8>(), 0..300),
-    ) {
-        for version in VERSIONS {
-            let _ = EthMessage::decode(version, id, &payload);
-        }
+    fn arbitrary_bytes_never_panic_a_decoder() {
+        let strategy = (0u64..0x14, prop::collection::vec(any::<u8>(), 0..300));
+        check(
+            "eth: arbitrary payloads",
+            2000,
+            strategy,
+            |(id, payload)| {
+                for version in VERSIONS {
+                    let _ = EthMessage::decode(version, id, &payload);
+                }
+                Ok(())
+            },
+        );
     }
 
     #[test]
-    fn mutated_messages_never_panic_a_decoder(
-        which in 0usize..15,
-        position in any::<prop::sample::Index>(),
-        byte in any::<u8>(),
-        cut in any::<prop::sample::Index>(),
-    ) {
-        for version in VERSIONS {
-            let messages = every_message(version);
-            let message = &messages[which % messages.len()];
-            let mut payload = message.encode(version);
-            let i = position.index(payload.len());
-            payload[i] = byte;
-            let _ = EthMessage::decode(version, message.id(), &payload);
-            payload.truncate(cut.index(payload.len() + 1));
-            let _ = EthMessage::decode(version, message.id(), &payload);
-        }
+    fn mutated_messages_never_panic_a_decoder() {
+        let strategy = (
+            any::<prop::sample::Index>(),
+            any::<prop::sample::Index>(),
+            any::<u8>(),
+            any::<prop::sample::Index>(),
+        );
+        let every_version = VERSIONS.map(|version| (version, every_message(version)));
+        check(
+            "eth: mutated messages",
+            2000,
+            strategy,
+            |(which, position, byte, cut)| {
+                for (version, messages) in &every_version {
+                    let version = *version;
+                    let message = which.get(messages);
+                    let mut payload = message.encode(version);
+                    let i = position.index(payload.len());
+                    payload[i] = byte;
+                    let _ = EthMessage::decode(version, message.id(), &payload);
+                    payload.truncate(cut.index(payload.len() + 1));
+                    let _ = EthMessage::decode(version, message.id(), &payload);
+                }
+                Ok(())
+            },
+        );
     }
 }

@@ -318,42 +318,63 @@ fn packets_for_another_key_altered_or_cut_are_rejected() {
     assert!(decode_ack(&secret(STATIC_KEY_A), &[0x04]).is_err());
 }
 
-proptest! {
+/// Decoder property tests, run by [`crate::rlpx::fuzz::check`].
+mod fuzz {
+    use super::*;
+    use crate::rlpx::fuzz::check;
+
     #[test]
-    fn arbitrary_bytes_never_panic_the_auth_and_ack_decoders(
-        bytes in proptest::collection::vec(any::<u8>(), 0..600),
-        legacy_auth in proptest::collection::vec(any::<u8>(), LEGACY_AUTH_LEN..=LEGACY_AUTH_LEN),
-    ) {
-        let key = secret(STATIC_KEY_B);
-        let _ = decode_auth(&key, &bytes);
-        let _ = decode_ack(&key, &bytes);
-        let mut legacy = legacy_auth;
-        legacy[0] = 0x04;
-        let _ = decode_auth(&key, &legacy);
-        let _ = Recipient::receive_auth_with(&key, &bytes, secret(EPHEMERAL_KEY_B), NONCE_B);
-        // A well-formed size prefix in front of random bytes reaches the ECIES layer.
-        let mut sized = u16::try_from(bytes.len()).unwrap().to_be_bytes().to_vec();
-        sized.extend_from_slice(&bytes);
-        let _ = decode_auth(&key, &sized);
-        let _ = decode_ack(&key, &sized);
+    fn arbitrary_bytes_never_panic_the_auth_and_ack_decoders() {
+        let strategy = (
+            prop::collection::vec(any::<u8>(), 0..600),
+            prop::collection::vec(any::<u8>(), LEGACY_AUTH_LEN..=LEGACY_AUTH_LEN),
+        );
+        check(
+            "handshake: auth/ack packets",
+            256,
+            strategy,
+            |(bytes, legacy_auth)| {
+                let key = secret(STATIC_KEY_B);
+                let _ = decode_auth(&key, &bytes);
+                let _ = decode_ack(&key, &bytes);
+                let mut legacy = legacy_auth;
+                legacy[0] = 0x04;
+                let _ = decode_auth(&key, &legacy);
+                let _ =
+                    Recipient::receive_auth_with(&key, &bytes, secret(EPHEMERAL_KEY_B), NONCE_B);
+                // A well-formed size prefix in front of random bytes reaches the ECIES layer.
+                let mut sized = u16::try_from(bytes.len()).unwrap().to_be_bytes().to_vec();
+                sized.extend_from_slice(&bytes);
+                let _ = decode_auth(&key, &sized);
+                let _ = decode_ack(&key, &sized);
+                Ok(())
+            },
+        );
     }
 
     #[test]
-    fn arbitrary_decrypted_bodies_never_panic_the_body_parsers(
-        bytes in proptest::collection::vec(any::<u8>(), 0..400),
-    ) {
-        let _ = Auth::from_rlp(&bytes);
-        let _ = Auth::from_legacy(&bytes);
-        let _ = Ack::from_rlp(&bytes);
-        let _ = Ack::from_legacy(&bytes);
-        // The same bodies, properly encrypted, through the whole packet decoders.
-        let prefix = u16::try_from(bytes.len() + ecies::OVERHEAD).unwrap().to_be_bytes();
-        let mut packet = prefix.to_vec();
-        packet.extend(ecies::encrypt(&public(STATIC_KEY_B), &bytes, &prefix));
-        let _ = decode_auth(&secret(STATIC_KEY_B), &packet);
-        let _ = decode_ack(&secret(STATIC_KEY_B), &packet);
-        let _ = Recipient::receive_auth_with(
-            &secret(STATIC_KEY_B), &packet, secret(EPHEMERAL_KEY_B), NONCE_B,
-        );
+    fn arbitrary_decrypted_bodies_never_panic_the_body_parsers() {
+        let bytes = prop::collection::vec(any::<u8>(), 0..400);
+        check("handshake: decrypted bodies", 256, bytes, |bytes| {
+            let _ = Auth::from_rlp(&bytes);
+            let _ = Auth::from_legacy(&bytes);
+            let _ = Ack::from_rlp(&bytes);
+            let _ = Ack::from_legacy(&bytes);
+            // The same bodies, properly encrypted, through the whole packet decoders.
+            let prefix = u16::try_from(bytes.len() + ecies::OVERHEAD)
+                .unwrap()
+                .to_be_bytes();
+            let mut packet = prefix.to_vec();
+            packet.extend(ecies::encrypt(&public(STATIC_KEY_B), &bytes, &prefix));
+            let _ = decode_auth(&secret(STATIC_KEY_B), &packet);
+            let _ = decode_ack(&secret(STATIC_KEY_B), &packet);
+            let _ = Recipient::receive_auth_with(
+                &secret(STATIC_KEY_B),
+                &packet,
+                secret(EPHEMERAL_KEY_B),
+                NONCE_B,
+            );
+            Ok(())
+        });
     }
 }

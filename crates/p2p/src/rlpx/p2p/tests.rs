@@ -169,13 +169,70 @@ fn snappy_round_trips_and_a_declared_size_over_16_mib_is_refused_before_decompre
     ));
 }
 
-proptest! {
+/// Decoder property tests, run by [`crate::rlpx::fuzz::check`].
+mod fuzz {
+    use super::*;
+    use crate::rlpx::fuzz::check;
+
     #[test]
-    fn arbitrary_bytes_never_panic_the_message_decoders(
-        id in 0u64..5,
-        bytes in proptest::collection::vec(any::<u8>(), 0..200),
-    ) {
-        let _ = P2pMessage::decode(id, &bytes);
-        let _ = decompress(&bytes);
+    fn arbitrary_bytes_never_panic_the_message_decoders() {
+        let strategy = (0u64..5, prop::collection::vec(any::<u8>(), 0..200));
+        check(
+            "p2p: Hello/Disconnect/Ping/Pong",
+            256,
+            strategy,
+            |(id, bytes)| {
+                let _ = P2pMessage::decode(id, &bytes);
+                let _ = Hello::decode_payload(&bytes);
+                let _ = decompress(&bytes);
+                Ok(())
+            },
+        );
+    }
+
+    #[test]
+    fn arbitrary_hellos_and_disconnects_round_trip() {
+        let capability = ("[a-zA-Z0-9]{1,8}", any::<u64>());
+        let strategy = (
+            any::<u64>(),
+            ".{0,40}",
+            prop::collection::vec(capability, 0..5),
+            any::<u16>(),
+            any::<[u8; 64]>(),
+            any::<u8>(),
+        );
+        check(
+            "p2p: round trip",
+            256,
+            strategy,
+            |(version, client, caps, port, id, reason)| {
+                let hello = Hello {
+                    protocol_version: version,
+                    client_id: client,
+                    capabilities: caps
+                        .iter()
+                        .map(|(name, version)| Capability::new(name, *version))
+                        .collect(),
+                    listen_port: port,
+                    node_id: B512::from(id),
+                };
+                prop_assert_eq!(
+                    Hello::decode_payload(&hello.encode_payload()).unwrap(),
+                    hello.clone()
+                );
+                let message = P2pMessage::Hello(hello);
+                let decoded = P2pMessage::decode(HELLO, &message.encode_payload()).unwrap();
+                prop_assert_eq!(decoded, Some(message));
+                let message = P2pMessage::Disconnect(DisconnectReason::from_code(reason));
+                let payload = message.encode_payload();
+                prop_assert_eq!(
+                    P2pMessage::decode(DISCONNECT, &payload).unwrap(),
+                    Some(message)
+                );
+                let snappy = compress(&payload).unwrap();
+                prop_assert_eq!(decompress(&snappy).unwrap(), payload);
+                Ok(())
+            },
+        );
     }
 }

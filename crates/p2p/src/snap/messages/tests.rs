@@ -145,31 +145,50 @@ fn paths_are_binary_when_full_and_hex_prefix_otherwise() {
     assert_eq!(decode_path(&[0x4a]), None);
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+/// Decoder property tests, run by [`crate::rlpx::fuzz::check`]: every snap/1 message id, and
+/// the ids after them.
+mod fuzz {
+    use super::*;
+    use crate::rlpx::fuzz::check;
 
     #[test]
-    fn arbitrary_bytes_never_panic_a_decoder(
-        id in 0u64..10,
-        payload in proptest::collection::vec(any::<u8>(), 0..300),
-    ) {
-        let _ = SnapMessage::decode(id, &payload);
-        let _ = decode_path(&payload);
+    fn arbitrary_bytes_never_panic_a_decoder() {
+        let strategy = (0u64..10, prop::collection::vec(any::<u8>(), 0..300));
+        check(
+            "snap: arbitrary payloads",
+            2000,
+            strategy,
+            |(id, payload)| {
+                let _ = SnapMessage::decode(id, &payload);
+                let _ = decode_path(&payload);
+                Ok(())
+            },
+        );
     }
 
     #[test]
-    fn mutated_messages_never_panic_a_decoder(
-        which in 0usize..8,
-        position in any::<prop::sample::Index>(),
-        byte in any::<u8>(),
-        cut in any::<prop::sample::Index>(),
-    ) {
-        let message = &samples()[which];
-        let mut payload = message.encode();
-        let at = position.index(payload.len());
-        payload[at] = byte;
-        let _ = SnapMessage::decode(message.id(), &payload);
-        payload.truncate(cut.index(payload.len() + 1));
-        let _ = SnapMessage::decode(message.id(), &payload);
+    fn mutated_messages_never_panic_a_decoder() {
+        let strategy = (
+            any::<prop::sample::Index>(),
+            any::<prop::sample::Index>(),
+            any::<u8>(),
+            any::<prop::sample::Index>(),
+        );
+        check(
+            "snap: mutated messages",
+            2000,
+            strategy,
+            |(which, position, byte, cut)| {
+                let samples = samples();
+                let message = which.get(&samples);
+                let mut payload = message.encode();
+                let at = position.index(payload.len());
+                payload[at] = byte;
+                let _ = SnapMessage::decode(message.id(), &payload);
+                payload.truncate(cut.index(payload.len() + 1));
+                let _ = SnapMessage::decode(message.id(), &payload);
+                Ok(())
+            },
+        );
     }
 }
