@@ -208,6 +208,64 @@ async fn a_silent_peer_times_the_handshake_out() {
 }
 
 #[tokio::test]
+async fn garbage_instead_of_auth_fails_accept_and_the_listener_serves_the_next_peer() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let recipient = config(&[]);
+    let recipient_id = recipient.key.public_key();
+    // Garbage read as legacy then as EIP-8 (0x04 0x00 is a legacy prefix and an EIP-8 size of
+    // 1024), EIP-8-sized garbage, then packets cut short by the peer closing.
+    let mut legacy = vec![0x04, 0x00];
+    legacy.resize(2 + 1024, 0x5a);
+    let mut eip8 = 300u16.to_be_bytes().to_vec();
+    eip8.resize(2 + 300, 0xa5);
+    let garbage = [legacy, eip8, vec![0x01, 0x00, 0xaa], vec![0xde]];
+    let attempts = garbage.len() + 1;
+    let accepting = tokio::spawn(async move {
+        let mut results = Vec::new();
+        for _ in 0..attempts {
+            let (stream, _) = listener.accept().await.unwrap();
+            let result = Connection::accept(stream, &recipient).await;
+            results.push(result.map(|conn| conn.remote_id()));
+        }
+        results
+    });
+    for bytes in &garbage {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(bytes).await.unwrap();
+        stream.shutdown().await.unwrap();
+        // The recipient sends no ack and closes.
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer));
+        let _ = read.await.unwrap();
+        assert!(answer.is_empty(), "{answer:?}");
+    }
+    let initiator = config(&[]);
+    let good = Connection::connect(addr, recipient_id, &initiator).await;
+    assert_eq!(good.unwrap().remote_id(), recipient_id);
+    let results = accepting.await.unwrap();
+    // The whole packets are refused for what they hold, the cut ones for ending early.
+    for result in &results[..2] {
+        assert!(
+            matches!(
+                result,
+                Err(RlpxError::EciesBadMac
+                    | RlpxError::EciesInvalidPublicKey
+                    | RlpxError::InvalidHandshake { .. })
+            ),
+            "{result:?}"
+        );
+    }
+    for result in &results[2..4] {
+        assert!(
+            matches!(result, Err(RlpxError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof),
+            "{result:?}"
+        );
+    }
+    assert_eq!(results[4].as_ref().ok(), Some(&initiator.key.public_key()));
+}
+
+#[tokio::test]
 async fn a_message_declaring_over_16_mib_is_refused() {
     let (dialed, accepted) = connect_pair(&config(&[]), config(&[]), None).await;
     let (mut a_conn, mut b_conn) = (dialed.unwrap(), accepted.unwrap());
