@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cl-mock-clients devp2p-discv4 cli-docs clean-fixtures fuzz-p2p
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p
 
 all: build
 
@@ -51,8 +51,8 @@ clean-fixtures:
 ## test: formatting, lints, unit and integration tests, the fixture suites, the engine replay of
 ## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
 ## binary, real clients against `ethrex --dev`, the CL mock with geth and ethereumjs, and geth's
-## devp2p discv4 suite.
-test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4
+## devp2p discv4, eth and snap suites.
+test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx
 
 lint:
 	cargo fmt --all -- --check
@@ -118,6 +118,13 @@ clients: deps
 devp2p-discv4: deps
 	cargo build -p ethrex
 	bash tests/devp2p/discv4.sh
+
+## devp2p-rlpx: geth's devp2p eth and snap conformance suites (`devp2p rlpx eth-test` and
+## `snap-test`, v1.17.5 — the newest whose test chain has no Amsterdam —, installed pinned into
+## target/tools) against a real ethrex serving the suite's chain on 127.0.0.1.
+devp2p-rlpx: deps
+	cargo build -p ethrex
+	bash tests/devp2p/rlpx.sh all
 
 ## cl-mock-clients: the CL mock drives ethrex with geth v1.17.10 (Osaka) and ethereumjs 0.10.5
 ## (Prague), installed pinned into target/tools; block hashes and state roots compared; and the

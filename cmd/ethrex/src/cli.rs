@@ -177,7 +177,8 @@ pub struct P2pOptions {
         env = "ETHREX_DISCOVERY_PORT"
     )]
     pub discovery_port: u16,
-    /// Interval between transaction broadcasts to peers, in milliseconds (not yet implemented).
+    /// How often, in milliseconds, transactions the pool admitted from JSON-RPC are announced to
+    /// peers (those received from peers are announced at once).
     #[arg(
         long = "p2p.tx-broadcasting-interval",
         value_name = "MS",
@@ -473,12 +474,7 @@ mod tests {
 
     /// Flags parsed but not yet acted on. When one starts to work, drop it from this list and
     /// from its help's "not yet implemented".
-    const INERT_FLAGS: [&str; 4] = [
-        "precompute-witnesses",
-        "syncmode",
-        "p2p.tx-broadcasting-interval",
-        "log.dir",
-    ];
+    const INERT_FLAGS: [&str; 3] = ["precompute-witnesses", "syncmode", "log.dir"];
 
     #[test]
     fn inert_flags_say_so_in_their_help() {

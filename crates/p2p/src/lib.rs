@@ -24,6 +24,9 @@
 //! storage ranges with proofs, codes, trie nodes), served by every eth session whose peer
 //! shares snap/1 ([`protocols`] is what a node announces).
 //!
+//! Transaction gossip ([`gossip`]): [`gossip::TxGossip`] announces the mempool's admissions to
+//! the peers and fetches what they announce, disconnecting peers that break the rules.
+//!
 //! The node's peers ([`peers`]): [`peers::PeerManager`] accepts and dials RLPx connections up
 //! to a target, runs an eth session on each and lists them for `admin_peers`.
 
@@ -31,6 +34,7 @@ pub mod discv4;
 pub mod enr;
 mod error;
 pub mod eth;
+pub mod gossip;
 mod key;
 mod node;
 pub mod peers;

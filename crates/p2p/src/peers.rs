@@ -14,6 +14,9 @@
 //! then both keep the connection dialed by the node with the smaller id (the other is closed).
 //! We never dial ourselves.
 //!
+//! Once a session is listed, [`PeerEvent::Connected`] goes to the eth context's event channel
+//! (the transaction gossip greets the peer with the pool's hashes).
+//!
 //! Invariants: [`PeerManager::peers`] lists exactly the sessions that passed the Status exchange
 //! and have not ended; dropping the manager (or [`PeerManager::shutdown`]) stops its tasks and
 //! drops every session handle, which ends the sessions with ClientQuitting.
@@ -34,7 +37,7 @@ use tokio::{
 
 use crate::{
     discv4::Enode,
-    eth::{EthContext, EthPeer, EthVersion},
+    eth::{EthContext, EthPeer, EthVersion, PeerEvent},
     rlpx::{Connection, ConnectionConfig, DisconnectReason},
 };
 
@@ -171,6 +174,13 @@ impl PeerManager {
             .collect();
         peers.sort_by_key(|peer| peer.id);
         peers
+    }
+
+    /// Every connected peer's session handle.
+    pub fn handles(&self) -> Vec<EthPeer> {
+        (self.shared.lock().peers.values())
+            .map(|(_, peer, _)| peer.clone())
+            .collect()
     }
 
     /// A connected peer's session handle, for requests.
@@ -411,6 +421,9 @@ impl Shared {
             state.peers.insert(id, (info, peer, serial));
             serial
         };
+        if let Some(events) = &self.config.eth.events {
+            let _ = events.try_send(PeerEvent::Connected { peer: id });
+        }
         let reason = session
             .await
             .map_or_else(|e| e.to_string(), |e| e.to_string());

@@ -17,11 +17,14 @@
 //! <reason>`), `discovery on udp://<addr>, enode <url>` (or `discovery disabled: <reason>`), `HTTP JSON-RPC on http://<addr>`,
 //! `WebSocket JSON-RPC on ws://<addr>`, `Engine API on http://<addr>`.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::Network;
-use ethrex_p2p::eth::EthContext;
+use ethrex_p2p::{
+    eth::EthContext,
+    gossip::{GossipPeers, TxGossip},
+};
 use ethrex_rpc::{AuthConfig, JwtSecret, RpcContext, SecretOrigin, ServerConfig};
 
 use super::{
@@ -30,6 +33,10 @@ use super::{
     p2p::{self, P2p},
 };
 use crate::cli::Cli;
+
+/// How many peer events (announcements, pushed transactions) may wait for the gossip task;
+/// sessions drop events beyond.
+const PEER_EVENTS: usize = 1024;
 
 /// The client version string (`web3_clientVersion`).
 pub fn client_version() -> String {
@@ -91,7 +98,18 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     let mut ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
     let mut eth = EthContext::new(chain.store().clone(), chain.config().chain_id);
     eth.mempool = Some(Arc::clone(&mempool));
+    let (events, peer_events) = tokio::sync::mpsc::channel(PEER_EVENTS);
+    eth.events = Some(events);
     let p2p = P2p::start(cli, bootnodes, eth, client_version()).await?;
+    let gossip = p2p.peers.as_ref().map(|peers| {
+        TxGossip::start(
+            Arc::clone(&chain),
+            Arc::clone(&mempool),
+            Arc::clone(peers) as Arc<dyn GossipPeers>,
+            peer_events,
+            Duration::from_millis(cli.p2p.tx_broadcasting_interval_ms),
+        )
+    });
     tracing::info!("node {}", p2p.identity.enode);
     ctx.node = Some(Arc::new(p2p.identity.clone()));
     if let Some(peers) = &p2p.peers {
@@ -135,6 +153,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     shutdown.wait().await;
     if let Some(producer) = producer {
         producer.stop().await;
+    }
+    if let Some(gossip) = gossip {
+        gossip.stop().await;
     }
     p2p.stop().await;
     tracing::info!("shutting down: writing the head state");

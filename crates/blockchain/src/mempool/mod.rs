@@ -11,6 +11,10 @@
 //! sender in nonce order); after each new head, [`Mempool::on_new_head`] drops what the block
 //! included and what can no longer be included (stale nonces, unaffordable costs).
 //!
+//! For gossip, the pool can journal what it admits ([`Mempool::track_additions`], then
+//! [`Mempool::take_additions`]): every admitted hash once, in admission order, at most
+//! `max_size` waiting (older ones are dropped first).
+//!
 //! Blob transactions keep their sidecar here (for the payload's blobs bundle, and for
 //! `engine_getBlobs*` through [`Mempool::blobs`]); blocks carry them without.
 
@@ -24,7 +28,7 @@ pub(crate) mod test_tx;
 mod validate;
 
 use std::{
-    collections::{BTreeMap, HashSet},
+    collections::{BTreeMap, HashSet, VecDeque},
     sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
@@ -94,6 +98,8 @@ pub struct PoolStatus {
 pub struct Mempool {
     config: MempoolConfig,
     pool: Mutex<Pool>,
+    /// Admitted hashes not yet taken, when tracked (`None`: not tracked).
+    additions: Mutex<Option<VecDeque<B256>>>,
 }
 
 impl Mempool {
@@ -110,6 +116,41 @@ impl Mempool {
         Self {
             config,
             pool: Mutex::new(Pool::new(config.max_size)),
+            additions: Mutex::new(None),
+        }
+    }
+
+    /// Starts journaling admitted transactions for [`Mempool::take_additions`].
+    pub fn track_additions(&self) {
+        let mut additions = self
+            .additions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        additions.get_or_insert_with(VecDeque::new);
+    }
+
+    /// The hashes admitted since the last call, in admission order (empty unless
+    /// [`Mempool::track_additions`] was called). Some may have left the pool since.
+    pub fn take_additions(&self) -> Vec<B256> {
+        let mut additions = self
+            .additions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        additions
+            .as_mut()
+            .map_or_else(Vec::new, |queue| queue.drain(..).collect())
+    }
+
+    fn journal(&self, hash: B256) {
+        let mut additions = self
+            .additions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(queue) = additions.as_mut() {
+            if queue.len() >= self.config.max_size.max(1) {
+                queue.pop_front();
+            }
+            queue.push_back(hash);
         }
     }
 
@@ -171,6 +212,19 @@ impl Mempool {
         chain: &Blockchain,
         tx: Transaction,
     ) -> Result<B256, MempoolError> {
+        let mut results = self.add_transactions(chain, vec![tx])?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(MempoolError::State("no result for the transaction".into())))
+    }
+
+    /// Validates each of `txs` against the chain's head (read once) and adds it, in order; one
+    /// result per transaction. Fails as a whole only when the head cannot be read.
+    pub fn add_transactions(
+        &self,
+        chain: &Blockchain,
+        txs: Vec<Transaction>,
+    ) -> Result<Vec<Result<B256, MempoolError>>, MempoolError> {
         let store = chain.store();
         let header = store
             .head_header()?
@@ -181,7 +235,7 @@ impl Mempool {
             header: &header,
             state: &state,
         };
-        self.add(&head, tx)
+        Ok(txs.into_iter().map(|tx| self.add(&head, tx)).collect())
     }
 
     /// Validates `tx` against `head` and adds it; returns its hash.
@@ -205,6 +259,8 @@ impl Mempool {
         };
         pool.insert(pooled, account)?;
         ethrex_metrics::set_mempool_size(pool.len());
+        drop(pool);
+        self.journal(hash);
         Ok(hash)
     }
 
@@ -393,6 +449,23 @@ mod tests {
         assert_eq!(content.pending[&sender(0)].len(), 2);
         assert_eq!(content.queued[&sender(1)][0].transaction.nonce(), 5);
         assert_eq!(add(&pool, 0, 0, 1), Err(MempoolError::AlreadyKnown));
+    }
+
+    #[test]
+    fn admitted_hashes_are_journaled_once_when_tracked() {
+        let pool = Mempool::new(2);
+        add(&pool, 0, 0, 1).unwrap();
+        assert!(pool.take_additions().is_empty(), "not tracked yet");
+        pool.track_additions();
+        let first = add(&pool, 1, 0, 1).unwrap();
+        assert_eq!(add(&pool, 1, 0, 1), Err(MempoolError::AlreadyKnown));
+        let _ = add(&pool, 1, 1, 0);
+        let third = add(&pool, 2, 0, 5).unwrap();
+        let journal = pool.take_additions();
+        assert_eq!(journal.first(), Some(&first));
+        assert_eq!(journal.last(), Some(&third));
+        assert!(journal.len() <= 2, "at most max_size waiting: {journal:?}");
+        assert!(pool.take_additions().is_empty(), "taken once");
     }
 
     #[test]

@@ -98,6 +98,9 @@ impl std::fmt::Debug for EthContext {
 /// What a peer announced, for the mempool and the syncer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PeerEvent {
+    /// The peer's session started and is listed by the peer manager (sent by
+    /// [`crate::peers::PeerManager`], not by the session).
+    Connected { peer: B512 },
     /// Full transactions (`Transactions`).
     Transactions {
         peer: B512,
