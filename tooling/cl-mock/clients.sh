@@ -3,6 +3,7 @@
 # geth v1.17.10 (go install, into target/tools/bin) and @ethereumjs/client 0.10.5 (npm, into
 # target/tools/ethereumjs), then runs the ignored `clients::` tests of tooling/cl-mock against
 # them. A client that cannot be installed is skipped with the reason; its test then prints SKIP.
+# `clients.sh --install-only` installs and stops there (tests/devp2p/peers.sh uses it).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 TOOLS="$PWD/target/tools"
@@ -35,6 +36,7 @@ else
         || echo "SKIP ethereumjs: npm install @ethereumjs/client@$EJS_VERSION failed"
 fi
 
+[ "${1:-}" = --install-only ] && exit 0
 [ -x "$GETH_BIN" ] && export GETH="$GETH_BIN"
 [ -x "$EJS_BIN" ] && export ETHEREUMJS="$EJS_BIN"
 cargo build -p ethrex || exit 1
