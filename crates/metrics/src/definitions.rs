@@ -32,6 +32,13 @@ pub const MEMPOOL_TRANSACTIONS: &str = "ethrex_mempool_transactions";
 
 // Peer-to-peer.
 pub const P2P_DISCOVERY_NODES: &str = "ethrex_p2p_discovery_nodes";
+pub const P2P_PEERS: &str = "ethrex_p2p_peers";
+/// Counter with [`PROTOCOL`] and [`DIRECTION`] labels.
+pub const P2P_MESSAGES: &str = "ethrex_p2p_messages_total";
+/// Counter with [`PROTOCOL`] and [`DIRECTION`] labels.
+pub const P2P_MESSAGE_BYTES: &str = "ethrex_p2p_message_bytes_total";
+/// Counter with [`REASON`] and [`SIDE`] labels.
+pub const P2P_DISCONNECTS: &str = "ethrex_p2p_disconnects_total";
 
 // The process (Linux only).
 pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
@@ -46,6 +53,14 @@ pub const STAGE_STORAGE: &str = "storage";
 pub const METHOD: &str = "method";
 /// The [`METHOD`] of calls to methods the node does not have (clients choose those names).
 pub const UNKNOWN_METHOD: &str = "unknown";
+/// A p2p message's protocol: `p2p`, `eth` or `snap`.
+pub const PROTOCOL: &str = "protocol";
+/// `in` (from the peer) or `out` (to the peer).
+pub const DIRECTION: &str = "direction";
+/// A disconnect reason's devp2p name, or `connection lost` when no Disconnect was exchanged.
+pub const REASON: &str = "reason";
+/// Who ended the session: `local` or `remote`.
+pub const SIDE: &str = "side";
 
 /// Histogram buckets of every `*_seconds` metric: 100 µs (most RPC calls) to 10 s.
 pub const SECONDS_BUCKETS: &[f64] = &[
@@ -112,6 +127,22 @@ pub fn describe() {
         P2P_DISCOVERY_NODES,
         Unit::Count,
         "Nodes in the discovery (discv4) table: each answered one of our pings"
+    );
+    describe_gauge!(P2P_PEERS, Unit::Count, "Peers with a running eth session");
+    describe_counter!(
+        P2P_MESSAGES,
+        Unit::Count,
+        "RLPx messages by protocol (p2p, eth, snap) and direction (in, out)"
+    );
+    describe_counter!(
+        P2P_MESSAGE_BYTES,
+        Unit::Bytes,
+        "Payload bytes (before compression) of RLPx messages by protocol and direction"
+    );
+    describe_counter!(
+        P2P_DISCONNECTS,
+        Unit::Count,
+        "Ended peer sessions by disconnect reason and by who ended them (local, remote)"
     );
     describe_gauge!(
         PROCESS_RESIDENT_MEMORY,

@@ -110,3 +110,24 @@ pub fn record_dev_block(elapsed: Duration) {
 pub fn set_discovery_nodes(nodes: usize) {
     gauge!(P2P_DISCOVERY_NODES).set(nodes as f64);
 }
+
+/// Records how many peers have a running session.
+pub fn set_peers(peers: usize) {
+    gauge!(P2P_PEERS).set(peers as f64);
+}
+
+/// Records one RLPx message of `protocol` (`p2p`, `eth`, `snap`) with a payload of `bytes`,
+/// received (`inbound`) or sent.
+pub fn record_p2p_message(protocol: &'static str, inbound: bool, bytes: usize) {
+    let direction = if inbound { "in" } else { "out" };
+    counter!(P2P_MESSAGES, PROTOCOL => protocol, DIRECTION => direction).increment(1);
+    counter!(P2P_MESSAGE_BYTES, PROTOCOL => protocol, DIRECTION => direction)
+        .increment(bytes as u64);
+}
+
+/// Records a session ended for `reason` (a devp2p disconnect reason's name), by us (`local`)
+/// or by the peer.
+pub fn record_disconnect(reason: &'static str, local: bool) {
+    let side = if local { "local" } else { "remote" };
+    counter!(P2P_DISCONNECTS, REASON => reason, SIDE => side).increment(1);
+}

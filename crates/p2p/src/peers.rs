@@ -419,6 +419,7 @@ impl Shared {
             let serial = state.next_serial;
             // A connection this one supersedes ends when its handle is dropped here.
             state.peers.insert(id, (info, peer, serial));
+            ethrex_metrics::set_peers(state.peers.len());
             serial
         };
         if let Some(events) = &self.config.eth.events {
@@ -435,6 +436,7 @@ impl Shared {
         if state.peers.get(&id).is_some_and(|(_, _, s)| *s == serial) {
             state.peers.remove(&id);
             state.failed.insert(id, Instant::now());
+            ethrex_metrics::set_peers(state.peers.len());
         }
     }
 

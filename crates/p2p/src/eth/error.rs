@@ -40,6 +40,9 @@ pub enum EthError {
     /// A snap message could not be decoded or served.
     #[error(transparent)]
     Snap(#[from] SnapError),
+    /// The peer sent requests faster than its budget allows.
+    #[error("the peer floods us with requests")]
+    RequestFlood,
     /// A snap request to a peer that does not speak snap.
     #[error("the peer does not speak snap/1")]
     NoSnapCapability,
@@ -98,6 +101,7 @@ impl EthError {
             | Self::UnknownMessage(_)
             | Self::UnexpectedMessage { .. }
             | Self::InvalidBlockRange { .. }
+            | Self::RequestFlood
             | Self::Snap(
                 SnapError::Rlp { .. } | SnapError::UnknownMessage(_) | SnapError::BadRequest(_),
             ) => Some(DisconnectReason::BreachOfProtocol),

@@ -15,6 +15,14 @@
 //! - disconnects a peer sending an undecodable, unknown or out-of-place message, naming the
 //!   reason ([`EthError::disconnect_reason`]).
 //!
+//! Requests from the peer draw on a budget ([`REQUEST_BURST`], refilled at
+//! [`REQUESTS_PER_SECOND`]): a peer flooding us is disconnected (BreachOfProtocol) and nothing
+//! else is affected. On eth/69, every [`EthContext::range_check_interval`] (default
+//! [`RANGE_CHECK_INTERVAL`]) the session compares our head
+//! with the range last announced and sends BlockRangeUpdate once the head moved by
+//! [`RANGE_UPDATE_BLOCKS`] or more. Every message in and out, and how the session ended, is
+//! counted in the `ethrex_p2p_*` metrics.
+//!
 //! Pings are answered by [`Connection::recv`]. The session ends when the peer disconnects, the
 //! connection fails, or every [`EthPeer`] handle is dropped (we then send ClientQuitting).
 //! Store reads run inline on the task: they are point lookups, at most [`super::serve::MAX_ITEMS`]
@@ -69,6 +77,8 @@ pub struct EthContext {
     pub status_timeout: Duration,
     /// Limit on each of our requests.
     pub request_timeout: Duration,
+    /// How often an eth/69 session checks whether to announce our block range.
+    pub range_check_interval: Duration,
 }
 
 impl EthContext {
@@ -81,6 +91,7 @@ impl EthContext {
             events: None,
             status_timeout: status::STATUS_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            range_check_interval: RANGE_CHECK_INTERVAL,
         }
     }
 }
@@ -147,6 +158,43 @@ enum Command {
 /// How many commands may wait for the session task; [`EthPeer::try_send`] drops beyond.
 const COMMAND_QUEUE: usize = 64;
 
+/// Requests a peer may send at once before the budget runs dry.
+pub const REQUEST_BURST: f64 = 1000.0;
+/// Requests per second the budget refills (a syncing peer needs far fewer).
+pub const REQUESTS_PER_SECOND: f64 = 250.0;
+/// How often an eth/69 session checks whether to announce our block range.
+pub const RANGE_CHECK_INTERVAL: Duration = Duration::from_secs(6);
+/// How far our head moves before BlockRangeUpdate is sent.
+pub const RANGE_UPDATE_BLOCKS: u64 = 32;
+
+/// A token bucket of requests.
+struct RequestBudget {
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl RequestBudget {
+    fn new() -> Self {
+        Self {
+            tokens: REQUEST_BURST,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes one request from the budget; `false` when it is exhausted.
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * REQUESTS_PER_SECOND;
+        self.tokens = (self.tokens + refill).min(REQUEST_BURST);
+        self.last = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
+}
+
 /// A handle on a running eth session: the peer's Status and our requests to it. Cheap to clone;
 /// the session ends when the last handle is dropped.
 #[derive(Debug, Clone)]
@@ -198,6 +246,8 @@ impl EthPeer {
             version,
             offset,
             snap_offset: snap.map(|(_, offset)| offset),
+            announced_head: chain.head.number,
+            budget: RequestBudget::new(),
             context,
             inbox,
             pending: HashMap::new(),
@@ -344,20 +394,44 @@ struct Session {
     offset: u64,
     /// The snap capability's first message id, when shared.
     snap_offset: Option<u64>,
+    /// The latest block of the range we last announced (Status or BlockRangeUpdate).
+    announced_head: u64,
+    budget: RequestBudget,
     context: EthContext,
     inbox: mpsc::Receiver<Command>,
     pending: Pending,
 }
 
 impl Session {
-    /// Runs until the session ends; returns why.
+    /// Runs until the session ends; returns why (and counts it in the metrics).
     async fn run(mut self) -> EthError {
+        let error = self.serve().await;
+        let (reason, local) = match &error {
+            EthError::Disconnected(reason) => (reason.name(), true),
+            EthError::Rlpx(crate::rlpx::RlpxError::Disconnected(reason)) => (reason.name(), false),
+            EthError::SessionClosed => (DisconnectReason::ClientQuitting.name(), true),
+            other => match other.disconnect_reason() {
+                Some(reason) => (reason.name(), true),
+                None => ("connection lost", false),
+            },
+        };
+        ethrex_metrics::record_disconnect(reason, local);
+        error
+    }
+
+    async fn serve(&mut self) -> EthError {
+        let mut range_checks = tokio::time::interval(self.context.range_check_interval);
+        range_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        range_checks.reset();
         loop {
             let step = tokio::select! {
                 message = self.conn.recv() => match message {
                     Ok(message) => self.handle(message.id, &message.payload).await,
                     Err(error) => return error.into(),
                 },
+                _ = range_checks.tick(), if self.version == EthVersion::Eth69 => {
+                    self.announce_range().await
+                }
                 command = self.inbox.recv() => match command {
                     Some(Command::Request { message, reply }) => {
                         self.send_request(message, reply).await
@@ -416,11 +490,40 @@ impl Session {
 
     async fn send(&mut self, message: &EthMessage) -> EthResult<()> {
         let payload = message.encode(self.version);
+        ethrex_metrics::record_p2p_message("eth", false, payload.len());
         self.conn.send(self.offset + message.id(), &payload).await?;
         Ok(())
     }
 
+    /// Sends BlockRangeUpdate when our head moved [`RANGE_UPDATE_BLOCKS`] past the range we
+    /// announced last.
+    async fn announce_range(&mut self) -> EthResult<()> {
+        let store = &self.context.store;
+        let Some(hash) = store.head_hash()? else {
+            return Ok(());
+        };
+        let Some(head) = store.header_by_hash(&hash)? else {
+            return Ok(());
+        };
+        if head.number < self.announced_head.saturating_add(RANGE_UPDATE_BLOCKS) {
+            return Ok(());
+        }
+        self.announced_head = head.number;
+        let range = BlockRangeUpdate {
+            earliest: 0,
+            latest: head.number,
+            latest_hash: hash,
+        };
+        self.send(&EthMessage::BlockRangeUpdate(range)).await
+    }
+
     async fn handle(&mut self, wire_id: u64, payload: &[u8]) -> EthResult<()> {
+        let protocol = match self.snap_offset {
+            _ if wire_id < self.offset => "p2p",
+            Some(offset) if wire_id >= offset => "snap",
+            _ => "eth",
+        };
+        ethrex_metrics::record_p2p_message(protocol, true, payload.len());
         if wire_id < self.offset {
             // Base protocol: Ping and Disconnect are handled by the connection; a Pong answers
             // nothing we sent; anything else is out of place.
@@ -437,6 +540,9 @@ impl Session {
             return Err(EthError::UnknownMessage(relative));
         }
         let message = EthMessage::decode(self.version, relative, payload)?;
+        if is_eth_request(&message) && !self.budget.take() {
+            return Err(EthError::RequestFlood);
+        }
         let store = &self.context.store;
         match message {
             EthMessage::Status(_) => Err(EthError::UnexpectedMessage {
@@ -504,6 +610,10 @@ impl Session {
     /// answers handed to the request waiting for them.
     async fn handle_snap(&mut self, relative: u64, payload: &[u8]) -> EthResult<()> {
         let message = SnapMessage::decode(relative, payload)?;
+        if relative.is_multiple_of(2) && !self.budget.take() {
+            // Even snap ids are requests.
+            return Err(EthError::RequestFlood);
+        }
         let store = &self.context.store;
         let answer = match &message {
             SnapMessage::GetAccountRange(req) => {
@@ -548,6 +658,17 @@ impl Session {
             let _ = events.try_send(event);
         }
     }
+}
+
+/// Whether `message` asks us for something (and so draws on the request budget).
+fn is_eth_request(message: &EthMessage) -> bool {
+    matches!(
+        message,
+        EthMessage::GetBlockHeaders(_)
+            | EthMessage::GetBlockBodies(_)
+            | EthMessage::GetReceipts(_)
+            | EthMessage::GetPooledTransactions(_)
+    )
 }
 
 // Keep the ids used by `send_request`'s "answer = request + 1" rule honest.

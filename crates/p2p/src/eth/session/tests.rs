@@ -440,3 +440,120 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[tokio::test]
+async fn a_request_flood_disconnects_that_peer_only() {
+    let (store, chain) = test_chain::chain(3);
+    // A well-behaved session on the same store, to check it is unaffected.
+    let conns = connect(protocols(), protocols()).await;
+    let (good_server, good_client) = start_both(
+        conns,
+        EthContext::new(store.clone(), NETWORK),
+        EthContext::new(store.clone(), NETWORK),
+    )
+    .await;
+    let ((_server, _server_task), (client, _client_task)) =
+        (good_server.unwrap(), good_client.unwrap());
+
+    // The flooder: a raw connection sending requests without reading the answers.
+    let (a, mut b) = connect(protocols(), protocols()).await;
+    let remote = async {
+        let local = LocalChain::load(&store, NETWORK).unwrap();
+        let status = EthMessage::Status(local.status(EthVersion::Eth69));
+        b.send(0x10, &status.encode(EthVersion::Eth69))
+            .await
+            .unwrap();
+        assert_eq!(b.recv().await.unwrap().id, 0x10);
+        b
+    };
+    let (started, mut b) = tokio::join!(
+        EthPeer::start(a, EthContext::new(store.clone(), NETWORK)),
+        remote
+    );
+    let (_flooded, task) = started.unwrap();
+    let request = EthMessage::GetBlockHeaders(GetBlockHeaders {
+        request_id: 1,
+        query: HeadersQuery {
+            origin: HashOrNumber::Number(0),
+            amount: 1,
+            skip: 0,
+            reverse: false,
+        },
+    });
+    let payload = request.encode(EthVersion::Eth69);
+    let flood = REQUEST_BURST as usize + 200;
+    let sender = tokio::spawn(async move {
+        for _ in 0..flood {
+            if b.send(0x10 + id::GET_BLOCK_HEADERS, &payload)
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        b
+    });
+    let end = tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("the flooded session ends")
+        .unwrap();
+    assert!(matches!(end, EthError::RequestFlood), "{end}");
+    let _ = sender.await;
+    // The other peer is still served.
+    let query = HeadersQuery {
+        origin: HashOrNumber::Number(1),
+        amount: 2,
+        skip: 0,
+        reverse: false,
+    };
+    let headers = client.request_headers(query).await.unwrap();
+    assert_eq!(
+        headers,
+        vec![chain[1].header.clone(), chain[2].header.clone()]
+    );
+}
+
+#[tokio::test]
+async fn eth69_announces_the_block_range_once_the_head_moved_enough() {
+    let (store, chain) = test_chain::chain(3);
+    let (a, mut b) = connect(protocols(), protocols()).await;
+    let remote = async {
+        let local = LocalChain::load(&store, NETWORK).unwrap();
+        let status = EthMessage::Status(local.status(EthVersion::Eth69));
+        b.send(0x10, &status.encode(EthVersion::Eth69))
+            .await
+            .unwrap();
+        assert_eq!(b.recv().await.unwrap().id, 0x10);
+        b
+    };
+    let mut context = EthContext::new(store.clone(), NETWORK);
+    context.range_check_interval = Duration::from_millis(20);
+    let (started, mut b) = tokio::join!(EthPeer::start(a, context), remote);
+    let (_peer, _task) = started.unwrap();
+    // Nothing while the head stays where Status put it.
+    let quiet = tokio::time::timeout(Duration::from_millis(200), b.recv()).await;
+    assert!(quiet.is_err(), "nothing announced: {quiet:?}");
+    // The head moves by RANGE_UPDATE_BLOCKS: the next check announces it.
+    let (_, blocks) = test_chain::chain(3 + RANGE_UPDATE_BLOCKS);
+    let _ = chain;
+    for block in &blocks[4..] {
+        let receipts = test_chain::receipts(&block.body.transactions);
+        store.add_blocks(&[(block.clone(), receipts)]).unwrap();
+    }
+    let head = blocks.last().unwrap();
+    store.set_canonical_head(head.header.hash_slow()).unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(5), b.recv())
+        .await
+        .expect("a BlockRangeUpdate")
+        .unwrap();
+    assert_eq!(message.id, 0x10 + id::BLOCK_RANGE_UPDATE);
+    let EthMessage::BlockRangeUpdate(range) =
+        EthMessage::decode(EthVersion::Eth69, id::BLOCK_RANGE_UPDATE, &message.payload).unwrap()
+    else {
+        panic!("not a BlockRangeUpdate");
+    };
+    assert_eq!(
+        (range.earliest, range.latest, range.latest_hash),
+        (0, head.header.number, head.header.hash_slow())
+    );
+}
