@@ -8,6 +8,7 @@
 mod dev;
 mod engine;
 mod evm;
+mod p2p;
 mod stats;
 mod trie;
 
@@ -34,6 +35,9 @@ enum Command {
     /// The Engine API path (newPayload + forkchoiceUpdated per block) against `import` on the
     /// chaingen chain: latency and Mgas/s.
     Engine(engine::EngineArgs),
+    /// Headers+bodies served per second by an ethrex session against geth over loopback RLPx,
+    /// and snap AccountRange throughput over a generated state.
+    P2p(p2p::P2pArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         Command::Evm(args) => evm::run(&args),
         Command::Dev(args) => dev::run(&args),
         Command::Engine(args) => engine::run(&args),
+        Command::P2p(args) => p2p::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
