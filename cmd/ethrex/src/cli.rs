@@ -143,7 +143,9 @@ pub struct P2pOptions {
         env = "ETHREX_BOOTNODES"
     )]
     pub bootnodes: Vec<String>,
-    /// Sync mode (not yet implemented: the node does not sync from peers yet).
+    /// How the node reaches a head its consensus client names: `full` downloads and executes
+    /// every block from peers; `snap` (downloading the state) is not yet implemented and syncs
+    /// like `full`.
     #[arg(long, value_enum, default_value = "snap", env = "ETHREX_SYNCMODE")]
     pub syncmode: SyncMode,
     /// Disable peer-to-peer networking: no RLPx listener, no discovery socket, no peers. Implied
@@ -472,8 +474,8 @@ mod tests {
         assert!(err.contains("--syncmode"), "{err}");
     }
 
-    /// Flags parsed but not yet acted on. When one starts to work, drop it from this list and
-    /// from its help's "not yet implemented".
+    /// Flags parsed but not (or not fully: `--syncmode snap`) acted on. When one starts to
+    /// work, drop it from this list and from its help's "not yet implemented".
     const INERT_FLAGS: [&str; 3] = ["precompute-witnesses", "syncmode", "log.dir"];
 
     #[test]

@@ -37,7 +37,6 @@ use tokio::{sync::mpsc, task::JoinHandle, task::JoinSet};
 
 use crate::{
     eth::{EthMessage, EthPeer, PeerEvent, messages::NewPooledTransactionHashes},
-    peers::PeerManager,
     rlpx::DisconnectReason,
 };
 
@@ -58,23 +57,8 @@ pub const MAX_PENDING_PER_PEER: usize = 4096;
 /// How long a fetch waits for a just-connected peer to be registered.
 const PEER_LOOKUP_WAIT: Duration = Duration::from_secs(1);
 
-/// Where the gossip finds the peers' session handles.
-pub trait GossipPeers: Send + Sync + 'static {
-    /// Every connected peer.
-    fn handles(&self) -> Vec<EthPeer>;
-    /// One connected peer.
-    fn handle(&self, id: &B512) -> Option<EthPeer>;
-}
-
-impl GossipPeers for PeerManager {
-    fn handles(&self) -> Vec<EthPeer> {
-        PeerManager::handles(self)
-    }
-
-    fn handle(&self, id: &B512) -> Option<EthPeer> {
-        self.peer(id)
-    }
-}
+/// Where the gossip finds the peers' session handles (the peer manager).
+pub use crate::peers::PeerHandles as GossipPeers;
 
 /// An announced transaction's type and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! `<datadir>/nodekey` ([`NodeKey`]), the node id derived from it, and how the node describes
 //! itself to peers, its enode URL and its signed Ethereum Node Record (EIP-778, [`enr`]), both
 //! built by [`LocalNode`] — discovery v4, the RLPx transport, the eth protocol and the peer
-//! manager (below). Sync comes later.
+//! manager (below), and full sync ([`sync`]).
 //!
 //! Where to start reading: `key.rs` ([`NodeKey`]: create, persist, load), `node.rs`
 //! ([`LocalNode`]: id, enode URL, ENR of this node), `enr.rs` (the record's encoding and
@@ -27,6 +27,10 @@
 //! Transaction gossip ([`gossip`]): [`gossip::TxGossip`] announces the mempool's admissions to
 //! the peers and fetches what they announce, disconnecting peers that break the rules.
 //!
+//! Full sync ([`sync`]): [`sync::FullSync`] takes the heads the Engine API cannot follow,
+//! downloads headers backwards to a known block, bodies from every peer, and executes them in
+//! batches through the normal import path.
+//!
 //! The node's peers ([`peers`]): [`peers::PeerManager`] accepts and dials RLPx connections up
 //! to a target, runs an eth session on each and lists them for `admin_peers`.
 
@@ -40,6 +44,7 @@ mod node;
 pub mod peers;
 pub mod rlpx;
 pub mod snap;
+pub mod sync;
 
 pub use error::{P2pError, Result};
 

@@ -91,6 +91,25 @@ impl PeerManagerConfig {
     }
 }
 
+/// Where services (gossip, sync) find the peers' session handles: the [`PeerManager`], or a
+/// fixed set in tests.
+pub trait PeerHandles: Send + Sync + 'static {
+    /// Every connected peer.
+    fn handles(&self) -> Vec<EthPeer>;
+    /// One connected peer.
+    fn handle(&self, id: &B512) -> Option<EthPeer>;
+}
+
+impl PeerHandles for PeerManager {
+    fn handles(&self) -> Vec<EthPeer> {
+        PeerManager::handles(self)
+    }
+
+    fn handle(&self, id: &B512) -> Option<EthPeer> {
+        self.peer(id)
+    }
+}
+
 /// Who opened a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

@@ -24,6 +24,8 @@ use ethrex_common::Network;
 use ethrex_p2p::{
     eth::EthContext,
     gossip::{GossipPeers, TxGossip},
+    peers::PeerHandles,
+    sync::{FullSync, SyncConfig},
 };
 use ethrex_rpc::{AuthConfig, JwtSecret, RpcContext, SecretOrigin, ServerConfig};
 
@@ -32,7 +34,7 @@ use super::{
     import::{expand_home, open_chain},
     p2p::{self, P2p},
 };
-use crate::cli::Cli;
+use crate::cli::{Cli, SyncMode};
 
 /// How many peer events (announcements, pushed transactions) may wait for the gossip task;
 /// sessions drop events beyond.
@@ -101,6 +103,18 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     let (events, peer_events) = tokio::sync::mpsc::channel(PEER_EVENTS);
     eth.events = Some(events);
     let p2p = P2p::start(cli, bootnodes, eth, client_version()).await?;
+    let sync = p2p.peers.as_ref().map(|peers| {
+        if cli.p2p.syncmode == SyncMode::Snap {
+            tracing::info!("--syncmode snap is not yet implemented: syncing with full sync");
+        }
+        let sync = FullSync::start(
+            Arc::clone(&chain),
+            Arc::clone(peers) as Arc<dyn PeerHandles>,
+            SyncConfig::default(),
+        );
+        ctx.engine.set_sync(sync.handoff());
+        sync
+    });
     let gossip = p2p.peers.as_ref().map(|peers| {
         TxGossip::start(
             Arc::clone(&chain),
@@ -156,6 +170,9 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     }
     if let Some(gossip) = gossip {
         gossip.stop().await;
+    }
+    if let Some(sync) = sync {
+        sync.stop().await;
     }
     p2p.stop().await;
     tracing::info!("shutting down: writing the head state");

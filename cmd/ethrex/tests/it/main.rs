@@ -25,6 +25,8 @@ mod metrics;
 mod node;
 #[cfg(test)]
 mod peers;
+#[cfg(test)]
+mod sync;
 
 use std::{ffi::OsStr, path::Path, process::Output};
 

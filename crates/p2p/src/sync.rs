@@ -1,0 +1,473 @@
+//! Full sync ([`FullSync`]): reaching a head the consensus client names by downloading the
+//! chain from peers and executing every block.
+//!
+//! The Engine API hands an unknown head over through [`SyncHandoff::sync_to`] (the handle is
+//! [`FullSync::handoff`]). The sync task then:
+//! 1. **Headers**, backwards from the target by hash (GetBlockHeaders, reverse, at most
+//!    [`SyncConfig::header_batch`] per request), each checked to be the parent of the one
+//!    before, until a header whose parent is stored here with its state (the fork point).
+//!    A peer answering with a header that does not link is disconnected; one that has nothing
+//!    is skipped.
+//! 2. **Bodies**, in ascending order, [`SyncConfig::body_batch`] per request, spread over every
+//!    peer with several requests in flight; each body is checked against its header
+//!    (transactions, ommers and withdrawals roots) and a peer sending a wrong one is
+//!    disconnected; what a peer left out is asked of another.
+//! 3. **Execution** through the normal pipeline ([`Blockchain::import_blocks`]), in batches of
+//!    [`SyncConfig::import_batch`] blocks, each batch one atomic commit that moves the head.
+//!    Progress is therefore persisted batch by batch: after a restart the node's head is the
+//!    last committed batch and the next sync starts from there (headers above it are fetched
+//!    again; nothing executed is redone).
+//!
+//! A newer target arriving during a sync is taken up when the current one ends (its chain
+//! extends the one just imported). A failed sync (no peers, bad peers, an invalid block) is
+//! logged and retried after [`RETRY_AFTER`] while the target stands; an invalid block ends
+//! the attempt with its error. [`FullSync::progress`] tells what the sync is doing.
+//!
+//! Limits: the fork point must be a block whose state this node holds (its head, or one of
+//! the recent blocks kept as diff layers); the headers of one sync are held in memory
+//! (~600 bytes each).
+
+use std::{
+    collections::VecDeque,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{B256, keccak256};
+use ethrex_blockchain::{Blockchain, sync::SyncHandoff};
+use ethrex_common::types::{Block, BlockBody, Header, transactions_root, withdrawals_root};
+use tokio::{sync::Notify, task::JoinHandle, task::JoinSet};
+
+use crate::{
+    eth::{EthPeer, HashOrNumber, HeadersQuery},
+    peers::PeerHandles,
+    rlpx::DisconnectReason,
+};
+
+/// How long a failed sync waits before trying again.
+pub const RETRY_AFTER: Duration = Duration::from_secs(3);
+
+/// How the sync batches its work.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncConfig {
+    /// Headers asked per request.
+    pub header_batch: u64,
+    /// Bodies asked per request.
+    pub body_batch: usize,
+    /// Blocks executed and committed together.
+    pub import_batch: usize,
+    /// Body requests in flight per peer.
+    pub requests_per_peer: usize,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            header_batch: 512,
+            body_batch: 128,
+            import_batch: 1024,
+            requests_per_peer: 2,
+        }
+    }
+}
+
+/// What the sync is doing (for logs, `eth_syncing` and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncProgress {
+    /// The head being synced to, if any.
+    pub target: Option<B256>,
+    /// The number of the target, once its header is known.
+    pub highest: Option<u64>,
+    /// The block the sync started from (the fork point).
+    pub starting: u64,
+    /// Headers downloaded for the current target.
+    pub headers: u64,
+    /// Blocks executed and committed for the current target.
+    pub imported: u64,
+}
+
+/// Why one sync attempt stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no peer to sync from")]
+    NoPeers,
+    #[error("no peer has block {0}")]
+    Unavailable(B256),
+    #[error("chain import failed: {0}")]
+    Import(String),
+    #[error(transparent)]
+    Store(#[from] ethrex_storage::StoreError),
+    #[error("the fork point {0} is older than the states this node holds")]
+    ForkPointTooOld(B256),
+}
+
+/// State shared by the task and the handles.
+#[derive(Debug, Default)]
+struct Shared {
+    /// The newest target not yet taken up.
+    next: Mutex<Option<B256>>,
+    wake: Notify,
+    syncing: AtomicBool,
+    progress: Mutex<SyncProgress>,
+}
+
+impl Shared {
+    fn progress(&self) -> std::sync::MutexGuard<'_, SyncProgress> {
+        self.progress.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The Engine API's hand-off to the sync.
+#[derive(Debug)]
+struct Handoff(Arc<Shared>);
+
+impl SyncHandoff for Handoff {
+    fn sync_to(&self, head: B256) {
+        *self.0.next.lock().unwrap_or_else(PoisonError::into_inner) = Some(head);
+        self.0.syncing.store(true, Ordering::SeqCst);
+        self.0.wake.notify_one();
+    }
+
+    fn is_syncing(&self) -> bool {
+        self.0.syncing.load(Ordering::SeqCst)
+    }
+}
+
+/// The running full sync.
+pub struct FullSync {
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl FullSync {
+    /// Starts the sync task over `chain`, downloading from `peers`.
+    pub fn start(chain: Arc<Blockchain>, peers: Arc<dyn PeerHandles>, config: SyncConfig) -> Self {
+        let shared = Arc::new(Shared::default());
+        let syncer = Syncer {
+            chain,
+            peers,
+            config,
+            shared: Arc::clone(&shared),
+        };
+        Self {
+            shared,
+            task: tokio::spawn(syncer.run()),
+        }
+    }
+
+    /// The hand-off to give the Engine API.
+    pub fn handoff(&self) -> Arc<dyn SyncHandoff> {
+        Arc::new(Handoff(Arc::clone(&self.shared)))
+    }
+
+    /// What the sync is doing.
+    pub fn progress(&self) -> SyncProgress {
+        *self.shared.progress()
+    }
+
+    /// Whether a sync is running or waiting to run.
+    pub fn is_syncing(&self) -> bool {
+        self.shared.syncing.load(Ordering::SeqCst)
+    }
+
+    /// Stops the task (a batch being executed finishes its commit on its own thread).
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+struct Syncer {
+    chain: Arc<Blockchain>,
+    peers: Arc<dyn PeerHandles>,
+    config: SyncConfig,
+    shared: Arc<Shared>,
+}
+
+impl Syncer {
+    async fn run(self) {
+        loop {
+            let target = self
+                .shared
+                .next
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            let Some(target) = target else {
+                self.shared.syncing.store(false, Ordering::SeqCst);
+                self.shared.progress().target = None;
+                self.shared.wake.notified().await;
+                continue;
+            };
+            self.shared.syncing.store(true, Ordering::SeqCst);
+            let started = Instant::now();
+            match self.sync_to(target).await {
+                Ok(0) => {}
+                Ok(blocks) => {
+                    let secs = started.elapsed().as_secs_f64();
+                    tracing::info!(
+                        "sync: reached {target}: {blocks} blocks in {secs:.1} s ({:.0} blocks/s)",
+                        blocks as f64 / secs.max(1e-9)
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!("sync to {target} failed: {e}; retrying in {RETRY_AFTER:?}");
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    let mut next = self
+                        .shared
+                        .next
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    next.get_or_insert(target);
+                }
+            }
+        }
+    }
+
+    /// Syncs to `target`; the number of blocks imported.
+    async fn sync_to(&self, target: B256) -> Result<u64, SyncError> {
+        let store = self.chain.store();
+        if let Some(header) = store.header_by_hash(&target)?
+            && store.has_state(&header.state_root)
+        {
+            return Ok(0);
+        }
+        *self.shared.progress() = SyncProgress {
+            target: Some(target),
+            ..SyncProgress::default()
+        };
+        let headers = self.fetch_headers(target).await?;
+        let Some(first) = headers.first() else {
+            return Ok(0);
+        };
+        let starting = first.number.saturating_sub(1);
+        {
+            let mut progress = self.shared.progress();
+            progress.starting = starting;
+            progress.highest = headers.last().map(|h| h.number);
+        }
+        tracing::info!(
+            "sync: {} headers from #{} to #{}, fetching bodies",
+            headers.len(),
+            first.number,
+            headers.last().map_or(0, |h| h.number)
+        );
+        let mut imported = 0;
+        let started = Instant::now();
+        for batch in headers.chunks(self.config.import_batch.max(1)) {
+            let blocks = self.fetch_bodies(batch).await?;
+            let chain = Arc::clone(&self.chain);
+            let count = blocks.len() as u64;
+            let last = blocks.last().map_or(0, |b| b.header.number);
+            tokio::task::spawn_blocking(move || chain.import_blocks(&blocks))
+                .await
+                .map_err(|e| SyncError::Import(e.to_string()))?
+                .map_err(|e| SyncError::Import(e.to_string()))?;
+            imported += count;
+            self.shared.progress().imported = imported;
+            ethrex_metrics::set_block_height(last);
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            tracing::info!(
+                "sync: imported #{last} ({imported}/{} blocks, {:.0} blocks/s)",
+                headers.len(),
+                imported as f64 / secs
+            );
+        }
+        Ok(imported)
+    }
+
+    /// The headers from the fork point's child up to `target`, ascending.
+    async fn fetch_headers(&self, target: B256) -> Result<Vec<Header>, SyncError> {
+        let store = self.chain.store();
+        let mut headers: Vec<Header> = Vec::new();
+        let mut wanted = target;
+        let mut tried_without_progress = 0usize;
+        loop {
+            let peers = self.peers.handles();
+            if peers.is_empty() {
+                return Err(SyncError::NoPeers);
+            }
+            if tried_without_progress >= peers.len() {
+                return Err(SyncError::Unavailable(wanted));
+            }
+            let peer = &peers[(headers.len() / 64 + tried_without_progress) % peers.len()];
+            let query = HeadersQuery {
+                origin: HashOrNumber::Hash(wanted),
+                amount: self.config.header_batch,
+                skip: 0,
+                reverse: true,
+            };
+            let answer = match peer.request_headers(query).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    tracing::debug!("sync: headers from {} failed: {e}", peer.remote_id());
+                    tried_without_progress += 1;
+                    continue;
+                }
+            };
+            if answer.is_empty() {
+                tried_without_progress += 1;
+                continue;
+            }
+            let mut expected = wanted;
+            let mut linked = Vec::with_capacity(answer.len());
+            let mut broken = false;
+            for header in answer {
+                if header.hash_slow() != expected {
+                    broken = true;
+                    break;
+                }
+                expected = header.parent_hash;
+                linked.push(header);
+            }
+            if broken || linked.is_empty() {
+                penalise(peer, "headers that do not link").await;
+                tried_without_progress += 1;
+                continue;
+            }
+            tried_without_progress = 0;
+            let mut reached = false;
+            for header in linked {
+                let parent = header.parent_hash;
+                headers.push(header);
+                if let Some(parent_header) = store.header_by_hash(&parent)? {
+                    if !store.has_state(&parent_header.state_root) {
+                        return Err(SyncError::ForkPointTooOld(parent));
+                    }
+                    reached = true;
+                    break;
+                }
+            }
+            self.shared.progress().headers = headers.len() as u64;
+            if reached {
+                headers.reverse();
+                return Ok(headers);
+            }
+            wanted = expected;
+            if headers.len() % 8192 < self.config.header_batch as usize {
+                tracing::info!("sync: {} headers downloaded, at #{}", headers.len(), {
+                    headers.last().map_or(0, |h| h.number)
+                });
+            }
+        }
+    }
+
+    /// The blocks of `headers` (ascending), their bodies fetched from the peers in parallel.
+    async fn fetch_bodies(&self, headers: &[Header]) -> Result<Vec<Block>, SyncError> {
+        let hashes: Vec<B256> = headers.iter().map(Header::hash_slow).collect();
+        let mut bodies: Vec<Option<BlockBody>> = vec![None; headers.len()];
+        // Pending index ranges of `headers`.
+        let mut queue: VecDeque<Vec<usize>> = (0..headers.len())
+            .collect::<Vec<_>>()
+            .chunks(self.config.body_batch.max(1))
+            .map(<[usize]>::to_vec)
+            .collect();
+        let mut failures = 0usize;
+        let mut requests: JoinSet<BodiesAnswer> = JoinSet::new();
+        let mut next_peer = 0usize;
+        loop {
+            let peers = self.peers.handles();
+            if peers.is_empty() && requests.is_empty() {
+                return Err(SyncError::NoPeers);
+            }
+            let slots = peers.len() * self.config.requests_per_peer.max(1);
+            while !peers.is_empty()
+                && requests.len() < slots
+                && let Some(indices) = queue.pop_front()
+            {
+                let peer = peers[next_peer % peers.len()].clone();
+                next_peer += 1;
+                let wanted: Vec<B256> = indices.iter().map(|i| hashes[*i]).collect();
+                requests.spawn(async move {
+                    let result = peer.request_bodies(wanted).await.map_err(|e| e.to_string());
+                    (peer, indices, result)
+                });
+            }
+            let Some(done) = requests.join_next().await else {
+                break; // nothing in flight and nothing queued: all bodies are here
+            };
+            let Ok((peer, indices, result)) = done else {
+                continue;
+            };
+            let answer = match result {
+                Ok(answer) => answer,
+                Err(e) => {
+                    tracing::debug!("sync: bodies from {} failed: {e}", peer.remote_id());
+                    failures += 1;
+                    queue.push_back(indices);
+                    if failures > 16 * peers.len().max(1) {
+                        return Err(SyncError::Unavailable(hashes[queue[0][0]]));
+                    }
+                    continue;
+                }
+            };
+            if answer.len() > indices.len() {
+                penalise(&peer, "more bodies than asked").await;
+                queue.push_back(indices);
+                continue;
+            }
+            let mut bad = false;
+            for (index, body) in indices.iter().zip(answer.iter()) {
+                if !body_matches(&headers[*index], body) {
+                    bad = true;
+                    break;
+                }
+            }
+            if bad {
+                penalise(&peer, "a body that does not match its header").await;
+                queue.push_back(indices);
+                continue;
+            }
+            let delivered = answer.len();
+            for (index, body) in indices.iter().zip(answer) {
+                bodies[*index] = Some(body);
+            }
+            if delivered < indices.len() {
+                if delivered == 0 {
+                    failures += 1;
+                    if failures > 16 * peers.len().max(1) {
+                        return Err(SyncError::Unavailable(hashes[indices[0]]));
+                    }
+                }
+                queue.push_back(indices[delivered..].to_vec());
+            }
+            if queue.is_empty() && requests.is_empty() {
+                break;
+            }
+        }
+        headers
+            .iter()
+            .zip(bodies)
+            .map(|(header, body)| {
+                body.map(|body| Block::new(header.clone(), body))
+                    .ok_or_else(|| SyncError::Unavailable(header.hash_slow()))
+            })
+            .collect()
+    }
+}
+
+/// A body request's outcome: who was asked, for which of the headers, and the answer.
+type BodiesAnswer = (EthPeer, Vec<usize>, Result<Vec<BlockBody>, String>);
+
+/// Whether `body` is the one `header` commits to (transactions, ommers, withdrawals).
+pub fn body_matches(header: &Header, body: &BlockBody) -> bool {
+    let withdrawals_match = match (&header.withdrawals_root, &body.withdrawals) {
+        (Some(root), Some(withdrawals)) => withdrawals_root(withdrawals) == *root,
+        (None, None) => true,
+        _ => false,
+    };
+    withdrawals_match
+        && transactions_root(&body.transactions) == header.transactions_root
+        && keccak256(alloy_rlp::encode(&body.ommers)) == header.ommers_hash
+}
+
+async fn penalise(peer: &EthPeer, why: &str) {
+    tracing::debug!("sync: disconnecting {}: {why}", peer.remote_id());
+    peer.disconnect(DisconnectReason::BreachOfProtocol).await;
+}
+
+#[cfg(test)]
+mod tests;

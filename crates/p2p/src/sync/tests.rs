@@ -1,0 +1,175 @@
+//! Full sync between our own nodes over loopback TCP: node A produces a real chain (dev
+//! producer: built, executed and imported blocks with transfers); node B, from the same
+//! genesis, syncs to A's head through a session and ends with A's head hash and state root; a
+//! peer that has nothing is skipped; a body that does not match its header is refused.
+
+use alloy_primitives::{Address, Bytes};
+use ethrex_blockchain::{
+    dev::{DevBlockConfig, EmptyBlocks, produce_block},
+    mempool::Mempool,
+};
+use ethrex_common::Fork;
+use ethrex_storage::Store;
+use ethrex_test_utils::{GenesisBuilder, TxBuilder};
+use tokio::net::TcpListener;
+
+use super::*;
+use crate::{
+    NodeKey,
+    eth::EthContext,
+    rlpx::{Connection, ConnectionConfig},
+};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Peers(Vec<EthPeer>);
+
+impl PeerHandles for Peers {
+    fn handles(&self) -> Vec<EthPeer> {
+        self.0.clone()
+    }
+
+    fn handle(&self, id: &alloy_primitives::B512) -> Option<EthPeer> {
+        self.0.iter().find(|p| p.remote_id() == *id).cloned()
+    }
+}
+
+fn new_chain() -> Arc<Blockchain> {
+    let store = Store::in_memory();
+    store
+        .init_genesis(&GenesisBuilder::new(Fork::Prague).build())
+        .unwrap();
+    Arc::new(Blockchain::new(store).unwrap())
+}
+
+/// `blocks` blocks on `chain`, each with one transfer of dev account 0, the first with
+/// `nonce`.
+fn produce(chain: &Blockchain, blocks: u64, nonce: u64) {
+    let mempool = Mempool::new(100);
+    let config = DevBlockConfig {
+        gas_limit: 30_000_000,
+        extra_data: Bytes::new(),
+        max_blobs: None,
+        fee_recipient: Address::repeat_byte(0xfe),
+    };
+    let start = chain.store().head_header().unwrap().unwrap().timestamp;
+    for i in 0..blocks {
+        let tx = TxBuilder::new().nonce(nonce + i).value(1 + i).eip1559();
+        mempool.add_transaction(chain, tx).unwrap();
+        produce_block(
+            chain,
+            &mempool,
+            &config,
+            start + 12 * (i + 1),
+            EmptyBlocks::Produce,
+        )
+        .unwrap()
+        .unwrap();
+    }
+}
+
+fn config() -> ConnectionConfig {
+    ConnectionConfig {
+        key: NodeKey::random(),
+        client_id: "ethrex/test".into(),
+        protocols: crate::protocols(),
+        listen_port: 30303,
+        handshake_timeout: Duration::from_secs(5),
+    }
+}
+
+/// A session from `client`'s store to a server over `server`'s store: the client's handle
+/// (the server side's task keeps serving in the background).
+async fn connect(client: &Blockchain, server: &Blockchain) -> EthPeer {
+    let (client_config, server_config) = (config(), config());
+    let server_id = server_config.key.public_key();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_context = EthContext::new(server.store().clone(), server.config().chain_id);
+    let serving = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let conn = Connection::accept(stream, &server_config).await.unwrap();
+        EthPeer::start(conn, server_context).await.unwrap()
+    });
+    let conn = Connection::connect(addr, server_id, &client_config)
+        .await
+        .unwrap();
+    let client_context = EthContext::new(client.store().clone(), client.config().chain_id);
+    let (peer, _task) = EthPeer::start(conn, client_context).await.unwrap();
+    let (server_handle, _) = serving.await.unwrap();
+    // The server's handle must live as long as the session.
+    std::mem::forget(server_handle);
+    peer
+}
+
+async fn wait_until_synced(sync: &FullSync, chain: &Blockchain, head: B256) {
+    let deadline = Instant::now() + WAIT;
+    while chain.store().head_hash().unwrap() != Some(head) || sync.is_syncing() {
+        assert!(
+            Instant::now() < deadline,
+            "not synced: {:?}",
+            sync.progress()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_syncs_a_produced_chain_from_a_peer_skipping_one_that_has_nothing() {
+    let (a, b, empty) = (new_chain(), new_chain(), new_chain());
+    produce(&a, 40, 0);
+    let a_head = a.store().head_header().unwrap().unwrap();
+    let peers = vec![connect(&b, &empty).await, connect(&b, &a).await];
+    let config = SyncConfig {
+        header_batch: 16,
+        body_batch: 7,
+        import_batch: 15,
+        requests_per_peer: 2,
+    };
+    let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(peers)), config);
+    let handoff = sync.handoff();
+    assert!(!handoff.is_syncing());
+    handoff.sync_to(a_head.hash_slow());
+    assert!(handoff.is_syncing(), "syncing as soon as handed a head");
+    wait_until_synced(&sync, &b, a_head.hash_slow()).await;
+    let b_head = b.store().head_header().unwrap().unwrap();
+    assert_eq!(b_head, a_head);
+    assert!(b.store().has_state(&b_head.state_root));
+    let progress = sync.progress();
+    assert_eq!(progress.imported, 40, "{progress:?}");
+    // Every block's receipts were recomputed by executing it: they match A's.
+    for number in [1, 20, 40] {
+        let hash = a.store().canonical_hash(number).unwrap().unwrap();
+        assert_eq!(
+            b.store().receipts(&hash).unwrap(),
+            a.store().receipts(&hash).unwrap()
+        );
+    }
+    // A newer head extends the chain from where it stopped.
+    produce(&a, 5, 40);
+    let next = a.store().head_hash().unwrap().unwrap();
+    handoff.sync_to(next);
+    wait_until_synced(&sync, &b, next).await;
+    assert_eq!(sync.progress().imported, 5);
+    sync.stop().await;
+}
+
+#[test]
+fn a_body_must_match_its_header() {
+    let chain = new_chain();
+    produce(&chain, 2, 0);
+    let block = chain
+        .store()
+        .block_by_hash(&chain.store().head_hash().unwrap().unwrap());
+    let block = block.unwrap().unwrap();
+    assert!(body_matches(&block.header, &block.body));
+    let mut other = block.body.clone();
+    other.transactions.pop();
+    assert!(!body_matches(&block.header, &other));
+    let mut other = block.body.clone();
+    other.withdrawals = None;
+    assert!(!body_matches(&block.header, &other));
+    let mut other = block.body;
+    other.ommers.push(block.header.clone());
+    assert!(!body_matches(&block.header, &other));
+}
