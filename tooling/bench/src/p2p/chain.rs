@@ -1,7 +1,8 @@
 //! The headers+bodies half of `ethrex-bench p2p`: a chain imported into a fresh RocksDB store
-//! (as `ethrex import` does), and the client loop that fetches the whole chain from a peer, round
+//! (as `ethrex import` does), and the [`Client`] that fetches the whole chain from a peer, round
 //! after round: every header by number in batches (GetBlockHeaders), then every body by hash in
-//! batches (GetBlockBodies), each phase with a fixed number of requests in flight.
+//! batches (GetBlockBodies), each phase with a fixed number of requests in flight. Clients of
+//! two servers take turns round by round, so a load change on the machine hits both alike.
 //!
 //! A fresh session is opened (untimed) whenever the next round would take the current one past
 //! `session_requests` requests: what is measured is how fast a session serves, not a per-peer
@@ -96,35 +97,63 @@ pub fn import(genesis: &Genesis, blocks: &[Block], dir: &Path) -> Result<Store, 
     Ok(chain.store().clone())
 }
 
-/// Fetches the chain whose blocks 1.. have `hashes` over sessions `connect` opens: one untimed
-/// round, then rounds until `params.duration` has passed.
-pub async fn fetch(
-    mut connect: impl AsyncFnMut() -> Result<Link, String>,
+/// A client fetching the chain whose blocks 1.. have `hashes`, over sessions `connect` opens.
+pub struct Client<C> {
+    connect: C,
+    link: Link,
+    /// Requests sent over `link`.
+    sent: u64,
+    per_round: u64,
     hashes: Arc<Vec<B256>>,
     params: FetchParams,
-) -> Result<Fetched, String> {
-    let count = hashes.len() as u64;
-    let per_round = count.div_ceil(params.header_batch.max(1))
-        + count.div_ceil(params.body_batch.max(1) as u64);
-    let mut link = connect().await?;
-    round(&link.client, &hashes, params).await?;
-    let mut sent = per_round;
-    let mut total = Fetched::default();
-    while total.elapsed() < params.duration {
-        if sent + per_round > params.session_requests {
-            drop(link);
-            link = connect().await?;
-            sent = 0;
+    /// The timed rounds so far.
+    pub fetched: Fetched,
+}
+
+impl<C: AsyncFnMut() -> Result<Link, String>> Client<C> {
+    /// Connects and fetches the chain once, untimed.
+    pub async fn new(
+        mut connect: C,
+        hashes: Arc<Vec<B256>>,
+        params: FetchParams,
+    ) -> Result<Self, String> {
+        let count = hashes.len() as u64;
+        let per_round = count.div_ceil(params.header_batch.max(1))
+            + count.div_ceil(params.body_batch.max(1) as u64);
+        let link = connect().await?;
+        round(&link.client, &hashes, params).await?;
+        Ok(Self {
+            connect,
+            link,
+            sent: per_round,
+            per_round,
+            hashes,
+            params,
+            fetched: Fetched::default(),
+        })
+    }
+
+    /// Whether the timed rounds have lasted `params.duration`.
+    pub fn done(&self) -> bool {
+        self.fetched.elapsed() >= self.params.duration
+    }
+
+    /// One timed round (after a new session, untimed, if this one has sent enough).
+    pub async fn round(&mut self) -> Result<(), String> {
+        if self.sent + self.per_round > self.params.session_requests {
+            self.link = (self.connect)().await?;
+            self.sent = 0;
         }
-        sent += per_round;
-        let one = round(&link.client, &hashes, params).await?;
+        self.sent += self.per_round;
+        let one = round(&self.link.client, &self.hashes, self.params).await?;
+        let total = &mut self.fetched;
         total.rounds += 1;
         total.blocks += one.blocks;
         total.bytes += one.bytes;
         total.headers_time += one.headers_time;
         total.bodies_time += one.bodies_time;
+        Ok(())
     }
-    Ok(total)
 }
 
 /// One pass over the whole chain: every header, then every body.

@@ -23,7 +23,7 @@ use alloy_primitives::B256;
 use clap::Args;
 use ethrex_common::Genesis;
 
-use chain::{FetchParams, Fetched};
+use chain::{Client, FetchParams, Fetched};
 
 /// The go-ethereum release whose devp2p test chain is served by default (the newest without
 /// Amsterdam blocks, as in `tests/devp2p/rlpx.sh`).
@@ -101,7 +101,7 @@ fn headers_and_bodies(args: &P2pArgs, runtime: &tokio::runtime::Runtime) -> Resu
     };
     println!(
         "p2p headers+bodies: {} ({} blocks, {txs} transactions); GetBlockHeaders of {}, \
-         GetBlockBodies of {}, {} in flight, {} s per server",
+         GetBlockBodies of {}, {} in flight, {} s per server, servers taking turns round by round",
         dir.display(),
         blocks.len(),
         params.header_batch,
@@ -116,41 +116,69 @@ fn headers_and_bodies(args: &P2pArgs, runtime: &tokio::runtime::Runtime) -> Resu
         "  ethrex: imported the chain in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let ethrex = runtime.block_on(chain::fetch(
-        async || session::loopback(&store, network_id).await,
-        hashes.clone(),
-        params,
-    ))?;
-    print_fetched("ethrex", &ethrex);
-
-    let bin = match geth::find_or_install(&args.geth) {
-        Ok(bin) => bin,
+    let reference = match geth::find_or_install(&args.geth) {
+        Ok(bin) => {
+            let key = session::Key::random()?;
+            let node = geth::start(
+                &bin,
+                &genesis_file,
+                &chain_file,
+                network_id,
+                (key.secret, key.public_key()),
+                work.path(),
+            )?;
+            Some(node)
+        }
         Err(reason) => {
             println!("  geth: reference skipped: {reason}");
-            return Ok(());
+            None
         }
     };
-    let key = session::Key::random()?;
-    let node = geth::start(
-        &bin,
-        &genesis_file,
-        &chain_file,
-        network_id,
-        (key.secret, key.public_key()),
-        work.path(),
-    )?;
-    let (addr, id) = (node.addr, node.id);
-    let fetched = runtime.block_on(chain::fetch(
-        async || session::dial_when_up(addr, id, &store, network_id, GETH_STARTUP).await,
-        hashes.clone(),
-        params,
-    ));
-    let geth = fetched.map_err(|e| {
-        let log = std::fs::read_to_string(&node.log).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(20).collect();
-        format!("geth: {e}; its log ends with:\n{}", tail.join("\n"))
-    })?;
-    drop(node);
+    let result = runtime.block_on(async {
+        let mut ethrex = Client::new(
+            async || session::loopback(&store, network_id).await,
+            hashes.clone(),
+            params,
+        )
+        .await?;
+        let Some(node) = &reference else {
+            while !ethrex.done() {
+                ethrex.round().await?;
+            }
+            return Ok((ethrex.fetched, None));
+        };
+        let (addr, id) = (node.addr, node.id);
+        let mut geth = Client::new(
+            async || session::dial_when_up(addr, id, &store, network_id, GETH_STARTUP).await,
+            hashes.clone(),
+            params,
+        )
+        .await
+        .map_err(|e| format!("geth: {e}"))?;
+        while !ethrex.done() || !geth.done() {
+            if !ethrex.done() {
+                ethrex.round().await?;
+            }
+            if !geth.done() {
+                geth.round().await.map_err(|e| format!("geth: {e}"))?;
+            }
+        }
+        Ok::<_, String>((ethrex.fetched, Some(geth.fetched)))
+    });
+    let (ethrex, geth) = match (result, &reference) {
+        (Ok(fetched), _) => fetched,
+        (Err(e), Some(node)) if e.starts_with("geth") => {
+            let log = std::fs::read_to_string(&node.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            return Err(format!("{e}; geth's log ends with:\n{}", tail.join("\n")));
+        }
+        (Err(e), _) => return Err(e),
+    };
+    drop(reference);
+    print_fetched("ethrex", &ethrex);
+    let Some(geth) = geth else {
+        return Ok(());
+    };
     print_fetched("geth", &geth);
     println!(
         "  ratio ethrex/geth: blocks/s {:.2}x, headers/s {:.2}x, bodies/s {:.2}x (above 1: \
