@@ -74,22 +74,13 @@ pub struct Walked {
 
 /// Walks every account of `root` from `peer`, the key space cut in `chunks` walked at once.
 pub async fn walk(peer: &EthPeer, root: B256, chunks: u64) -> Result<Walked, String> {
-    let chunks = chunks.max(1);
-    let step = U256::MAX / U256::from(chunks);
-    let mut tasks = Vec::new();
-    for i in 0..chunks {
-        // Chunk i is (end of chunk i-1, step * (i + 1)]; the first starts at zero.
-        let start = step * U256::from(i) + U256::from(i.min(1));
-        let end = if i + 1 == chunks {
-            U256::MAX
-        } else {
-            step * U256::from(i + 1)
-        };
-        let peer = peer.clone();
-        tasks.push(tokio::spawn(async move {
-            walk_chunk(&peer, root, start, end).await
-        }));
-    }
+    let tasks: Vec<_> = slices(chunks)
+        .into_iter()
+        .map(|(start, end)| {
+            let peer = peer.clone();
+            tokio::spawn(async move { walk_chunk(&peer, root, start, end).await })
+        })
+        .collect();
     let mut total = Walked::default();
     for task in tasks {
         let one = task.await.map_err(|e| e.to_string())??;
@@ -98,6 +89,24 @@ pub async fn walk(peer: &EthPeer, root: B256, chunks: u64) -> Result<Walked, Str
         total.requests += one.requests;
     }
     Ok(total)
+}
+
+/// The key space `0..=U256::MAX` cut in `count` (at least 1) contiguous inclusive slices.
+fn slices(count: u64) -> Vec<(U256, U256)> {
+    let count = count.max(1);
+    let step = U256::MAX / U256::from(count);
+    (0..count)
+        .map(|i| {
+            // Slice i is (end of slice i-1, step * (i + 1)]; the first starts at zero.
+            let start = step * U256::from(i) + U256::from(i.min(1));
+            let end = if i + 1 == count {
+                U256::MAX
+            } else {
+                step * U256::from(i + 1)
+            };
+            (start, end)
+        })
+        .collect()
 }
 
 /// The accounts with hashes in `start..=end`.
@@ -140,6 +149,25 @@ async fn walk_chunk(peer: &EthPeer, root: B256, start: U256, end: U256) -> Resul
         match last {
             Some(last) if last < end => origin = last + U256::from(1),
             _ => return Ok(walked),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_cover_the_key_space_without_gaps_or_overlaps() {
+        for count in [0, 1, 2, 3, 16, 1000] {
+            let slices = slices(count);
+            assert_eq!(slices.len() as u64, count.max(1));
+            assert_eq!(slices[0].0, U256::ZERO);
+            assert_eq!(slices[slices.len() - 1].1, U256::MAX);
+            for pair in slices.windows(2) {
+                assert!(pair[0].0 <= pair[0].1);
+                assert_eq!(pair[0].1 + U256::from(1), pair[1].0, "{count} slices");
+            }
         }
     }
 }
