@@ -40,6 +40,11 @@ pub const P2P_MESSAGE_BYTES: &str = "ethrex_p2p_message_bytes_total";
 /// Counter with [`REASON`] and [`SIDE`] labels.
 pub const P2P_DISCONNECTS: &str = "ethrex_p2p_disconnects_total";
 
+// Sync.
+pub const SYNC_HEADERS: &str = "ethrex_sync_headers_total";
+pub const SYNC_BODIES: &str = "ethrex_sync_bodies_total";
+pub const SYNC_BLOCKS: &str = "ethrex_sync_blocks_total";
+
 // The process (Linux only).
 pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
 pub const PROCESS_THREADS: &str = "process_threads";
@@ -143,6 +148,21 @@ pub fn describe() {
         P2P_DISCONNECTS,
         Unit::Count,
         "Ended peer sessions by disconnect reason and by who ended them (local, remote)"
+    );
+    describe_counter!(
+        SYNC_HEADERS,
+        Unit::Count,
+        "Headers downloaded by the sync (linked to the target)"
+    );
+    describe_counter!(
+        SYNC_BODIES,
+        Unit::Count,
+        "Block bodies downloaded by the sync (matching their headers)"
+    );
+    describe_counter!(
+        SYNC_BLOCKS,
+        Unit::Count,
+        "Blocks executed and committed by the sync"
     );
     describe_gauge!(
         PROCESS_RESIDENT_MEMORY,

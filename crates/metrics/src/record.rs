@@ -131,3 +131,18 @@ pub fn record_disconnect(reason: &'static str, local: bool) {
     let side = if local { "local" } else { "remote" };
     counter!(P2P_DISCONNECTS, REASON => reason, SIDE => side).increment(1);
 }
+
+/// Records `count` headers downloaded by the sync.
+pub fn record_sync_headers(count: u64) {
+    counter!(SYNC_HEADERS).increment(count);
+}
+
+/// Records `count` bodies downloaded by the sync.
+pub fn record_sync_bodies(count: u64) {
+    counter!(SYNC_BODIES).increment(count);
+}
+
+/// Records `count` blocks executed and committed by the sync.
+pub fn record_sync_blocks(count: u64) {
+    counter!(SYNC_BLOCKS).increment(count);
+}

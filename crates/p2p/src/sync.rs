@@ -18,6 +18,10 @@
 //!    last committed batch and the next sync starts from there (headers above it are fetched
 //!    again; nothing executed is redone).
 //!
+//! Downloads are counted in the `ethrex_sync_{headers,bodies,blocks}_total` metrics (what a
+//! restart fetches again shows there), and [`FullSync::progress`] gives the phase and counts
+//! `eth_syncing` reports.
+//!
 //! A newer target arriving during a sync is taken up when the current one ends (its chain
 //! extends the one just imported). A failed sync (no peers, bad peers, an invalid block) is
 //! logged and retried after [`RETRY_AFTER`] while the target stands; an invalid block ends
@@ -74,9 +78,34 @@ impl Default for SyncConfig {
     }
 }
 
+/// The step a sync is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyncPhase {
+    /// Nothing to do.
+    #[default]
+    Idle,
+    /// Downloading headers back from the target.
+    Headers,
+    /// Downloading bodies and executing blocks.
+    Blocks,
+}
+
+impl SyncPhase {
+    /// The phase's name, as `eth_syncing` and the logs show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Headers => "headers",
+            Self::Blocks => "blocks",
+        }
+    }
+}
+
 /// What the sync is doing (for logs, `eth_syncing` and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SyncProgress {
+    /// The step it is at.
+    pub phase: SyncPhase,
     /// The head being synced to, if any.
     pub target: Option<B256>,
     /// The number of the target, once its header is known.
@@ -198,7 +227,11 @@ impl Syncer {
                 .take();
             let Some(target) = target else {
                 self.shared.syncing.store(false, Ordering::SeqCst);
-                self.shared.progress().target = None;
+                {
+                    let mut progress = self.shared.progress();
+                    progress.target = None;
+                    progress.phase = SyncPhase::Idle;
+                }
                 self.shared.wake.notified().await;
                 continue;
             };
@@ -236,6 +269,7 @@ impl Syncer {
             return Ok(0);
         }
         *self.shared.progress() = SyncProgress {
+            phase: SyncPhase::Headers,
             target: Some(target),
             ..SyncProgress::default()
         };
@@ -246,6 +280,7 @@ impl Syncer {
         let starting = first.number.saturating_sub(1);
         {
             let mut progress = self.shared.progress();
+            progress.phase = SyncPhase::Blocks;
             progress.starting = starting;
             progress.highest = headers.last().map(|h| h.number);
         }
@@ -268,6 +303,7 @@ impl Syncer {
                 .map_err(|e| SyncError::Import(e.to_string()))?;
             imported += count;
             self.shared.progress().imported = imported;
+            ethrex_metrics::record_sync_blocks(count);
             ethrex_metrics::set_block_height(last);
             let secs = started.elapsed().as_secs_f64().max(1e-9);
             tracing::info!(
@@ -329,6 +365,7 @@ impl Syncer {
                 continue;
             }
             tried_without_progress = 0;
+            ethrex_metrics::record_sync_headers(linked.len() as u64);
             let mut reached = false;
             for header in linked {
                 let parent = header.parent_hash;
@@ -422,6 +459,7 @@ impl Syncer {
                 continue;
             }
             let delivered = answer.len();
+            ethrex_metrics::record_sync_bodies(delivered as u64);
             for (index, body) in indices.iter().zip(answer) {
                 bodies[*index] = Some(body);
             }

@@ -91,6 +91,29 @@ pub trait PeerView: Send + Sync {
     fn add_peer(&self, enode: &str) -> Result<bool, String>;
 }
 
+/// Where a running sync stands, as `eth_syncing` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The block the sync started from.
+    pub starting_block: u64,
+    /// The highest block the sync has executed (the head).
+    pub current_block: u64,
+    /// The block the sync is heading to (0 until its header is known).
+    pub highest_block: u64,
+    /// What the sync is doing: `headers` or `blocks`.
+    pub phase: &'static str,
+    /// Headers downloaded for the current target.
+    pub headers_downloaded: u64,
+    /// Blocks executed and committed for the current target.
+    pub blocks_imported: u64,
+}
+
+/// The node's sync, as the RPC sees it (implemented by the binary over the p2p syncer).
+pub trait SyncView: Send + Sync {
+    /// `None` when no sync runs (the node follows its consensus client).
+    fn report(&self) -> Option<SyncReport>;
+}
+
 /// Called when a transaction entered the mempool (the dev producer builds a block).
 pub type TxListener = Arc<dyn Fn() + Send + Sync>;
 
@@ -118,6 +141,8 @@ pub struct RpcContext {
     pub(crate) td_cache: Arc<crate::methods::admin::TdCache>,
     /// The Engine API's state (payload builds, invalid blocks, sync hand-off).
     pub engine: Arc<crate::engine::Engine>,
+    /// The sync's progress (`eth_syncing`); `None`: the node never syncs (false).
+    pub sync: Option<Arc<dyn SyncView>>,
 }
 
 impl std::fmt::Debug for RpcContext {
@@ -142,6 +167,7 @@ impl RpcContext {
             peers: None,
             td_cache: Arc::default(),
             engine: Arc::default(),
+            sync: None,
         }
     }
 }

@@ -25,6 +25,8 @@ pub mod types;
 mod ws;
 
 pub use auth::{JwtError, JwtSecret, SecretOrigin};
-pub use context::{Events, NewHead, NodeIdentity, PeerInfo, PeerView, RpcContext};
+pub use context::{
+    Events, NewHead, NodeIdentity, PeerInfo, PeerView, RpcContext, SyncReport, SyncView,
+};
 pub use error::{RpcError, ServerError};
 pub use server::{AuthConfig, RunningServers, ServerConfig, start, start_auth};

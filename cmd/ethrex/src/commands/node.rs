@@ -113,8 +113,14 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
             SyncConfig::default(),
         );
         ctx.engine.set_sync(sync.handoff());
-        sync
+        Arc::new(sync)
     });
+    if let Some(sync) = &sync {
+        ctx.sync = Some(Arc::new(p2p::RpcSync(
+            Arc::clone(sync),
+            chain.store().clone(),
+        )));
+    }
     let gossip = p2p.peers.as_ref().map(|peers| {
         TxGossip::start(
             Arc::clone(&chain),
@@ -171,7 +177,7 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     if let Some(gossip) = gossip {
         gossip.stop().await;
     }
-    if let Some(sync) = sync {
+    if let Some(sync) = sync.and_then(Arc::into_inner) {
         sync.stop().await;
     }
     p2p.stop().await;

@@ -27,6 +27,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use ethrex_common::Network;
+use ethrex_p2p::sync::{FullSync, SyncPhase};
 use ethrex_p2p::{
     LocalNode, NodeKey,
     discv4::{Discv4, Discv4Config, Enode, packet::Endpoint},
@@ -34,7 +35,7 @@ use ethrex_p2p::{
     peers::{Direction, PeerManager, PeerManagerConfig},
     rlpx::{ConnectionConfig, DEFAULT_HANDSHAKE_TIMEOUT},
 };
-use ethrex_rpc::{NodeIdentity, PeerView};
+use ethrex_rpc::{NodeIdentity, PeerView, SyncReport, SyncView};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use super::{CliError, import::expand_home};
@@ -168,6 +169,33 @@ impl P2p {
         if let Some(discovery) = self.discovery {
             discovery.stop().await;
         }
+    }
+}
+
+/// The RPC's view of the sync (`eth_syncing`): the syncer's progress, the head from the store;
+/// nothing once the head is the target.
+pub struct RpcSync(pub Arc<FullSync>, pub ethrex_storage::Store);
+
+impl SyncView for RpcSync {
+    fn report(&self) -> Option<SyncReport> {
+        let progress = self.0.progress();
+        if !self.0.is_syncing() || progress.phase == SyncPhase::Idle {
+            return None;
+        }
+        let head = self.1.head_header().ok().flatten()?;
+        if progress.target == Some(head.hash_slow()) {
+            // The head is the target: done, whatever the task still records.
+            return None;
+        }
+        let current = head.number;
+        Some(SyncReport {
+            starting_block: progress.starting,
+            current_block: current,
+            highest_block: progress.highest.unwrap_or(0),
+            phase: progress.phase.name(),
+            headers_downloaded: progress.headers,
+            blocks_imported: progress.imported,
+        })
     }
 }
 

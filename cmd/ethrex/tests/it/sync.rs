@@ -1,18 +1,21 @@
-//! Full sync between two nodes on 127.0.0.1: node A imports a generated post-merge chain of
-//! 3,000 blocks with transfers; node B, with A as its bootnode and an empty data directory, is
-//! told A's head by `engine_forkchoiceUpdatedV3` (as a consensus client would), answers SYNCING
-//! (never INVALID) while it downloads and executes the chain, and ends with A's head hash and
-//! state root. The time and blocks/s are printed.
+//! Full sync between nodes on 127.0.0.1: node A imports a generated post-merge chain of 3,000
+//! blocks with transfers. Node B (A as bootnode, empty data directory) is told A's head by
+//! `engine_forkchoiceUpdatedV3`, as a consensus client would: it answers SYNCING (never
+//! INVALID) while it downloads and executes the chain, `eth_syncing` shows its progress, and it
+//! ends with A's head hash and state root (time and blocks/s printed). Node C does the same on
+//! a disk data directory but is SIGKILLed mid-sync: restarted, it keeps the blocks it had
+//! committed, executes only the rest (the `ethrex_sync_blocks_total` metric) and reaches the
+//! same head.
 
 use std::time::{Duration, Instant};
 
-use ethrex_test_utils::node::{Node, wait_for};
+use ethrex_test_utils::node::{Node, http_get, wait_for};
 use serde_json::{Value, json};
 
 use crate::ETHREX;
 
 const BLOCKS: u64 = 3000;
-/// How long B may take to sync the whole chain.
+/// How long a node may take to sync the whole chain.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(600);
 
 fn start(genesis: &str, datadir: &str, extra: &[&str]) -> Node {
@@ -46,8 +49,68 @@ fn number(value: &Value) -> u64 {
     u64::from_str_radix(value.as_str().expect("hex").trim_start_matches("0x"), 16).expect("hex")
 }
 
+fn wait_for_peer(node: &Node) {
+    wait_for(Duration::from_secs(30), "a peer", || {
+        let count = node.result("net_peerCount", json!([]));
+        (number(&count) >= 1).then_some(())
+    });
+}
+
+/// Sends forkchoiceUpdated of `head` until it is VALID (every answer must be SYNCING, ACCEPTED
+/// or VALID); returns the statuses seen in order and whether `eth_syncing` ever showed a
+/// sync towards `head`. `stop_when` ends early (returning what was seen) once it holds.
+fn sync_to(node: &Node, head: &Value, stop_when: impl Fn(&Node) -> bool) -> (Vec<String>, bool) {
+    let state = json!({
+        "headBlockHash": head["hash"],
+        "safeBlockHash": head["hash"],
+        "finalizedBlockHash": head["hash"],
+    });
+    let started = Instant::now();
+    let mut statuses: Vec<String> = Vec::new();
+    let mut reported = false;
+    loop {
+        let answer = node.engine_call("engine_forkchoiceUpdatedV3", json!([state, null]));
+        let status = answer["result"]["payloadStatus"]["status"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no status in {answer}"))
+            .to_string();
+        assert!(
+            ["SYNCING", "ACCEPTED", "VALID"].contains(&status.as_str()),
+            "while syncing the node answered {answer}"
+        );
+        if statuses.last() != Some(&status) {
+            statuses.push(status.clone());
+        }
+        if status == "VALID" {
+            return (statuses, reported);
+        }
+        let syncing = node.result("eth_syncing", json!([]));
+        if syncing.is_object() && syncing["highestBlock"] == head["number"] {
+            assert!(number(&syncing["currentBlock"]) <= number(&head["number"]));
+            reported = true;
+        }
+        if stop_when(node) {
+            return (statuses, reported);
+        }
+        assert!(
+            started.elapsed() < SYNC_TIMEOUT,
+            "not synced after {SYNC_TIMEOUT:?}: at {}",
+            node.result("eth_blockNumber", json!([]))
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn metric(node: &Node, name: &str) -> f64 {
+    let (status, body) = http_get(node.metrics_addr(), "/metrics");
+    assert_eq!(status, 200);
+    body.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 #[test]
-fn a_node_full_syncs_a_3000_block_chain_from_its_peer_when_forkchoice_names_the_head() {
+fn nodes_full_sync_a_3000_block_chain_from_a_peer_and_resume_after_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let chain = dir.path().join("chain");
     let params = ethrex_chaingen::ChainParams {
@@ -70,56 +133,76 @@ fn a_node_full_syncs_a_3000_block_chain_from_its_peer_when_forkchoice_names_the_
         .output()
         .expect("run ethrex import");
     assert!(import.status.success(), "{import:?}");
-
     let a = start(genesis, a_dir, &[]);
     let a_enode = enode(&a);
     let head = a.result("eth_getBlockByNumber", json!(["latest", false]));
     assert_eq!(number(&head["number"]), BLOCKS);
-    let b = start(genesis, "memory", &["--bootnodes", &a_enode]);
-    wait_for(Duration::from_secs(30), "B connects to A", || {
-        let count = b.result("net_peerCount", json!([]));
-        (number(&count) >= 1).then_some(())
-    });
 
-    let state = json!({
-        "headBlockHash": head["hash"],
-        "safeBlockHash": head["hash"],
-        "finalizedBlockHash": head["hash"],
-    });
+    // B: one uninterrupted sync.
+    let b = start(genesis, "memory", &["--bootnodes", &a_enode]);
+    wait_for_peer(&b);
     let started = Instant::now();
-    let mut statuses = Vec::new();
-    loop {
-        let answer = b.engine_call("engine_forkchoiceUpdatedV3", json!([state, null]));
-        let status = answer["result"]["payloadStatus"]["status"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no status in {answer}"))
-            .to_string();
-        assert!(
-            ["SYNCING", "ACCEPTED", "VALID"].contains(&status.as_str()),
-            "while syncing B answered {answer}"
-        );
-        if statuses.last() != Some(&status) {
-            statuses.push(status.clone());
-        }
-        if status == "VALID" {
-            break;
-        }
-        assert!(
-            started.elapsed() < SYNC_TIMEOUT,
-            "not synced after {SYNC_TIMEOUT:?}: B at {}",
-            b.result("eth_blockNumber", json!([]))
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    let (statuses, reported) = sync_to(&b, &head, |_| false);
     let elapsed = started.elapsed();
     assert_eq!(statuses.first().map(String::as_str), Some("SYNCING"));
+    assert!(reported, "eth_syncing never showed the sync");
     let b_head = b.result("eth_getBlockByNumber", json!(["latest", false]));
     assert_eq!(b_head["hash"], head["hash"]);
     assert_eq!(b_head["stateRoot"], head["stateRoot"]);
+    assert_eq!(b.result("eth_syncing", json!([])), json!(false));
     println!(
         "full sync: {BLOCKS} blocks ({} transactions) in {:.1} s, {:.0} blocks/s",
         summary.transactions,
         elapsed.as_secs_f64(),
         BLOCKS as f64 / elapsed.as_secs_f64()
+    );
+    drop(b);
+
+    // C: killed once it committed a batch, restarted on the same data directory.
+    let c_dir = dir.path().join("c");
+    let c_dir = c_dir.to_str().expect("utf-8");
+    let metrics = [
+        "--metrics",
+        "--metrics.addr",
+        "127.0.0.1",
+        "--metrics.port",
+        "0",
+    ];
+    let mut args = vec!["--bootnodes", a_enode.as_str()];
+    args.extend_from_slice(&metrics);
+    let mut c = start(genesis, c_dir, &args);
+    wait_for_peer(&c);
+    let (statuses, _) = sync_to(&c, &head, |node| {
+        number(&node.result("eth_blockNumber", json!([]))) >= 1024
+    });
+    assert!(
+        !statuses.contains(&"VALID".to_string()),
+        "synced before the kill"
+    );
+    c.child.kill().expect("SIGKILL");
+    let _ = c.child.wait();
+    drop(c);
+    let c = start(genesis, c_dir, &args);
+    let kept = number(&c.result("eth_blockNumber", json!([])));
+    assert!(kept >= 1024, "the committed batch survived: at #{kept}");
+    wait_for_peer(&c);
+    sync_to(&c, &head, |_| false);
+    let c_head = c.result("eth_getBlockByNumber", json!(["latest", false]));
+    assert_eq!(c_head["hash"], head["hash"]);
+    assert_eq!(c_head["stateRoot"], head["stateRoot"]);
+    // The head moves inside the last batch's commit; the counter follows right after.
+    let expected = (BLOCKS - kept) as f64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut executed = metric(&c, "ethrex_sync_blocks_total");
+    while executed < expected && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        executed = metric(&c, "ethrex_sync_blocks_total");
+    }
+    assert_eq!(
+        executed, expected,
+        "after the restart only the blocks above #{kept} were executed"
+    );
+    println!(
+        "crash: killed at #{kept} or later, restarted, executed {executed} blocks to the head"
     );
 }

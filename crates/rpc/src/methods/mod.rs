@@ -84,7 +84,7 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         // eth_: chain
         "eth_chainId" => net_web3::chain_id(ctx),
         "eth_blockNumber" => blocks::block_number(ctx),
-        "eth_syncing" => Ok(Value::Bool(false)),
+        "eth_syncing" => Ok(net_web3::syncing(ctx)),
         // eth_: blocks
         "eth_getBlockByNumber" => blocks::block_by_number(ctx, p),
         "eth_getBlockByHash" => blocks::block_by_hash(ctx, p),
