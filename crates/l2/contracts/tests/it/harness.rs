@@ -132,6 +132,12 @@ impl Chain {
         self.run(tx, from)
     }
 
+    /// Sends `value` wei to `to` from `from`, without data.
+    pub fn send_value(&mut self, from: Address, to: Address, value: U256) -> Outcome {
+        let tx = self.tx(from, TxKind::Call(to), value, Vec::new());
+        self.run(tx, from)
+    }
+
     /// Sends `call` to `to` from `from`.
     pub fn call<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> Outcome {
         self.send(from, to, U256::ZERO, call)
