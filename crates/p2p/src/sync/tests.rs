@@ -173,3 +173,109 @@ fn a_body_must_match_its_header() {
     other.ommers.push(block.header.clone());
     assert!(!body_matches(&block.header, &other));
 }
+
+/// A scripted peer over `server`'s store: a correct Status and headers, but every body with
+/// its last transaction dropped. Returns the client's handle and a flag set when the scripted
+/// peer saw the client disconnect it.
+async fn lying_peer(
+    client: &Blockchain,
+    server: &Blockchain,
+) -> (EthPeer, Arc<std::sync::atomic::AtomicBool>) {
+    use crate::eth::{EthMessage, EthVersion, LocalChain, messages::BlockBodies, serve};
+    let (client_config, server_config) = (config(), config());
+    let server_id = server_config.key.public_key();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let store = server.store().clone();
+    let network = server.config().chain_id;
+    let disconnected = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&disconnected);
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut conn = Connection::accept(stream, &server_config).await.unwrap();
+        let offset = 0x10;
+        let local = LocalChain::load(&store, network).unwrap();
+        let status = EthMessage::Status(local.status(EthVersion::Eth69));
+        conn.send(offset, &status.encode(EthVersion::Eth69))
+            .await
+            .unwrap();
+        loop {
+            let message = match conn.recv().await {
+                Ok(message) => message,
+                Err(crate::rlpx::RlpxError::Disconnected(DisconnectReason::BreachOfProtocol)) => {
+                    flag.store(true, Ordering::SeqCst);
+                    return;
+                }
+                Err(_) => return,
+            };
+            let Some(relative) = message.id.checked_sub(offset) else {
+                continue;
+            };
+            let Ok(request) = EthMessage::decode(EthVersion::Eth69, relative, &message.payload)
+            else {
+                continue;
+            };
+            let answer = match request {
+                EthMessage::GetBlockHeaders(request) => {
+                    EthMessage::BlockHeaders(serve::serve_headers(&store, &request).unwrap())
+                }
+                EthMessage::GetBlockBodies(request) => {
+                    let mut bodies = serve::serve_bodies(&store, &request).unwrap();
+                    for body in &mut bodies.bodies {
+                        body.transactions.pop();
+                    }
+                    EthMessage::BlockBodies(BlockBodies {
+                        request_id: bodies.request_id,
+                        bodies: bodies.bodies,
+                    })
+                }
+                _ => continue,
+            };
+            if conn
+                .send(offset + answer.id(), &answer.encode(EthVersion::Eth69))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let conn = Connection::connect(addr, server_id, &client_config)
+        .await
+        .unwrap();
+    let client_context = EthContext::new(client.store().clone(), client.config().chain_id);
+    let (peer, _task) = EthPeer::start(conn, client_context).await.unwrap();
+    (peer, disconnected)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_sending_wrong_bodies_is_disconnected_and_the_sync_completes_from_another() {
+    let (a, b) = (new_chain(), new_chain());
+    produce(&a, 12, 0);
+    let a_head = a.store().head_hash().unwrap().unwrap();
+    let (liar, disconnected) = lying_peer(&b, &a).await;
+    let honest = connect(&b, &a).await;
+    let config = SyncConfig {
+        header_batch: 64,
+        body_batch: 3,
+        import_batch: 64,
+        requests_per_peer: 1,
+    };
+    // The liar first: it gets the first body requests.
+    let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(vec![liar, honest])), config);
+    sync.handoff().sync_to(a_head);
+    wait_until_synced(&sync, &b, a_head).await;
+    assert_eq!(
+        b.store().head_header().unwrap().unwrap().state_root,
+        a.store().head_header().unwrap().unwrap().state_root
+    );
+    let deadline = Instant::now() + WAIT;
+    while !disconnected.load(Ordering::SeqCst) {
+        assert!(
+            Instant::now() < deadline,
+            "the lying peer was not disconnected"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    sync.stop().await;
+}
