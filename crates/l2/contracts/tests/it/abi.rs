@@ -13,6 +13,7 @@ sol! {
         bytes data;
     }
 
+    #[derive(Default)]
     struct VerifierConfig {
         bool requireRisc0Proof;
         bool requireSp1Proof;
@@ -58,6 +59,17 @@ sol! {
         function publicInputsOf(uint256 batch) returns (bytes);
         function REQUIRE_SP1_PROOF() returns (bool);
         function REQUIRE_RISC0_PROOF() returns (bool);
+    }
+
+    interface Upgradeable {
+        error OwnableUnauthorizedAccount(address account);
+        error InvalidInitialization();
+        error UUPSUnauthorizedCallContext();
+        function upgradeToAndCall(address newImplementation, bytes data) payable;
+        function owner() returns (address);
+        function pendingOwner() returns (address);
+        function transferOwnership(address newOwner);
+        function acceptOwnership();
     }
 
     interface CommonBridgeL2 {

@@ -110,14 +110,24 @@ impl Chain {
 
     /// Deploys `contract` with ABI-encoded constructor `args`, from `from`.
     pub fn deploy(&mut self, from: Address, contract: &Contract, args: &[u8]) -> Address {
+        self.try_deploy(from, contract, args)
+            .unwrap_or_else(|outcome| {
+                panic!("deploying {} failed: {}", contract.name, outcome.reason())
+            })
+    }
+
+    /// Deploys `contract`, or returns the failed outcome.
+    pub fn try_deploy(
+        &mut self,
+        from: Address,
+        contract: &Contract,
+        args: &[u8],
+    ) -> Result<Address, Outcome> {
         let mut code = contract.creation_code().unwrap().to_vec();
         code.extend_from_slice(args);
         let tx = self.tx(from, TxKind::Create, U256::ZERO, code);
         let outcome = self.run(tx, from);
-        outcome
-            .0
-            .created
-            .unwrap_or_else(|| panic!("deploying {} failed: {}", contract.name, outcome.reason()))
+        outcome.0.created.ok_or(outcome)
     }
 
     /// Sends `call` to `to` from `from` with `value` wei.
@@ -215,6 +225,22 @@ impl Outcome {
         );
     }
 
+    /// Asserts a revert with the custom error `E`.
+    #[track_caller]
+    pub fn reverts_with_error<E: SolError>(self) {
+        assert!(
+            !self.0.success,
+            "expected {}, but it succeeded",
+            E::SIGNATURE
+        );
+        assert!(
+            self.0.output.starts_with(&E::SELECTOR),
+            "expected {}, got {}",
+            E::SIGNATURE,
+            self.0.output
+        );
+    }
+
     /// The events of type `E` among the logs (the transaction must have succeeded).
     #[track_caller]
     pub fn events<E: SolEvent>(self) -> Vec<E> {
@@ -257,6 +283,9 @@ pub struct Rollup {
     pub proposer: Address,
     pub sp1: Address,
     pub risc0: Address,
+    /// The implementations behind the proxies.
+    pub bridge_impl: Address,
+    pub proposer_impl: Address,
 }
 
 impl Rollup {
@@ -317,6 +346,8 @@ impl Rollup {
             proposer,
             sp1,
             risc0,
+            bridge_impl,
+            proposer_impl,
         }
     }
 

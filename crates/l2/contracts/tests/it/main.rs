@@ -16,6 +16,8 @@ mod claims;
 #[cfg(test)]
 mod deposits;
 #[cfg(test)]
+mod governance;
+#[cfg(test)]
 mod l2;
 #[cfg(test)]
 mod verifiers;
