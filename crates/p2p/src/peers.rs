@@ -14,6 +14,12 @@
 //! then both keep the connection dialed by the node with the smaller id (the other is closed).
 //! We never dial ourselves.
 //!
+//! Scoring: a session that ends because the peer broke the protocol (we disconnected it with
+//! BreachOfProtocol: an undecodable or unknown message, a request flood, a gossip or sync
+//! violation) bans that node for [`PeerManagerConfig::ban_duration`]: it is not dialed, and
+//! its inbound connections are closed after the handshake (UselessPeer). Each repeat offence
+//! doubles the ban. [`PeerManager::banned`] lists the bans.
+//!
 //! Once a session is listed, [`PeerEvent::Connected`] goes to the eth context's event channel
 //! (the transaction gossip greets the peer with the pool's hashes).
 //!
@@ -44,6 +50,9 @@ use crate::{
 /// How many inbound handshakes may run at once; more connections are closed at once.
 pub const MAX_PENDING_HANDSHAKES: usize = 16;
 
+/// How long a node that broke the protocol is refused, unless configured otherwise.
+pub const DEFAULT_BAN: Duration = Duration::from_secs(600);
+
 /// Where the dialer finds candidates, e.g. `Discv4::nodes`.
 pub type NodeSource = Arc<dyn Fn() -> Vec<Enode> + Send + Sync>;
 
@@ -64,6 +73,8 @@ pub struct PeerManagerConfig {
     pub dial_interval: Duration,
     /// How long a failed or dropped node is not dialed again.
     pub retry_after: Duration,
+    /// How long a node that broke the protocol is refused (doubled for each repeat).
+    pub ban_duration: Duration,
 }
 
 impl PeerManagerConfig {
@@ -77,6 +88,7 @@ impl PeerManagerConfig {
             candidates: None,
             dial_interval: Duration::from_secs(1),
             retry_after: Duration::from_secs(30),
+            ban_duration: DEFAULT_BAN,
         }
     }
 
@@ -161,6 +173,8 @@ struct State {
     next_serial: u64,
     dialing: HashSet<B512>,
     failed: HashMap<B512, Instant>,
+    /// Banned nodes: until when, and how many offences.
+    bans: HashMap<B512, (Instant, u32)>,
     statics: Vec<Enode>,
 }
 
@@ -193,6 +207,15 @@ impl PeerManager {
             .collect();
         peers.sort_by_key(|peer| peer.id);
         peers
+    }
+
+    /// The nodes banned now, with the time left and their number of offences.
+    pub fn banned(&self) -> Vec<(B512, Duration, u32)> {
+        let now = Instant::now();
+        (self.shared.lock().bans.iter())
+            .filter(|(_, (until, _))| *until > now)
+            .map(|(id, (until, count))| (*id, *until - now, *count))
+            .collect()
     }
 
     /// Every connected peer's session handle.
@@ -326,6 +349,7 @@ impl Shared {
                 && !state.peers.contains_key(&node.public_key)
                 && !state.dialing.contains(&node.public_key)
                 && !state.failed.contains_key(&node.public_key)
+                && !is_banned(state, &node.public_key)
         };
         let mut picked: Vec<Enode> = (state.statics.iter())
             .filter(|node| dialable(&state, node))
@@ -383,6 +407,11 @@ impl Shared {
         dialed: Option<&Enode>,
     ) {
         let id = conn.remote_id();
+        if is_banned(&self.lock(), &id) {
+            tracing::debug!("rlpx: refused banned node {id}");
+            let _ = conn.disconnect(DisconnectReason::UselessPeer).await;
+            return;
+        }
         if !self.may_register(&self.lock(), id, direction) {
             let _ = conn.disconnect(DisconnectReason::AlreadyConnected).await;
             return;
@@ -444,14 +473,21 @@ impl Shared {
         if let Some(events) = &self.config.eth.events {
             let _ = events.try_send(PeerEvent::Connected { peer: id });
         }
-        let reason = session
-            .await
-            .map_or_else(|e| e.to_string(), |e| e.to_string());
+        let ended = session.await;
+        let breach = ended.as_ref().is_ok_and(broke_the_protocol);
+        let reason = ended.map_or_else(|e| e.to_string(), |e| e.to_string());
         tracing::info!(
             "rlpx: peer {} dropped: {reason}",
             alloy_primitives::hex::encode(id)
         );
         let mut state = self.lock();
+        if breach {
+            let offences = state.bans.get(&id).map_or(0, |(_, count)| *count) + 1;
+            let factor = 1u32 << offences.saturating_sub(1).min(10);
+            let until = Instant::now() + self.config.ban_duration.saturating_mul(factor);
+            state.bans.insert(id, (until, offences));
+            tracing::info!("rlpx: banned {id} ({offences} offences): {reason}");
+        }
         if state.peers.get(&id).is_some_and(|(_, _, s)| *s == serial) {
             state.peers.remove(&id);
             state.failed.insert(id, Instant::now());
@@ -475,6 +511,22 @@ impl Shared {
         (self.lock().peers.values())
             .filter(|(info, _, _)| info.direction == direction)
             .count()
+    }
+}
+
+/// Whether `id` is banned now.
+fn is_banned(state: &State, id: &B512) -> bool {
+    state
+        .bans
+        .get(id)
+        .is_some_and(|(until, _)| *until > Instant::now())
+}
+
+/// Whether a session ended because the peer broke the protocol (we sent BreachOfProtocol).
+fn broke_the_protocol(error: &crate::eth::EthError) -> bool {
+    match error {
+        crate::eth::EthError::Disconnected(reason) => *reason == DisconnectReason::BreachOfProtocol,
+        other => other.disconnect_reason() == Some(DisconnectReason::BreachOfProtocol),
     }
 }
 

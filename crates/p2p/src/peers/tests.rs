@@ -150,3 +150,82 @@ async fn two_nodes_dialing_each_other_keep_one_and_the_same_connection() {
         );
     }
 }
+
+/// A raw connection to `to` with `key` that completes the eth/69 Status exchange over a
+/// genesis-only chain like the managers'.
+async fn raw_peer(to: &Enode, key: &NodeKey) -> crate::rlpx::Connection {
+    use crate::eth::{EthMessage, LocalChain};
+    let config = ConnectionConfig {
+        key: *key,
+        client_id: "raw".into(),
+        protocols: crate::eth::protocols(),
+        listen_port: 0,
+        handshake_timeout: Duration::from_secs(5),
+    };
+    let mut conn = crate::rlpx::Connection::connect(to.tcp_addr(), to.public_key, &config)
+        .await
+        .unwrap();
+    let store = Store::in_memory();
+    store
+        .init_genesis(&GenesisBuilder::new(Fork::Prague).build())
+        .unwrap();
+    let status = LocalChain::load(&store, NETWORK)
+        .unwrap()
+        .status(EthVersion::Eth69);
+    conn.send(0x10, &EthMessage::Status(status).encode(EthVersion::Eth69))
+        .await
+        .unwrap();
+    assert_eq!(conn.recv().await.unwrap().id, 0x10, "the manager's Status");
+    conn
+}
+
+#[tokio::test]
+async fn a_peer_breaking_the_protocol_is_banned_and_refused_others_are_not() {
+    let (a, a_enode) = manager(25, |c| c.ban_duration = Duration::from_secs(60)).await;
+    let offender = NodeKey::random();
+    let mut conn = raw_peer(&a_enode, &offender).await;
+    wait_for_peers(&a, 1).await;
+    // 0x0b is no eth message: BreachOfProtocol, then a ban.
+    conn.send(0x10 + 0x0b, &[0xc0]).await.unwrap();
+    assert!(matches!(
+        conn.recv().await,
+        Err(crate::rlpx::RlpxError::Disconnected(
+            DisconnectReason::BreachOfProtocol
+        ))
+    ));
+    wait_for_peers(&a, 0).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.banned().is_empty() {
+        assert!(Instant::now() < deadline, "no ban");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let bans = a.banned();
+    assert_eq!(bans.len(), 1);
+    assert_eq!(bans[0].0, offender.public_key());
+    assert!(
+        bans[0].1 <= Duration::from_secs(60) && bans[0].2 == 1,
+        "{bans:?}"
+    );
+
+    // Coming back with the same key: refused after the handshake.
+    let config = ConnectionConfig {
+        key: offender,
+        client_id: "raw".into(),
+        protocols: crate::eth::protocols(),
+        listen_port: 0,
+        handshake_timeout: Duration::from_secs(5),
+    };
+    let mut again =
+        crate::rlpx::Connection::connect(a_enode.tcp_addr(), a_enode.public_key, &config)
+            .await
+            .unwrap();
+    assert!(matches!(
+        again.recv().await,
+        Err(crate::rlpx::RlpxError::Disconnected(
+            DisconnectReason::UselessPeer
+        ))
+    ));
+    // Another node is welcome.
+    let _other = raw_peer(&a_enode, &NodeKey::random()).await;
+    wait_for_peers(&a, 1).await;
+}
