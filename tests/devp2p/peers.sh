@@ -12,9 +12,11 @@
 #   2. transactions both ways: a transfer sent to geth appears in ethrex's pool and one sent to
 #      ethrex in geth's pool, within 10 s;
 #   3. geth serves ethrex's requests: the ignored test `geth_peer` of ethrex-p2p's integration
-#      tests (crates/p2p/tests/it/geth_peer.rs) asks geth for headers, bodies and receipts and
-#      compares them with the chain it imports itself;
-#   4. ethereumjs as an eth/68 peer: see the section's comment.
+#      tests (crates/p2p/tests/it/geth_peer.rs) asks geth for headers, bodies and receipts over
+#      eth/69 and compares them with the chain it imports itself;
+#   4. ethereumjs as an eth/68 peer on the same chain: connections both ways (admin_addPeer each
+#      way), eth/68 on both sides and ethrex's head in ethereumjs's Status; no transactions (see
+#      the section's comment).
 # Tools are installed pinned by tooling/cl-mock/clients.sh (geth, ethereumjs) and into
 # target/tools/py (eth-account, signing); without Go the script prints SKIP. Every process it
 # starts is killed by PID on exit; every wait is bounded. Prints one line per check, FAIL lines
@@ -24,7 +26,9 @@ cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 TOOLS="$ROOT/target/tools"
 CHAIN_VERSION=v1.17.5
-ETHREX="${ETHREX:-${CARGO_TARGET_DIR:-$HOME/.cache/ethrex-target}/debug/ethrex}"
+# The Makefile's target dir (the geth_peer test is built there too).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ethrex-target}"
+ETHREX="${ETHREX:-$CARGO_TARGET_DIR/debug/ethrex}"
 GETH="$TOOLS/bin/geth"
 EJS="$TOOLS/ethereumjs/node_modules/.bin/ethereumjs"
 PY="$TOOLS/py"
@@ -45,6 +49,10 @@ if [ ! -f "$CHAIN/chain.rlp" ]; then
 fi
 [ -f "$CHAIN/chain.rlp" ] || { echo "FAIL devp2p peers: the test chain is not at $CHAIN"; exit 1; }
 CHAIN_ID=$(jq -r .config.chainId "$CHAIN/genesis.json")
+# Built before any node runs, so that no check waits for the compiler.
+cargo nextest run -p ethrex-p2p --test it --no-run >"/tmp/devp2p-peers-build.$$.log" 2>&1 \
+    || { tail -30 "/tmp/devp2p-peers-build.$$.log"; echo "FAIL devp2p peers: building the geth_peer test"; exit 1; }
+rm -f "/tmp/devp2p-peers-build.$$.log"
 HEAD=$(jq -r '.params[0].headBlockHash' "$CHAIN/headfcu.json")
 
 WORK="$(mktemp -d)"
@@ -267,6 +275,98 @@ send_tx() {
 }
 send_tx geth "$G_RPC" ethrex "$E_RPC" 0
 send_tx ethrex "$E_RPC" geth "$G_RPC" 2
+
+# --- 3. geth answers our header, body and receipt requests (eth/69: geth v1.17.10 speaks eth/69
+# to eth/72, no longer eth/68).
+started=$(now)
+if ETHREX_GETH_ENODE="$G_ENODE" ETHREX_PEER_CHAIN="$CHAIN" cargo nextest run -p ethrex-p2p --test it \
+    --run-ignored only --no-capture geth_peer >"$WORK/geth-peer-test.log" 2>&1; then
+    grep -E "geth's headers" "$WORK/geth-peer-test.log" | sed 's/^/     /'
+    ok "geth serves ethrex's header, body and receipt requests over eth/69 ($(since "$started"))"
+else
+    grep -E -A4 "panicked" "$WORK/geth-peer-test.log" | head -30
+    fail "geth_peer tests (crates/p2p/tests/it/geth_peer.rs)"
+fi
+
+# --- 4. ethereumjs 0.10.5 as an eth/68 peer (no eth/69, no snap) on the same chain, which it
+# imports at start (--loadBlocksFromRlp, the hive way). It never calls itself synchronized on this
+# chain (its head's timestamp is 6000, in 1970; ethereumjs wants one within its sync period of
+# now), so it refuses eth_sendRawTransaction and runs no transaction pool: no transactions here.
+if [ ! -x "$EJS" ]; then
+    echo "SKIP ethereumjs: not installed (see tooling/cl-mock/clients.sh)"
+else
+    stop GETH
+    stop ETHREX
+    start_ethrex --bootnodes ""
+    J_P2P=$(free_port); J_HTTP=$(free_port); J_AUTH=$(free_port); J_WS=$(free_port)
+    J_RPC="http://127.0.0.1:$J_HTTP"
+    mkdir -p "$WORK/ejs"
+    started=$(now)
+    # Its log and audit files go to its working directory.
+    (cd "$WORK/ejs" && exec "$EJS" --gethGenesis "$CHAIN/genesis.json" --dataDir "$WORK/ejs/data" \
+        --loadBlocksFromRlp "$CHAIN/chain.rlp" --port "$J_P2P" --discDns false --discV4 true \
+        --rpc --rpcAddr 127.0.0.1 --rpcPort "$J_HTTP" --rpcEngine --rpcEngineAddr 127.0.0.1 \
+        --rpcEnginePort "$J_AUTH" --wsEnginePort "$J_WS" --jwtSecret "$WORK/jwt.hex" \
+        --logFile false >"$WORK/ethereumjs.log" 2>&1) &
+    EJS_PID=$!
+    for _ in $(seq 1 900); do
+        [ "$(rpc "$J_RPC" eth_blockNumber '[]' 2>/dev/null)" = '"0x258"' ] && break
+        kill -0 "$EJS_PID" 2>/dev/null || fatal "ethereumjs exited at start"
+        sleep 0.2
+    done
+    [ "$(rpc "$J_RPC" eth_blockNumber '[]' 2>/dev/null)" = '"0x258"' ] \
+        || fatal "ethereumjs did not hold block #600 within 180 s"
+    ok "ethereumjs imported the chain and answers JSON-RPC ($(since "$started"))"
+    J_KEY=$(rpc "$J_RPC" admin_nodeInfo '[]' | jq -r .id)
+    J_ENODE="enode://$J_KEY@127.0.0.1:$J_P2P"
+    # check_ejs LABEL EXPECT_INBOUND: within 30 s, ethrex lists ethereumjs with eth/68 (inbound
+    # as expected) and ethereumjs lists ethrex with eth/68 and the chain's head as its head.
+    check_ejs() {
+        local label="$1" inbound="$2" start e_entry j_entry
+        start=$(now)
+        for _ in $(seq 1 150); do
+            e_entry=$(peer_entry "$E_RPC" "$J_KEY")
+            j_entry=$(rpc "$J_RPC" admin_peers '[]' | jq -c '.[] | select(.name // "" | startswith("ethrex"))' 2>/dev/null | head -1)
+            [ -n "$e_entry" ] && [ -n "$j_entry" ] && break
+            sleep 0.2
+        done
+        if [ -z "$e_entry" ] || [ -z "$j_entry" ]; then
+            fail "$label: not connected within 30 s (ethrex lists ethereumjs: ${e_entry:+yes}${e_entry:-no}; ethereumjs lists ethrex: ${j_entry:+yes}${j_entry:-no})"
+            return 1
+        fi
+        local took e_version j_version j_head e_inbound
+        took=$(since "$start")
+        e_version=$(jq -r .protocols.eth.version <<<"$e_entry")
+        e_inbound=$(jq -r .network.inbound <<<"$e_entry")
+        j_version=$(jq -r .protocols.eth.version <<<"$j_entry")
+        j_head=$(jq -r .protocols.eth.head <<<"$j_entry")
+        if [ "$e_version" != 68 ] || [ "$j_version" != 68 ]; then
+            fail "$label: ethrex says eth/$e_version, ethereumjs says eth/$j_version (both must say 68)"
+        elif [ "$e_inbound" != "$inbound" ]; then
+            fail "$label: ethrex says inbound=$e_inbound"
+        elif [ "$j_head" != "$HEAD" ]; then
+            fail "$label: ethereumjs has ethrex's head as $j_head, not $HEAD"
+        else
+            ok "$label: connected in $took, eth/68 on both sides, ethereumjs has ethrex's head #600"
+            return 0
+        fi
+        return 1
+    }
+    [ "$(rpc "$E_RPC" admin_addPeer "[\"$J_ENODE\"]")" = true ] || fail "ethrex's admin_addPeer(ethereumjs) did not return true"
+    check_ejs "ethrex -> ethereumjs (ethrex's admin_addPeer)" false
+    stop ETHREX
+    start_ethrex --bootnodes ""
+    rpc "$J_RPC" admin_addPeer "[{\"address\":\"127.0.0.1\",\"tcpPort\":$E_P2P,\"udpPort\":$E_P2P}]" >/dev/null \
+        || fail "ethereumjs's admin_addPeer(ethrex) failed"
+    check_ejs "ethereumjs -> ethrex (ethereumjs's admin_addPeer, ethrex restarted)" true
+    # The limitation above, checked: ethereumjs refuses transactions on this chain.
+    refusal=$(rpc "$J_RPC" eth_sendRawTransaction '["0x00"]' 2>&1)
+    if grep -q "not aware of the current chain height" <<<"$refusal"; then
+        echo "SKIP ethereumjs transactions: it refuses them on a chain whose head is from 1970 ($(jq -r .error.message <<<"$refusal"))"
+    else
+        fail "ethereumjs's eth_sendRawTransaction answered unexpectedly: $refusal"
+    fi
+fi
 
 [ $FAILED -eq 0 ] || { echo "devp2p peers: FAILED"; for log in "$WORK"/ethrex.log "$WORK"/geth.log; do echo "--- $(basename "$log") (last 25 lines)"; tail -25 "$log"; done; }
 exit $FAILED
