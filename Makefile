@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p devp2p-peers
 
 all: build
 
@@ -51,8 +51,8 @@ clean-fixtures:
 ## test: formatting, lints, unit and integration tests, the fixture suites, the engine replay of
 ## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
 ## binary, real clients against `ethrex --dev`, the CL mock with geth and ethereumjs, and geth's
-## devp2p discv4, eth and snap suites.
-test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx
+## devp2p discv4, eth and snap suites, and geth and ethereumjs as real peers.
+test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers
 
 lint:
 	cargo fmt --all -- --check
@@ -132,6 +132,14 @@ devp2p-discv4: deps
 devp2p-rlpx: deps
 	cargo build -p ethrex
 	bash tests/devp2p/rlpx.sh all
+
+## devp2p-peers: geth v1.17.10 and ethereumjs 0.10.5 (installed pinned into target/tools) as real
+## peers of ethrex on 127.0.0.1, on a custom post-merge Prague chain all three import: connections
+## both ways (admin_addPeer, discovery), Status, transactions both ways with geth, geth serving
+## ethrex's header, body and receipt requests, ethereumjs over eth/68 (~1.5 min warm).
+devp2p-peers: deps
+	cargo build -p ethrex
+	bash tests/devp2p/peers.sh
 
 ## cl-mock-clients: the CL mock drives ethrex with geth v1.17.10 (Osaka) and ethereumjs 0.10.5
 ## (Prague), installed pinned into target/tools; block hashes and state roots compared; and the
