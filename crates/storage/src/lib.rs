@@ -37,6 +37,7 @@ mod snap;
 mod state;
 mod state_update;
 mod store;
+mod synced_state;
 pub mod tables;
 #[cfg(test)]
 mod test_utils;
@@ -51,6 +52,7 @@ pub use layers::DEFAULT_STATE_WINDOW;
 pub use state::StateReader;
 pub use state_update::{StateBuilder, StateUpdate};
 pub use store::{ForkChoice, SCHEMA_VERSION, Store};
+pub use synced_state::SyncedState;
 pub use tables::{ChainDataKey, Table};
 pub use trie_db::{StoreTrieDb, TrieOwner};
 pub use witness::NodeRecorder;

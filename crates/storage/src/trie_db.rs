@@ -34,7 +34,7 @@ impl TrieOwner {
 
     /// The key of the node at `path`: the path one nibble per byte, after the hashed address
     /// for a storage trie.
-    fn key(self, path: &Nibbles) -> Vec<u8> {
+    pub(crate) fn key(self, path: &Nibbles) -> Vec<u8> {
         match self {
             TrieOwner::Accounts => path.as_slice().to_vec(),
             TrieOwner::Storage(owner) => {
