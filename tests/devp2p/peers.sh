@@ -15,8 +15,8 @@
 #      tests (crates/p2p/tests/it/geth_peer.rs) asks geth for headers, bodies and receipts over
 #      eth/69 and compares them with the chain it imports itself;
 #   4. ethereumjs as an eth/68 peer on the same chain: connections both ways (admin_addPeer each
-#      way), eth/68 on both sides and ethrex's head in ethereumjs's Status; no transactions (see
-#      the section's comment).
+#      way), eth/68 on both sides and ethrex's head in ethereumjs's Status; then, on a fresh
+#      genesis-only Prague chain (see the section's comment), transactions both ways.
 # Tools are installed pinned by tooling/cl-mock/clients.sh (geth, ethereumjs) and into
 # target/tools/py (eth-account, signing); without Go the script prints SKIP. Every process it
 # starts is killed by PID on exit; every wait is bounded. Prints one line per check, FAIL lines
@@ -115,9 +115,12 @@ started=$(now)
     || fatal "geth init/import of the test chain"
 ok "both nodes imported the 600-block test chain ($(since "$started"))"
 
-# start_ethrex ARGS...: ethrex on the imported chain (same datadir, so the same node key).
+# start_ethrex ARGS...: ethrex on $E_GENESIS in $E_DATADIR (the imported chain unless changed; the
+# same datadir keeps the same node key).
+E_GENESIS="$CHAIN/genesis.json"
+E_DATADIR="$WORK/ethrex"
 start_ethrex() {
-    "$ETHREX" --network "$CHAIN/genesis.json" --datadir "$WORK/ethrex" --p2p.addr 127.0.0.1 \
+    "$ETHREX" --network "$E_GENESIS" --datadir "$E_DATADIR" --p2p.addr 127.0.0.1 \
         --p2p.port "$E_P2P" --discovery.port "$E_P2P" --http.addr 127.0.0.1 --http.port "$E_HTTP" \
         --authrpc.addr 127.0.0.1 --authrpc.port "$E_AUTH" --authrpc.jwtsecret "$WORK/jwt.hex" \
         --log.color never "$@" >>"$WORK/ethrex.log" 2>&1 &
@@ -139,11 +142,12 @@ start_geth() {
         -d @"$CHAIN/headfcu.json" "http://127.0.0.1:$G_AUTH" | jq -r .result.payloadStatus.status)
     [ "$status" = VALID ] || fatal "geth's forkchoiceUpdated to the head: $status"
 }
-# stop NAME: SIGTERM to the node's PID, SIGKILL after 10 s.
+# stop NAME: SIGTERM to the node's PID, SIGKILL after 10 s (at once for ethereumjs, which ignores
+# SIGTERM).
 stop() {
     local var="${1}_PID"
     local pid="${!var}"
-    kill "$pid" 2>/dev/null
+    if [ "$1" = EJS ]; then kill -9 "$pid" 2>/dev/null; else kill "$pid" 2>/dev/null; fi
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
@@ -290,8 +294,9 @@ fi
 
 # --- 4. ethereumjs 0.10.5 as an eth/68 peer (no eth/69, no snap) on the same chain, which it
 # imports at start (--loadBlocksFromRlp, the hive way). It never calls itself synchronized on this
-# chain (its head's timestamp is 6000, in 1970; ethereumjs wants one within its sync period of
-# now), so it refuses eth_sendRawTransaction and runs no transaction pool: no transactions here.
+# chain (its head's timestamp is 6000, in 1970; ethereumjs wants one within 60 s of now), so it
+# refuses eth_sendRawTransaction and runs no transaction pool: transactions are exchanged on a
+# fresh genesis instead (below).
 if [ ! -x "$EJS" ]; then
     echo "SKIP ethereumjs: not installed (see tooling/cl-mock/clients.sh)"
 else
@@ -300,27 +305,33 @@ else
     start_ethrex --bootnodes ""
     J_P2P=$(free_port); J_HTTP=$(free_port); J_AUTH=$(free_port); J_WS=$(free_port)
     J_RPC="http://127.0.0.1:$J_HTTP"
-    mkdir -p "$WORK/ejs"
+    # start_ejs GENESIS DIR WANT_BLOCK ARGS...: ethereumjs on GENESIS (geth's format) in DIR (its
+    # log and audit files go to its working directory), until its head is block WANT_BLOCK (180 s).
+    start_ejs() {
+        local genesis="$1" dir="$2" want="$3"
+        shift 3
+        mkdir -p "$dir"
+        (cd "$dir" && exec "$EJS" --gethGenesis "$genesis" --dataDir "$dir/data" \
+            --port "$J_P2P" --discDns false --discV4 true \
+            --rpc --rpcAddr 127.0.0.1 --rpcPort "$J_HTTP" --rpcEngine --rpcEngineAddr 127.0.0.1 \
+            --rpcEnginePort "$J_AUTH" --wsEnginePort "$J_WS" --jwtSecret "$WORK/jwt.hex" \
+            --logFile false "$@" >"$WORK/ethereumjs.log" 2>&1) &
+        EJS_PID=$!
+        for _ in $(seq 1 900); do
+            [ "$(rpc "$J_RPC" eth_blockNumber '[]' 2>/dev/null)" = "\"$want\"" ] && break
+            kill -0 "$EJS_PID" 2>/dev/null || fatal "ethereumjs exited at start"
+            sleep 0.2
+        done
+        [ "$(rpc "$J_RPC" eth_blockNumber '[]' 2>/dev/null)" = "\"$want\"" ] \
+            || fatal "ethereumjs's head is not block $want 180 s after its start"
+        J_KEY=$(rpc "$J_RPC" admin_nodeInfo '[]' | jq -r .id)
+        J_ENODE="enode://$J_KEY@127.0.0.1:$J_P2P"
+    }
     started=$(now)
-    # Its log and audit files go to its working directory.
-    (cd "$WORK/ejs" && exec "$EJS" --gethGenesis "$CHAIN/genesis.json" --dataDir "$WORK/ejs/data" \
-        --loadBlocksFromRlp "$CHAIN/chain.rlp" --port "$J_P2P" --discDns false --discV4 true \
-        --rpc --rpcAddr 127.0.0.1 --rpcPort "$J_HTTP" --rpcEngine --rpcEngineAddr 127.0.0.1 \
-        --rpcEnginePort "$J_AUTH" --wsEnginePort "$J_WS" --jwtSecret "$WORK/jwt.hex" \
-        --logFile false >"$WORK/ethereumjs.log" 2>&1) &
-    EJS_PID=$!
-    for _ in $(seq 1 900); do
-        [ "$(rpc "$J_RPC" eth_blockNumber '[]' 2>/dev/null)" = '"0x258"' ] && break
-        kill -0 "$EJS_PID" 2>/dev/null || fatal "ethereumjs exited at start"
-        sleep 0.2
-    done
-    [ "$(rpc "$J_RPC" eth_blockNumber '[]' 2>/dev/null)" = '"0x258"' ] \
-        || fatal "ethereumjs did not hold block #600 within 180 s"
+    start_ejs "$CHAIN/genesis.json" "$WORK/ejs" 0x258 --loadBlocksFromRlp "$CHAIN/chain.rlp"
     ok "ethereumjs imported the chain and answers JSON-RPC ($(since "$started"))"
-    J_KEY=$(rpc "$J_RPC" admin_nodeInfo '[]' | jq -r .id)
-    J_ENODE="enode://$J_KEY@127.0.0.1:$J_P2P"
     # check_ejs LABEL EXPECT_INBOUND: within 30 s, ethrex lists ethereumjs with eth/68 (inbound
-    # as expected) and ethereumjs lists ethrex with eth/68 and the chain's head as its head.
+    # as expected) and ethereumjs lists ethrex with eth/68 and $HEAD as its head.
     check_ejs() {
         local label="$1" inbound="$2" start e_entry j_entry
         start=$(now)
@@ -347,7 +358,7 @@ else
         elif [ "$j_head" != "$HEAD" ]; then
             fail "$label: ethereumjs has ethrex's head as $j_head, not $HEAD"
         else
-            ok "$label: connected in $took, eth/68 on both sides, ethereumjs has ethrex's head #600"
+            ok "$label: connected in $took, eth/68 on both sides, ethereumjs has ethrex's head ${HEAD:0:10}…"
             return 0
         fi
         return 1
@@ -361,10 +372,28 @@ else
     check_ejs "ethereumjs -> ethrex (ethereumjs's admin_addPeer, ethrex restarted)" true
     # The limitation above, checked: ethereumjs refuses transactions on this chain.
     refusal=$(rpc "$J_RPC" eth_sendRawTransaction '["0x00"]' 2>&1)
-    if grep -q "not aware of the current chain height" <<<"$refusal"; then
-        echo "SKIP ethereumjs transactions: it refuses them on a chain whose head is from 1970 ($(jq -r .error.message <<<"$refusal"))"
-    else
-        fail "ethereumjs's eth_sendRawTransaction answered unexpectedly: $refusal"
+    if ! grep -q "not aware of the current chain height" <<<"$refusal"; then
+        fail "ethereumjs's eth_sendRawTransaction answered unexpectedly on the test chain: $refusal"
+    fi
+    # Transactions, then, on a fresh chain: the test chain's genesis (its funded accounts) with
+    # Cancun and Prague at genesis and today's timestamp, a genesis-only chain both hold;
+    # ethereumjs runs as a single node (its head's recency alone makes it synchronized).
+    stop ETHREX
+    stop EJS
+    jq --arg ts "$(printf '0x%x' "$(date +%s)")" '.timestamp = $ts | .difficulty = "0x0"
+        | .config.terminalTotalDifficulty = 0 | .config.cancunTime = 0 | .config.pragueTime = 0' \
+        "$CHAIN/genesis.json" >"$WORK/fresh-genesis.json"
+    E_GENESIS="$WORK/fresh-genesis.json"
+    E_DATADIR="$WORK/ethrex-fresh"
+    start_ethrex --bootnodes ""
+    start_ejs "$E_GENESIS" "$WORK/ejs-fresh" 0x0 --isSingleNode
+    HEAD=$(rpc "$E_RPC" eth_getBlockByNumber '["0x0",false]' | jq -r .hash)
+    J_GENESIS=$(rpc "$J_RPC" eth_getBlockByNumber '["0x0",false]' | jq -r .hash)
+    [ "$HEAD" = "$J_GENESIS" ] || fail "the fresh genesis: ethrex's is $HEAD, ethereumjs's $J_GENESIS"
+    [ "$(rpc "$E_RPC" admin_addPeer "[\"$J_ENODE\"]")" = true ] || fail "ethrex's admin_addPeer(ethereumjs) did not return true"
+    if check_ejs "ethrex -> ethereumjs on a fresh Prague genesis" false; then
+        send_tx ethereumjs "$J_RPC" ethrex "$E_RPC" 4
+        send_tx ethrex "$E_RPC" ethereumjs "$J_RPC" 6
     fi
 fi
 
