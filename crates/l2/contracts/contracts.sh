@@ -20,12 +20,13 @@ installed() {
   done
 }
 
+# Installs the pinned packages unless present; extra arguments go to npm.
 install() {
   installed && return 0
   command -v npm >/dev/null 2>&1 || { echo "npm not found" >&2; return 1; }
   mkdir -p "$DEPS"
   echo "installing ${PACKAGES[*]} into $DEPS"
-  npm install --prefix "$DEPS" --no-audit --no-fund --save-exact "${PACKAGES[@]}" >/dev/null
+  npm install --prefix "$DEPS" --no-audit --no-fund --save-exact "$@" "${PACKAGES[@]}" >/dev/null
 }
 
 case "${1:-}" in
@@ -34,12 +35,15 @@ case "${1:-}" in
     node "$CRATE_DIR/compile.mjs" "$DEPS" "$CRATE_DIR/artifacts"
     ;;
   check)
-    if ! install; then
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    # No retries: an unreachable registry skips the check in seconds, not minutes.
+    if ! install --fetch-retries=0 --fetch-timeout=20000 2>"$tmp/npm.log"; then
+      grep -m1 "npm error" "$tmp/npm.log" || true
       echo "contracts-check: SKIPPED: could not install ${PACKAGES[*]} (npm registry unreachable?)"
       exit 0
     fi
-    tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
+    rm -f "$tmp/npm.log"
     node "$CRATE_DIR/compile.mjs" "$DEPS" "$tmp" >/dev/null
     if ! diff -r "$CRATE_DIR/artifacts" "$tmp" >/dev/null; then
       diff -rq "$CRATE_DIR/artifacts" "$tmp" || true
