@@ -6,9 +6,11 @@
 # run with p2p and discovery on loopback, no mining; geth is told the chain's head through its
 # Engine API (forkchoiceUpdated), without which it accepts no transactions from peers. Checks:
 #   1. connections: ethrex dials geth (ethrex's admin_addPeer), then, ethrex restarted, geth
-#      dials ethrex (geth's admin_addPeer), then discovery alone (ethrex's --bootnodes = geth,
-#      then geth's --bootnodes = ethrex, both restarted): each time both admin_peers list the
-#      other with eth/68 or eth/69 and both heads are the chain's head;
+#      dials ethrex (geth's admin_addPeer), then discovery alone (geth's --bootnodes = ethrex,
+#      then ethrex's --bootnodes = geth, both restarted): each time both admin_peers list the
+#      other with eth/68 or eth/69 and both heads are the chain's head. Through discovery it is
+#      ethrex that dials either way: geth dials only discovered nodes whose record has an `eth`
+#      entry with a compatible fork id, and ethrex's record has none yet;
 #   2. transactions both ways: a transfer sent to geth appears in ethrex's pool and one sent to
 #      ethrex in geth's pool, within 10 s;
 #   3. geth serves ethrex's requests: the ignored test `geth_peer` of ethrex-p2p's integration
@@ -34,6 +36,7 @@ EJS="$TOOLS/ethereumjs/node_modules/.bin/ethereumjs"
 PY="$TOOLS/py"
 
 command -v go >/dev/null 2>&1 || { echo "SKIP devp2p peers: no Go toolchain on PATH"; exit 0; }
+command -v jq >/dev/null 2>&1 || { echo "SKIP devp2p peers: no jq on PATH"; exit 0; }
 # geth v1.17.10 and ethereumjs 0.10.5, pinned, as the CL-mock checks install them.
 bash tooling/cl-mock/clients.sh --install-only || exit 1
 [ -x "$GETH" ] || { echo "SKIP devp2p peers: geth is not installed"; exit 0; }
