@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p devp2p-peers
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check devp2p-peers
 
 all: build
 
@@ -52,7 +52,18 @@ clean-fixtures:
 ## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
 ## binary, real clients against `ethrex --dev`, the CL mock with geth and ethereumjs, and geth's
 ## devp2p discv4, eth and snap suites, and geth and ethereumjs as real peers.
-test: deps lint unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers
+test: deps lint contracts-check unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers
+
+## contracts: the rollup's Solidity contracts (crates/l2/contracts): installs the pinned npm
+## solc@0.8.31 and OpenZeppelin 5.7.0 into target/contracts-deps (once) and rewrites the committed
+## artifacts (ABI, creation and deployed code) in crates/l2/contracts/artifacts.
+contracts:
+	crates/l2/contracts/contracts.sh build
+
+## contracts-check: recompiles into a temporary folder and fails if the committed artifacts differ
+## (skips, saying so, when npm cannot install the pinned packages).
+contracts-check:
+	crates/l2/contracts/contracts.sh check
 
 lint:
 	cargo fmt --all -- --check
