@@ -176,6 +176,9 @@ fn commit_consumes_the_privileged_transactions_its_rolling_hash_names() {
     rollup
         .commit(&batch)
         .reverts_with("rolling hash does not match the bridge's");
+    // A non-zero hash whose count is zero.
+    batch.rolling_hash = B256::with_last_byte(1);
+    rollup.commit(&batch).reverts_with("number is zero");
     assert_eq!(
         rollup.pending(),
         pending,

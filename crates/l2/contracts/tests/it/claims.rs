@@ -275,3 +275,25 @@ fn the_provenance_attack_is_refused() {
     assert_eq!(foo_of(&rollup, honest), U256::from(100));
     assert_eq!(foo_of(&rollup, rollup.bridge), U256::from(1));
 }
+
+/// Our tree (sorted pairs, a lone node moved up) against OpenZeppelin's `MerkleProof` in the
+/// bridge: every leaf of trees of 1 to 7 leaves is claimable with the proof we build.
+#[test]
+fn every_proof_we_build_passes_openzeppelins_merkle_proof() {
+    for n in 1..=7u64 {
+        let withdrawals: Vec<Withdrawal> = (1..=n)
+            .map(|id| Withdrawal::eth(id, BOB, U256::from(id * 1_000)))
+            .collect();
+        let mut rollup = rollup_with(ether(1), &withdrawals, true);
+        let leaves = leaves(&withdrawals);
+        for (i, w) in withdrawals.iter().enumerate() {
+            let proof = merkle_proof(&leaves, i).unwrap();
+            let outcome = claim(&mut rollup, BOB, w, w.amount, proof);
+            assert!(
+                outcome.0.success,
+                "{n} leaves, leaf {i}: {}",
+                outcome.reason()
+            );
+        }
+    }
+}
