@@ -149,6 +149,9 @@ impl<'a, H: Hook> Evm<'a, H> {
             }
         };
         let result = interpreter::execute(&mut m, start, prepared.gas_left, inspector)?;
+        if !result.success {
+            m.state.forget_ripemd_touch();
+        }
         let gas_used = self.hook.settle(&mut m, tx, sender, &prepared, &result)?;
         let logs = if result.success {
             std::mem::take(&mut m.state.logs)
@@ -199,6 +202,9 @@ impl<'a, H: Hook> Evm<'a, H> {
         };
         let start = interpreter::start_call(&mut m, request, 0)?;
         let result = interpreter::execute(&mut m, start, SYSTEM_CALL_GAS, &mut NoopInspector)?;
+        if !result.success {
+            m.state.forget_ripemd_touch();
+        }
         let logs = if result.success {
             std::mem::take(&mut m.state.logs)
         } else {

@@ -98,9 +98,11 @@ pub struct State<'a> {
     pub logs: Vec<Log>,
     /// Gas refund counter (may go negative inside a frame under EIP-2200 accounting).
     pub refund: i64,
-    /// Whether the RIPEMD-160 precompile's account was touched in this transaction, reverted or
-    /// not: the mainnet consensus exception of block 2,675,119 (geth keeps that touch through
-    /// every revert, so EIP-161 deletes the account if it is empty).
+    /// Whether the RIPEMD-160 precompile's account was touched in this transaction, even by a
+    /// call that was reverted since: the mainnet consensus exception of block 2,675,119, so
+    /// EIP-161 deletes the account if it is empty. The touch survives the failure of any inner
+    /// call (execution-specs' `incorporate_child_on_error`), not the failure of the
+    /// transaction's own frame ([`State::forget_ripemd_touch`]).
     ripemd_touched: bool,
 }
 
@@ -473,6 +475,14 @@ impl<'a> State<'a> {
                 }
             }
         }
+    }
+
+    /// Drops a RIPEMD-160 touch kept through reverts, once the transaction's own frame has
+    /// failed: execution-specs' `process_message_call` (Spurious Dragon to Gray Glacier) then
+    /// discards every touched account, the exception's included. Touches made after that frame
+    /// (the fee paid to the coinbase) are ordinary ones and still count.
+    pub fn forget_ripemd_touch(&mut self) {
+        self.ripemd_touched = false;
     }
 
     /// Ends a transaction: deletes self-destructed accounts and (with EIP-161) touched empty

@@ -87,7 +87,11 @@ fn run_tx(
     };
     let result = executed.result;
     let gas_used = result.tx_gas_used();
-    let post = apply(world, executed.state, spec);
+    let mut state = executed.state;
+    if !result.is_success() {
+        drop_ripemd_touch_of_failed_transaction(&mut state, spec);
+    }
+    let post = apply(world, state, spec);
     let (status, detail, output, logs) = match result {
         ExecutionResult::Success { output, logs, .. } => {
             let output = match output {
@@ -174,6 +178,22 @@ fn tx_env(tx: &TxSpec) -> TxEnv {
 }
 
 /// Applies revm's per-account result to the pre-state, as a database commit does.
+/// Where revm departs from execution-specs, the reference this runner stands for: revm keeps a
+/// touch of RIPEMD-160's account (the EIP-161 exception of mainnet block 2,675,119) through
+/// every revert, the transaction's own failure included; execution-specs keep it through the
+/// failure of inner calls only (`incorporate_child_on_error`), and `process_message_call` drops
+/// every touched account when the transaction's frame fails (Spurious Dragon to Gray Glacier;
+/// from Paris there is no touched set). After a failed transaction the only touch left in revm's
+/// state is that one (the coinbase and the sender, touched outside the frame, are never 0x03
+/// here), so it is undone.
+fn drop_ripemd_touch_of_failed_transaction(state: &mut EvmState, spec: SpecId) {
+    if (SpecId::SPURIOUS_DRAGON..SpecId::MERGE).contains(&spec)
+        && let Some(account) = state.get_mut(&Address::with_last_byte(3))
+    {
+        account.unmark_touch();
+    }
+}
+
 fn apply(pre: &World, state: EvmState, spec: SpecId) -> World {
     let mut world = pre.clone();
     for (address, account) in state {

@@ -463,3 +463,102 @@ fn simulate_mode_checks_the_nonce_but_not_the_sender_code() {
         .unwrap();
     assert!(result.success, "a sender with code may send");
 }
+
+/// The RIPEMD-160 exception of EIP-161 (mainnet block 2,675,119), as execution-specs write it
+/// from Spurious Dragon to Gray Glacier: a touch of an empty account at 0x03 survives the failure
+/// of the call that made it (`incorporate_child_on_error` hands it to the parent), but not the
+/// failure of the transaction's own frame (`process_message_call` drops every touched account
+/// when `evm.error` is set). The pre-state holds an empty account at 0x03, as mainnet did until
+/// that block.
+#[test]
+fn ripemd160_touch_survives_a_failed_call_but_not_a_failed_transaction() {
+    const RIPEMD: Address = Address::with_last_byte(3);
+    // CALL(gas 1, 0x03, value 0, no input, no output): the precompile runs out of gas.
+    const CALL_RIPEMD_OOG: [u8; 16] = hex!("6000600060006000600060036001f150");
+    let program = |tail: &[u8]| [&CALL_RIPEMD_OOG[..], tail].concat();
+    let (stop, invalid, revert) = (&hex!("00")[..], &hex!("fe")[..], &hex!("60006000fd")[..]);
+    /// One transaction: to `CONTRACT` running `code`, or (`code` empty) to 0x03 itself.
+    struct Case {
+        what: &'static str,
+        fork: Fork,
+        code: Vec<u8>,
+        gas_limit: u64,
+        deleted: bool,
+    }
+    let case = |what, fork, code, gas_limit, deleted| Case {
+        what,
+        fork,
+        code,
+        gas_limit,
+        deleted,
+    };
+    let cases = [
+        case(
+            "failed call, tx succeeds",
+            Fork::SpuriousDragon,
+            program(stop),
+            GAS,
+            true,
+        ),
+        case(
+            "failed call, tx halts",
+            Fork::SpuriousDragon,
+            program(invalid),
+            GAS,
+            false,
+        ),
+        case(
+            "failed call, tx halts",
+            Fork::London,
+            program(invalid),
+            GAS,
+            false,
+        ),
+        case(
+            "failed call, tx reverts",
+            Fork::Byzantium,
+            program(revert),
+            GAS,
+            false,
+        ),
+        // 21,000 intrinsic gas and 600 for RIPEMD-160 of no input.
+        case(
+            "tx to 0x03 succeeds",
+            Fork::SpuriousDragon,
+            Vec::new(),
+            21_600,
+            true,
+        ),
+        case(
+            "tx to 0x03 runs out of gas",
+            Fork::SpuriousDragon,
+            Vec::new(),
+            21_599,
+            false,
+        ),
+        case(
+            "failed call before EIP-161",
+            Fork::Homestead,
+            program(stop),
+            GAS,
+            false,
+        ),
+    ];
+    for c in cases {
+        let mut db = db_with(&[(CONTRACT, &c.code)]);
+        db.insert_account(RIPEMD, 0, U256::ZERO, Bytes::new(), HashMap::new());
+        let to = if c.code.is_empty() { RIPEMD } else { CONTRACT };
+        let mut evm = Evm::new(&db, env(c.fork));
+        let result = evm.transact(&call_tx(to, c.gas_limit), SENDER).unwrap();
+        let changes = evm.into_changes().unwrap();
+        let deleted = changes
+            .accounts
+            .iter()
+            .any(|a| a.address == RIPEMD && a.info.is_none());
+        assert_eq!(
+            deleted, c.deleted,
+            "{} at {} (tx success: {})",
+            c.what, c.fork, result.success
+        );
+    }
+}

@@ -210,7 +210,8 @@ fn pre_state(rng: &mut StdRng, env: &Env, sender_nonce: u64) -> World {
     let empty_accounts = env.fork < Fork::Paris;
     // An empty account at RIPEMD-160's address, as mainnet had until block 2675119: a failed
     // call to it still touches it, and EIP-161 deletes it (execution-specs'
-    // `incorporate_child_on_error`, Spurious Dragon to London).
+    // `incorporate_child_on_error`, Spurious Dragon to London), unless the transaction itself
+    // fails (`process_message_call` then drops every touch).
     let empty_ripemd = rng.random_bool(0.05);
     if empty_accounts && empty_ripemd && KNOWN_BUG_RIPEMD_TOUCH_FIXED {
         world.insert(Address::with_last_byte(3), Account::default());
