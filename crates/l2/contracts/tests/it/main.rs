@@ -20,4 +20,6 @@ mod governance;
 #[cfg(test)]
 mod l2;
 #[cfg(test)]
+mod surface;
+#[cfg(test)]
 mod verifiers;
