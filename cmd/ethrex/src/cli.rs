@@ -144,8 +144,8 @@ pub struct P2pOptions {
     )]
     pub bootnodes: Vec<String>,
     /// How the node reaches a head its consensus client names: `full` downloads and executes
-    /// every block from peers; `snap` (downloading the state) is not yet implemented and syncs
-    /// like `full`.
+    /// every block from peers; `snap` (a node still at its genesis, more than 128 blocks
+    /// behind) downloads the state of the block 64 below the head, then executes the rest.
     #[arg(long, value_enum, default_value = "snap", env = "ETHREX_SYNCMODE")]
     pub syncmode: SyncMode,
     /// Disable peer-to-peer networking: no RLPx listener, no discovery socket, no peers. Implied
@@ -474,9 +474,9 @@ mod tests {
         assert!(err.contains("--syncmode"), "{err}");
     }
 
-    /// Flags parsed but not (or not fully: `--syncmode snap`) acted on. When one starts to
-    /// work, drop it from this list and from its help's "not yet implemented".
-    const INERT_FLAGS: [&str; 3] = ["precompute-witnesses", "syncmode", "log.dir"];
+    /// Flags parsed but not yet acted on. When one starts to work, drop it from this list and
+    /// from its help's "not yet implemented".
+    const INERT_FLAGS: [&str; 2] = ["precompute-witnesses", "log.dir"];
 
     #[test]
     fn inert_flags_say_so_in_their_help() {

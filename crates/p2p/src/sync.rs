@@ -1,5 +1,13 @@
-//! Full sync ([`FullSync`]): reaching a head the consensus client names by downloading the
-//! chain from peers and executing every block.
+//! Sync ([`FullSync`]): reaching a head the consensus client names by downloading the chain
+//! from peers and executing every block — or, with [`SyncConfig::snap`] on a node still at its
+//! genesis, downloading the state of a pivot block [`SyncConfig::pivot_distance`] below the
+//! target (`snap.rs`: accounts, storage, codes over snap/1, every range proof-checked), the
+//! bodies and receipts up to it, installing all that in one write
+//! ([`ethrex_storage::Store::install_synced_state`], which checks every root), then executing
+//! the blocks above the pivot. The pivot is fixed for one attempt: if its state leaves the
+//! peers' window before the download ends, the attempt fails and the next one (after
+//! [`RETRY_AFTER`]) starts over with a newer pivot — there is no healing yet, and nothing of the
+//! state download survives a restart.
 //!
 //! The Engine API hands an unknown head over through [`SyncHandoff::sync_to`] (the handle is
 //! [`FullSync::handoff`]). The sync task then:
@@ -42,7 +50,9 @@ use std::{
 
 use alloy_primitives::{B256, keccak256};
 use ethrex_blockchain::{Blockchain, sync::SyncHandoff};
-use ethrex_common::types::{Block, BlockBody, Header, transactions_root, withdrawals_root};
+use ethrex_common::types::{
+    Block, BlockBody, Header, Receipt, receipts_root, transactions_root, withdrawals_root,
+};
 use tokio::{sync::Notify, task::JoinHandle, task::JoinSet};
 
 use crate::{
@@ -65,6 +75,12 @@ pub struct SyncConfig {
     pub import_batch: usize,
     /// Body requests in flight per peer.
     pub requests_per_peer: usize,
+    /// Snap sync: a node still at its genesis, more than `snap_min_blocks` behind, downloads
+    /// the state of the block `pivot_distance` below the target instead of executing the
+    /// chain up to it.
+    pub snap: bool,
+    pub pivot_distance: u64,
+    pub snap_min_blocks: u64,
 }
 
 impl Default for SyncConfig {
@@ -74,6 +90,9 @@ impl Default for SyncConfig {
             body_batch: 128,
             import_batch: 1024,
             requests_per_peer: 2,
+            snap: false,
+            pivot_distance: 64,
+            snap_min_blocks: 128,
         }
     }
 }
@@ -86,6 +105,8 @@ pub enum SyncPhase {
     Idle,
     /// Downloading headers back from the target.
     Headers,
+    /// Snap sync: downloading the pivot's state, bodies and receipts.
+    State,
     /// Downloading bodies and executing blocks.
     Blocks,
 }
@@ -96,6 +117,7 @@ impl SyncPhase {
         match self {
             Self::Idle => "idle",
             Self::Headers => "headers",
+            Self::State => "state",
             Self::Blocks => "blocks",
         }
     }
@@ -131,6 +153,8 @@ pub enum SyncError {
     Store(#[from] ethrex_storage::StoreError),
     #[error("the fork point {0} is older than the states this node holds")]
     ForkPointTooOld(B256),
+    #[error("no peer serves the pivot's state (it may have left their window)")]
+    StateUnavailable,
 }
 
 /// State shared by the task and the handles.
@@ -290,6 +314,14 @@ impl Syncer {
             first.number,
             headers.last().map_or(0, |h| h.number)
         );
+        let mut headers = &headers[..];
+        let at_genesis = store.head_header()?.is_none_or(|head| head.number == 0);
+        if self.config.snap && at_genesis && headers.len() as u64 > self.config.snap_min_blocks {
+            let pivot =
+                headers.len() - 1 - (self.config.pivot_distance as usize).min(headers.len() - 1);
+            self.snap_to(&headers[..=pivot]).await?;
+            headers = &headers[pivot + 1..];
+        }
         let mut imported = 0;
         let started = Instant::now();
         for batch in headers.chunks(self.config.import_batch.max(1)) {
@@ -313,6 +345,79 @@ impl Syncer {
             );
         }
         Ok(imported)
+    }
+
+    /// Snap sync up to the last of `headers` (the pivot, all from the genesis' child): its
+    /// state from the peers, the blocks and receipts below it, installed in one write.
+    async fn snap_to(&self, headers: &[Header]) -> Result<(), SyncError> {
+        let Some(pivot) = headers.last() else {
+            return Ok(());
+        };
+        {
+            let mut progress = self.shared.progress();
+            progress.phase = SyncPhase::State;
+        }
+        tracing::info!(
+            "snap sync: pivot #{} {}, state root {}",
+            pivot.number,
+            pivot.hash_slow(),
+            pivot.state_root
+        );
+        let started = Instant::now();
+        let state = snap::download_state(&*self.peers, pivot.state_root).await?;
+        let blocks = self.fetch_bodies(headers).await?;
+        let receipts = self.fetch_receipts(headers).await?;
+        let blocks: Vec<(Block, Vec<Receipt>)> = blocks.into_iter().zip(receipts).collect();
+        let store = self.chain.store().clone();
+        tokio::task::spawn_blocking(move || store.install_synced_state(&state, &blocks))
+            .await
+            .map_err(|e| SyncError::Import(e.to_string()))??;
+        self.shared.progress().phase = SyncPhase::Blocks;
+        ethrex_metrics::set_block_height(pivot.number);
+        tracing::info!(
+            "snap sync: state of #{} installed in {:.1} s",
+            pivot.number,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+
+    /// The receipts of `headers`' blocks, each list checked against its header.
+    async fn fetch_receipts(&self, headers: &[Header]) -> Result<Vec<Vec<Receipt>>, SyncError> {
+        let mut receipts: Vec<Vec<Receipt>> = Vec::with_capacity(headers.len());
+        let mut turn = 0usize;
+        let mut failures = 0usize;
+        while receipts.len() < headers.len() {
+            let peers = self.peers.handles();
+            if peers.is_empty() {
+                return Err(SyncError::NoPeers);
+            }
+            let chunk = &headers[receipts.len()
+                ..(receipts.len() + self.config.body_batch.max(1)).min(headers.len())];
+            let peer = &peers[turn % peers.len()];
+            turn += 1;
+            let hashes: Vec<B256> = chunk.iter().map(Header::hash_slow).collect();
+            let answer = match peer.request_receipts(hashes).await {
+                Ok(answer) if !answer.is_empty() => answer,
+                Ok(_) | Err(_) => {
+                    failures += 1;
+                    if failures > 4 * peers.len() {
+                        return Err(SyncError::Unavailable(chunk[0].hash_slow()));
+                    }
+                    continue;
+                }
+            };
+            if answer.len() > chunk.len()
+                || (chunk.iter().zip(&answer)).any(|(h, r)| receipts_root(r) != h.receipts_root)
+            {
+                penalise(peer, "receipts that do not match their headers").await;
+                failures += 1;
+                continue;
+            }
+            failures = 0;
+            receipts.extend(answer);
+        }
+        Ok(receipts)
     }
 
     /// The headers from the fork point's child up to `target`, ascending.
@@ -507,5 +612,6 @@ async fn penalise(peer: &EthPeer, why: &str) {
     peer.disconnect(DisconnectReason::BreachOfProtocol).await;
 }
 
+mod snap;
 #[cfg(test)]
 mod tests;

@@ -104,13 +104,14 @@ async fn serve(cli: &Cli) -> Result<(), CliError> {
     eth.events = Some(events);
     let p2p = P2p::start(cli, bootnodes, eth, client_version()).await?;
     let sync = p2p.peers.as_ref().map(|peers| {
-        if cli.p2p.syncmode == SyncMode::Snap {
-            tracing::info!("--syncmode snap is not yet implemented: syncing with full sync");
-        }
+        let config = SyncConfig {
+            snap: cli.p2p.syncmode == SyncMode::Snap,
+            ..SyncConfig::default()
+        };
         let sync = FullSync::start(
             Arc::clone(&chain),
             Arc::clone(peers) as Arc<dyn PeerHandles>,
-            SyncConfig::default(),
+            config,
         );
         ctx.engine.set_sync(sync.handoff());
         Arc::new(sync)

@@ -125,6 +125,7 @@ async fn a_node_syncs_a_produced_chain_from_a_peer_skipping_one_that_has_nothing
         body_batch: 7,
         import_batch: 15,
         requests_per_peer: 2,
+        ..SyncConfig::default()
     };
     let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(peers)), config);
     let handoff = sync.handoff();
@@ -260,6 +261,7 @@ async fn a_peer_sending_wrong_bodies_is_disconnected_and_the_sync_completes_from
         body_batch: 3,
         import_batch: 64,
         requests_per_peer: 1,
+        ..SyncConfig::default()
     };
     // The liar first: it gets the first body requests.
     let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(vec![liar, honest])), config);
@@ -277,5 +279,55 @@ async fn a_peer_sending_wrong_bodies_is_disconnected_and_the_sync_completes_from
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    sync.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_node_snap_syncs_the_pivot_state_then_executes_the_rest() {
+    let (a, b) = (new_chain(), new_chain());
+    produce(&a, 60, 0);
+    let a_head = a.store().head_header().unwrap().unwrap();
+    let peers = vec![connect(&b, &a).await, connect(&b, &a).await];
+    let config = SyncConfig {
+        header_batch: 32,
+        body_batch: 16,
+        import_batch: 8,
+        requests_per_peer: 2,
+        snap: true,
+        pivot_distance: 10,
+        snap_min_blocks: 20,
+    };
+    let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(peers)), config);
+    sync.handoff().sync_to(a_head.hash_slow());
+    wait_until_synced(&sync, &b, a_head.hash_slow()).await;
+    let b_head = b.store().head_header().unwrap().unwrap();
+    assert_eq!(b_head, a_head);
+    assert!(b.store().has_state(&b_head.state_root));
+    // Only the 10 blocks above the pivot (#50) were executed.
+    assert_eq!(sync.progress().imported, 10, "{:?}", sync.progress());
+    // The state of the pivot and the chain below it came from A: receipts, bodies, balances.
+    for number in [1, 25, 50] {
+        let hash = a.store().canonical_hash(number).unwrap().unwrap();
+        assert_eq!(b.store().canonical_hash(number).unwrap(), Some(hash));
+        assert_eq!(
+            b.store().receipts(&hash).unwrap(),
+            a.store().receipts(&hash).unwrap()
+        );
+        assert_eq!(
+            b.store().block_by_hash(&hash).unwrap(),
+            a.store().block_by_hash(&hash).unwrap()
+        );
+    }
+    let reader = b.store().state_at(b_head.state_root).unwrap();
+    let recipient = ethrex_test_utils::tx::DEFAULT_RECIPIENT;
+    assert_eq!(
+        reader.account_state(&recipient).unwrap().map(|a| a.balance),
+        a.store()
+            .state_at(a_head.state_root)
+            .unwrap()
+            .account_state(&recipient)
+            .unwrap()
+            .map(|a| a.balance)
+    );
     sync.stop().await;
 }
