@@ -29,6 +29,9 @@ pub struct NodeRecord {
     pub tcp: Option<u16>,
     /// Discovery (UDP) port.
     pub udp: Option<u16>,
+    /// The `eth` entry (EIP-2124): `[[fork_hash, fork_next]]`, the chain this node follows.
+    /// geth only dials discovered nodes whose record carries a compatible one.
+    pub eth: Option<ethrex_common::ForkId>,
 }
 
 impl NodeRecord {
@@ -51,6 +54,9 @@ impl NodeRecord {
         }
         if let Some(port) = self.udp {
             pairs.push((b"udp", alloy_rlp::encode(port)));
+        }
+        if let Some(fork_id) = self.eth {
+            pairs.push((b"eth", alloy_rlp::encode(vec![fork_id])));
         }
         pairs.sort_unstable_by_key(|(k, _)| *k);
         pairs
@@ -134,10 +140,42 @@ mod tests {
             ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
             tcp: None,
             udp: Some(30303),
+            eth: None,
         };
         assert_eq!(
             record.to_text(&key).unwrap(),
             "enr:-IS4QHCYrYZbAKWCBRlAy5zzaDZXJBGkcnh4MHcBFZntXNFrdvJjX04jRzjzCBOonrkTfj499SZuOh8R33Ls8RRcy5wBgmlkgnY0gmlwhH8AAAGJc2VjcDI1NmsxoQPKY0yuDUmstAHYpMa2_oxVtw0RW_QAdpzBQA8yWM0xOIN1ZHCCdl8"
+        );
+    }
+
+    #[test]
+    fn the_eth_entry_carries_the_fork_id_as_geth_encodes_it() {
+        let key = NodeKey::random();
+        let record = NodeRecord {
+            seq: 1,
+            ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            tcp: Some(30303),
+            udp: Some(30303),
+            eth: Some(ethrex_common::ForkId {
+                hash: alloy_primitives::FixedBytes([0xfc, 0x64, 0xec, 0x04]),
+                next: 1_150_000,
+            }),
+        };
+        let keys: Vec<&[u8]> = record.pairs(&key).iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            [&b"eth"[..], b"id", b"ip", b"secp256k1", b"tcp", b"udp"]
+        );
+        let rlp = record.sign(&key).unwrap();
+        // "eth" then [[0xfc64ec04, 1150000]] (EIP-2124's mainnet Homestead example).
+        let entry = [
+            0x83, b'e', b't', b'h', 0xca, 0xc9, 0x84, 0xfc, 0x64, 0xec, 0x04, 0x83, 0x11, 0x8c,
+            0x30,
+        ];
+        assert!(rlp.windows(entry.len()).any(|w| w == entry), "{rlp:02x?}");
+        assert_eq!(
+            crate::discv4::record::verify_record(&rlp, &key.public_key()).unwrap(),
+            1
         );
     }
 
@@ -149,6 +187,7 @@ mod tests {
             ip: Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))),
             tcp: Some(30303),
             udp: Some(30301),
+            eth: None,
         };
         let keys: Vec<&[u8]> = record.pairs(&key).iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, [&b"id"[..], b"ip", b"secp256k1", b"tcp", b"udp"]);

@@ -1,7 +1,8 @@
 //! [`LocalNode`]: this node as peers see it — its key, the address and ports it announces, and
 //! what derives from them: the node id, the enode URL
 //! (`enode://<128 hex of the public key>@<ip>:<tcp>?discport=<udp>`, the query omitted when
-//! both ports are equal) and the signed ENR (sequence number 1).
+//! both ports are equal) and the signed ENR (sequence number 1, with the `eth` fork-id entry
+//! when one is set).
 //!
 //! The announced IP is the listening address, except that an unspecified one (`0.0.0.0`, `::`)
 //! is announced as the loopback address, as geth does without NAT configuration.
@@ -22,6 +23,8 @@ pub struct LocalNode {
     pub tcp_port: u16,
     /// Discovery (UDP) port.
     pub udp_port: u16,
+    /// The fork id the record's `eth` entry announces, if any.
+    pub fork_id: Option<ethrex_common::ForkId>,
 }
 
 impl LocalNode {
@@ -37,7 +40,13 @@ impl LocalNode {
             ip,
             tcp_port,
             udp_port,
+            fork_id: None,
         }
+    }
+
+    /// The same node announcing `fork_id` in its record's `eth` entry.
+    pub fn with_fork_id(self, fork_id: Option<ethrex_common::ForkId>) -> Self {
+        Self { fork_id, ..self }
     }
 
     /// The node id.
@@ -66,6 +75,7 @@ impl LocalNode {
             ip: Some(self.ip),
             tcp: Some(self.tcp_port),
             udp: Some(self.udp_port),
+            eth: self.fork_id,
         }
         .to_text(&self.key)
     }

@@ -31,7 +31,7 @@ use ethrex_p2p::sync::{FullSync, SyncPhase};
 use ethrex_p2p::{
     LocalNode, NodeKey,
     discv4::{Discv4, Discv4Config, Enode, packet::Endpoint},
-    eth::EthContext,
+    eth::{EthContext, LocalChain},
     peers::{Direction, PeerManager, PeerManagerConfig},
     rlpx::{ConnectionConfig, DEFAULT_HANDSHAKE_TIMEOUT},
 };
@@ -87,6 +87,11 @@ impl P2p {
     ) -> Result<Self, CliError> {
         let key = node_key(cli)?;
         let p2p = &cli.p2p;
+        // The record's `eth` entry: geth dials discovered nodes only with a compatible one. It is
+        // the fork id at startup (a fork activating later is not re-announced).
+        let fork_id = LocalChain::load(&eth.store, eth.network_id)
+            .ok()
+            .map(|chain| chain.fork_id);
         if cli.p2p_disabled() {
             let flag = if cli.dev.dev {
                 "--dev"
@@ -94,7 +99,7 @@ impl P2p {
                 "--p2p.disabled"
             };
             tracing::info!("discovery disabled: {flag}");
-            let identity = identity(cli, key, p2p.p2p_port, p2p.discovery_port)?;
+            let identity = identity(cli, key, p2p.p2p_port, p2p.discovery_port, None)?;
             return Ok(Self {
                 identity,
                 peers: None,
@@ -117,6 +122,7 @@ impl P2p {
         let config = Discv4Config {
             bootnodes,
             lookup_interval: Duration::from_millis(p2p.lookup_interval_ms.max(1)),
+            fork_id,
             ..Discv4Config::default()
         };
         let listen = Endpoint {
@@ -155,7 +161,7 @@ impl P2p {
             Arc::new(PeerManager::start(config, listener))
         });
         Ok(Self {
-            identity: identity(cli, key, tcp_port, udp_port)?,
+            identity: identity(cli, key, tcp_port, udp_port, fork_id)?,
             peers,
             discovery,
         })
@@ -230,8 +236,9 @@ fn identity(
     key: NodeKey,
     tcp_port: u16,
     udp_port: u16,
+    fork_id: Option<ethrex_common::ForkId>,
 ) -> Result<NodeIdentity, CliError> {
-    let node = LocalNode::new(key, cli.p2p.p2p_addr, tcp_port, udp_port);
+    let node = LocalNode::new(key, cli.p2p.p2p_addr, tcp_port, udp_port).with_fork_id(fork_id);
     Ok(NodeIdentity {
         id: alloy_primitives::hex::encode(node.id()),
         enode: node.enode_url(),

@@ -17,7 +17,7 @@
 mod enode;
 mod lookup;
 pub mod packet;
-mod record;
+pub(crate) mod record;
 mod server;
 pub mod table;
 

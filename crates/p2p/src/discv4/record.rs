@@ -86,6 +86,7 @@ mod tests {
             ip: Some("127.0.0.1".parse().unwrap()),
             tcp: None,
             udp: Some(30303),
+            eth: None,
         }
     }
 

@@ -43,6 +43,8 @@ pub struct Discv4Config {
     pub response_timeout: Duration,
     /// The sequence number of our node record (announced in Ping and Pong).
     pub enr_seq: u64,
+    /// The fork id our record's `eth` entry announces (EIP-2124), if any.
+    pub fork_id: Option<ethrex_common::ForkId>,
 }
 
 impl Default for Discv4Config {
@@ -53,6 +55,7 @@ impl Default for Discv4Config {
             revalidation_interval: Duration::from_secs(10),
             response_timeout: Duration::from_millis(500),
             enr_seq: 1,
+            fork_id: None,
         }
     }
 }
@@ -130,6 +133,7 @@ impl Discv4 {
             ip: Some(local.ip),
             tcp: Some(local.tcp_port),
             udp: Some(local.udp_port),
+            eth: config.fork_id,
         }
         .sign(&key)?;
         let shared = Arc::new(Shared {

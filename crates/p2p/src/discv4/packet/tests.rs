@@ -233,6 +233,7 @@ fn every_message() -> Vec<Message> {
                 ip: Some("10.0.0.1".parse().unwrap()),
                 tcp: Some(30303),
                 udp: Some(30303),
+                eth: None,
             }
             .sign(&NodeKey::random())
             .unwrap(),

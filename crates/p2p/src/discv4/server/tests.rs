@@ -15,6 +15,7 @@ fn fast_config(bootnodes: Vec<Enode>) -> Discv4Config {
         revalidation_interval: Duration::from_millis(300),
         response_timeout: Duration::from_millis(300),
         enr_seq: 1,
+        fork_id: None,
     }
 }
 
@@ -234,6 +235,7 @@ async fn findnode_and_enrrequest_are_answered_only_after_the_endpoint_proof() {
         ip: Some(LOCALHOST),
         tcp: Some(30303),
         udp: Some(to.port()),
+        eth: None,
     };
     // The record's signature is random-free (RFC 6979): the same record signs the same.
     assert_eq!(response.record, expected.sign(&server.shared.key).unwrap());
