@@ -35,10 +35,12 @@ impl PeerHandles for Peers {
 }
 
 fn new_chain() -> Arc<Blockchain> {
+    chain_from(GenesisBuilder::new(Fork::Prague))
+}
+
+fn chain_from(genesis: GenesisBuilder) -> Arc<Blockchain> {
     let store = Store::in_memory();
-    store
-        .init_genesis(&GenesisBuilder::new(Fork::Prague).build())
-        .unwrap();
+    store.init_genesis(&genesis.build()).unwrap();
     Arc::new(Blockchain::new(store).unwrap())
 }
 
@@ -329,5 +331,52 @@ async fn a_fresh_node_snap_syncs_the_pivot_state_then_executes_the_rest() {
             .unwrap()
             .map(|a| a.balance)
     );
+    sync.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storage_trie_larger_than_one_answer_is_fetched_in_proven_pieces() {
+    // 40,000 slots: ~1.5 MB of storage, three 512 KiB answers at least.
+    let big = Address::repeat_byte(0xb1);
+    let genesis = || {
+        GenesisBuilder::new(Fork::Prague).contract(
+            big,
+            vec![0x60, 0x00, 0x54],
+            (1..=40_000u64).map(|i| {
+                (
+                    alloy_primitives::U256::from(i),
+                    alloy_primitives::U256::from(i),
+                )
+            }),
+        )
+    };
+    let (a, b) = (chain_from(genesis()), chain_from(genesis()));
+    produce(&a, 30, 0);
+    let a_head = a.store().head_header().unwrap().unwrap();
+    let config = SyncConfig {
+        snap: true,
+        pivot_distance: 5,
+        snap_min_blocks: 10,
+        ..SyncConfig::default()
+    };
+    let sync = FullSync::start(
+        Arc::clone(&b),
+        Arc::new(Peers(vec![connect(&b, &a).await])),
+        config,
+    );
+    sync.handoff().sync_to(a_head.hash_slow());
+    wait_until_synced(&sync, &b, a_head.hash_slow()).await;
+    assert_eq!(sync.progress().imported, 5);
+    let b_head = b.store().head_header().unwrap().unwrap();
+    assert_eq!(b_head.state_root, a_head.state_root);
+    let reader = b.store().state_at(b_head.state_root).unwrap();
+    for slot in [1u64, 12_345, 40_000] {
+        assert_eq!(
+            reader
+                .storage_value(&big, &alloy_primitives::U256::from(slot))
+                .unwrap(),
+            alloy_primitives::U256::from(slot)
+        );
+    }
     sync.stop().await;
 }
