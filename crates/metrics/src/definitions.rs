@@ -44,6 +44,7 @@ pub const P2P_DISCONNECTS: &str = "ethrex_p2p_disconnects_total";
 pub const SYNC_HEADERS: &str = "ethrex_sync_headers_total";
 pub const SYNC_BODIES: &str = "ethrex_sync_bodies_total";
 pub const SYNC_BLOCKS: &str = "ethrex_sync_blocks_total";
+pub const SYNC_STATE_ITEMS: &str = "ethrex_sync_state_items_total";
 
 // The process (Linux only).
 pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
@@ -158,6 +159,11 @@ pub fn describe() {
         SYNC_BODIES,
         Unit::Count,
         "Block bodies downloaded by the sync (matching their headers)"
+    );
+    describe_counter!(
+        SYNC_STATE_ITEMS,
+        Unit::Count,
+        "Snap sync: accounts, storage slots and codes downloaded and verified"
     );
     describe_counter!(
         SYNC_BLOCKS,

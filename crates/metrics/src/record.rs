@@ -146,3 +146,8 @@ pub fn record_sync_bodies(count: u64) {
 pub fn record_sync_blocks(count: u64) {
     counter!(SYNC_BLOCKS).increment(count);
 }
+
+/// Records `count` state items (accounts, slots, codes) downloaded by snap sync.
+pub fn record_sync_state_items(count: u64) {
+    counter!(SYNC_STATE_ITEMS).increment(count);
+}

@@ -81,6 +81,8 @@ pub struct SyncConfig {
     pub snap: bool,
     pub pivot_distance: u64,
     pub snap_min_blocks: u64,
+    /// The byte limit of every snap request.
+    pub snap_response_bytes: u64,
 }
 
 impl Default for SyncConfig {
@@ -93,6 +95,7 @@ impl Default for SyncConfig {
             snap: false,
             pivot_distance: 64,
             snap_min_blocks: 128,
+            snap_response_bytes: snap::RESPONSE_BYTES,
         }
     }
 }
@@ -138,6 +141,8 @@ pub struct SyncProgress {
     pub headers: u64,
     /// Blocks executed and committed for the current target.
     pub imported: u64,
+    /// Snap sync: state items (accounts, slots, codes) downloaded since this sync task started.
+    pub state_items: u64,
 }
 
 /// Why one sync attempt stopped.
@@ -292,11 +297,15 @@ impl Syncer {
         {
             return Ok(0);
         }
-        *self.shared.progress() = SyncProgress {
-            phase: SyncPhase::Headers,
-            target: Some(target),
-            ..SyncProgress::default()
-        };
+        {
+            let mut progress = self.shared.progress();
+            *progress = SyncProgress {
+                phase: SyncPhase::Headers,
+                target: Some(target),
+                state_items: progress.state_items,
+                ..SyncProgress::default()
+            };
+        }
         let headers = self.fetch_headers(target).await?;
         let Some(first) = headers.first() else {
             return Ok(0);
@@ -317,8 +326,7 @@ impl Syncer {
         let mut headers = &headers[..];
         let at_genesis = store.head_header()?.is_none_or(|head| head.number == 0);
         if self.config.snap && at_genesis && headers.len() as u64 > self.config.snap_min_blocks {
-            let pivot =
-                headers.len() - 1 - (self.config.pivot_distance as usize).min(headers.len() - 1);
+            let pivot = self.pick_pivot(headers)?;
             self.snap_to(&headers[..=pivot]).await?;
             headers = &headers[pivot + 1..];
         }
@@ -347,6 +355,24 @@ impl Syncer {
         Ok(imported)
     }
 
+    /// The index in `headers` of the pivot: the one a previous attempt staged a state for, if
+    /// it is still recent enough to be served (within 96 blocks of the target), otherwise the
+    /// header [`SyncConfig::pivot_distance`] below the target.
+    fn pick_pivot(&self, headers: &[Header]) -> Result<usize, SyncError> {
+        let last = headers.len() - 1;
+        if let Some((hash, _)) = self.chain.store().snap_staging().pivot()? {
+            let staged = (headers.iter()).rposition(|h| h.hash_slow() == hash);
+            if let Some(index) = staged.filter(|index| last - index <= 96) {
+                tracing::info!(
+                    "snap sync: resuming the state download of #{}",
+                    headers[index].number
+                );
+                return Ok(index);
+            }
+        }
+        Ok(last - (self.config.pivot_distance as usize).min(last))
+    }
+
     /// Snap sync up to the last of `headers` (the pivot, all from the genesis' child): its
     /// state from the peers, the blocks and receipts below it, installed in one write.
     async fn snap_to(&self, headers: &[Header]) -> Result<(), SyncError> {
@@ -364,7 +390,19 @@ impl Syncer {
             pivot.state_root
         );
         let started = Instant::now();
-        let state = snap::download_state(&*self.peers, pivot.state_root).await?;
+        let staging = self.chain.store().snap_staging();
+        let fetched = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let download = snap::download_state(
+            &*self.peers,
+            &staging,
+            pivot.hash_slow(),
+            pivot.state_root,
+            &fetched,
+            self.config.snap_response_bytes,
+        )
+        .await;
+        self.shared.progress().state_items += fetched.load(Ordering::Relaxed);
+        let state = download?;
         let blocks = self.fetch_bodies(headers).await?;
         let receipts = self.fetch_receipts(headers).await?;
         let blocks: Vec<(Block, Vec<Receipt>)> = blocks.into_iter().zip(receipts).collect();
@@ -372,6 +410,7 @@ impl Syncer {
         tokio::task::spawn_blocking(move || store.install_synced_state(&state, &blocks))
             .await
             .map_err(|e| SyncError::Import(e.to_string()))??;
+        staging.clear()?;
         self.shared.progress().phase = SyncPhase::Blocks;
         ethrex_metrics::set_block_height(pivot.number);
         tracing::info!(
@@ -612,6 +651,6 @@ async fn penalise(peer: &EthPeer, why: &str) {
     peer.disconnect(DisconnectReason::BreachOfProtocol).await;
 }
 
-mod snap;
+pub mod snap;
 #[cfg(test)]
 mod tests;

@@ -11,18 +11,28 @@
 //! - **Codes**: the distinct code hashes, GetByteCodes in groups; a code must hash to what was
 //!   asked.
 //!
+//! Every verified answer is staged in the store ([`SnapStaging`]) with its progress marker
+//! before the next request, so a restart on the same pivot resumes where the download stopped.
+//!
 //! A peer whose answer does not verify is disconnected (BreachOfProtocol); an empty answer
 //! without proof means the peer does not hold the root (no longer: it left its window) and the
 //! next peer is asked. When every peer has failed a request in a row, the download stops with
 //! [`SyncError::StateUnavailable`] (the caller picks a newer pivot and starts again: there is
 //! no healing yet).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    ops::Deref,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use alloy_primitives::{B256, Bytes, U256, keccak256};
 use alloy_rlp::Decodable;
 use ethrex_common::{constants::EMPTY_CODE_HASH, types::AccountState};
-use ethrex_storage::SyncedState;
+use ethrex_storage::{SnapProgress, SnapStaging, SyncedState};
 use ethrex_trie::{EMPTY_TRIE_ROOT, verify_range};
 use tokio::task::JoinSet;
 
@@ -38,7 +48,7 @@ use crate::{
 
 /// Slices of the account hash space fetched in parallel.
 pub const ACCOUNT_SLICES: usize = 16;
-/// The byte limit of every snap request (what geth's syncer asks).
+/// The byte limit of every snap request by default (what geth's syncer asks).
 pub const RESPONSE_BYTES: u64 = 512 * 1024;
 /// Accounts per GetStorageRanges request.
 pub const STORAGE_GROUP: usize = 64;
@@ -92,26 +102,36 @@ enum Answer<T> {
     Invalid(String),
 }
 
-/// The whole state of `root`.
+/// The whole state of `root` (the state of block `pivot`), resuming what `staging` holds of
+/// it; every verified answer is staged before the next request, so a restart re-fetches at most
+/// the requests in flight.
 pub(super) async fn download_state(
     peers: &dyn PeerHandles,
+    staging: &SnapStaging,
+    pivot: B256,
     root: B256,
+    fetched: &Arc<AtomicU64>,
+    response_bytes: u64,
 ) -> Result<SyncedState, SyncError> {
-    let accounts = download_accounts(peers, root).await?;
+    staging.begin(pivot, root)?;
+    let staging = &Staging {
+        inner: staging.clone(),
+        fetched: Arc::clone(fetched),
+        response_bytes,
+    };
+    download_accounts(peers, staging, root).await?;
+    let accounts = staging.load()?.accounts;
     tracing::info!("snap sync: {} accounts", accounts.len());
-    let storage = download_storage(peers, root, &accounts).await?;
-    let slots: usize = storage.values().map(BTreeMap::len).sum();
+    download_storage(peers, staging, root, &accounts).await?;
+    download_codes(peers, staging, &accounts).await?;
+    let state = staging.load()?;
+    let slots: usize = state.storage.values().map(BTreeMap::len).sum();
     tracing::info!(
-        "snap sync: {slots} storage slots of {} accounts",
-        storage.len()
+        "snap sync: {slots} storage slots of {} accounts, {} codes",
+        state.storage.len(),
+        state.codes.len()
     );
-    let codes = download_codes(peers, &accounts).await?;
-    tracing::info!("snap sync: {} codes", codes.len());
-    Ok(SyncedState {
-        accounts,
-        storage,
-        codes,
-    })
+    Ok(state)
 }
 
 /// The bounds of slice `index` of [`ACCOUNT_SLICES`]: (first key, last key), inclusive.
@@ -128,32 +148,39 @@ fn slice(index: usize) -> (B256, B256) {
 
 async fn download_accounts(
     peers: &dyn PeerHandles,
+    staging: &Staging,
     root: B256,
-) -> Result<BTreeMap<B256, AccountState>, SyncError> {
+) -> Result<(), SyncError> {
     let mut slices = JoinSet::new();
     for index in 0..ACCOUNT_SLICES {
-        let (start, end) = slice(index);
+        let (first, end) = slice(index);
+        let marker = u8::try_from(index).map_err(|e| SyncError::Import(e.to_string()))?;
+        let start = match staging.slice_progress(marker)? {
+            SnapProgress::Done => continue,
+            SnapProgress::From(next) => next,
+            SnapProgress::NotStarted => first,
+        };
         let peers = PeersRef::capture(peers);
-        slices.spawn(async move { download_slice(&peers, root, start, end, index).await });
+        let staging = staging.clone();
+        slices.spawn(
+            async move { download_slice(&peers, &staging, root, (start, end), marker).await },
+        );
     }
-    let mut accounts = BTreeMap::new();
     while let Some(done) = slices.join_next().await {
-        let slice = done.map_err(|e| SyncError::Import(e.to_string()))??;
-        accounts.extend(slice);
+        done.map_err(|e| SyncError::Import(e.to_string()))??;
     }
-    Ok(accounts)
+    Ok(())
 }
 
-/// The accounts of one slice, `start..=end`.
+/// The accounts of one slice, from `start` to `end` (inclusive), staged answer by answer.
 async fn download_slice(
     peers: &PeersRef,
+    staging: &Staging,
     root: B256,
-    mut start: B256,
-    end: B256,
-    index: usize,
-) -> Result<Vec<(B256, AccountState)>, SyncError> {
-    let mut turn = index;
-    let mut accounts = Vec::new();
+    (mut start, end): (B256, B256),
+    marker: u8,
+) -> Result<(), SyncError> {
+    let mut turn = usize::from(marker);
     loop {
         let origin = start;
         let (entries, more) = ask(
@@ -165,7 +192,7 @@ async fn download_slice(
                     root_hash: root,
                     starting_hash: origin,
                     limit_hash: end,
-                    response_bytes: RESPONSE_BYTES,
+                    response_bytes: staging.response_bytes,
                 })
             },
             |answer| {
@@ -182,11 +209,9 @@ async fn download_slice(
                 let proof: Vec<Vec<u8>> = range.proof.iter().map(|n| n.to_vec()).collect();
                 match verify_range(root, &origin, &keys, &values, &proof) {
                     Ok(more) => Answer::Good((
-                        range
-                            .accounts
-                            .into_iter()
+                        (range.accounts.into_iter())
                             .map(|a| (a.hash, a.account.0))
-                            .collect(),
+                            .collect::<Vec<_>>(),
                         more,
                     )),
                     Err(e) => {
@@ -196,30 +221,58 @@ async fn download_slice(
             },
         )
         .await?;
-        let entries: Vec<(B256, AccountState)> = entries;
         let last = entries.last().map(|(hash, _)| *hash);
-        accounts.extend(entries.into_iter().filter(|(hash, _)| *hash <= end));
-        match last {
-            Some(last) if more && last < end => {
-                start = B256::from(U256::from_be_bytes(last.0) + U256::from(1));
-            }
-            _ => return Ok(accounts),
+        let kept: Vec<(B256, AccountState)> = entries
+            .into_iter()
+            .filter(|(hash, _)| *hash <= end)
+            .collect();
+        let next = match last {
+            Some(last) if more && last < end => Some(increment(last)),
+            _ => None,
+        };
+        staging.put_accounts(marker, &kept, next)?;
+        staging.count(kept.len());
+        match next {
+            Some(next) => start = next,
+            None => return Ok(()),
         }
     }
 }
 
+/// The key right after `key`.
+fn increment(key: B256) -> B256 {
+    B256::from(U256::from_be_bytes(key.0).saturating_add(U256::from(1)))
+}
+
 async fn download_storage(
     peers: &dyn PeerHandles,
+    staging: &Staging,
     root: B256,
     accounts: &BTreeMap<B256, AccountState>,
-) -> Result<BTreeMap<B256, BTreeMap<B256, U256>>, SyncError> {
-    let mut pending: Vec<(B256, B256)> = (accounts.iter())
-        .filter(|(_, a)| a.storage_root != EMPTY_TRIE_ROOT)
-        .map(|(hash, a)| (*hash, a.storage_root))
-        .collect();
-    pending.reverse();
-    let mut storage: BTreeMap<B256, BTreeMap<B256, U256>> = BTreeMap::new();
+) -> Result<(), SyncError> {
+    let mut pending: Vec<(B256, B256)> = Vec::new();
     let mut turn = 0;
+    for (hash, account) in accounts
+        .iter()
+        .filter(|(_, a)| a.storage_root != EMPTY_TRIE_ROOT)
+    {
+        match staging.storage_progress(hash)? {
+            SnapProgress::Done => {}
+            SnapProgress::From(next) => {
+                download_rest_of_storage(
+                    peers,
+                    staging,
+                    root,
+                    (*hash, account.storage_root),
+                    next,
+                    &mut turn,
+                )
+                .await?;
+            }
+            SnapProgress::NotStarted => pending.push((*hash, account.storage_root)),
+        }
+    }
+    pending.reverse();
     while !pending.is_empty() {
         let group: Vec<(B256, B256)> =
             pending.split_off(pending.len().saturating_sub(STORAGE_GROUP));
@@ -234,7 +287,7 @@ async fn download_storage(
                     account_hashes: hashes.clone(),
                     starting_hash: Bytes::new(),
                     limit_hash: Bytes::new(),
-                    response_bytes: RESPONSE_BYTES,
+                    response_bytes: staging.response_bytes,
                 })
             },
             |answer| check_storage(answer, &group, B256::ZERO),
@@ -242,34 +295,34 @@ async fn download_storage(
         .await?;
         let served = answered.len();
         for (index, (slots, more)) in answered.into_iter().enumerate() {
-            let (account, storage_root) = group[index];
-            let entry = storage.entry(account).or_default();
-            let last = slots.last().map(|(k, _)| *k);
-            entry.extend(slots);
-            if let (true, Some(last)) = (more, last) {
-                let rest =
-                    download_rest_of_storage(peers, root, (account, storage_root), last, &mut turn)
-                        .await?;
-                entry.extend(rest);
+            let account = group[index];
+            let next = match (more, slots.last()) {
+                (true, Some((last, _))) => Some(increment(*last)),
+                _ => None,
+            };
+            staging.put_storage(&account.0, &slots, next)?;
+            staging.count(slots.len());
+            if let Some(next) = next {
+                download_rest_of_storage(peers, staging, root, account, next, &mut turn).await?;
             }
         }
         // Accounts the answer did not reach go back in the queue.
         pending.extend(group[served..].iter().rev().copied());
     }
-    Ok(storage)
+    Ok(())
 }
 
-/// The slots of one account after `last`, in ranges with proofs.
+/// The slots of one account from `origin` on, in ranges with proofs, staged piece by piece.
 async fn download_rest_of_storage(
     peers: &dyn PeerHandles,
+    staging: &Staging,
     root: B256,
     (account, storage_root): (B256, B256),
-    mut last: B256,
+    mut origin: B256,
     turn: &mut usize,
-) -> Result<Vec<(B256, U256)>, SyncError> {
-    let mut slots = Vec::new();
+) -> Result<(), SyncError> {
     loop {
-        let origin = B256::from(U256::from_be_bytes(last.0) + U256::from(1));
+        let from = origin;
         let mut answered = ask(
             peers,
             turn,
@@ -278,22 +331,26 @@ async fn download_rest_of_storage(
                     request_id,
                     root_hash: root,
                     account_hashes: vec![account],
-                    starting_hash: Bytes::copy_from_slice(origin.as_slice()),
+                    starting_hash: Bytes::copy_from_slice(from.as_slice()),
                     limit_hash: Bytes::new(),
-                    response_bytes: RESPONSE_BYTES,
+                    response_bytes: staging.response_bytes,
                 })
             },
-            |answer| check_storage(answer, &[(account, storage_root)], origin),
+            |answer| check_storage(answer, &[(account, storage_root)], from),
         )
         .await?;
         let Some((range, more)) = answered.pop() else {
             return Err(SyncError::StateUnavailable);
         };
-        let next = range.last().map(|(k, _)| *k);
-        slots.extend(range);
+        let next = match (more, range.last()) {
+            (true, Some((last, _))) => Some(increment(*last)),
+            _ => None,
+        };
+        staging.put_storage(&account, &range, next)?;
+        staging.count(range.len());
         match next {
-            Some(next) if more => last = next,
-            _ => return Ok(slots),
+            Some(next) => origin = next,
+            None => return Ok(()),
         }
     }
 }
@@ -355,14 +412,15 @@ fn check_storage(
 
 async fn download_codes(
     peers: &dyn PeerHandles,
+    staging: &Staging,
     accounts: &BTreeMap<B256, AccountState>,
-) -> Result<BTreeMap<B256, Bytes>, SyncError> {
+) -> Result<(), SyncError> {
+    let staged = staging.load()?.codes;
     let wanted: BTreeSet<B256> = (accounts.values())
         .map(|a| a.code_hash)
-        .filter(|hash| *hash != EMPTY_CODE_HASH)
+        .filter(|hash| *hash != EMPTY_CODE_HASH && !staged.contains_key(hash))
         .collect();
     let mut pending: Vec<B256> = wanted.into_iter().collect();
-    let mut codes = BTreeMap::new();
     let mut turn = 0;
     while !pending.is_empty() {
         let group: Vec<B256> = pending.split_off(pending.len().saturating_sub(CODE_GROUP));
@@ -373,7 +431,7 @@ async fn download_codes(
                 SnapMessage::GetByteCodes(GetByteCodes {
                     request_id,
                     hashes: group.clone(),
-                    response_bytes: RESPONSE_BYTES,
+                    response_bytes: staging.response_bytes,
                 })
             },
             |answer| {
@@ -395,12 +453,40 @@ async fn download_codes(
             },
         )
         .await?;
-        for (hash, code) in received {
-            codes.insert(hash, code);
-        }
-        pending.extend(group.into_iter().filter(|hash| !codes.contains_key(hash)));
+        staging.put_codes(&received)?;
+        staging.count(received.len());
+        pending.extend(
+            group
+                .into_iter()
+                .filter(|hash| received.iter().all(|(h, _)| h != hash)),
+        );
     }
-    Ok(codes)
+    Ok(())
+}
+
+/// The staging area, counting what is fetched into it (the metric and the caller's counter).
+#[derive(Clone)]
+struct Staging {
+    inner: SnapStaging,
+    fetched: Arc<AtomicU64>,
+    /// The byte limit of every request.
+    response_bytes: u64,
+}
+
+impl Staging {
+    fn count(&self, items: usize) {
+        let items = items as u64;
+        self.fetched.fetch_add(items, Ordering::Relaxed);
+        ethrex_metrics::record_sync_state_items(items);
+    }
+}
+
+impl Deref for Staging {
+    type Target = SnapStaging;
+
+    fn deref(&self) -> &SnapStaging {
+        &self.inner
+    }
 }
 
 /// The peers as an owned handle list a spawned task can keep.

@@ -298,6 +298,7 @@ async fn a_fresh_node_snap_syncs_the_pivot_state_then_executes_the_rest() {
         snap: true,
         pivot_distance: 10,
         snap_min_blocks: 20,
+        ..SyncConfig::default()
     };
     let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(peers)), config);
     sync.handoff().sync_to(a_head.hash_slow());
@@ -379,4 +380,124 @@ async fn a_storage_trie_larger_than_one_answer_is_fetched_in_proven_pieces() {
         );
     }
     sync.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_download_stopped_midway_resumes_from_what_was_staged() {
+    let big = Address::repeat_byte(0xb2);
+    let genesis = || {
+        GenesisBuilder::new(Fork::Prague).contract(
+            big,
+            vec![0x60, 0x00, 0x54],
+            (1..=20_000u64).map(|i| {
+                (
+                    alloy_primitives::U256::from(i),
+                    alloy_primitives::U256::from(i),
+                )
+            }),
+        )
+    };
+    let (a, b) = (chain_from(genesis()), chain_from(genesis()));
+    produce(&a, 30, 0);
+    let a_head = a.store().head_header().unwrap().unwrap();
+    // 8 KiB answers: the big storage comes in ~90 pieces.
+    let config = SyncConfig {
+        snap: true,
+        pivot_distance: 5,
+        snap_min_blocks: 10,
+        snap_response_bytes: 8 * 1024,
+        ..SyncConfig::default()
+    };
+    let big_hash = alloy_primitives::keccak256(big);
+    let first = FullSync::start(
+        Arc::clone(&b),
+        Arc::new(Peers(vec![connect(&b, &a).await])),
+        config,
+    );
+    first.handoff().sync_to(a_head.hash_slow());
+    // Stop it once a third of the big storage is staged.
+    let staging = b.store().snap_staging();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let staged = staging.load().unwrap();
+        if staged
+            .storage
+            .get(&big_hash)
+            .is_some_and(|s| s.len() >= 7_000)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the download never got a third through"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.stop().await;
+    let staged = staging.load().unwrap();
+    let staged_items = staged.accounts.len()
+        + staged
+            .storage
+            .values()
+            .map(std::collections::BTreeMap::len)
+            .sum::<usize>()
+        + staged.codes.len();
+    assert!(matches!(
+        staging.storage_progress(&big_hash).unwrap(),
+        ethrex_storage::SnapProgress::From(_)
+    ));
+    assert_eq!(
+        b.store().head_header().unwrap().unwrap().number,
+        0,
+        "nothing installed yet"
+    );
+
+    // A new sync task on the same store (a restart) resumes on the same pivot.
+    let second = FullSync::start(
+        Arc::clone(&b),
+        Arc::new(Peers(vec![connect(&b, &a).await])),
+        config,
+    );
+    second.handoff().sync_to(a_head.hash_slow());
+    wait_until_synced(&second, &b, a_head.hash_slow()).await;
+    assert_eq!(
+        b.store().head_header().unwrap().unwrap().state_root,
+        a_head.state_root
+    );
+    assert_eq!(
+        staging.pivot().unwrap(),
+        None,
+        "the staging area is emptied"
+    );
+    // Everything the full state holds, against what the second run fetched.
+    let reader = a
+        .store()
+        .state_at(a.store().header_by_number(25).unwrap().unwrap().state_root)
+        .unwrap();
+    let mut total = 0usize;
+    reader
+        .for_each_leaf_from(
+            ethrex_storage::TrieOwner::Accounts,
+            &B256::ZERO,
+            &mut |_, _| {
+                total += 1;
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+    let slots: usize = 20_000
+        + staged
+            .storage
+            .iter()
+            .filter(|(k, _)| **k != big_hash)
+            .map(|(_, s)| s.len())
+            .sum::<usize>();
+    let refetched =
+        (second.progress().state_items as usize).saturating_sub(total + slots - staged_items);
+    assert!(
+        refetched * 10 <= staged_items,
+        "re-fetched {refetched} of the {staged_items} staged items (second run fetched {})",
+        second.progress().state_items
+    );
+    second.stop().await;
 }
