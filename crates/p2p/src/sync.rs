@@ -4,10 +4,11 @@
 //! target (`snap.rs`: accounts, storage, codes over snap/1, every range proof-checked), the
 //! bodies and receipts up to it, installing all that in one write
 //! ([`ethrex_storage::Store::install_synced_state`], which checks every root), then executing
-//! the blocks above the pivot. The pivot is fixed for one attempt: if its state leaves the
-//! peers' window before the download ends, the attempt fails and the next one (after
-//! [`RETRY_AFTER`]) starts over with a newer pivot — there is no healing yet, and nothing of the
-//! state download survives a restart.
+//! the blocks above the pivot. What the state download verified is staged in the store as it
+//! arrives ([`ethrex_storage::SnapStaging`]), so a restart (or a retry) within 96 blocks of the
+//! staged pivot resumes it. The pivot is fixed for one download: if its state leaves the peers'
+//! window before the download ends, the attempt fails and the next one (after [`RETRY_AFTER`])
+//! starts over with a newer pivot — there is no healing yet.
 //!
 //! The Engine API hands an unknown head over through [`SyncHandoff::sync_to`] (the handle is
 //! [`FullSync::handoff`]). The sync task then:
