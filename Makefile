@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check devp2p-peers
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check devp2p-peers devp2p-sync
 
 all: build
 
@@ -51,8 +51,8 @@ clean-fixtures:
 ## test: formatting, lints, unit and integration tests, the fixture suites, the engine replay of
 ## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
 ## binary, real clients against `ethrex --dev`, the CL mock with geth and ethereumjs, and geth's
-## devp2p discv4, eth and snap suites, and geth and ethereumjs as real peers.
-test: deps lint contracts-check unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers
+## devp2p discv4, eth and snap suites, geth and ethereumjs as real peers, and sync with them.
+test: deps lint contracts-check unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers devp2p-sync
 
 ## contracts: the rollup's Solidity contracts (crates/l2/contracts): installs the pinned npm
 ## solc@0.8.31 and OpenZeppelin 5.7.0 into target/contracts-deps (once) and rewrites the committed
@@ -151,6 +151,14 @@ devp2p-rlpx: deps
 devp2p-peers: deps
 	cargo build -p ethrex
 	bash tests/devp2p/peers.sh
+
+## devp2p-sync: sync with real clients on 127.0.0.1, driven through the Engine API: ethrex syncs
+## from geth v1.17.10 (full and snap), geth syncs from ethrex (full and snap), ethereumjs 0.10.5
+## syncs from ethrex, on go-ethereum's devp2p test chain (600 Prague blocks) and a chaingen chain;
+## head hash and state root compared, times printed (~2.5 min warm).
+devp2p-sync: deps
+	cargo build -p ethrex -p ethrex-chaingen
+	bash tests/devp2p/sync.sh
 
 ## cl-mock-clients: the CL mock drives ethrex with geth v1.17.10 (Osaka) and ethereumjs 0.10.5
 ## (Prague), installed pinned into target/tools; block hashes and state roots compared; and the
