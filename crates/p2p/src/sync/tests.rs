@@ -180,9 +180,19 @@ fn a_body_must_match_its_header() {
 /// A scripted peer over `server`'s store: a correct Status and headers, but every body with
 /// its last transaction dropped. Returns the client's handle and a flag set when the scripted
 /// peer saw the client disconnect it.
+/// What a scripted peer lies about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lie {
+    /// Every body loses its last transaction.
+    Bodies,
+    /// Every account range has its first account's balance raised by one.
+    AccountRanges,
+}
+
 async fn lying_peer(
     client: &Blockchain,
     server: &Blockchain,
+    lie: Lie,
 ) -> (EthPeer, Arc<std::sync::atomic::AtomicBool>) {
     use crate::eth::{EthMessage, EthVersion, LocalChain, messages::BlockBodies, serve};
     let (client_config, server_config) = (config(), config());
@@ -214,6 +224,39 @@ async fn lying_peer(
             let Some(relative) = message.id.checked_sub(offset) else {
                 continue;
             };
+            // eth/69 uses 18 ids; snap/1 follows.
+            if let Some(snap_id) = relative.checked_sub(18) {
+                use crate::snap::{SnapMessage, serve as snap_serve};
+                let Ok(request) = SnapMessage::decode(snap_id, &message.payload) else {
+                    continue;
+                };
+                let answer = match request {
+                    SnapMessage::GetAccountRange(request) => {
+                        let mut range = snap_serve::serve_account_range(&store, &request).unwrap();
+                        if lie == Lie::AccountRanges
+                            && let Some(first) = range.accounts.first_mut()
+                        {
+                            first.account.0.balance += alloy_primitives::U256::from(1);
+                        }
+                        SnapMessage::AccountRange(range)
+                    }
+                    SnapMessage::GetStorageRanges(request) => SnapMessage::StorageRanges(
+                        snap_serve::serve_storage_ranges(&store, &request).unwrap(),
+                    ),
+                    SnapMessage::GetByteCodes(request) => SnapMessage::ByteCodes(
+                        snap_serve::serve_byte_codes(&store, &request).unwrap(),
+                    ),
+                    _ => continue,
+                };
+                if conn
+                    .send(offset + 18 + answer.id(), &answer.encode())
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
             let Ok(request) = EthMessage::decode(EthVersion::Eth69, relative, &message.payload)
             else {
                 continue;
@@ -222,10 +265,15 @@ async fn lying_peer(
                 EthMessage::GetBlockHeaders(request) => {
                     EthMessage::BlockHeaders(serve::serve_headers(&store, &request).unwrap())
                 }
+                EthMessage::GetReceipts(request) => EthMessage::Receipts(
+                    serve::serve_receipts(&store, &request, EthVersion::Eth69).unwrap(),
+                ),
                 EthMessage::GetBlockBodies(request) => {
                     let mut bodies = serve::serve_bodies(&store, &request).unwrap();
-                    for body in &mut bodies.bodies {
-                        body.transactions.pop();
+                    if lie == Lie::Bodies {
+                        for body in &mut bodies.bodies {
+                            body.transactions.pop();
+                        }
                     }
                     EthMessage::BlockBodies(BlockBodies {
                         request_id: bodies.request_id,
@@ -256,7 +304,7 @@ async fn a_peer_sending_wrong_bodies_is_disconnected_and_the_sync_completes_from
     let (a, b) = (new_chain(), new_chain());
     produce(&a, 12, 0);
     let a_head = a.store().head_hash().unwrap().unwrap();
-    let (liar, disconnected) = lying_peer(&b, &a).await;
+    let (liar, disconnected) = lying_peer(&b, &a, Lie::Bodies).await;
     let honest = connect(&b, &a).await;
     let config = SyncConfig {
         header_batch: 64,
@@ -500,4 +548,36 @@ async fn a_state_download_stopped_midway_resumes_from_what_was_staged() {
         second.progress().state_items
     );
     second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_serving_account_ranges_that_do_not_verify_is_disconnected_during_snap_sync() {
+    let (a, b) = (new_chain(), new_chain());
+    produce(&a, 30, 0);
+    let a_head = a.store().head_header().unwrap().unwrap();
+    let (liar, disconnected) = lying_peer(&b, &a, Lie::AccountRanges).await;
+    let honest = connect(&b, &a).await;
+    let config = SyncConfig {
+        snap: true,
+        pivot_distance: 5,
+        snap_min_blocks: 10,
+        ..SyncConfig::default()
+    };
+    let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(vec![liar, honest])), config);
+    sync.handoff().sync_to(a_head.hash_slow());
+    wait_until_synced(&sync, &b, a_head.hash_slow()).await;
+    assert_eq!(
+        b.store().head_header().unwrap().unwrap().state_root,
+        a_head.state_root
+    );
+    assert_eq!(sync.progress().imported, 5, "the state came by snap");
+    let deadline = Instant::now() + WAIT;
+    while !disconnected.load(Ordering::SeqCst) {
+        assert!(
+            Instant::now() < deadline,
+            "the lying peer was not disconnected"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    sync.stop().await;
 }
