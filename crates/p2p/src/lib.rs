@@ -48,9 +48,10 @@ pub mod sync;
 
 pub use error::{P2pError, Result};
 
-/// Every protocol a node announces in Hello: eth/68, eth/69 and snap/1.
+/// Every protocol a node announces in Hello: eth/68, eth/69, eth/70 and snap/1.
 pub fn protocols() -> Vec<rlpx::Protocol> {
     let mut protocols = eth::protocols();
+    protocols.push(eth::EthVersion::Eth70.protocol());
     protocols.push(snap::SnapVersion::Snap1.protocol());
     protocols
 }

@@ -217,10 +217,22 @@ pub struct PooledTransactions {
     pub transactions: Vec<Transaction>,
 }
 
-/// Receipts: `[request-id, [[receipt, ...], ...]]`, in the version's receipt shape.
+/// GetReceipts: `[request-id, [hash, ...]]`; eth/70 (EIP-7975) adds where the first block's
+/// receipts start: `[request-id, firstBlockReceiptIndex, [hash, ...]]` (0 before eth/70).
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct ReceiptsRequest {
+    pub request_id: u64,
+    pub first_block_receipt_index: u64,
+    pub hashes: Vec<B256>,
+}
+
+/// Receipts: `[request-id, [[receipt, ...], ...]]`, in the version's receipt shape; eth/70 adds
+/// `lastBlockIncomplete` after the request id (the last list stops short of its block's end).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipts {
     pub request_id: u64,
+    /// eth/70: the last list is a prefix of its block's receipts (always false before).
+    pub last_block_incomplete: bool,
     /// Each requested block's receipts, in request order.
     pub receipts: Vec<Vec<Receipt>>,
 }
@@ -247,7 +259,7 @@ pub enum EthMessage {
     NewPooledTransactionHashes(NewPooledTransactionHashes),
     GetPooledTransactions(HashesRequest),
     PooledTransactions(PooledTransactions),
-    GetReceipts(HashesRequest),
+    GetReceipts(ReceiptsRequest),
     Receipts(Receipts),
     BlockRangeUpdate(BlockRangeUpdate),
 }
@@ -283,9 +295,8 @@ impl EthMessage {
         match self {
             Self::GetBlockHeaders(m) => Some(m.request_id),
             Self::BlockHeaders(m) => Some(m.request_id),
-            Self::GetBlockBodies(m) | Self::GetPooledTransactions(m) | Self::GetReceipts(m) => {
-                Some(m.request_id)
-            }
+            Self::GetBlockBodies(m) | Self::GetPooledTransactions(m) => Some(m.request_id),
+            Self::GetReceipts(m) => Some(m.request_id),
             Self::BlockBodies(m) => Some(m.request_id),
             Self::PooledTransactions(m) => Some(m.request_id),
             Self::Receipts(m) => Some(m.request_id),
@@ -303,9 +314,13 @@ impl EthMessage {
             Self::Transactions(m) => m.encode(&mut out),
             Self::GetBlockHeaders(m) => m.encode(&mut out),
             Self::BlockHeaders(m) => m.encode(&mut out),
-            Self::GetBlockBodies(m) | Self::GetPooledTransactions(m) | Self::GetReceipts(m) => {
-                m.encode(&mut out)
+            Self::GetBlockBodies(m) | Self::GetPooledTransactions(m) => m.encode(&mut out),
+            Self::GetReceipts(m) if version == EthVersion::Eth70 => m.encode(&mut out),
+            Self::GetReceipts(m) => HashesRequest {
+                request_id: m.request_id,
+                hashes: m.hashes.clone(),
             }
+            .encode(&mut out),
             Self::BlockBodies(m) => m.encode(&mut out),
             Self::NewBlock(m) => m.encode(&mut out),
             Self::NewPooledTransactionHashes(m) => m.encode(&mut out),
@@ -322,6 +337,9 @@ impl EthMessage {
             Self::Receipts(m) => {
                 let mut fields = Vec::new();
                 m.request_id.encode(&mut fields);
+                if version == EthVersion::Eth70 {
+                    m.last_block_incomplete.encode(&mut fields);
+                }
                 encode_block_receipts(&m.receipts, version, &mut fields);
                 wrap_list(&fields, &mut out);
             }
@@ -337,7 +355,9 @@ impl EthMessage {
         let message = match id {
             id::STATUS => Self::Status(match version {
                 EthVersion::Eth68 => Status::Eth68(exact(payload).map_err(err)?),
-                EthVersion::Eth69 => Status::Eth69(exact(payload).map_err(err)?),
+                EthVersion::Eth69 | EthVersion::Eth70 => {
+                    Status::Eth69(exact(payload).map_err(err)?)
+                }
             }),
             id::NEW_BLOCK_HASHES => Self::NewBlockHashes(exact(payload).map_err(err)?),
             id::TRANSACTIONS => Self::Transactions(exact(payload).map_err(err)?),
@@ -367,11 +387,21 @@ impl EthMessage {
             id::POOLED_TRANSACTIONS => Self::PooledTransactions(
                 exact_with(payload, decode_pooled_transactions).map_err(err)?,
             ),
-            id::GET_RECEIPTS => Self::GetReceipts(exact(payload).map_err(err)?),
+            id::GET_RECEIPTS if version == EthVersion::Eth70 => {
+                Self::GetReceipts(exact(payload).map_err(err)?)
+            }
+            id::GET_RECEIPTS => {
+                let m: HashesRequest = exact(payload).map_err(err)?;
+                Self::GetReceipts(ReceiptsRequest {
+                    request_id: m.request_id,
+                    first_block_receipt_index: 0,
+                    hashes: m.hashes,
+                })
+            }
             id::RECEIPTS => Self::Receipts(
                 exact_with(payload, |buf| decode_receipts(buf, version)).map_err(err)?,
             ),
-            id::BLOCK_RANGE_UPDATE if version == EthVersion::Eth69 => {
+            id::BLOCK_RANGE_UPDATE if version >= EthVersion::Eth69 => {
                 Self::BlockRangeUpdate(exact(payload).map_err(err)?)
             }
             other => return Err(EthError::UnknownMessage(other)),
@@ -440,12 +470,17 @@ fn decode_pooled_transactions(buf: &mut &[u8]) -> alloy_rlp::Result<PooledTransa
 fn decode_receipts(buf: &mut &[u8], version: EthVersion) -> alloy_rlp::Result<Receipts> {
     let mut fields = Header::decode_bytes(buf, true)?;
     let request_id = u64::decode(&mut fields)?;
+    let last_block_incomplete = match version {
+        EthVersion::Eth70 => bool::decode(&mut fields)?,
+        _ => false,
+    };
     let receipts = decode_block_receipts(&mut fields, version)?;
     if !fields.is_empty() {
         return Err(alloy_rlp::Error::Custom("extra fields after the receipts"));
     }
     Ok(Receipts {
         request_id,
+        last_block_incomplete,
         receipts,
     })
 }

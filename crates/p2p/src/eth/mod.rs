@@ -1,4 +1,5 @@
-//! The eth wire protocol, versions 68 and 69 (devp2p `caps/eth.md`, EIP-5793, EIP-7642), over an
+//! The eth wire protocol, versions 68, 69 and 70 (devp2p `caps/eth.md`, EIP-5793, EIP-7642,
+//! EIP-7975), over an
 //! RLPx [`crate::rlpx::Connection`].
 //!
 //! Layers: [`messages`] (every message, typed, with its encoding for the negotiated
@@ -38,6 +39,9 @@ pub enum EthVersion {
     /// eth/69 (EIP-7642): Status with the served block range, BlockRangeUpdate, receipts
     /// without bloom.
     Eth69,
+    /// eth/70 (EIP-7975): eth/69 with partial receipt lists (GetReceipts names the first
+    /// block's first receipt wanted; Receipts says whether its last list is incomplete).
+    Eth70,
 }
 
 impl EthVersion {
@@ -46,6 +50,7 @@ impl EthVersion {
         match self {
             Self::Eth68 => 68,
             Self::Eth69 => 69,
+            Self::Eth70 => 70,
         }
     }
 
@@ -53,7 +58,7 @@ impl EthVersion {
     pub const fn message_count(self) -> u64 {
         match self {
             Self::Eth68 => 17,
-            Self::Eth69 => 18,
+            Self::Eth69 | Self::Eth70 => 18,
         }
     }
 
@@ -62,6 +67,7 @@ impl EthVersion {
         match (capability.name.as_str(), capability.version) {
             ("eth", 68) => Some(Self::Eth68),
             ("eth", 69) => Some(Self::Eth69),
+            ("eth", 70) => Some(Self::Eth70),
             _ => None,
         }
     }
@@ -88,7 +94,8 @@ impl std::fmt::Display for EthVersion {
     }
 }
 
-/// Both eth versions we speak, for a [`crate::rlpx::ConnectionConfig`]'s protocols.
+/// eth/68 and eth/69, for a [`crate::rlpx::ConnectionConfig`]'s protocols (tests and tools
+/// that speak no eth/70); a node announces [`crate::protocols`], eth/70 and snap/1 included.
 pub fn protocols() -> Vec<Protocol> {
     vec![EthVersion::Eth68.protocol(), EthVersion::Eth69.protocol()]
 }

@@ -29,7 +29,7 @@ pub fn encode_receipt(receipt: &Receipt, version: EthVersion, out: &mut Vec<u8>)
                 encoded.as_slice().encode(out);
             }
         }
-        EthVersion::Eth69 => {
+        EthVersion::Eth69 | EthVersion::Eth70 => {
             let ty = receipt.tx_type() as u8;
             let status = receipt.as_receipt().map(|r| r.status);
             let status = status.unwrap_or(Eip658Value::Eip658(false));
@@ -74,7 +74,7 @@ pub fn decode_receipt(buf: &mut &[u8], version: EthVersion) -> alloy_rlp::Result
             }
             Ok(receipt)
         }
-        EthVersion::Eth69 => {
+        EthVersion::Eth69 | EthVersion::Eth70 => {
             let mut fields = Header::decode_bytes(buf, true)?;
             let ty = u8::decode(&mut fields)?;
             let ty = TxType::try_from(ty)

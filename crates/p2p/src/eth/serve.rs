@@ -15,7 +15,7 @@ use super::{
     EthResult, EthVersion,
     messages::{
         BlockBodies, BlockHeaders, GetBlockHeaders, HashOrNumber, HashesRequest,
-        PooledTransactions, Receipts, encode_pooled_transaction,
+        PooledTransactions, Receipts, ReceiptsRequest, encode_pooled_transaction,
     },
     receipts::block_receipts_len,
 };
@@ -114,14 +114,20 @@ pub fn serve_bodies(store: &Store, request: &HashesRequest) -> EthResult<BlockBo
 /// GetReceipts: each requested block's receipts, in request order; the size limit counts them
 /// in `version`'s shape. A block whose header is unknown, or whose receipts are not stored
 /// while its header commits to some, is left out.
+///
+/// eth/70 (EIP-7975): the first block's receipts start at `first_block_receipt_index` (its list
+/// is always present, empty if the index is past its end), and a block whose receipts would
+/// take the answer over [`SOFT_RESPONSE_LIMIT`] is cut there (at least one receipt is always
+/// served), with `last_block_incomplete` set.
 pub fn serve_receipts(
     store: &Store,
-    request: &HashesRequest,
+    request: &ReceiptsRequest,
     version: EthVersion,
 ) -> EthResult<Receipts> {
     let mut receipts = Vec::new();
     let mut budget = Budget::new();
-    for hash in &request.hashes {
+    let mut last_block_incomplete = false;
+    for (index, hash) in request.hashes.iter().enumerate() {
         if budget.exhausted() {
             break;
         }
@@ -132,11 +138,40 @@ pub fn serve_receipts(
         if block_receipts.is_empty() && header.receipts_root != EMPTY_TRIE_ROOT {
             continue;
         }
-        budget.add(block_receipts_len(&block_receipts, version));
-        receipts.push(block_receipts);
+        if version != EthVersion::Eth70 {
+            budget.add(block_receipts_len(&block_receipts, version));
+            receipts.push(block_receipts);
+            continue;
+        }
+        let skip = match index {
+            0 => usize::try_from(request.first_block_receipt_index).unwrap_or(usize::MAX),
+            _ => 0,
+        };
+        let mut list = Vec::new();
+        for receipt in block_receipts.iter().skip(skip) {
+            let size = block_receipts_len(std::slice::from_ref(receipt), version);
+            let empty = receipts.is_empty() && list.is_empty();
+            if !empty && budget.bytes.saturating_add(size) > SOFT_RESPONSE_LIMIT {
+                last_block_incomplete = true;
+                break;
+            }
+            budget.bytes = budget.bytes.saturating_add(size);
+            list.push(receipt.clone());
+        }
+        budget.items += 1;
+        if last_block_incomplete && list.is_empty() {
+            // Nothing of this block fits: it is left for the next request.
+            last_block_incomplete = false;
+            break;
+        }
+        receipts.push(list);
+        if last_block_incomplete {
+            break;
+        }
     }
     Ok(Receipts {
         request_id: request.request_id,
+        last_block_incomplete,
         receipts,
     })
 }

@@ -50,7 +50,7 @@ use super::{
     EthError, EthResult, EthVersion, LocalChain,
     messages::{
         BlockRangeUpdate, EthMessage, GetBlockHeaders, HashesRequest, HeadersQuery,
-        NewPooledTransactionHashes, Status, id,
+        NewPooledTransactionHashes, ReceiptsRequest, Status, id,
     },
     serve, status,
 };
@@ -331,16 +331,57 @@ impl EthPeer {
         }
     }
 
-    /// Asks for the receipts of these blocks (blooms recomputed on eth/69).
+    /// Asks for the receipts of these blocks (blooms recomputed from eth/69 on); the answer may
+    /// stop early (the caller asks again for the rest). On eth/70 a block the peer cut short is
+    /// completed with follow-up requests, so every list returned is whole.
     pub async fn request_receipts(&self, hashes: Vec<B256>) -> EthResult<Vec<Vec<Receipt>>> {
-        let request_id = self.next_id();
-        let message = EthMessage::GetReceipts(HashesRequest { request_id, hashes });
-        match self
-            .request(request_id, SessionMessage::Eth(message))
-            .await?
-        {
-            SessionMessage::Eth(EthMessage::Receipts(answer)) => Ok(answer.receipts),
-            _ => Err(EthError::SessionClosed),
+        let mut lists: Vec<Vec<Receipt>> = Vec::new();
+        let mut first_block_receipt_index = 0u64;
+        let mut remaining = hashes;
+        loop {
+            let request_id = self.next_id();
+            let message = EthMessage::GetReceipts(ReceiptsRequest {
+                request_id,
+                first_block_receipt_index,
+                hashes: remaining.clone(),
+            });
+            let answer = match self
+                .request(request_id, SessionMessage::Eth(message))
+                .await?
+            {
+                SessionMessage::Eth(EthMessage::Receipts(answer)) => answer,
+                _ => return Err(EthError::SessionClosed),
+            };
+            let mut got = answer.receipts.into_iter();
+            if first_block_receipt_index > 0 {
+                // The continuation of the block cut short last time.
+                let Some(rest) = got.next() else {
+                    // The peer gave nothing more: drop the incomplete block.
+                    lists.pop();
+                    return Ok(lists);
+                };
+                if let Some(last) = lists.last_mut() {
+                    last.extend(rest);
+                }
+            }
+            let before = lists.len();
+            lists.extend(got);
+            if !answer.last_block_incomplete || self.version != EthVersion::Eth70 {
+                return Ok(lists);
+            }
+            // Continue the last block from where its list stopped.
+            let delivered = lists.len() - before + usize::from(first_block_receipt_index > 0);
+            let Some(cut) = delivered.checked_sub(1) else {
+                return Ok(lists);
+            };
+            remaining = remaining.split_off(cut.min(remaining.len()));
+            let Some(partial) = lists.last() else {
+                return Ok(lists);
+            };
+            first_block_receipt_index = partial.len() as u64;
+            if remaining.is_empty() {
+                return Ok(lists);
+            }
         }
     }
 
@@ -429,7 +470,7 @@ impl Session {
                     Ok(message) => self.handle(message.id, &message.payload).await,
                     Err(error) => return error.into(),
                 },
-                _ = range_checks.tick(), if self.version == EthVersion::Eth69 => {
+                _ = range_checks.tick(), if self.version >= EthVersion::Eth69 => {
                     self.announce_range().await
                 }
                 command = self.inbox.recv() => match command {

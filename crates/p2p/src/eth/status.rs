@@ -81,7 +81,7 @@ impl LocalChain {
                 genesis_hash: self.genesis_hash,
                 fork_id: self.fork_id,
             }),
-            EthVersion::Eth69 => Status::Eth69(StatusEth69 {
+            EthVersion::Eth69 | EthVersion::Eth70 => Status::Eth69(StatusEth69 {
                 version: version.number(),
                 network_id: self.network_id,
                 genesis_hash: self.genesis_hash,

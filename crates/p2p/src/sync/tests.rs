@@ -207,11 +207,10 @@ async fn lying_peer(
         let (stream, _) = listener.accept().await.unwrap();
         let mut conn = Connection::accept(stream, &server_config).await.unwrap();
         let offset = 0x10;
+        let (version, _) = EthVersion::negotiated(conn.shared_capabilities()).unwrap();
         let local = LocalChain::load(&store, network).unwrap();
-        let status = EthMessage::Status(local.status(EthVersion::Eth69));
-        conn.send(offset, &status.encode(EthVersion::Eth69))
-            .await
-            .unwrap();
+        let status = EthMessage::Status(local.status(version));
+        conn.send(offset, &status.encode(version)).await.unwrap();
         loop {
             let message = match conn.recv().await {
                 Ok(message) => message,
@@ -257,17 +256,16 @@ async fn lying_peer(
                 }
                 continue;
             }
-            let Ok(request) = EthMessage::decode(EthVersion::Eth69, relative, &message.payload)
-            else {
+            let Ok(request) = EthMessage::decode(version, relative, &message.payload) else {
                 continue;
             };
             let answer = match request {
                 EthMessage::GetBlockHeaders(request) => {
                     EthMessage::BlockHeaders(serve::serve_headers(&store, &request).unwrap())
                 }
-                EthMessage::GetReceipts(request) => EthMessage::Receipts(
-                    serve::serve_receipts(&store, &request, EthVersion::Eth69).unwrap(),
-                ),
+                EthMessage::GetReceipts(request) => {
+                    EthMessage::Receipts(serve::serve_receipts(&store, &request, version).unwrap())
+                }
                 EthMessage::GetBlockBodies(request) => {
                     let mut bodies = serve::serve_bodies(&store, &request).unwrap();
                     if lie == Lie::Bodies {
@@ -283,7 +281,7 @@ async fn lying_peer(
                 _ => continue,
             };
             if conn
-                .send(offset + answer.id(), &answer.encode(EthVersion::Eth69))
+                .send(offset + answer.id(), &answer.encode(version))
                 .await
                 .is_err()
             {

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::eth::test_chain;
 
-const VERSIONS: [EthVersion; 2] = [EthVersion::Eth68, EthVersion::Eth69];
+const VERSIONS: [EthVersion; 3] = [EthVersion::Eth68, EthVersion::Eth69, EthVersion::Eth70];
 
 fn fork_id() -> ForkId {
     ForkId {
@@ -35,8 +35,8 @@ fn every_message(version: EthVersion) -> Vec<EthMessage> {
             genesis_hash: B256::repeat_byte(2),
             fork_id: fork_id(),
         }),
-        EthVersion::Eth69 => Status::Eth69(StatusEth69 {
-            version: 69,
+        EthVersion::Eth69 | EthVersion::Eth70 => Status::Eth69(StatusEth69 {
+            version: version.number(),
             network_id: 1,
             genesis_hash: B256::repeat_byte(2),
             fork_id: fork_id(),
@@ -99,16 +99,19 @@ fn every_message(version: EthVersion) -> Vec<EthMessage> {
             request_id: 9,
             transactions: [txs.clone(), vec![test_chain::blob_transaction()]].concat(),
         }),
-        EthMessage::GetReceipts(HashesRequest {
+        EthMessage::GetReceipts(ReceiptsRequest {
             request_id: 10,
+            // Only eth/70 carries the index.
+            first_block_receipt_index: if version == EthVersion::Eth70 { 3 } else { 0 },
             hashes: vec![B256::repeat_byte(10)],
         }),
         EthMessage::Receipts(Receipts {
             request_id: 10,
+            last_block_incomplete: version == EthVersion::Eth70,
             receipts: vec![receipts, vec![]],
         }),
     ];
-    if version == EthVersion::Eth69 {
+    if version >= EthVersion::Eth69 {
         messages.push(EthMessage::BlockRangeUpdate(BlockRangeUpdate {
             earliest: 0,
             latest: 100,
@@ -119,12 +122,45 @@ fn every_message(version: EthVersion) -> Vec<EthMessage> {
 }
 
 #[test]
+fn eth70_receipt_messages_add_their_fields_and_earlier_versions_do_not() {
+    let request = EthMessage::GetReceipts(ReceiptsRequest {
+        request_id: 5,
+        first_block_receipt_index: 7,
+        hashes: vec![B256::repeat_byte(1)],
+    });
+    // eth/70: [5, 7, [hash]]; eth/69: [5, [hash]] (the index cannot travel).
+    let hash_list = [&[0xe1, 0xa0][..], &[1u8; 32][..]].concat();
+    assert_eq!(
+        request.encode(EthVersion::Eth70),
+        [&[0xe4, 0x05, 0x07][..], &hash_list[..]].concat()
+    );
+    assert_eq!(
+        request.encode(EthVersion::Eth69),
+        [&[0xe3, 0x05][..], &hash_list[..]].concat()
+    );
+    let answer = EthMessage::Receipts(Receipts {
+        request_id: 5,
+        last_block_incomplete: true,
+        receipts: vec![vec![]],
+    });
+    // eth/70: [5, 1, [[]]]; eth/69: [5, [[]]].
+    assert_eq!(
+        answer.encode(EthVersion::Eth70),
+        vec![0xc4, 0x05, 0x01, 0xc1, 0xc0]
+    );
+    assert_eq!(
+        answer.encode(EthVersion::Eth69),
+        vec![0xc3, 0x05, 0xc1, 0xc0]
+    );
+}
+
+#[test]
 fn every_message_round_trips_in_both_versions() {
     for version in VERSIONS {
         let messages = every_message(version);
         assert_eq!(
             messages.len(),
-            if version == EthVersion::Eth69 { 15 } else { 14 }
+            if version >= EthVersion::Eth69 { 15 } else { 14 }
         );
         for message in messages {
             let payload = message.encode(version);
@@ -223,8 +259,9 @@ fn malformed_messages_are_typed_errors() {
         Err(EthError::Invalid { .. })
     ));
     // Trailing bytes, unknown ids, BlockRangeUpdate under eth/68.
-    let mut payload = EthMessage::GetReceipts(HashesRequest {
+    let mut payload = EthMessage::GetReceipts(ReceiptsRequest {
         request_id: 1,
+        first_block_receipt_index: 0,
         hashes: vec![],
     })
     .encode(v);

@@ -131,8 +131,9 @@ fn bodies_are_capped_at_1024() {
 #[test]
 fn receipts_in_both_shapes_and_without_unknown_blocks() {
     let (store, chain) = test_chain::chain(3);
-    let request = HashesRequest {
+    let request = ReceiptsRequest {
         request_id: 6,
+        first_block_receipt_index: 0,
         hashes: vec![
             hash(&chain, 2),
             B256::repeat_byte(0xee),
@@ -140,7 +141,7 @@ fn receipts_in_both_shapes_and_without_unknown_blocks() {
             hash(&chain, 3),
         ],
     };
-    for version in [EthVersion::Eth68, EthVersion::Eth69] {
+    for version in [EthVersion::Eth68, EthVersion::Eth69, EthVersion::Eth70] {
         let answer = serve_receipts(&store, &request, version).unwrap();
         assert_eq!(answer.request_id, 6);
         let expected = vec![
@@ -205,4 +206,107 @@ fn pooled_transactions_in_request_order_with_blob_sidecars() {
             .transactions
             .is_empty()
     );
+}
+
+#[test]
+fn eth70_cuts_a_block_whose_receipts_do_not_fit_and_resumes_from_the_index() {
+    use alloy_primitives::{Address, Bytes, Log, LogData};
+    use ethrex_common::types::{Block, BlockBody, Header, Receipt, ReceiptData};
+    let (store, chain) = test_chain::chain(1);
+    // A block of three transactions whose receipts carry 800 KiB of log data each: 2.4 MiB,
+    // over the 2 MiB soft limit.
+    let txs = test_chain::transactions(2);
+    let receipts: Vec<Receipt> = (0..3u64)
+        .map(|i| {
+            let log = Log {
+                address: Address::repeat_byte(1),
+                data: LogData::new_unchecked(vec![], Bytes::from(vec![i as u8; 800 * 1024])),
+            };
+            Receipt::from_typed(
+                alloy_consensus::TxType::Legacy,
+                alloy_consensus::ReceiptWithBloom::from(ReceiptData {
+                    status: true.into(),
+                    cumulative_gas_used: 21_000 * (i + 1),
+                    logs: vec![log],
+                }),
+            )
+        })
+        .collect();
+    let parent = &chain[1].header;
+    let header = Header {
+        parent_hash: parent.hash_slow(),
+        number: 2,
+        receipts_root: B256::repeat_byte(0x77),
+        ..parent.clone()
+    };
+    let block = Block::new(
+        header,
+        BlockBody {
+            transactions: txs,
+            ommers: vec![],
+            withdrawals: Some(Default::default()),
+        },
+    );
+    store
+        .add_blocks(&[(block.clone(), receipts.clone())])
+        .unwrap();
+    let big = block.header.hash_slow();
+    let small = hash(&chain, 1);
+    let first = serve_receipts(
+        &store,
+        &ReceiptsRequest {
+            request_id: 1,
+            first_block_receipt_index: 0,
+            hashes: vec![small, big, small],
+        },
+        EthVersion::Eth70,
+    )
+    .unwrap();
+    assert!(first.last_block_incomplete);
+    assert_eq!(
+        first.receipts.len(),
+        2,
+        "the small block, then the big one cut"
+    );
+    assert_eq!(first.receipts[1], receipts[..2].to_vec());
+    let rest = serve_receipts(
+        &store,
+        &ReceiptsRequest {
+            request_id: 2,
+            first_block_receipt_index: 2,
+            hashes: vec![big, small],
+        },
+        EthVersion::Eth70,
+    )
+    .unwrap();
+    assert!(!rest.last_block_incomplete);
+    assert_eq!(rest.receipts[0], receipts[2..].to_vec());
+    assert_eq!(
+        rest.receipts[1],
+        test_chain::receipts(&chain[1].body.transactions)
+    );
+    // An index past the end still answers the block, empty.
+    let past = serve_receipts(
+        &store,
+        &ReceiptsRequest {
+            request_id: 3,
+            first_block_receipt_index: 9,
+            hashes: vec![big],
+        },
+        EthVersion::Eth70,
+    )
+    .unwrap();
+    assert_eq!(past.receipts, vec![Vec::<Receipt>::new()]);
+    // eth/69 cannot cut: the whole block comes (the peer's own limit decides).
+    let whole = serve_receipts(
+        &store,
+        &ReceiptsRequest {
+            request_id: 4,
+            first_block_receipt_index: 0,
+            hashes: vec![big],
+        },
+        EthVersion::Eth69,
+    )
+    .unwrap();
+    assert_eq!(whole.receipts, vec![receipts]);
 }
