@@ -166,8 +166,8 @@ pubkey() { sed -E 's|enode://([0-9a-f]+)@.*|\1|' <<<"$1"; }
 peer_entry() {
     rpc "$1" admin_peers '[]' | jq -c --arg key "$2" '.[] | select(.enode | contains($key))' 2>/dev/null
 }
-# check_pair LABEL WAIT EXPECT: within WAIT seconds, each node lists the other with eth/68 or
-# eth/69; then both heads must be the chain's head. EXPECT "ethrex-dialed"/"geth-dialed"/"any":
+# check_pair LABEL WAIT EXPECT: within WAIT seconds, each node lists the other with eth/68,
+# eth/69 or eth/70; then both heads must be the chain's head. EXPECT "ethrex-dialed"/"geth-dialed"/"any":
 # who must have dialed.
 check_pair() {
     local label="$1" limit="$2" expect="$3" start e_entry g_entry
@@ -176,7 +176,7 @@ check_pair() {
         e_entry=$(peer_entry "$E_RPC" "$(pubkey "$G_ENODE")")
         g_entry=$(peer_entry "$G_RPC" "$(pubkey "$E_ENODE")")
         [ -n "$e_entry" ] && [ -n "$g_entry" ] \
-            && [[ "$(jq -r .protocols.eth.version <<<"$g_entry")" =~ ^6[89]$ ]] && break
+            && [[ "$(jq -r .protocols.eth.version <<<"$g_entry")" =~ ^(6[89]|70)$ ]] && break
         sleep 0.2
     done
     if [ -z "$e_entry" ] || [ -z "$g_entry" ]; then
@@ -193,7 +193,7 @@ check_pair() {
     g_head=$(rpc "$G_RPC" eth_getBlockByNumber '["latest",false]' | jq -r .hash)
     local who="geth dialed"
     [ "$e_inbound" = false ] && who="ethrex dialed"
-    if [ "$e_version" != "$g_version" ] || ! [[ "$e_version" =~ ^6[89]$ ]]; then
+    if [ "$e_version" != "$g_version" ] || ! [[ "$e_version" =~ ^(6[89]|70)$ ]]; then
         fail "$label: eth versions differ or are unknown: ethrex says eth/$e_version, geth says eth/$g_version"
     elif [ "$e_inbound" = "$g_inbound" ]; then
         fail "$label: both nodes say inbound=$e_inbound"

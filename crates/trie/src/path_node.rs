@@ -57,7 +57,8 @@ fn node_at(db: &dyn TrieDB, child: &Child, target: &[u8], depth: usize) -> Resul
     match &node.kind {
         NodeKind::Leaf { .. } => Ok(None),
         NodeKind::Extension { path, child } => {
-            if rest.len() > path.len() && rest.starts_with(path.as_slice()) {
+            // A target ending right after the shared nibbles is the extension's child itself.
+            if rest.len() >= path.len() && rest.starts_with(path.as_slice()) {
                 node_at(db, child, target, depth + path.len())
             } else {
                 Ok(None)
@@ -91,17 +92,58 @@ mod tests {
         let trie = Trie::open(db.clone(), root);
         let root_rlp = trie.node_at_path(&Nibbles::default()).unwrap().unwrap();
         assert_eq!(keccak256(&root_rlp), root);
-        // Every stored node the trie reaches is returned, and it is the stored one.
-        let mut found = 0;
-        for (path, rlp) in db.entries() {
-            if let Some(got) = trie.node_at_path(&path).unwrap() {
-                assert_eq!(got, rlp);
-                found += 1;
-            }
+        // Every stored node (all are live in a freshly committed trie) is found, and it is the
+        // stored one.
+        let entries = db.entries();
+        for (path, rlp) in &entries {
+            assert_eq!(
+                trie.node_at_path(path).unwrap().as_ref(),
+                Some(rlp),
+                "{path:?}"
+            );
         }
-        assert!(found > 16, "found {found}");
+        assert!(entries.len() > 16, "{} nodes", entries.len());
         // A path through a leaf or off the trie has no node.
         let deep = Nibbles::from_bytes(B256::repeat_byte(0x11).as_slice());
         assert_eq!(trie.node_at_path(&deep).unwrap(), None);
+    }
+
+    #[test]
+    fn the_child_right_after_an_extension_is_found_at_its_path() {
+        let db = Arc::new(InMemoryTrieDB::default());
+        let mut trie = Trie::open(db.clone(), crate::EMPTY_TRIE_ROOT);
+        // Two keys sharing 0x1234 (then 5 vs 7) and one elsewhere: the root branch's child 1 is
+        // an extension [2, 3, 4] to a branch at path [1, 2, 3, 4].
+        let mut k1 = [0u8; 32];
+        k1[..3].copy_from_slice(&[0x12, 0x34, 0x56]);
+        let mut k2 = [0u8; 32];
+        k2[..3].copy_from_slice(&[0x12, 0x34, 0x78]);
+        let k3 = [0xab; 32];
+        for key in [k1, k2, k3] {
+            trie.insert(&key, vec![0xcc; 40]).unwrap();
+        }
+        let root = trie.commit().unwrap();
+        let trie = Trie::open(db.clone(), root);
+        let branch_path = Nibbles::from_vec(vec![1, 2, 3, 4]);
+        let stored = db.entries();
+        let branch = stored
+            .get(&branch_path)
+            .expect("the branch is stored at its path");
+        assert_eq!(
+            trie.node_at_path(&branch_path).unwrap().as_ref(),
+            Some(branch)
+        );
+        // The extension above it (path [1]) references exactly that node.
+        let extension = trie
+            .node_at_path(&Nibbles::from_vec(vec![1]))
+            .unwrap()
+            .unwrap();
+        let branch_hash = keccak256(branch);
+        assert!(extension.windows(32).any(|w| w == branch_hash.as_slice()));
+        // Inside the extension's shared nibbles there is no node.
+        assert_eq!(
+            trie.node_at_path(&Nibbles::from_vec(vec![1, 2])).unwrap(),
+            None
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! RLPx peers in the node: three nodes on 127.0.0.1 (any free ports). The second, bootstrapped
-//! from the first by discovery, connects to it and both count one peer speaking eth/68 or eth/69;
+//! from the first by discovery, connects to it and both count one peer speaking eth/68 to eth/70;
 //! `admin_addPeer` on the first connects the third, which has no bootnodes. The enode's TCP
 //! port is the bound one (`--p2p.port 0`).
 
@@ -122,7 +122,7 @@ fn nodes_connect_through_a_bootnode_and_admin_add_peer() {
     assert_ne!(on_a[0]["network"]["inbound"], on_b[0]["network"]["inbound"]);
     for peer in [&on_a[0], &on_b[0]] {
         let version = peer["protocols"]["eth"]["version"].as_u64().unwrap();
-        assert!(version == 68 || version == 69, "{peer}");
+        assert!((68..=70).contains(&version), "{peer}");
         assert!(
             peer["name"].as_str().unwrap().starts_with("ethrex/"),
             "{peer}"
