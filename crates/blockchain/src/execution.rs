@@ -20,8 +20,8 @@ use ethrex_common::{
         MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_ADDRESS,
     },
     types::{
-        Block, Header, Receipt, Transaction, TxType, Withdrawal, receipts_root, transactions_root,
-        withdrawals_root,
+        Block, BlockBody, Header, Receipt, Transaction, TxType, Withdrawal, receipts_root,
+        transactions_root, withdrawals_root,
     },
 };
 use ethrex_vm::{BlockEnv, Database, Evm, StateChanges, TxError, TxResult};
@@ -349,10 +349,24 @@ pub(crate) fn logs_bloom(receipts: &[Receipt]) -> Bloom {
     receipts.iter().fold(Bloom::ZERO, |acc, r| acc | r.bloom())
 }
 
-/// Body rules: transactions and withdrawals roots, ommers hash, no ommers after the merge.
+/// Body rules: what the header commits to ([`check_body_commitments`]), no ommers after the
+/// merge.
 fn check_body(fork: Fork, block: &Block) -> Result<()> {
+    check_body_commitments(&block.header, &block.body)?;
     let header = &block.header;
-    let tx_root = transactions_root(&block.body.transactions);
+    if fork >= Fork::Paris
+        && (header.ommers_hash != EMPTY_OMMERS_HASH || !block.body.ommers.is_empty())
+    {
+        return Err(BlockError::InvalidBody("ommers after the merge".into()));
+    }
+    Ok(())
+}
+
+/// Whether `body` is the one `header` commits to: its transactions root, ommers hash and
+/// withdrawals root (present exactly when the header has one). Also what the syncer checks a
+/// downloaded body with.
+pub fn check_body_commitments(header: &Header, body: &BlockBody) -> Result<()> {
+    let tx_root = transactions_root(&body.transactions);
     if tx_root != header.transactions_root {
         return Err(mismatch(
             "transactions root",
@@ -360,16 +374,11 @@ fn check_body(fork: Fork, block: &Block) -> Result<()> {
             tx_root,
         ));
     }
-    let ommers_hash = keccak256(alloy_rlp::encode(&block.body.ommers));
+    let ommers_hash = keccak256(alloy_rlp::encode(&body.ommers));
     if ommers_hash != header.ommers_hash {
         return Err(mismatch("ommers hash", header.ommers_hash, ommers_hash));
     }
-    if fork >= Fork::Paris
-        && (header.ommers_hash != EMPTY_OMMERS_HASH || !block.body.ommers.is_empty())
-    {
-        return Err(BlockError::InvalidBody("ommers after the merge".into()));
-    }
-    match (&block.body.withdrawals, header.withdrawals_root) {
+    match (&body.withdrawals, header.withdrawals_root) {
         (Some(withdrawals), Some(expected)) => {
             let root = withdrawals_root(withdrawals);
             if root != expected {

@@ -33,8 +33,8 @@ pub use build::{BlockAttributes, BuiltBlock, Candidates, SkippedTransaction, bui
 pub use chain::{Blockchain, ChainError, Timings};
 pub use error::{BlockError, Result};
 pub use execution::{
-    BlockOutcome, StateRootFn, block_env, execute_block, execute_block_with_senders,
-    recover_senders,
+    BlockOutcome, StateRootFn, block_env, check_body_commitments, execute_block,
+    execute_block_with_senders, recover_senders,
 };
 pub use import::{ImportError, ImportStats};
 pub use phases::{

@@ -49,11 +49,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{B256, keccak256};
+use alloy_primitives::B256;
 use ethrex_blockchain::{Blockchain, sync::SyncHandoff};
-use ethrex_common::types::{
-    Block, BlockBody, Header, Receipt, receipts_root, transactions_root, withdrawals_root,
-};
+use ethrex_common::types::{Block, BlockBody, Header, Receipt, receipts_root};
 use tokio::{sync::Notify, task::JoinHandle, task::JoinSet};
 
 use crate::{
@@ -635,16 +633,10 @@ impl Syncer {
 /// A body request's outcome: who was asked, for which of the headers, and the answer.
 type BodiesAnswer = (EthPeer, Vec<usize>, Result<Vec<BlockBody>, String>);
 
-/// Whether `body` is the one `header` commits to (transactions, ommers, withdrawals).
+/// Whether `body` is the one `header` commits to (transactions, ommers, withdrawals), by the
+/// import pipeline's own check.
 pub fn body_matches(header: &Header, body: &BlockBody) -> bool {
-    let withdrawals_match = match (&header.withdrawals_root, &body.withdrawals) {
-        (Some(root), Some(withdrawals)) => withdrawals_root(withdrawals) == *root,
-        (None, None) => true,
-        _ => false,
-    };
-    withdrawals_match
-        && transactions_root(&body.transactions) == header.transactions_root
-        && keccak256(alloy_rlp::encode(&body.ommers)) == header.ommers_hash
+    ethrex_blockchain::check_body_commitments(header, body).is_ok()
 }
 
 async fn penalise(peer: &EthPeer, why: &str) {

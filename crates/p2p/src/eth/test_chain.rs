@@ -103,3 +103,40 @@ pub(crate) fn chain(blocks: u64) -> (Store, Vec<Block>) {
     }
     (store, chain)
 }
+
+/// A child of `parent` whose three receipts carry 800 KiB of log data each (2.4 MiB: over one
+/// answer's 2 MiB soft limit), stored in `store` as the new head; returns it with its receipts.
+pub(crate) fn big_receipts_block(store: &Store, parent: &Header) -> (Block, Vec<Receipt>) {
+    let receipts: Vec<Receipt> = (0..3u64)
+        .map(|i| {
+            let log = Log {
+                address: Address::repeat_byte(1),
+                data: LogData::new_unchecked(vec![], Bytes::from(vec![i as u8; 800 * 1024])),
+            };
+            Receipt::from_typed(
+                alloy_consensus::TxType::Legacy,
+                ReceiptWithBloom::from(ReceiptData {
+                    status: true.into(),
+                    cumulative_gas_used: 21_000 * (i + 1),
+                    logs: vec![log],
+                }),
+            )
+        })
+        .collect();
+    let block = Block::new(
+        Header {
+            parent_hash: parent.hash_slow(),
+            number: parent.number + 1,
+            ..parent.clone()
+        },
+        BlockBody {
+            transactions: transactions(parent.number + 1),
+            ommers: vec![],
+            withdrawals: Some(Default::default()),
+        },
+    );
+    store
+        .add_blocks(&[(block.clone(), receipts.clone())])
+        .unwrap();
+    (block, receipts)
+}

@@ -210,46 +210,8 @@ fn pooled_transactions_in_request_order_with_blob_sidecars() {
 
 #[test]
 fn eth70_cuts_a_block_whose_receipts_do_not_fit_and_resumes_from_the_index() {
-    use alloy_primitives::{Address, Bytes, Log, LogData};
-    use ethrex_common::types::{Block, BlockBody, Header, Receipt, ReceiptData};
     let (store, chain) = test_chain::chain(1);
-    // A block of three transactions whose receipts carry 800 KiB of log data each: 2.4 MiB,
-    // over the 2 MiB soft limit.
-    let txs = test_chain::transactions(2);
-    let receipts: Vec<Receipt> = (0..3u64)
-        .map(|i| {
-            let log = Log {
-                address: Address::repeat_byte(1),
-                data: LogData::new_unchecked(vec![], Bytes::from(vec![i as u8; 800 * 1024])),
-            };
-            Receipt::from_typed(
-                alloy_consensus::TxType::Legacy,
-                alloy_consensus::ReceiptWithBloom::from(ReceiptData {
-                    status: true.into(),
-                    cumulative_gas_used: 21_000 * (i + 1),
-                    logs: vec![log],
-                }),
-            )
-        })
-        .collect();
-    let parent = &chain[1].header;
-    let header = Header {
-        parent_hash: parent.hash_slow(),
-        number: 2,
-        receipts_root: B256::repeat_byte(0x77),
-        ..parent.clone()
-    };
-    let block = Block::new(
-        header,
-        BlockBody {
-            transactions: txs,
-            ommers: vec![],
-            withdrawals: Some(Default::default()),
-        },
-    );
-    store
-        .add_blocks(&[(block.clone(), receipts.clone())])
-        .unwrap();
+    let (block, receipts) = test_chain::big_receipts_block(&store, &chain[1].header);
     let big = block.header.hash_slow();
     let small = hash(&chain, 1);
     let first = serve_receipts(
@@ -296,7 +258,10 @@ fn eth70_cuts_a_block_whose_receipts_do_not_fit_and_resumes_from_the_index() {
         EthVersion::Eth70,
     )
     .unwrap();
-    assert_eq!(past.receipts, vec![Vec::<Receipt>::new()]);
+    assert_eq!(
+        past.receipts,
+        vec![Vec::<ethrex_common::types::Receipt>::new()]
+    );
     // eth/69 cannot cut: the whole block comes (the peer's own limit decides).
     let whole = serve_receipts(
         &store,

@@ -560,42 +560,8 @@ async fn eth69_announces_the_block_range_once_the_head_moved_enough() {
 
 #[tokio::test]
 async fn eth70_receipt_requests_complete_a_block_the_peer_cut_short() {
-    use alloy_primitives::{Address, Bytes, Log, LogData};
-    use ethrex_common::types::{Block, BlockBody, Header, Receipt, ReceiptData};
     let (store, chain) = test_chain::chain(1);
-    // Three receipts of 800 KiB of log data each: over the 2 MiB soft limit of one answer.
-    let receipts: Vec<Receipt> = (0..3u64)
-        .map(|i| {
-            let log = Log {
-                address: Address::repeat_byte(1),
-                data: LogData::new_unchecked(vec![], Bytes::from(vec![i as u8; 800 * 1024])),
-            };
-            Receipt::from_typed(
-                alloy_consensus::TxType::Legacy,
-                alloy_consensus::ReceiptWithBloom::from(ReceiptData {
-                    status: true.into(),
-                    cumulative_gas_used: 21_000 * (i + 1),
-                    logs: vec![log],
-                }),
-            )
-        })
-        .collect();
-    let parent = &chain[1].header;
-    let block = Block::new(
-        Header {
-            parent_hash: parent.hash_slow(),
-            number: 2,
-            ..parent.clone()
-        },
-        BlockBody {
-            transactions: test_chain::transactions(2),
-            ommers: vec![],
-            withdrawals: Some(Default::default()),
-        },
-    );
-    store
-        .add_blocks(&[(block.clone(), receipts.clone())])
-        .unwrap();
+    let (block, receipts) = test_chain::big_receipts_block(&store, &chain[1].header);
     let conns = connect(crate::protocols(), crate::protocols()).await;
     let (a, b) = start_both(
         conns,
