@@ -7,6 +7,7 @@
 
 mod account;
 mod block;
+mod fee_config;
 mod receipt;
 mod transaction;
 
@@ -16,6 +17,7 @@ pub use alloy_eips::{
     eip7685::Requests,
 };
 pub use block::{Block, BlockBody, Header, decode_block, transactions_root, withdrawals_root};
+pub use fee_config::FeeConfig;
 pub use receipt::{Log, Receipt, ReceiptData, receipts_root};
 pub use transaction::{
     BlobFields, Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, PLACEHOLDER_SIGNATURE,
