@@ -8,7 +8,8 @@
 //! Where to start reading: `trie.rs` ([`Trie`]: get, root hash, commit), then `node.rs` (the
 //! node model, decoding, hash caching), `insert.rs` and `remove.rs` (the shape-changing
 //! operations), `batch.rs` (a batch of updates and commit, the root's 16 subtries on several
-//! threads), `navigate.rs` (next/previous key), `path_node.rs` (the node at a path, for snap),
+//! threads), `navigate.rs` (next/previous key), `path_node.rs` (the node at a path, for snap), `node_parts.rs` (a node's
+//! children and leaves, for snap healing),
 //! `builder.rs` (the streaming root), `proof.rs` and `range.rs` (verification), `witness.rs` ([`NodeSet`]: the hash-keyed nodes of an execution
 //! witness, and a trie over them for stateless execution).
 //! `encode.rs` holds the RLP writers shared by the trie and the builder; `node_ref.rs` the
@@ -28,6 +29,7 @@ mod insert;
 mod navigate;
 mod nibbles;
 mod node;
+mod node_parts;
 mod node_ref;
 mod ordered;
 mod path_node;
@@ -44,6 +46,7 @@ pub use builder::TrieBuilder;
 pub use db::{InMemoryTrieDB, TrieDB};
 pub use error::{Result, TrieError};
 pub use nibbles::Nibbles;
+pub use node_parts::{NodePart, node_parts};
 pub use ordered::ordered_trie_root;
 pub use proof::verify_proof;
 pub use range::verify_range;
