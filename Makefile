@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check devp2p-peers devp2p-sync
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check l2-genesis devp2p-peers devp2p-sync
 
 all: build
 
@@ -64,6 +64,12 @@ contracts:
 ## (skips, saying so, when npm cannot install the pinned packages).
 contracts-check:
 	crates/l2/contracts/contracts.sh check
+
+## l2-genesis: regenerates fixtures/genesis/l2.json (the L2 genesis: the dev chain's schedule and
+## rich accounts, chain id 65536999, CommonBridgeL2 and Messenger) from the embedded data; a unit
+## test of ethrex-l2-sdk fails when the committed file differs.
+l2-genesis:
+	cargo run --quiet -p ethrex-l2-sdk --bin ethrex-l2-genesis -- fixtures/genesis/l2.json
 
 lint:
 	cargo fmt --all -- --check
