@@ -439,7 +439,9 @@ pub(crate) fn receipt(
     match tx.tx_type() {
         TxType::Legacy => ReceiptEnvelope::Legacy(with_bloom),
         TxType::Eip2930 => ReceiptEnvelope::Eip2930(with_bloom),
-        TxType::Eip1559 => ReceiptEnvelope::Eip1559(with_bloom),
+        // Alloy's envelope has no 0x7e: a privileged transaction's receipt is stored and
+        // committed as a type-2 one (ours; only the rollup's re-execution checks its root).
+        TxType::Eip1559 | TxType::Privileged => ReceiptEnvelope::Eip1559(with_bloom),
         TxType::Eip4844 => ReceiptEnvelope::Eip4844(with_bloom),
         TxType::Eip7702 => ReceiptEnvelope::Eip7702(with_bloom),
     }

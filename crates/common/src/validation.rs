@@ -78,16 +78,19 @@ pub enum TxValidityError {
     EmptyAuthorizationList,
     #[error("gas limit times gas price overflows 256 bits")]
     GasCostOverflow,
+    #[error("privileged transactions (type 0x7e) exist only on the rollup")]
+    PrivilegedNotAllowed,
 }
 
-/// The first fork that accepts transactions of this type.
+/// The first fork that accepts transactions of this type (a privileged transaction is the
+/// rollup's: no Ethereum fork accepts it, [`validate_transaction`] refuses it).
 pub const fn fork_enabling(ty: TxType) -> Fork {
     match ty {
         TxType::Legacy => Fork::Frontier,
         TxType::Eip2930 => Fork::Berlin,
         TxType::Eip1559 => Fork::London,
         TxType::Eip4844 => Fork::Cancun,
-        TxType::Eip7702 => Fork::Prague,
+        TxType::Eip7702 | TxType::Privileged => Fork::Prague,
     }
 }
 
@@ -142,6 +145,9 @@ pub fn validate_transaction(
     chain_id: u64,
 ) -> Result<(), TxValidityError> {
     let ty = tx.tx_type();
+    if ty == TxType::Privileged {
+        return Err(TxValidityError::PrivilegedNotAllowed);
+    }
     let needs = fork_enabling(ty);
     if fork < needs {
         return Err(TxValidityError::TypeNotSupported {

@@ -204,7 +204,8 @@ pub fn receipt_json(
 
     let tx_hash = tx.hash();
     let mut o = Map::new();
-    o.insert("type".into(), hex_u64(receipt.tx_type() as u64));
+    // The transaction's type: a privileged transaction's receipt is stored as type 2.
+    o.insert("type".into(), hex_u64(tx.tx_type() as u64));
     match receipt.status_or_post_state() {
         Eip658Value::Eip658(success) => {
             o.insert("status".into(), hex_u64(u64::from(success)));

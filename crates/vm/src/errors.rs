@@ -37,6 +37,24 @@ pub enum InvalidTransaction {
     TooManyBlobs { count: usize, max: u64 },
     #[error("sender nonce is at the maximum (EIP-2681)")]
     NonceOverflow,
+    #[error(
+        "max fee per gas {max_fee} is below the block base fee {base_fee} plus the operator fee {operator_fee}"
+    )]
+    FeeBelowBaseAndOperatorFee {
+        max_fee: U256,
+        base_fee: U256,
+        operator_fee: U256,
+    },
+    #[error(
+        "gas limit {gas_limit} does not cover the intrinsic gas {intrinsic} plus the L1 data fee's {surcharge} gas"
+    )]
+    SurchargeGasAboveLimit {
+        gas_limit: u64,
+        intrinsic: u64,
+        surcharge: u64,
+    },
+    #[error("{0} transactions are not accepted on the rollup")]
+    NotOnRollup(&'static str),
 }
 
 /// Errors of [`crate::Evm::transact`].

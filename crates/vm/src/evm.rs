@@ -15,7 +15,7 @@ use crate::{
     frame::{CallKind, CallRequest, Machine, TxContext},
     hook::Hook,
     inspector::{CallInfo, CallType, Inspector, NoopInspector},
-    interpreter::{self, create_address},
+    interpreter::{self, FrameResult, create_address},
     l1_hook::L1Hook,
     precompiles::PrecompileTable,
     state::State,
@@ -95,60 +95,64 @@ impl<'a, H: Hook> Evm<'a, H> {
         m.precompiles = self.precompiles;
         let prepared = self.hook.prepare(&mut m, tx, sender, self.gas_used)?;
         m.tx.gas_price = prepared.effective_gas_price;
-        inspector.call_start(&CallInfo {
-            call_type: if tx.is_create() {
-                CallType::Create
-            } else {
-                CallType::Call
-            },
-            from: sender,
-            to: tx.to().to().copied(),
-            value: tx.value(),
-            gas: prepared.gas_left,
-            input: tx.data().clone(),
-            depth: 0,
-        });
-        let start = match tx.to().to() {
-            Some(to) => {
-                let mut code_address = *to;
-                if fork >= Fork::Prague
-                    && let Some(delegate) = delegate_of(&m.state.code(*to)?)
-                {
-                    m.state.prewarm_account(delegate);
-                    code_address = delegate;
+        let result = if prepared.skip {
+            FrameResult::failed(0)
+        } else {
+            inspector.call_start(&CallInfo {
+                call_type: if tx.is_create() {
+                    CallType::Create
+                } else {
+                    CallType::Call
+                },
+                from: sender,
+                to: tx.to().to().copied(),
+                value: tx.value(),
+                gas: prepared.gas_left,
+                input: tx.data().clone(),
+                depth: 0,
+            });
+            let start = match tx.to().to() {
+                Some(to) => {
+                    let mut code_address = *to;
+                    if fork >= Fork::Prague
+                        && let Some(delegate) = delegate_of(&m.state.code(*to)?)
+                    {
+                        m.state.prewarm_account(delegate);
+                        code_address = delegate;
+                    }
+                    let request = CallRequest {
+                        kind: CallKind::Call,
+                        gas: prepared.gas_left,
+                        address: *to,
+                        code_address,
+                        caller: sender,
+                        value: tx.value(),
+                        transfers_value: true,
+                        checks_balance: false,
+                        delegated: code_address != *to,
+                        input: tx.data().clone(),
+                        is_static: false,
+                        ret_offset: 0,
+                        ret_len: 0,
+                    };
+                    interpreter::start_call(&mut m, request, 0)?
                 }
-                let request = CallRequest {
-                    kind: CallKind::Call,
-                    gas: prepared.gas_left,
-                    address: *to,
-                    code_address,
-                    caller: sender,
-                    value: tx.value(),
-                    transfers_value: true,
-                    checks_balance: false,
-                    delegated: code_address != *to,
-                    input: tx.data().clone(),
-                    is_static: false,
-                    ret_offset: 0,
-                    ret_len: 0,
-                };
-                interpreter::start_call(&mut m, request, 0)?
-            }
-            None => {
-                let address = create_address(sender, tx.nonce());
-                let init_code: Bytes = tx.data().clone();
-                interpreter::create_frame(
-                    &mut m,
-                    sender,
-                    address,
-                    tx.value(),
-                    init_code,
-                    prepared.gas_left,
-                    0,
-                )?
-            }
+                None => {
+                    let address = create_address(sender, tx.nonce());
+                    let init_code: Bytes = tx.data().clone();
+                    interpreter::create_frame(
+                        &mut m,
+                        sender,
+                        address,
+                        tx.value(),
+                        init_code,
+                        prepared.gas_left,
+                        0,
+                    )?
+                }
+            };
+            interpreter::execute(&mut m, start, prepared.gas_left, inspector)?
         };
-        let result = interpreter::execute(&mut m, start, prepared.gas_left, inspector)?;
         if !result.success {
             m.state.forget_ripemd_touch();
         }

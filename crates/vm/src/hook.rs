@@ -17,6 +17,12 @@ pub struct Prepared {
     pub effective_gas_price: U256,
     /// The EIP-7623 calldata floor (0 before Prague).
     pub floor_gas: u64,
+    /// Gas charged before execution on top of the intrinsic gas (the rollup's L1 data fee;
+    /// 0 on L1). It counts in the gas used.
+    pub surcharge_gas: u64,
+    /// The transaction is included but not executed: it fails using its whole gas limit (a
+    /// rollup's privileged transaction that cannot run must still be included).
+    pub skip: bool,
 }
 
 /// Validation and settlement around a transaction's execution.

@@ -35,7 +35,7 @@ pub struct FrameResult {
 }
 
 impl FrameResult {
-    fn failed(gas_left: u64) -> Self {
+    pub(crate) fn failed(gas_left: u64) -> Self {
         FrameResult {
             success: false,
             gas_left,

@@ -80,7 +80,14 @@ impl Hook for L1Hook {
         sender: Address,
         block_gas_used: u64,
     ) -> Result<Prepared, TxError> {
-        prepare(m, tx, sender, block_gas_used, Validation::Full)
+        prepare(
+            m,
+            tx,
+            sender,
+            block_gas_used,
+            Validation::Full,
+            Surcharge::default(),
+        )
     }
 
     fn settle(
@@ -103,7 +110,14 @@ impl Hook for CallHook {
         sender: Address,
         block_gas_used: u64,
     ) -> Result<Prepared, TxError> {
-        prepare(m, tx, sender, block_gas_used, self.validation)
+        prepare(
+            m,
+            tx,
+            sender,
+            block_gas_used,
+            self.validation,
+            Surcharge::default(),
+        )
     }
 
     fn settle(
@@ -149,18 +163,42 @@ fn edited(tx: &Transaction, edit: impl FnOnce(&mut u64, &mut u64)) -> Transactio
         Transaction::Eip1559(t) => edit(&mut t.nonce, &mut t.gas_limit),
         Transaction::Eip4844(t, _) => edit(&mut t.nonce, &mut t.gas_limit),
         Transaction::Eip7702(t) => edit(&mut t.nonce, &mut t.gas_limit),
+        Transaction::Privileged(t) => edit(&mut t.transaction_id, &mut t.gas_limit),
     }
     tx
 }
 
+/// What a chain charges on top of Ethereum's rules (nothing on L1; the rollup's operator fee
+/// and L1 data fee, see `l2_hook`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Surcharge {
+    /// Wei per gas on top of the base fee: the fee cap must cover it, the priority fee is
+    /// what is left above it, and the sender pays it on every gas unit.
+    pub per_gas: U256,
+    /// Gas charged on top of the intrinsic gas, before execution.
+    pub gas: u64,
+}
+
+/// The price per gas a transaction pays when the block's base fee plus the per-gas surcharge
+/// is `floor`: its gas price, or `min(max fee, floor + max priority fee)`.
+pub(crate) fn offered_price(tx: &Transaction, floor: Option<U256>) -> U256 {
+    let max_fee = tx.max_fee_per_gas();
+    match (floor, tx.max_priority_fee_per_gas()) {
+        (Some(floor), Some(priority)) => max_fee.min(floor.saturating_add(priority)),
+        _ => max_fee,
+    }
+}
+
 /// Checks `tx` under `validation`, charges the up-front cost, bumps the nonce, warms the access
-/// set and applies EIP-7702 authorizations. Changes nothing if it fails.
-fn prepare(
+/// set and applies EIP-7702 authorizations. Changes nothing if it fails. `surcharge` raises
+/// the base fee the fee cap must cover and the gas charged before execution.
+pub(crate) fn prepare(
     m: &mut Machine,
     tx: &Transaction,
     sender: Address,
     block_gas_used: u64,
     validation: Validation,
+    surcharge: Surcharge,
 ) -> Result<Prepared, TxError> {
     let full = validation == Validation::Full;
     let call = validation == Validation::Call;
@@ -176,16 +214,27 @@ fn prepare(
         .into());
     }
     let max_fee = tx.max_fee_per_gas();
-    let effective_gas_price = match (env.base_fee, tx.max_priority_fee_per_gas()) {
-        (Some(base_fee), priority) => {
-            let offers_no_fee = call && max_fee.is_zero() && priority.is_none_or(|p| p.is_zero());
-            if max_fee < base_fee && !offers_no_fee {
-                return Err(InvalidTransaction::FeeBelowBaseFee { max_fee, base_fee }.into());
+    let floor = env
+        .base_fee
+        .map(|base_fee| base_fee.saturating_add(surcharge.per_gas));
+    if let Some(base_fee) = env.base_fee {
+        let priority = tx.max_priority_fee_per_gas();
+        let offers_no_fee = call && max_fee.is_zero() && priority.is_none_or(|p| p.is_zero());
+        let needed = base_fee.saturating_add(surcharge.per_gas);
+        if max_fee < needed && !offers_no_fee {
+            return Err(if surcharge.per_gas.is_zero() {
+                InvalidTransaction::FeeBelowBaseFee { max_fee, base_fee }
+            } else {
+                InvalidTransaction::FeeBelowBaseAndOperatorFee {
+                    max_fee,
+                    base_fee,
+                    operator_fee: surcharge.per_gas,
+                }
             }
-            priority.map_or(max_fee, |p| max_fee.min(base_fee.saturating_add(p)))
+            .into());
         }
-        (None, _) => max_fee,
-    };
+    }
+    let effective_gas_price = offered_price(tx, floor);
     let blob_count = tx.blob_versioned_hashes().map_or(0, <[_]>::len);
     let blob_count_u64 = u64::try_from(blob_count).unwrap_or(u64::MAX);
     let blob_gas = u(blob_count_u64.saturating_mul(GAS_PER_BLOB));
@@ -240,6 +289,20 @@ fn prepare(
         }
         .into());
     }
+    // The gas limit covers the intrinsic gas and the EIP-7623 floor (stateless checks); the
+    // surcharge comes on top of both.
+    let mut intrinsic = intrinsic_gas(tx, fork);
+    if fork >= Fork::Prague {
+        intrinsic = intrinsic.max(calldata_floor_gas(tx));
+    }
+    if tx.gas_limit().saturating_sub(intrinsic) < surcharge.gas {
+        return Err(InvalidTransaction::SurchargeGasAboveLimit {
+            gas_limit: tx.gas_limit(),
+            intrinsic,
+            surcharge: surcharge.gas,
+        }
+        .into());
+    }
     // Validated: from here on, the transaction is included.
     let upfront = gas_limit
         .saturating_mul(effective_gas_price)
@@ -267,13 +330,40 @@ fn prepare(
     } else {
         0
     };
-    // The stateless checks ensured the gas limit covers the intrinsic gas.
-    let gas_left = tx.gas_limit().saturating_sub(intrinsic_gas(tx, fork));
+    // The stateless checks ensured the gas limit covers the intrinsic gas; the surcharge was
+    // checked before anything changed.
+    let gas_left = tx
+        .gas_limit()
+        .saturating_sub(intrinsic_gas(tx, fork))
+        .saturating_sub(surcharge.gas);
     Ok(Prepared {
         gas_left,
         effective_gas_price,
         floor_gas,
+        surcharge_gas: surcharge.gas,
+        skip: false,
     })
+}
+
+/// The gas a transaction used apart from its surcharge: intrinsic and execution gas, less the
+/// refund (capped by the fork's quotient), at least the EIP-7623 floor.
+pub(crate) fn execution_gas_used(
+    m: &Machine,
+    tx: &Transaction,
+    prepared: &Prepared,
+    result: &FrameResult,
+) -> u64 {
+    // Execution got at most `gas_limit - intrinsic - surcharge`; the refund is at most a half
+    // of the gas used; the floor is at most the gas limit (a stateless check): no subtraction
+    // saturates.
+    let gas_used = tx
+        .gas_limit()
+        .saturating_sub(prepared.surcharge_gas)
+        .saturating_sub(result.gas_left);
+    let refund = u64::try_from(m.state.refund.max(0))
+        .unwrap_or(0)
+        .min(gas::max_refund(m.fork, gas_used));
+    gas_used.saturating_sub(refund).max(prepared.floor_gas)
 }
 
 /// Applies refunds and the EIP-7623 floor, returns unused gas to the sender and pays the
@@ -285,14 +375,7 @@ fn settle(
     prepared: &Prepared,
     result: &FrameResult,
 ) -> Result<u64, VmError> {
-    // Execution got at most `gas_limit - intrinsic`; the refund is at most a half of the gas
-    // used; the floor is at most the gas limit (a stateless check): no subtraction saturates.
-    let mut gas_used = tx.gas_limit().saturating_sub(result.gas_left);
-    let refund = u64::try_from(m.state.refund.max(0))
-        .unwrap_or(0)
-        .min(gas::max_refund(m.fork, gas_used));
-    gas_used = gas_used.saturating_sub(refund);
-    gas_used = gas_used.max(prepared.floor_gas);
+    let gas_used = execution_gas_used(m, tx, prepared, result);
     let price = prepared.effective_gas_price;
     let unused = tx.gas_limit().saturating_sub(gas_used);
     m.state
@@ -308,7 +391,11 @@ fn settle(
 
 /// Warms what a transaction starts with: sender, recipient, coinbase (EIP-3651, Shanghai) and
 /// the access list (Berlin). Precompiles are warm by rule (`Machine::access_account`).
-fn warm_access_set(m: &mut Machine, tx: &Transaction, sender: Address) -> Result<(), VmError> {
+pub(crate) fn warm_access_set(
+    m: &mut Machine,
+    tx: &Transaction,
+    sender: Address,
+) -> Result<(), VmError> {
     if m.fork < Fork::Berlin {
         return Ok(());
     }

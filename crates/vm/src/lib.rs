@@ -21,6 +21,7 @@ mod hook;
 pub mod inspector;
 mod interpreter;
 mod l1_hook;
+mod l2_hook;
 mod memory;
 pub mod opcode;
 mod opcodes;
@@ -41,6 +42,7 @@ pub use evm::{Evm, SYSTEM_CALL_GAS};
 pub use hook::{Hook, Prepared};
 pub use interpreter::{create_address, create2_address};
 pub use l1_hook::{CallHook, L1Hook, Validation};
+pub use l2_hook::{L2Hook, l1_fee, l1_gas};
 
 /// The outcome of an included transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,11 +4,15 @@
 //! listener (the dev-mode block producer).
 //!
 //! Errors are geth's: -32602 when the parameter is not hex bytes, -32000 with the decoder's
-//! "rlp: ..." message or the mempool's ("nonce too low: ...", "already known", ...).
+//! "rlp: ..." message or the mempool's ("nonce too low: ...", "already known", ...). A
+//! privileged transaction (type 0x7e) is refused: only the L1 bridge creates those.
 
 use alloy_primitives::Bytes;
 use ethrex_blockchain::mempool::MempoolError;
-use ethrex_common::{CommonError, types::decode_transaction};
+use ethrex_common::{
+    CommonError,
+    types::{Transaction, decode_transaction},
+};
 use serde_json::Value;
 
 use super::params::Params;
@@ -18,6 +22,11 @@ pub fn send_raw_transaction(ctx: &RpcContext, p: &Params) -> Result<Value, RpcEr
     p.at_most(1)?;
     let raw: Bytes = p.required(0)?;
     let tx = decode_transaction(&raw).map_err(decode_error)?;
+    if matches!(tx, Transaction::Privileged(_)) {
+        return Err(RpcError::server(
+            "privileged transactions (type 0x7e) come from the L1 bridge and cannot be sent",
+        ));
+    }
     let hash = ctx
         .mempool
         .add_transaction(&ctx.chain, tx)
@@ -138,6 +147,25 @@ mod tests {
             inspect["pending"][&sender]["0"],
             "0x2222222222222222222222222222222222222222: 5 wei + 21000 gas × 2000000000 wei"
         );
+    }
+
+    #[test]
+    fn a_privileged_transaction_is_refused() {
+        let ctx = dev_context();
+        let tx = Transaction::Privileged(ethrex_common::types::PrivilegedL2Tx::new(
+            DEV_CHAIN_ID,
+            0,
+            100_000,
+            ethrex_common::types::L2_BRIDGE_ADDRESS,
+            alloy_primitives::Address::repeat_byte(0x22),
+            U256::from(1),
+            Default::default(),
+        ));
+        let raw = format!("0x{}", hex::encode(tx.encode_2718()));
+        let (code, message) = error(&ctx, "eth_sendRawTransaction", json!([raw]));
+        assert_eq!(code, -32000);
+        assert!(message.contains("type 0x7e"), "{message}");
+        assert_eq!(ctx.mempool.len(), 0);
     }
 
     #[test]

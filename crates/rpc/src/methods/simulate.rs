@@ -553,6 +553,7 @@ fn unsigned(mut tx: Transaction) -> Transaction {
         Transaction::Eip1559(t) => (t.y_parity, t.r, t.s) = (false, U256::ZERO, U256::ZERO),
         Transaction::Eip4844(t, _) => (t.y_parity, t.r, t.s) = (false, U256::ZERO, U256::ZERO),
         Transaction::Eip7702(t) => (t.y_parity, t.r, t.s) = (false, U256::ZERO, U256::ZERO),
+        Transaction::Privileged(_) => {}
     }
     tx
 }

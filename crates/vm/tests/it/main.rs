@@ -4,4 +4,6 @@
 //! so their helpers count as test code.
 
 #[cfg(test)]
+mod l2_hook;
+#[cfg(test)]
 mod transact;

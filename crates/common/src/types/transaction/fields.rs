@@ -220,6 +220,11 @@ impl Transaction {
             Transaction::Eip1559(tx) => (tx.y_parity, tx.r, tx.s) = (y_parity, r, s),
             Transaction::Eip4844(tx, _) => (tx.y_parity, tx.r, tx.s) = (y_parity, r, s),
             Transaction::Eip7702(tx) => (tx.y_parity, tx.r, tx.s) = (y_parity, r, s),
+            Transaction::Privileged(_) => {
+                return Err(CommonError::InvalidTransaction(
+                    "a privileged transaction is not signed".into(),
+                ));
+            }
         }
         Ok(self)
     }

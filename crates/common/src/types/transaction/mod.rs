@@ -1,5 +1,6 @@
 //! Transactions: the five EIP-2718 types (legacy incl. pre-EIP-155, EIP-2930, EIP-1559,
-//! EIP-4844 with and without blob sidecar, EIP-7702), their encodings, hashes and senders.
+//! EIP-4844 with and without blob sidecar, EIP-7702) and the rollup's privileged type `0x7e`
+//! ([`PrivilegedL2Tx`]), their encodings, hashes and senders.
 //!
 //! Three encodings exist and each has one function:
 //! - canonical (EIP-2718): an RLP list for legacy, `type || rlp(payload)` for typed; what the
@@ -16,6 +17,7 @@
 
 mod fields;
 mod kinds;
+mod privileged;
 
 use alloy_eips::{
     eip2930::AccessList, eip7594::BlobTransactionSidecarVariant, eip7702::SignedAuthorization,
@@ -26,6 +28,7 @@ use ethrex_crypto::RecoverableSig;
 
 pub use fields::{BlobFields, PLACEHOLDER_SIGNATURE, TxFees, TxFields};
 pub use kinds::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx};
+pub use privileged::{L2_BRIDGE_ADDRESS, PRIVILEGED_TX_TYPE, PrivilegedL2Tx};
 
 use crate::{CommonError, Result};
 
@@ -38,6 +41,8 @@ pub enum TxType {
     Eip1559 = 2,
     Eip4844 = 3,
     Eip7702 = 4,
+    /// The rollup's privileged L1 → L2 transaction (ours).
+    Privileged = 0x7e,
 }
 
 /// A signed transaction of any type.
@@ -49,6 +54,8 @@ pub enum Transaction {
     /// A blob transaction and, in its network form, the blobs with their commitments and proofs.
     Eip4844(Eip4844Tx, Option<Box<BlobTransactionSidecarVariant>>),
     Eip7702(Eip7702Tx),
+    /// The rollup's privileged L1 → L2 transaction: unsigned, fee-free.
+    Privileged(PrivilegedL2Tx),
 }
 
 /// Decodes a transaction from its network encoding (see the module docs).
@@ -108,6 +115,13 @@ fn decode_typed(ty: u8, payload: &[u8]) -> Result<Transaction> {
         2 => decode_exact(payload, Eip1559Tx::decode).map(Transaction::Eip1559),
         3 => decode_exact(payload, Eip4844Tx::decode).map(|tx| Transaction::Eip4844(tx, None)),
         4 => decode_exact(payload, Eip7702Tx::decode).map(Transaction::Eip7702),
+        PRIVILEGED_TX_TYPE => {
+            let tx = decode_exact(payload, PrivilegedL2Tx::decode)?;
+            match tx.malformation() {
+                Some(reason) => Err(CommonError::InvalidTransaction(reason.into())),
+                None => Ok(Transaction::Privileged(tx)),
+            }
+        }
         other => Err(CommonError::InvalidTransaction(format!(
             "unsupported transaction type {other:#04x}"
         ))),
@@ -153,6 +167,7 @@ impl Transaction {
             Transaction::Eip1559(_) => TxType::Eip1559,
             Transaction::Eip4844(..) => TxType::Eip4844,
             Transaction::Eip7702(_) => TxType::Eip7702,
+            Transaction::Privileged(_) => TxType::Privileged,
         }
     }
 
@@ -170,6 +185,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => typed(2, tx),
             Transaction::Eip4844(tx, _) => typed(3, tx),
             Transaction::Eip7702(tx) => typed(4, tx),
+            Transaction::Privileged(tx) => typed(PRIVILEGED_TX_TYPE, tx),
         }
     }
 
@@ -190,14 +206,19 @@ impl Transaction {
         out
     }
 
-    /// The transaction hash: keccak-256 of the canonical encoding.
+    /// The transaction hash: keccak-256 of the canonical encoding; for a privileged
+    /// transaction, the bridge's hash ([`PrivilegedL2Tx::hash`]).
     pub fn hash(&self) -> B256 {
-        keccak256(self.encode_2718())
+        match self {
+            Transaction::Privileged(tx) => tx.hash(),
+            _ => keccak256(self.encode_2718()),
+        }
     }
 
-    /// The hash the sender signed.
+    /// The hash the sender signed (a privileged transaction is unsigned: its hash).
     pub fn signature_hash(&self) -> B256 {
         keccak256(match self {
+            Transaction::Privileged(tx) => return tx.hash(),
             Transaction::Legacy(tx) => tx.signing_payload(),
             Transaction::Eip2930(tx) => tx.signing_payload(),
             Transaction::Eip1559(tx) => tx.signing_payload(),
@@ -215,13 +236,18 @@ impl Transaction {
             Transaction::Eip1559(tx) => (tx.r, tx.s, tx.y_parity),
             Transaction::Eip4844(tx, _) => (tx.r, tx.s, tx.y_parity),
             Transaction::Eip7702(tx) => (tx.r, tx.s, tx.y_parity),
+            Transaction::Privileged(_) => (U256::ZERO, U256::ZERO, false),
         };
         RecoverableSig { r, s, y_parity }
     }
 
-    /// Recovers the sender's address. Accepts high-`s` signatures (valid before Homestead);
-    /// fork rules are checked by [`crate::validation`].
+    /// Recovers the sender's address (a privileged transaction names it: `from`). Accepts
+    /// high-`s` signatures (valid before Homestead); fork rules are checked by
+    /// [`crate::validation`].
     pub fn sender(&self) -> Result<Address> {
+        if let Transaction::Privileged(tx) = self {
+            return Ok(tx.from);
+        }
         if let Transaction::Legacy(tx) = self
             && tx.y_parity().is_none()
         {
@@ -244,6 +270,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => Some(tx.chain_id),
             Transaction::Eip4844(tx, _) => Some(tx.chain_id),
             Transaction::Eip7702(tx) => Some(tx.chain_id),
+            Transaction::Privileged(tx) => Some(tx.chain_id),
         }
     }
 
@@ -254,6 +281,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => tx.nonce,
             Transaction::Eip4844(tx, _) => tx.nonce,
             Transaction::Eip7702(tx) => tx.nonce,
+            Transaction::Privileged(tx) => tx.transaction_id,
         }
     }
 
@@ -264,6 +292,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => tx.gas_limit,
             Transaction::Eip4844(tx, _) => tx.gas_limit,
             Transaction::Eip7702(tx) => tx.gas_limit,
+            Transaction::Privileged(tx) => tx.gas_limit,
         }
     }
 
@@ -275,6 +304,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => tx.max_fee_per_gas,
             Transaction::Eip4844(tx, _) => tx.max_fee_per_gas,
             Transaction::Eip7702(tx) => tx.max_fee_per_gas,
+            Transaction::Privileged(tx) => tx.max_fee_per_gas,
         }
     }
 
@@ -285,6 +315,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => Some(tx.max_priority_fee_per_gas),
             Transaction::Eip4844(tx, _) => Some(tx.max_priority_fee_per_gas),
             Transaction::Eip7702(tx) => Some(tx.max_priority_fee_per_gas),
+            Transaction::Privileged(tx) => Some(tx.max_priority_fee_per_gas),
         }
     }
 
@@ -296,6 +327,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => tx.to,
             Transaction::Eip4844(tx, _) => TxKind::Call(tx.to),
             Transaction::Eip7702(tx) => TxKind::Call(tx.to),
+            Transaction::Privileged(tx) => TxKind::Call(tx.to),
         }
     }
 
@@ -310,6 +342,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => tx.value,
             Transaction::Eip4844(tx, _) => tx.value,
             Transaction::Eip7702(tx) => tx.value,
+            Transaction::Privileged(tx) => tx.value,
         }
     }
 
@@ -321,6 +354,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => &tx.data,
             Transaction::Eip4844(tx, _) => &tx.data,
             Transaction::Eip7702(tx) => &tx.data,
+            Transaction::Privileged(tx) => &tx.data,
         }
     }
 
@@ -331,6 +365,7 @@ impl Transaction {
             Transaction::Eip1559(tx) => Some(&tx.access_list),
             Transaction::Eip4844(tx, _) => Some(&tx.access_list),
             Transaction::Eip7702(tx) => Some(&tx.access_list),
+            Transaction::Privileged(tx) => Some(&tx.access_list),
         }
     }
 

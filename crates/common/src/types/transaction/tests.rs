@@ -248,3 +248,87 @@ proptest::proptest! {
         proptest::prop_assert!(decode_transaction(&bytes[..pos]).is_err());
     }
 }
+
+/// A deposit as the bridge records it: from and to the L2 bridge, id 5, 1 wei, 100,000 gas.
+fn deposit() -> PrivilegedL2Tx {
+    let bridge = address!("000000000000000000000000000000000000ffff");
+    PrivilegedL2Tx::new(
+        65_536_999,
+        5,
+        100_000,
+        bridge,
+        bridge,
+        U256::from(1),
+        Bytes::from_static(&hex!("abcd")),
+    )
+}
+
+#[test]
+fn privileged_encoding_is_type_7e_and_round_trips() {
+    let tx = Transaction::Privileged(deposit());
+    // rlp([0x8403e803e7, 5, 0, 0, 0x830186a0, 0x94..ffff, 1, 0x82abcd, [], 0x94..ffff]).
+    let bridge = "94000000000000000000000000000000000000ffff";
+    let expected = hex::decode(format!(
+        "7ef83b8403e803e7058080830186a0{bridge}0182abcdc0{bridge}"
+    ))
+    .unwrap();
+    assert_eq!(tx.encode_2718(), expected);
+    assert_eq!(tx.tx_type() as u8, 0x7e);
+    assert_eq!(decode_transaction(&expected).unwrap(), tx);
+    assert_eq!(decode_transaction_2718(&expected).unwrap(), tx);
+    // In a block body: an RLP string of the canonical bytes.
+    let body = alloy_rlp::encode(&tx);
+    assert_eq!(Transaction::decode(&mut body.as_slice()).unwrap(), tx);
+}
+
+#[test]
+fn privileged_hash_is_the_bridges() {
+    let tx = Transaction::Privileged(deposit());
+    // keccak256(from ‖ to ‖ bytes32(5) ‖ bytes32(1) ‖ bytes32(100000) ‖ keccak256(0xabcd)),
+    // assembled here from the formula.
+    let mut packed = Vec::new();
+    packed.extend_from_slice(&hex!("000000000000000000000000000000000000ffff"));
+    packed.extend_from_slice(&hex!("000000000000000000000000000000000000ffff"));
+    packed.extend_from_slice(&B256::left_padding_from(&[5]).0);
+    packed.extend_from_slice(&B256::left_padding_from(&[1]).0);
+    packed.extend_from_slice(&B256::left_padding_from(&hex!("0186a0")).0);
+    packed.extend_from_slice(keccak256(hex!("abcd")).as_slice());
+    assert_eq!(packed.len(), 168);
+    assert_eq!(tx.hash(), keccak256(&packed));
+    assert_ne!(tx.hash(), keccak256(tx.encode_2718()));
+}
+
+#[test]
+fn privileged_sender_is_from_and_it_cannot_be_signed() {
+    let tx = Transaction::Privileged(deposit());
+    assert_eq!(
+        tx.sender().unwrap(),
+        address!("000000000000000000000000000000000000ffff")
+    );
+    assert_eq!(tx.nonce(), 5);
+    assert_eq!(tx.max_fee_per_gas(), U256::ZERO);
+    assert!(tx.clone().sign(&SECRET).is_err());
+    assert_eq!(
+        crate::validation::validate_transaction(&tx, crate::Fork::Osaka, 65_536_999),
+        Err(crate::validation::TxValidityError::PrivilegedNotAllowed)
+    );
+}
+
+#[test]
+fn privileged_with_fees_or_access_list_is_rejected() {
+    let mut with_fee = deposit();
+    with_fee.max_fee_per_gas = U256::from(1);
+    let mut with_list = deposit();
+    with_list.access_list = AccessList(vec![alloy_eips::eip2930::AccessListItem {
+        address: Address::repeat_byte(2),
+        storage_keys: vec![],
+    }]);
+    for bad in [with_fee, with_list] {
+        let bytes = Transaction::Privileged(bad).encode_2718();
+        let err = decode_transaction_2718(&bytes).unwrap_err().to_string();
+        assert!(err.contains("privileged transaction with"), "{err}");
+    }
+    let mut trailing = Transaction::Privileged(deposit()).encode_2718();
+    trailing.push(0);
+    assert!(decode_transaction_2718(&trailing).is_err());
+}
