@@ -188,10 +188,12 @@ import-bench: deps
 		--blocks 1000 --gas-limit 60000000 --senders 2000 --out $(BENCH_CHAIN)
 	cargo run --release -p ethrex -- --network $(BENCH_CHAIN)/genesis.json import-bench $(BENCH_CHAIN)/chain.rlp
 
-## cli-docs: regenerate docs/CLI.md from `ethrex --help`.
+## cli-docs: regenerate docs/CLI.md from `ethrex --help` and `ethrex l2 deploy --help`.
 cli-docs:
 	cargo build --quiet --bin ethrex
 	@{ echo '# ethrex command line'; echo; \
 	   echo 'Generated from `ethrex --help` by `make cli-docs`; a test fails when it is stale.'; \
 	   echo 'Every flag can also be set through the environment variable shown in brackets.'; echo; \
-	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex --help; echo '```'; } > docs/CLI.md
+	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex --help; echo '```'; echo; \
+	   echo '## ethrex l2 deploy'; echo; \
+	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex l2 deploy --help; echo '```'; } > docs/CLI.md

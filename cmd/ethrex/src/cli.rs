@@ -65,6 +65,8 @@ pub enum Command {
     },
     /// Export canonical blocks as consecutive RLP-encoded blocks, the format `import` reads.
     Export(ExportArgs),
+    /// The rollup: deploy its L1 contracts (`ethrex l2 deploy`).
+    L2(crate::commands::l2::L2Args),
 }
 
 /// What `ethrex export` writes: the file and the block range.

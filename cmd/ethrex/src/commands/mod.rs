@@ -5,6 +5,7 @@ pub mod dev;
 pub mod export;
 pub mod import;
 pub mod import_bench;
+pub mod l2;
 pub mod node;
 pub mod p2p;
 pub mod removedb;
@@ -40,6 +41,10 @@ pub enum CliError {
     MissingBlock(u64),
     #[error("{0} already exists (use --force to overwrite it)")]
     OutputExists(std::path::PathBuf),
+    #[error(transparent)]
+    L2(#[from] ethrex_l2_sdk::SdkError),
+    #[error("{0}")]
+    InvalidArgs(String),
 }
 
 impl CliError {

@@ -1,5 +1,5 @@
-//! The commands of the `ethrex` binary: `compute-state-root`, `--version`, `--help` (against
-//! docs/CLI.md), `import` of the execution-apis chain, `removedb` and `export`.
+//! The commands of the `ethrex` binary: `compute-state-root`, `--version`, `--help` and
+//! `l2 deploy --help` (against docs/CLI.md), `import` of the execution-apis chain, `removedb` and `export`.
 
 use std::{path::Path, process::Output};
 
@@ -93,22 +93,32 @@ fn version_flag_prints_the_version() {
     );
 }
 
-/// docs/CLI.md is generated from `--help` (`make cli-docs`); this fails when they drift.
+/// docs/CLI.md is generated from `--help` (`make cli-docs`); this fails when they drift. Its
+/// ```text blocks are, in order, `ethrex --help` and `ethrex l2 deploy --help`.
 #[test]
 fn cli_reference_matches_help_output() {
-    let help = stdout(&ethrex(&["--help"]));
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/CLI.md");
     let doc = std::fs::read_to_string(path).expect("read docs/CLI.md");
-    let block = doc
+    let blocks: Vec<&str> = doc
         .split("```text\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("docs/CLI.md has a ```text block");
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    let commands: [&[&str]; 2] = [&["--help"], &["l2", "deploy", "--help"]];
     assert_eq!(
-        block.trim_end(),
-        help.trim_end(),
-        "docs/CLI.md is stale: run `make cli-docs`"
+        blocks.len(),
+        commands.len(),
+        "docs/CLI.md: one ```text block per command"
     );
+    for (args, block) in commands.iter().zip(blocks) {
+        let help = stdout(&ethrex(args));
+        assert_eq!(
+            block.trim_end(),
+            help.trim_end(),
+            "docs/CLI.md is stale for `ethrex {}`: run `make cli-docs`",
+            args.join(" ")
+        );
+    }
 }
 
 /// The execution-apis test chain (Frontier → Osaka) and its genesis, from the shared fixtures.

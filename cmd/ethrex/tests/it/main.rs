@@ -20,6 +20,8 @@ mod engine;
 #[cfg(test)]
 mod import;
 #[cfg(test)]
+mod l2_deploy;
+#[cfg(test)]
 mod metrics;
 #[cfg(test)]
 mod node;
