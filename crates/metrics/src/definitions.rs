@@ -45,6 +45,7 @@ pub const SYNC_HEADERS: &str = "ethrex_sync_headers_total";
 pub const SYNC_BODIES: &str = "ethrex_sync_bodies_total";
 pub const SYNC_BLOCKS: &str = "ethrex_sync_blocks_total";
 pub const SYNC_STATE_ITEMS: &str = "ethrex_sync_state_items_total";
+pub const SYNC_TRIE_NODES: &str = "ethrex_sync_trie_nodes_total";
 
 // The process (Linux only).
 pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
@@ -163,7 +164,12 @@ pub fn describe() {
     describe_counter!(
         SYNC_STATE_ITEMS,
         Unit::Count,
-        "Snap sync: accounts, storage slots and codes downloaded and verified"
+        "Snap sync: accounts, storage slots, codes and trie nodes downloaded and verified"
+    );
+    describe_counter!(
+        SYNC_TRIE_NODES,
+        Unit::Count,
+        "Snap sync healing: trie nodes fetched with GetTrieNodes and checked by hash"
     );
     describe_counter!(
         SYNC_BLOCKS,

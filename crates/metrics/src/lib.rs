@@ -24,5 +24,6 @@ pub use exporter::{MetricsError, PATH, Result, start};
 pub use record::{
     ProcessedBlocks, StageTimes, record_blocks, record_dev_block, record_disconnect,
     record_p2p_message, record_rpc, record_sync_blocks, record_sync_bodies, record_sync_headers,
-    record_sync_state_items, set_block_height, set_discovery_nodes, set_mempool_size, set_peers,
+    record_sync_state_items, record_sync_trie_nodes, set_block_height, set_discovery_nodes,
+    set_mempool_size, set_peers,
 };

@@ -151,3 +151,8 @@ pub fn record_sync_blocks(count: u64) {
 pub fn record_sync_state_items(count: u64) {
     counter!(SYNC_STATE_ITEMS).increment(count);
 }
+
+/// Records `count` trie nodes fetched by snap sync's healing.
+pub fn record_sync_trie_nodes(count: u64) {
+    counter!(SYNC_TRIE_NODES).increment(count);
+}

@@ -5,10 +5,13 @@
 //! bodies and receipts up to it, installing all that in one write
 //! ([`ethrex_storage::Store::install_synced_state`], which checks every root), then executing
 //! the blocks above the pivot. What the state download verified is staged in the store as it
-//! arrives ([`ethrex_storage::SnapStaging`]), so a restart (or a retry) within 96 blocks of the
-//! staged pivot resumes it. The pivot is fixed for one download: if its state leaves the peers'
-//! window before the download ends, the attempt fails and the next one (after [`RETRY_AFTER`])
-//! starts over with a newer pivot — there is no healing yet.
+//! arrives ([`ethrex_storage::SnapStaging`]), so a restart (or a retry) resumes it: on the
+//! staged pivot when it is within 96 blocks of the target, otherwise on a new pivot
+//! [`SyncConfig::pivot_distance`] below it that keeps everything staged (re-pivoting: the
+//! ranges not done continue against the new root, then healing over GetTrieNodes repairs what
+//! changed — `snap.rs` and `snap/heal.rs`). A pivot that leaves the peers' window mid-download
+//! or mid-healing fails the attempt; the next one (after [`RETRY_AFTER`], with the newest
+//! target) re-pivots that way.
 //!
 //! The Engine API hands an unknown head over through [`SyncHandoff::sync_to`] (the handle is
 //! [`FullSync::handoff`]). The sync task then:
@@ -109,6 +112,8 @@ pub enum SyncPhase {
     Headers,
     /// Snap sync: downloading the pivot's state, bodies and receipts.
     State,
+    /// Snap sync: healing the downloaded state towards the pivot's root (GetTrieNodes).
+    Healing,
     /// Downloading bodies and executing blocks.
     Blocks,
 }
@@ -120,6 +125,7 @@ impl SyncPhase {
             Self::Idle => "idle",
             Self::Headers => "headers",
             Self::State => "state",
+            Self::Healing => "healing",
             Self::Blocks => "blocks",
         }
     }
@@ -140,8 +146,11 @@ pub struct SyncProgress {
     pub headers: u64,
     /// Blocks executed and committed for the current target.
     pub imported: u64,
-    /// Snap sync: state items (accounts, slots, codes) downloaded since this sync task started.
+    /// Snap sync: state items (accounts, slots, codes, trie nodes) downloaded since this sync
+    /// task started.
     pub state_items: u64,
+    /// Snap sync: trie nodes fetched by healing since this sync task started.
+    pub healed_nodes: u64,
 }
 
 /// Why one sync attempt stopped.
@@ -159,6 +168,8 @@ pub enum SyncError {
     ForkPointTooOld(B256),
     #[error("no peer serves the pivot's state (it may have left their window)")]
     StateUnavailable,
+    #[error("healing towards state root {0} does not converge")]
+    HealingStuck(B256),
 }
 
 /// State shared by the task and the handles.
@@ -169,6 +180,8 @@ struct Shared {
     wake: Notify,
     syncing: AtomicBool,
     progress: Mutex<SyncProgress>,
+    /// Snap sync's counters, live.
+    state: Arc<snap::StateCounters>,
 }
 
 impl Shared {
@@ -222,7 +235,14 @@ impl FullSync {
 
     /// What the sync is doing.
     pub fn progress(&self) -> SyncProgress {
-        *self.shared.progress()
+        let mut progress = *self.shared.progress();
+        let state = &self.shared.state;
+        progress.state_items = state.fetched();
+        progress.healed_nodes = state.healed();
+        if progress.phase == SyncPhase::State && state.healing() {
+            progress.phase = SyncPhase::Healing;
+        }
+        progress
     }
 
     /// Whether a sync is running or waiting to run.
@@ -301,7 +321,6 @@ impl Syncer {
             *progress = SyncProgress {
                 phase: SyncPhase::Headers,
                 target: Some(target),
-                state_items: progress.state_items,
                 ..SyncProgress::default()
             };
         }
@@ -356,9 +375,11 @@ impl Syncer {
 
     /// The index in `headers` of the pivot: the one a previous attempt staged a state for, if
     /// it is still recent enough to be served (within 96 blocks of the target), otherwise the
-    /// header [`SyncConfig::pivot_distance`] below the target.
+    /// header [`SyncConfig::pivot_distance`] below the target (what is staged is kept: see the
+    /// module docs).
     fn pick_pivot(&self, headers: &[Header]) -> Result<usize, SyncError> {
         let last = headers.len() - 1;
+        let fresh = last - (self.config.pivot_distance as usize).min(last);
         if let Some((hash, _)) = self.chain.store().snap_staging().pivot()? {
             let staged = (headers.iter()).rposition(|h| h.hash_slow() == hash);
             if let Some(index) = staged.filter(|index| last - index <= 96) {
@@ -368,8 +389,12 @@ impl Syncer {
                 );
                 return Ok(index);
             }
+            tracing::info!(
+                "snap sync: re-pivoting to #{}, keeping the state staged for {hash}",
+                headers[fresh].number
+            );
         }
-        Ok(last - (self.config.pivot_distance as usize).min(last))
+        Ok(fresh)
     }
 
     /// Snap sync up to the last of `headers` (the pivot, all from the genesis' child): its
@@ -390,18 +415,15 @@ impl Syncer {
         );
         let started = Instant::now();
         let staging = self.chain.store().snap_staging();
-        let fetched = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let download = snap::download_state(
+        let state = snap::download_state(
             &*self.peers,
             &staging,
             pivot.hash_slow(),
             pivot.state_root,
-            &fetched,
+            &self.shared.state,
             self.config.snap_response_bytes,
         )
-        .await;
-        self.shared.progress().state_items += fetched.load(Ordering::Relaxed);
-        let state = download?;
+        .await?;
         let blocks = self.fetch_bodies(headers).await?;
         let receipts = self.fetch_receipts(headers).await?;
         let blocks: Vec<(Block, Vec<Receipt>)> = blocks.into_iter().zip(receipts).collect();
@@ -644,6 +666,8 @@ async fn penalise(peer: &EthPeer, why: &str) {
     peer.disconnect(DisconnectReason::BreachOfProtocol).await;
 }
 
+#[cfg(test)]
+mod heal_tests;
 pub mod snap;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,11 @@
 //! slot or empty when done) and codes (`snap:c` ‖ code hash → code). Each `put_*` is one atomic
 //! write: the items and the progress marker that covers them land together, so a marker never
 //! claims items that are not stored. Items are verified by the caller before they are staged.
+//!
+//! A new pivot ([`SnapStaging::begin`] with another block) keeps every staged item and marker:
+//! ranges already done stay done, the rest continue against the new root. The area is then
+//! *mixed* (`snap:m`): some items may be those of an older root, which healing (the queue of
+//! `snap_healing.rs`, emptied by a new pivot) repairs before anything is installed.
 
 use std::{collections::BTreeMap, ops::ControlFlow};
 
@@ -23,6 +28,7 @@ const ACCOUNT_SLICE: &[u8] = b"snap:as";
 const SLOT: &[u8] = b"snap:s";
 const STORAGE_DONE: &[u8] = b"snap:ss";
 const CODE: &[u8] = b"snap:c";
+const MIXED: &[u8] = b"snap:m";
 
 /// How far a download got: not started, continuing from a key, or done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,10 +41,10 @@ pub enum Progress {
 /// Snap sync's staging area in a [`Store`] (see the module docs).
 #[derive(Debug, Clone)]
 pub struct SnapStaging {
-    store: Store,
+    pub(crate) store: Store,
 }
 
-fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     let mut key = prefix.to_vec();
     for part in parts {
         key.extend_from_slice(part);
@@ -46,7 +52,7 @@ fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     key
 }
 
-fn corrupt(key: &[u8], reason: &str) -> StoreError {
+pub(crate) fn corrupt(key: &[u8], reason: &str) -> StoreError {
     StoreError::Corrupt {
         table: Table::Misc,
         key: alloy_primitives::hex::encode(key),
@@ -92,19 +98,29 @@ impl SnapStaging {
         }
     }
 
-    /// Stages the download of `root` (the state of block `hash`): keeps what is staged when it
-    /// is for the same pivot, empties the staging area otherwise.
+    /// Stages the download of `root` (the state of block `hash`). Everything already staged is
+    /// kept; when it was staged for another pivot, the area becomes mixed (see the module docs)
+    /// and the healing queue, which belongs to the old root, is emptied.
     pub fn begin(&self, hash: B256, root: B256) -> Result<()> {
-        if self.pivot()? == Some((hash, root)) {
+        let previous = self.pivot()?;
+        if previous == Some((hash, root)) {
             return Ok(());
         }
-        let mut batch = self.clear_batch()?;
+        let mut batch = self.heal_queue_clear_batch()?;
+        if previous.is_some() {
+            batch.put(Table::Misc, MIXED, Vec::new());
+        }
         batch.put(
             Table::Misc,
             PIVOT,
             [hash.as_slice(), root.as_slice()].concat(),
         );
         self.store.backend.write(batch)
+    }
+
+    /// Whether some staged items may belong to an older pivot's root (see the module docs).
+    pub fn is_mixed(&self) -> Result<bool> {
+        Ok(self.store.backend.get(Table::Misc, MIXED)?.is_some())
     }
 
     /// Empties the staging area.
@@ -271,13 +287,18 @@ mod tests {
         assert_eq!(loaded.storage[&a][&B256::repeat_byte(9)], U256::from(7));
         assert_eq!(loaded.storage.len(), 1, "markers are not slots");
         assert_eq!(loaded.codes.len(), 1);
-        // The same pivot again keeps everything; another one starts afresh.
+        // The same pivot again keeps everything, and so does another one (the area is then
+        // mixed); clearing empties it.
         staging.begin(hash, root).unwrap();
         assert_eq!(staging.load().unwrap(), loaded);
+        assert!(!staging.is_mixed().unwrap());
         staging.begin(B256::repeat_byte(7), root).unwrap();
-        assert_eq!(staging.load().unwrap(), SyncedState::default());
-        assert_eq!(staging.slice_progress(3).unwrap(), Progress::NotStarted);
+        assert_eq!(staging.load().unwrap(), loaded);
+        assert!(staging.is_mixed().unwrap());
+        assert_eq!(staging.slice_progress(3).unwrap(), Progress::From(next));
         staging.clear().unwrap();
         assert_eq!(staging.pivot().unwrap(), None);
+        assert_eq!(staging.load().unwrap(), SyncedState::default());
+        assert!(!staging.is_mixed().unwrap());
     }
 }

@@ -10,22 +10,31 @@
 //!   proof, and continued from its last slot alone until complete.
 //! - **Codes**: the distinct code hashes, GetByteCodes in groups; a code must hash to what was
 //!   asked.
+//! - **Healing** (`heal.rs`), when the staged ranges were fetched against more than one root:
+//!   the pivot's tries walked top-down with GetTrieNodes, repairing the staged leaves.
 //!
 //! Every verified answer is staged in the store ([`SnapStaging`]) with its progress marker
-//! before the next request, so a restart on the same pivot resumes where the download stopped.
+//! before the next request, so a restart resumes where the download stopped.
+//!
+//! **Re-pivoting keeps what was downloaded.** A new pivot (the old one left the peers' window)
+//! keeps every staged leaf and range marker ([`SnapStaging::begin`]): the ranges not done yet
+//! continue against the new root, and healing then fixes what changed in those done against an
+//! older one. While the staging area is mixed like this, an account's staged storage root may
+//! be an older one: a storage answer that does not verify against it, or that no peer has (the
+//! account is gone — checked by asking a peer for the root's first accounts), is not the peer's
+//! fault; that account's storage is left to healing instead.
 //!
 //! A peer whose answer does not verify is disconnected (BreachOfProtocol); an empty answer
 //! without proof means the peer does not hold the root (no longer: it left its window) and the
 //! next peer is asked. When every peer has failed a request in a row, the download stops with
-//! [`SyncError::StateUnavailable`] (the caller picks a newer pivot and starts again: there is
-//! no healing yet).
+//! [`SyncError::StateUnavailable`]: the caller picks a newer pivot and continues.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
     ops::Deref,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -110,20 +119,24 @@ pub(super) async fn download_state(
     staging: &SnapStaging,
     pivot: B256,
     root: B256,
-    fetched: &Arc<AtomicU64>,
+    counters: &Arc<StateCounters>,
     response_bytes: u64,
 ) -> Result<SyncedState, SyncError> {
     staging.begin(pivot, root)?;
     let staging = &Staging {
         inner: staging.clone(),
-        fetched: Arc::clone(fetched),
+        counters: Arc::clone(counters),
         response_bytes,
+        mixed: staging.is_mixed()?,
     };
     download_accounts(peers, staging, root).await?;
     let accounts = staging.load()?.accounts;
     tracing::info!("snap sync: {} accounts", accounts.len());
     download_storage(peers, staging, root, &accounts).await?;
     download_codes(peers, staging, &accounts).await?;
+    if staging.mixed {
+        heal::heal(peers, staging, root).await?;
+    }
     let state = staging.load()?;
     let slots: usize = state.storage.values().map(BTreeMap::len).sum();
     tracing::info!(
@@ -273,9 +286,13 @@ async fn download_storage(
         }
     }
     pending.reverse();
-    while !pending.is_empty() {
-        let group: Vec<(B256, B256)> =
-            pending.split_off(pending.len().saturating_sub(STORAGE_GROUP));
+    // Accounts asked for one by one (a mixed area's group no peer answered).
+    let mut singles: Vec<(B256, B256)> = Vec::new();
+    while !pending.is_empty() || !singles.is_empty() {
+        let group: Vec<(B256, B256)> = match singles.pop() {
+            Some(single) => vec![single],
+            None => pending.split_off(pending.len().saturating_sub(STORAGE_GROUP)),
+        };
         let hashes: Vec<B256> = group.iter().map(|(hash, _)| *hash).collect();
         let answered = ask(
             peers,
@@ -290,14 +307,29 @@ async fn download_storage(
                     response_bytes: staging.response_bytes,
                 })
             },
-            |answer| check_storage(answer, &group, B256::ZERO),
+            |answer| check_storage(answer, &group, B256::ZERO, staging.mixed),
         )
-        .await?;
+        .await;
+        let answered = match answered {
+            Err(SyncError::StateUnavailable) if staging.mixed && group.len() > 1 => {
+                singles.extend(group.into_iter().rev());
+                continue;
+            }
+            Err(SyncError::StateUnavailable) if staging.mixed => {
+                leave_to_healing(peers, staging, root, group[0].0, &mut turn).await?;
+                continue;
+            }
+            other => other?,
+        };
         let served = answered.len();
-        for (index, (slots, more)) in answered.into_iter().enumerate() {
+        for (index, (slots, listing)) in answered.into_iter().enumerate() {
             let account = group[index];
-            let next = match (more, slots.last()) {
-                (true, Some((last, _))) => Some(increment(*last)),
+            let next = match (listing, slots.last()) {
+                (Listing::Stale, _) => {
+                    staging.put_storage(&account.0, &[], None)?;
+                    continue;
+                }
+                (Listing::More, Some((last, _))) => Some(increment(*last)),
                 _ => None,
             };
             staging.put_storage(&account.0, &slots, next)?;
@@ -312,6 +344,43 @@ async fn download_storage(
     Ok(())
 }
 
+/// A mixed area's account whose storage no peer serves: when a peer still serves the root (so
+/// the account is gone from it), its storage is marked done and left to healing; otherwise the
+/// root is gone ([`SyncError::StateUnavailable`]).
+async fn leave_to_healing(
+    peers: &dyn PeerHandles,
+    staging: &Staging,
+    root: B256,
+    account: B256,
+    turn: &mut usize,
+) -> Result<(), SyncError> {
+    ask(
+        peers,
+        turn,
+        |request_id| {
+            SnapMessage::GetAccountRange(GetAccountRange {
+                request_id,
+                root_hash: root,
+                starting_hash: account,
+                limit_hash: account,
+                response_bytes: 1,
+            })
+        },
+        |answer| match answer {
+            SnapMessage::AccountRange(range)
+                if !(range.accounts.is_empty() && range.proof.is_empty()) =>
+            {
+                Answer::Good(())
+            }
+            SnapMessage::AccountRange(_) => Answer::Lacking,
+            _ => Answer::Invalid("not an AccountRange".into()),
+        },
+    )
+    .await?;
+    tracing::debug!("snap sync: the storage of {account} is left to healing");
+    Ok(staging.put_storage(&account, &[], None)?)
+}
+
 /// The slots of one account from `origin` on, in ranges with proofs, staged piece by piece.
 async fn download_rest_of_storage(
     peers: &dyn PeerHandles,
@@ -323,7 +392,7 @@ async fn download_rest_of_storage(
 ) -> Result<(), SyncError> {
     loop {
         let from = origin;
-        let mut answered = ask(
+        let answered = ask(
             peers,
             turn,
             |request_id| {
@@ -336,14 +405,21 @@ async fn download_rest_of_storage(
                     response_bytes: staging.response_bytes,
                 })
             },
-            |answer| check_storage(answer, &[(account, storage_root)], from),
+            |answer| check_storage(answer, &[(account, storage_root)], from, staging.mixed),
         )
-        .await?;
-        let Some((range, more)) = answered.pop() else {
+        .await;
+        let mut answered = match answered {
+            Err(SyncError::StateUnavailable) if staging.mixed => {
+                return leave_to_healing(peers, staging, root, account, turn).await;
+            }
+            other => other?,
+        };
+        let Some((range, listing)) = answered.pop() else {
             return Err(SyncError::StateUnavailable);
         };
-        let next = match (more, range.last()) {
-            (true, Some((last, _))) => Some(increment(*last)),
+        let next = match (listing, range.last()) {
+            (Listing::Stale, _) => return Ok(staging.put_storage(&account, &[], None)?),
+            (Listing::More, Some((last, _))) => Some(increment(*last)),
             _ => None,
         };
         staging.put_storage(&account, &range, next)?;
@@ -355,16 +431,30 @@ async fn download_rest_of_storage(
     }
 }
 
-/// One account's slots in an answer, and whether more follow.
-type StorageList = (Vec<(B256, U256)>, bool);
+/// How one account's slot list in an answer ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// The whole rest of the storage.
+    Complete,
+    /// Cut: more slots follow.
+    More,
+    /// It does not verify against the staged storage root, in a mixed area: the account changed
+    /// since it was staged (its slots are not kept; healing fetches its storage).
+    Stale,
+}
+
+/// One account's slots in an answer, and how the list ends.
+type StorageList = (Vec<(B256, U256)>, Listing);
 
 /// Checks a StorageRanges answer for `group` (the first list starting at `origin`): each list
 /// but a cut last one is a whole storage trie; the last may be cut, with its proof. Returns
-/// each list's slots and whether more follow.
+/// each list's slots and how it ends. In a `mixed` area a list that does not verify ends the
+/// answer as [`Listing::Stale`] instead of condemning the peer.
 fn check_storage(
     answer: SnapMessage,
     group: &[(B256, B256)],
     origin: B256,
+    mixed: bool,
 ) -> Answer<Vec<StorageList>> {
     let SnapMessage::StorageRanges(ranges) = answer else {
         return Answer::Invalid("not a StorageRanges".into());
@@ -392,8 +482,13 @@ fn check_storage(
             Vec::new()
         };
         let first = if index == 0 { origin } else { B256::ZERO };
-        let more = match verify_range(storage_root, &first, &keys, &values, &proof) {
-            Ok(more) => more,
+        let listing = match verify_range(storage_root, &first, &keys, &values, &proof) {
+            Ok(true) => Listing::More,
+            Ok(false) => Listing::Complete,
+            Err(_) if mixed => {
+                lists.push((Vec::new(), Listing::Stale));
+                break;
+            }
             Err(e) => {
                 return Answer::Invalid(format!("the storage of {account} does not verify: {e}"));
             }
@@ -405,7 +500,7 @@ fn check_storage(
             };
             slots.push((slot.hash, value));
         }
-        lists.push((slots, more));
+        lists.push((slots, listing));
     }
     Answer::Good(lists)
 }
@@ -464,19 +559,54 @@ async fn download_codes(
     Ok(())
 }
 
-/// The staging area, counting what is fetched into it (the metric and the caller's counter).
+/// What the state download did so far, shared with the sync's progress report.
+#[derive(Debug, Default)]
+pub struct StateCounters {
+    fetched: AtomicU64,
+    healed: AtomicU64,
+    healing: AtomicBool,
+}
+
+impl StateCounters {
+    /// State items fetched: accounts, slots, codes and trie nodes.
+    pub fn fetched(&self) -> u64 {
+        self.fetched.load(Ordering::Relaxed)
+    }
+
+    /// Trie nodes fetched by healing.
+    pub fn healed(&self) -> u64 {
+        self.healed.load(Ordering::Relaxed)
+    }
+
+    /// Whether the download is healing.
+    pub fn healing(&self) -> bool {
+        self.healing.load(Ordering::Relaxed)
+    }
+
+    fn set_healing(&self, healing: bool) {
+        self.healing.store(healing, Ordering::Relaxed);
+    }
+
+    fn add_healed(&self, nodes: usize) {
+        self.healed.fetch_add(nodes as u64, Ordering::Relaxed);
+    }
+}
+
+/// The staging area, counting what is fetched into it (the metric and the caller's counters).
 #[derive(Clone)]
 struct Staging {
     inner: SnapStaging,
-    fetched: Arc<AtomicU64>,
+    counters: Arc<StateCounters>,
     /// The byte limit of every request.
     response_bytes: u64,
+    /// Whether staged items may belong to an older root (see the module docs).
+    mixed: bool,
 }
 
 impl Staging {
     fn count(&self, items: usize) {
         let items = items as u64;
-        self.fetched.fetch_add(items, Ordering::Relaxed);
+        self.counters.fetched.fetch_add(items, Ordering::Relaxed);
         ethrex_metrics::record_sync_state_items(items);
     }
 }
@@ -507,6 +637,8 @@ impl PeerHandles for PeersRef {
         self.0.iter().find(|p| p.remote_id() == *id).cloned()
     }
 }
+
+mod heal;
 
 #[cfg(test)]
 mod tests {

@@ -20,9 +20,9 @@ use crate::{
     rlpx::{Connection, ConnectionConfig},
 };
 
-const WAIT: Duration = Duration::from_secs(60);
+pub(super) const WAIT: Duration = Duration::from_secs(60);
 
-struct Peers(Vec<EthPeer>);
+pub(super) struct Peers(pub(super) Vec<EthPeer>);
 
 impl PeerHandles for Peers {
     fn handles(&self) -> Vec<EthPeer> {
@@ -38,7 +38,7 @@ fn new_chain() -> Arc<Blockchain> {
     chain_from(GenesisBuilder::new(Fork::Prague))
 }
 
-fn chain_from(genesis: GenesisBuilder) -> Arc<Blockchain> {
+pub(super) fn chain_from(genesis: GenesisBuilder) -> Arc<Blockchain> {
     let store = Store::in_memory();
     store.init_genesis(&genesis.build()).unwrap();
     Arc::new(Blockchain::new(store).unwrap())
@@ -46,7 +46,7 @@ fn chain_from(genesis: GenesisBuilder) -> Arc<Blockchain> {
 
 /// `blocks` blocks on `chain`, each with one transfer of dev account 0, the first with
 /// `nonce`.
-fn produce(chain: &Blockchain, blocks: u64, nonce: u64) {
+pub(super) fn produce(chain: &Blockchain, blocks: u64, nonce: u64) {
     let mempool = Mempool::new(100);
     let config = DevBlockConfig {
         gas_limit: 30_000_000,
@@ -70,7 +70,7 @@ fn produce(chain: &Blockchain, blocks: u64, nonce: u64) {
     }
 }
 
-fn config() -> ConnectionConfig {
+pub(super) fn config() -> ConnectionConfig {
     ConnectionConfig {
         key: NodeKey::random(),
         client_id: "ethrex/test".into(),
@@ -82,7 +82,7 @@ fn config() -> ConnectionConfig {
 
 /// A session from `client`'s store to a server over `server`'s store: the client's handle
 /// (the server side's task keeps serving in the background).
-async fn connect(client: &Blockchain, server: &Blockchain) -> EthPeer {
+pub(super) async fn connect(client: &Blockchain, server: &Blockchain) -> EthPeer {
     let (client_config, server_config) = (config(), config());
     let server_id = server_config.key.public_key();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -104,7 +104,7 @@ async fn connect(client: &Blockchain, server: &Blockchain) -> EthPeer {
     peer
 }
 
-async fn wait_until_synced(sync: &FullSync, chain: &Blockchain, head: B256) {
+pub(super) async fn wait_until_synced(sync: &FullSync, chain: &Blockchain, head: B256) {
     let deadline = Instant::now() + WAIT;
     while chain.store().head_hash().unwrap() != Some(head) || sync.is_syncing() {
         assert!(

@@ -1,0 +1,454 @@
+//! Snap healing and re-pivoting over loopback RLPx: a state staged against one root (R1) is
+//! healed to another (R2) that differs in accounts (changed, deleted, added), storage slots
+//! (changed, deleted, added), a deleted contract and a new code — exactly R2 afterwards, for a
+//! small fraction of a full download; healing stopped part way continues after a restart
+//! without refetching what it did; a peer answering GetTrieNodes with wrong nodes is
+//! disconnected; and a whole snap sync whose staged pivot left the window re-pivots, keeps
+//! what it had and heals.
+//!
+//! R1 and R2 are the genesis states of two stores (A1, A2), served by their own sessions; the
+//! staging area is a third store's.
+
+use std::{collections::BTreeMap, ops::ControlFlow};
+
+use alloy_primitives::{Address, U256, keccak256};
+use alloy_rlp::Decodable;
+use ethrex_common::{Fork, constants::EMPTY_CODE_HASH, types::AccountState};
+use ethrex_storage::{SnapStaging, Store, SyncedState, TrieOwner};
+use ethrex_test_utils::GenesisBuilder;
+use tokio::net::TcpListener;
+
+use super::{
+    snap::{RESPONSE_BYTES, StateCounters},
+    tests::{Peers, WAIT, chain_from, config, connect, produce, wait_until_synced},
+    *,
+};
+use crate::{eth::EthContext, rlpx::Connection};
+
+/// Funded accounts besides the dev accounts and system contracts.
+const ACCOUNTS: u64 = 3_000;
+/// Slots of the big contract.
+const SLOTS: u64 = 3_000;
+const BIG: Address = Address::repeat_byte(0xb1);
+const GONE: Address = Address::repeat_byte(0xd0);
+const NEW: Address = Address::repeat_byte(0xe1);
+/// The account R2 adds.
+const ADDED: Address = Address::repeat_byte(0xad);
+
+fn funded(i: u64) -> Address {
+    Address::left_padding_from(&(0x10_0000 + i).to_be_bytes())
+}
+
+/// R1 (`second` false) or R2: R2 changes every 50th balance, drops account 7, adds one, changes
+/// every 300th slot of the big contract, drops slots 100-104, adds 5 slots, drops contract GONE
+/// and adds contract NEW (new code).
+fn genesis(second: bool) -> GenesisBuilder {
+    let mut genesis = GenesisBuilder::new(Fork::Prague);
+    for i in 0..ACCOUNTS {
+        if second && i == 7 {
+            continue;
+        }
+        let balance = if second && i % 50 == 0 {
+            2_000_000 + i
+        } else {
+            1_000 + i
+        };
+        genesis = genesis.fund(funded(i), U256::from(balance));
+    }
+    let mut slots: Vec<(U256, U256)> = Vec::new();
+    for i in 1..=SLOTS {
+        if second && (100..105).contains(&i) {
+            continue;
+        }
+        let value = if second && i % 300 == 0 {
+            i + 1_000_000
+        } else {
+            i
+        };
+        slots.push((U256::from(i), U256::from(value)));
+    }
+    if second {
+        slots.extend((SLOTS + 1..=SLOTS + 5).map(|i| (U256::from(i), U256::from(i))));
+        genesis = genesis.fund(ADDED, U256::from(42)).contract(
+            NEW,
+            vec![0x60, 0x03, 0x54, 0x00],
+            [(U256::from(3), U256::from(9))],
+        );
+    } else {
+        genesis = genesis.contract(GONE, vec![0x60, 0x01], [(U256::from(1), U256::from(1))]);
+    }
+    genesis.contract(BIG, vec![0x60, 0x00, 0x54], slots)
+}
+
+/// Every account and slot of `store`'s genesis state, and its codes.
+fn full_state(store: &Store) -> SyncedState {
+    let root = store.header_by_number(0).unwrap().unwrap().state_root;
+    let reader = store.state_at(root).unwrap();
+    let mut state = SyncedState::default();
+    reader
+        .for_each_leaf_from(TrieOwner::Accounts, &B256::ZERO, &mut |key, value| {
+            let account = AccountState::decode(&mut value.as_slice()).unwrap();
+            state.accounts.insert(key, account);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    for (hash, account) in &state.accounts {
+        if account.code_hash != EMPTY_CODE_HASH {
+            let code = store.code(&account.code_hash).unwrap().unwrap();
+            state.codes.insert(account.code_hash, code);
+        }
+        let mut slots = BTreeMap::new();
+        reader
+            .for_each_leaf_from(TrieOwner::Storage(*hash), &B256::ZERO, &mut |key, value| {
+                slots.insert(key, U256::decode(&mut value.as_slice()).unwrap());
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        if !slots.is_empty() {
+            state.storage.insert(*hash, slots);
+        }
+    }
+    state
+}
+
+fn items(state: &SyncedState) -> u64 {
+    let slots: usize = state.storage.values().map(BTreeMap::len).sum();
+    (state.accounts.len() + slots + state.codes.len()) as u64
+}
+
+/// The genesis block hash and state root of `chain`.
+fn pivot(chain: &Blockchain) -> (B256, B256) {
+    let header = chain.store().header_by_number(0).unwrap().unwrap();
+    (header.hash_slow(), header.state_root)
+}
+
+/// A staging area holding the whole of R1 (downloaded from A1).
+async fn staged_r1(a1: &Blockchain) -> SnapStaging {
+    let staging = Store::in_memory().snap_staging();
+    let (hash, root) = pivot(a1);
+    let peers = Peers(vec![connect(a1, a1).await]);
+    let counters = Arc::new(StateCounters::default());
+    snap::download_state(&peers, &staging, hash, root, &counters, RESPONSE_BYTES)
+        .await
+        .unwrap();
+    assert!(!staging.is_mixed().unwrap());
+    staging
+}
+
+/// Snap-syncs `staging` to A2's root from `peers`.
+async fn sync_r2(
+    a2: &Blockchain,
+    staging: &SnapStaging,
+    peers: Vec<EthPeer>,
+) -> (Result<SyncedState, SyncError>, Arc<StateCounters>) {
+    let (hash, root) = pivot(a2);
+    let counters = Arc::new(StateCounters::default());
+    let result = snap::download_state(
+        &Peers(peers),
+        staging,
+        hash,
+        root,
+        &counters,
+        RESPONSE_BYTES,
+    )
+    .await;
+    (result, counters)
+}
+
+/// The healed state is R2 to the leaf, installs (its root checked) and reads right.
+fn assert_is_r2(healed: &SyncedState, a2: &Blockchain) {
+    let expected = full_state(a2.store());
+    assert_eq!(healed.accounts, expected.accounts, "accounts");
+    assert_eq!(healed.storage, expected.storage, "storage");
+    for (hash, code) in &expected.codes {
+        assert_eq!(healed.codes.get(hash), Some(code), "code {hash}");
+    }
+    let store = Store::in_memory();
+    let genesis = a2.store().header_by_number(0).unwrap().unwrap();
+    let block = a2
+        .store()
+        .block_by_hash(&genesis.hash_slow())
+        .unwrap()
+        .unwrap();
+    store
+        .install_synced_state(healed, &[(block, Vec::new())])
+        .unwrap();
+    let reader = store.state_at(genesis.state_root).unwrap();
+    let balance = |address| reader.account_state(&address).unwrap().map(|a| a.balance);
+    assert_eq!(balance(funded(50)), Some(U256::from(2_000_050)));
+    assert_eq!(balance(funded(51)), Some(U256::from(1_051)));
+    assert_eq!(balance(funded(7)), None);
+    assert_eq!(balance(ADDED), Some(U256::from(42)));
+    assert_eq!(reader.account_state(&GONE).unwrap(), None);
+    let slot = |address, slot: u64| reader.storage_value(&address, &U256::from(slot)).unwrap();
+    assert_eq!(slot(BIG, 300), U256::from(1_000_300));
+    assert_eq!(slot(BIG, 301), U256::from(301));
+    assert_eq!(slot(BIG, 102), U256::ZERO);
+    assert_eq!(slot(BIG, SLOTS + 3), U256::from(SLOTS + 3));
+    assert_eq!(slot(NEW, 3), U256::from(9));
+    let new = reader.account_state(&NEW).unwrap().unwrap();
+    assert_eq!(
+        store.code(&new.code_hash).unwrap().unwrap().as_ref(),
+        &[0x60, 0x03, 0x54, 0x00]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_staged_for_one_root_is_healed_to_another_fetching_a_small_part() {
+    let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
+    assert_ne!(pivot(&a1).1, pivot(&a2).1);
+    let staging = staged_r1(&a1).await;
+    let (healed, counters) = sync_r2(&a2, &staging, vec![connect(&a2, &a2).await]).await;
+    let healed = healed.unwrap();
+    assert!(staging.is_mixed().unwrap(), "a second pivot mixes the area");
+    assert_is_r2(&healed, &a2);
+    assert!(staging.heal_queue().unwrap().is_empty());
+    let total = items(&full_state(a2.store()));
+    let fetched = counters.fetched();
+    eprintln!(
+        "healed R1 into R2: {fetched} items fetched ({} trie nodes) for a state of {total}",
+        counters.healed()
+    );
+    assert!(counters.healed() > 0, "R2 needed healing");
+    assert!(
+        fetched * 20 < total,
+        "fetched {fetched} items (of which {} trie nodes) for a state of {total}",
+        counters.healed()
+    );
+}
+
+/// What a scripted snap peer does with GetTrieNodes (everything else is served honestly).
+#[derive(Clone, Copy)]
+enum TrieNodesScript {
+    /// Every node with its last byte changed.
+    Wrong,
+    /// Honest answers to the first `n` requests, then empty ones (the root is gone).
+    StopAfter(usize),
+}
+
+/// A snap peer over `server`'s store following `script`; the flag is set when the client
+/// disconnects it for a breach of protocol.
+async fn scripted_peer(server: &Blockchain, script: TrieNodesScript) -> (EthPeer, Arc<AtomicBool>) {
+    use crate::eth::{EthMessage, EthVersion, LocalChain};
+    use crate::snap::{SnapMessage, messages::TrieNodes, serve as snap_serve};
+    let (client_config, server_config) = (config(), config());
+    let server_id = server_config.key.public_key();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let store = server.store().clone();
+    let network = server.config().chain_id;
+    let disconnected = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&disconnected);
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut conn = Connection::accept(stream, &server_config).await.unwrap();
+        let offset = 0x10;
+        let (version, _) = EthVersion::negotiated(conn.shared_capabilities()).unwrap();
+        let local = LocalChain::load(&store, network).unwrap();
+        let status = EthMessage::Status(local.status(version));
+        conn.send(offset, &status.encode(version)).await.unwrap();
+        let mut answered = 0;
+        loop {
+            let message = match conn.recv().await {
+                Ok(message) => message,
+                Err(crate::rlpx::RlpxError::Disconnected(DisconnectReason::BreachOfProtocol)) => {
+                    flag.store(true, Ordering::SeqCst);
+                    return;
+                }
+                Err(_) => return,
+            };
+            // eth/69 uses 18 ids; snap/1 follows.
+            let Some(snap_id) = message.id.checked_sub(offset + 18) else {
+                continue;
+            };
+            let Ok(request) = SnapMessage::decode(snap_id, &message.payload) else {
+                continue;
+            };
+            let answer = match request {
+                SnapMessage::GetTrieNodes(request) => {
+                    let mut nodes = snap_serve::serve_trie_nodes(&store, &request).unwrap();
+                    answered += 1;
+                    match script {
+                        TrieNodesScript::Wrong => {
+                            for node in &mut nodes.nodes {
+                                let mut bytes = node.to_vec();
+                                if let Some(last) = bytes.last_mut() {
+                                    *last ^= 1;
+                                }
+                                *node = bytes.into();
+                            }
+                        }
+                        TrieNodesScript::StopAfter(n) if answered > n => {
+                            nodes = TrieNodes {
+                                request_id: nodes.request_id,
+                                nodes: Vec::new(),
+                            };
+                        }
+                        TrieNodesScript::StopAfter(_) => {}
+                    }
+                    SnapMessage::TrieNodes(nodes)
+                }
+                SnapMessage::GetAccountRange(request) => SnapMessage::AccountRange(
+                    snap_serve::serve_account_range(&store, &request).unwrap(),
+                ),
+                SnapMessage::GetStorageRanges(request) => SnapMessage::StorageRanges(
+                    snap_serve::serve_storage_ranges(&store, &request).unwrap(),
+                ),
+                SnapMessage::GetByteCodes(request) => {
+                    SnapMessage::ByteCodes(snap_serve::serve_byte_codes(&store, &request).unwrap())
+                }
+                _ => continue,
+            };
+            if (conn.send(offset + 18 + answer.id(), &answer.encode()).await).is_err() {
+                return;
+            }
+        }
+    });
+    let conn = Connection::connect(addr, server_id, &client_config)
+        .await
+        .unwrap();
+    let client_context = EthContext::new(server.store().clone(), server.config().chain_id);
+    let (peer, _task) = EthPeer::start(conn, client_context).await.unwrap();
+    (peer, disconnected)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healing_stopped_part_way_continues_after_a_restart_without_refetching() {
+    let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
+    // How many nodes healing takes in one go.
+    let baseline = staged_r1(&a1).await;
+    let (healed, counters) = sync_r2(&a2, &baseline, vec![connect(&a2, &a2).await]).await;
+    healed.unwrap();
+    let whole = counters.healed();
+
+    // The same, but the only peer stops serving the root after three answers.
+    let staging = staged_r1(&a1).await;
+    let (peer, _) = scripted_peer(&a2, TrieNodesScript::StopAfter(3)).await;
+    let (stopped, first) = sync_r2(&a2, &staging, vec![peer]).await;
+    assert!(
+        matches!(stopped, Err(SyncError::StateUnavailable)),
+        "{stopped:?}"
+    );
+    let queued = staging.heal_queue().unwrap().len();
+    assert!(queued > 0, "the healing queue is in the store");
+    assert!(first.healed() > 0 && first.healed() < whole);
+
+    // A restart: a new download over the same store, from an honest peer.
+    let (healed, second) = sync_r2(&a2, &staging, vec![connect(&a2, &a2).await]).await;
+    assert_is_r2(&healed.unwrap(), &a2);
+    eprintln!(
+        "healing: {whole} nodes in one go; {} before the stop ({queued} queued), {} after",
+        first.healed(),
+        second.healed()
+    );
+    assert!(
+        second.healed() + first.healed() <= whole + whole / 20,
+        "healed {} then {} nodes; {whole} in one go",
+        first.healed(),
+        second.healed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_answering_trie_nodes_that_do_not_hash_right_is_disconnected() {
+    let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
+    let staging = staged_r1(&a1).await;
+    let (liar, disconnected) = scripted_peer(&a2, TrieNodesScript::Wrong).await;
+    // The liar first: it gets the first request.
+    let peers = vec![liar, connect(&a2, &a2).await];
+    let (healed, _) = sync_r2(&a2, &staging, peers).await;
+    assert_is_r2(&healed.unwrap(), &a2);
+    let deadline = Instant::now() + WAIT;
+    while !disconnected.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "the liar was not disconnected");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snap_sync_whose_pivot_left_the_window_re_pivots_keeping_what_it_downloaded() {
+    let big = Address::repeat_byte(0xb2);
+    let genesis = || {
+        GenesisBuilder::new(Fork::Prague).contract(
+            big,
+            vec![0x60, 0x00, 0x54],
+            (1..=20_000u64).map(|i| (U256::from(i), U256::from(i))),
+        )
+    };
+    let (a, b) = (chain_from(genesis()), chain_from(genesis()));
+    produce(&a, 30, 0);
+    let first_target = a.store().head_hash().unwrap().unwrap();
+    let config = SyncConfig {
+        snap: true,
+        pivot_distance: 5,
+        snap_min_blocks: 10,
+        snap_response_bytes: 8 * 1024,
+        ..SyncConfig::default()
+    };
+    let first = FullSync::start(
+        Arc::clone(&b),
+        Arc::new(Peers(vec![connect(&b, &a).await])),
+        config,
+    );
+    first.handoff().sync_to(first_target);
+    // Stop once half of the big storage is staged.
+    let staging = b.store().snap_staging();
+    let big_hash = keccak256(big);
+    let deadline = Instant::now() + WAIT;
+    while (staging.load().unwrap().storage.get(&big_hash)).is_none_or(|s| s.len() < 10_000) {
+        assert!(Instant::now() < deadline, "the download never got half way");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.stop().await;
+    let (old_pivot, _) = staging.pivot().unwrap().unwrap();
+    let staged = items(&staging.load().unwrap());
+
+    // The chain moves on 150 blocks: the staged pivot is older than A's 128 states.
+    produce(&a, 150, 30);
+    let a_head = a.store().head_header().unwrap().unwrap();
+    let old_root = a
+        .store()
+        .header_by_hash(&old_pivot)
+        .unwrap()
+        .unwrap()
+        .state_root;
+    assert!(
+        !a.store().has_state(&old_root),
+        "A no longer serves the old pivot"
+    );
+    let second = FullSync::start(
+        Arc::clone(&b),
+        Arc::new(Peers(vec![connect(&b, &a).await])),
+        config,
+    );
+    second.handoff().sync_to(a_head.hash_slow());
+    wait_until_synced(&second, &b, a_head.hash_slow()).await;
+    assert_eq!(
+        b.store().head_header().unwrap().unwrap().state_root,
+        a_head.state_root
+    );
+    assert_eq!(second.progress().imported, 5, "the state came by snap");
+    let reader = b.store().state_at(a_head.state_root).unwrap();
+    for slot in [1u64, 9_999, 20_000] {
+        assert_eq!(
+            reader.storage_value(&big, &U256::from(slot)).unwrap(),
+            U256::from(slot)
+        );
+    }
+    // What was staged was kept: the second run fetched the rest of the big storage (about
+    // half of it) and the small part that changed, not the staged half again.
+    let fetched = second.progress().state_items;
+    eprintln!(
+        "re-pivot: {staged} items staged, {fetched} fetched after it ({} trie nodes)",
+        second.progress().healed_nodes
+    );
+    assert!(
+        fetched < 20_000 - 10_000 + 2_000,
+        "the second run fetched {fetched} items; {staged} were staged"
+    );
+    assert!(
+        second.progress().healed_nodes > 0,
+        "the new pivot needed healing"
+    );
+    second.stop().await;
+}
