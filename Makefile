@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check l2-genesis l2-kzg-check devp2p-peers devp2p-sync
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check l2-genesis l2-anvil l2-kzg-check devp2p-peers devp2p-sync
 
 all: build
 
@@ -52,7 +52,7 @@ clean-fixtures:
 ## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
 ## binary, real clients against `ethrex --dev`, the CL mock with geth and ethereumjs, and geth's
 ## devp2p discv4, eth and snap suites, geth and ethereumjs as real peers, and sync with them.
-test: deps lint contracts-check l2-kzg-check unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers devp2p-sync
+test: deps lint contracts-check l2-anvil l2-kzg-check unit ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers devp2p-sync
 
 ## contracts: the rollup's Solidity contracts (crates/l2/contracts): installs the pinned npm
 ## solc@0.8.31 and OpenZeppelin 5.7.0 into target/contracts-deps (once) and rewrites the committed
@@ -70,6 +70,21 @@ contracts-check:
 ## test of ethrex-l2-sdk fails when the committed file differs.
 l2-genesis:
 	cargo run --quiet -p ethrex-l2-sdk --bin ethrex-l2-genesis -- fixtures/genesis/l2.json
+
+## l2-anvil: installs npm @foundry-rs/anvil into target/l2-anvil (ignored) for the test that
+## deploys the rollup contracts on anvil too (it skips, saying so, without it); no npm retries,
+## so an unreachable registry skips in seconds.
+ANVIL_VERSION := 1.7.1
+l2-anvil:
+	@if [ -x target/l2-anvil/node_modules/.bin/anvil ] && \
+	   grep -q '"version": "$(ANVIL_VERSION)"' target/l2-anvil/node_modules/@foundry-rs/anvil/package.json 2>/dev/null; then \
+		:; \
+	elif npm install --prefix target/l2-anvil --no-audit --no-fund --silent --fetch-retries=0 \
+		@foundry-rs/anvil@$(ANVIL_VERSION) >/dev/null 2>&1; then \
+		echo "l2-anvil: installed @foundry-rs/anvil@$(ANVIL_VERSION) into target/l2-anvil"; \
+	else \
+		echo "l2-anvil: SKIPPED: could not install @foundry-rs/anvil@$(ANVIL_VERSION) (npm registry unreachable?)"; \
+	fi
 
 ## l2-kzg-check: the batch blobs' KZG commitments, versioned hashes, blob proofs and cell proofs
 ## (ethrex-l2-common) compared byte for byte with PyPI ckzg 2.1.8's, installed into the ignored
