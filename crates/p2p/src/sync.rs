@@ -182,6 +182,8 @@ struct Shared {
     progress: Mutex<SyncProgress>,
     /// Snap sync's counters, live.
     state: Arc<snap::StateCounters>,
+    /// The last attempt found no peer serving the staged pivot's state.
+    stale_pivot: AtomicBool,
 }
 
 impl Shared {
@@ -295,6 +297,10 @@ impl Syncer {
                     );
                 }
                 Err(e) => {
+                    if matches!(e, SyncError::StateUnavailable) {
+                        // The pivot's state is gone from the peers: the next attempt re-pivots.
+                        self.shared.stale_pivot.store(true, Ordering::SeqCst);
+                    }
                     tracing::warn!("sync to {target} failed: {e}; retrying in {RETRY_AFTER:?}");
                     tokio::time::sleep(RETRY_AFTER).await;
                     let mut next = self
@@ -374,15 +380,17 @@ impl Syncer {
     }
 
     /// The index in `headers` of the pivot: the one a previous attempt staged a state for, if
-    /// it is still recent enough to be served (within 96 blocks of the target), otherwise the
-    /// header [`SyncConfig::pivot_distance`] below the target (what is staged is kept: see the
-    /// module docs).
+    /// it is still recent enough to be served (within 96 blocks of the target, and the last
+    /// attempt did not find it gone), otherwise the header [`SyncConfig::pivot_distance`] below
+    /// the target (what is staged is kept: see the module docs).
     fn pick_pivot(&self, headers: &[Header]) -> Result<usize, SyncError> {
         let last = headers.len() - 1;
         let fresh = last - (self.config.pivot_distance as usize).min(last);
+        let stale = self.shared.stale_pivot.swap(false, Ordering::SeqCst);
         if let Some((hash, _)) = self.chain.store().snap_staging().pivot()? {
             let staged = (headers.iter()).rposition(|h| h.hash_slow() == hash);
-            if let Some(index) = staged.filter(|index| last - index <= 96) {
+            let recent = |index: &usize| last - index <= 96 && !(stale && *index < fresh);
+            if let Some(index) = staged.filter(recent) {
                 tracing::info!(
                     "snap sync: resuming the state download of #{}",
                     headers[index].number
