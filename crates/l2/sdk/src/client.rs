@@ -286,7 +286,7 @@ impl EthClient {
             if Instant::now() >= deadline {
                 return Err(SdkError::Timeout {
                     what: format!("the receipt of {hash}"),
-                    seconds: timeout.as_secs(),
+                    waited: timeout,
                 });
             }
             std::thread::sleep(RECEIPT_POLL);

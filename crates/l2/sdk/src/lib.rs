@@ -34,8 +34,8 @@ pub enum SdkError {
     /// The L1 could not be reached or the HTTP exchange failed.
     #[error("cannot reach the L1 at {url}: {reason}")]
     Transport { url: String, reason: String },
-    /// The L1 answered a JSON-RPC error.
-    #[error("{method}: the L1 answered error {code}: {message}{}", data.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    /// The L1 answered a JSON-RPC error; a revert's `Error(string)` reason is shown decoded.
+    #[error("{method}: the L1 answered error {code}: {message}{}", describe_data(data.as_deref()))]
     Rpc {
         method: String,
         code: i64,
@@ -46,8 +46,11 @@ pub enum SdkError {
     #[error("{method}: malformed answer from the L1: {reason}")]
     Malformed { method: String, reason: String },
     /// Waiting for something on the L1 took longer than allowed.
-    #[error("timed out after {seconds} s waiting for {what}")]
-    Timeout { what: String, seconds: u64 },
+    #[error("timed out after {waited:?} waiting for {what}")]
+    Timeout {
+        what: String,
+        waited: std::time::Duration,
+    },
     /// A transaction was mined but reverted.
     #[error("transaction {hash} ({what}) reverted on the L1")]
     Reverted { what: String, hash: B256 },
@@ -86,3 +89,17 @@ pub enum SdkError {
 
 /// The crate's result type.
 pub type Result<T, E = SdkError> = std::result::Result<T, E>;
+
+/// The ` (…)` suffix of an RPC error's data: a revert reason when the data is `Error(string)`.
+fn describe_data(data: Option<&str>) -> String {
+    let Some(data) = data else {
+        return String::new();
+    };
+    let reason = alloy_primitives::hex::decode(data)
+        .ok()
+        .and_then(|bytes| calls::revert_reason(&bytes));
+    match reason {
+        Some(reason) => format!(" (reverted: {reason})"),
+        None => format!(" ({data})"),
+    }
+}

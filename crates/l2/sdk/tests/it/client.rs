@@ -60,6 +60,29 @@ fn a_json_rpc_error_keeps_its_code_message_and_data() {
 }
 
 #[test]
+fn a_revert_reason_is_decoded_in_the_message() {
+    // `Error("nope")`, ABI-encoded.
+    let data = "0x08c379a0\
+        0000000000000000000000000000000000000000000000000000000000000020\
+        0000000000000000000000000000000000000000000000000000000000000004\
+        6e6f706500000000000000000000000000000000000000000000000000000000";
+    let answer = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": 3, "message": "execution reverted", "data": data}})
+        .to_string();
+    let url = serve(move |_| Some((200, answer.clone())));
+    let err = EthClient::new(&url).unwrap().block_number().unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("execution reverted (reverted: nope)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn https_urls_are_accepted_with_the_https_feature() {
+    assert!(EthClient::new("https://127.0.0.1:1").is_ok());
+}
+
+#[test]
 fn malformed_answers_name_the_method() {
     let answers = [
         (200, "not json".to_string()),
