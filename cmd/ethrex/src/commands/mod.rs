@@ -41,10 +41,17 @@ pub enum CliError {
     MissingBlock(u64),
     #[error("{0} already exists (use --force to overwrite it)")]
     OutputExists(std::path::PathBuf),
+    /// Boxed: the rollup SDK's errors carry more data than the others.
     #[error(transparent)]
-    L2(#[from] ethrex_l2_sdk::SdkError),
+    L2(Box<ethrex_l2_sdk::SdkError>),
     #[error("{0}")]
     InvalidArgs(String),
+}
+
+impl From<ethrex_l2_sdk::SdkError> for CliError {
+    fn from(err: ethrex_l2_sdk::SdkError) -> Self {
+        CliError::L2(Box::new(err))
+    }
 }
 
 impl CliError {
