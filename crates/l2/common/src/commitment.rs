@@ -26,6 +26,18 @@ pub enum SidecarVersion {
     CellProofs,
 }
 
+impl SidecarVersion {
+    /// The version L1 takes for a blob sent at `l1_timestamp`: cell proofs once Osaka is
+    /// active, blob proofs while `osaka_activation_time` (`--osaka-activation-time`) is ahead.
+    /// Without an activation time, Osaka is taken as active.
+    pub fn at(l1_timestamp: u64, osaka_activation_time: Option<u64>) -> Self {
+        match osaka_activation_time {
+            Some(activation) if l1_timestamp < activation => SidecarVersion::BlobProof,
+            _ => SidecarVersion::CellProofs,
+        }
+    }
+}
+
 /// The proofs of a blob, of one sidecar version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlobProofs {
@@ -145,6 +157,26 @@ mod tests {
                 "{version:?} with a wrong hash"
             );
         }
+    }
+
+    #[test]
+    fn cell_proofs_from_the_osaka_activation_time_on() {
+        assert_eq!(SidecarVersion::at(99, Some(100)), SidecarVersion::BlobProof);
+        assert_eq!(
+            SidecarVersion::at(100, Some(100)),
+            SidecarVersion::CellProofs
+        );
+        assert_eq!(
+            SidecarVersion::at(101, Some(100)),
+            SidecarVersion::CellProofs
+        );
+        assert_eq!(SidecarVersion::at(0, None), SidecarVersion::CellProofs);
+    }
+
+    #[test]
+    fn a_blob_of_another_length_is_refused() {
+        let err = Blob::from_bytes(&[0; 131_071]).unwrap_err();
+        assert_eq!(err.to_string(), "blob is 131071 bytes, expected 131072");
     }
 
     #[test]
