@@ -217,6 +217,31 @@ async fn a_state_staged_for_one_root_is_healed_to_another_fetching_a_small_part(
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_that_changed_or_vanished_since_the_accounts_were_staged_is_left_to_healing() {
+    let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
+    // R1's accounts are staged (every slice done), none of their storage yet: the big
+    // contract's storage changed in R2 (its ranges do not verify against R1's storage root),
+    // GONE's is gone with it (no peer serves it), and GONE's code is nowhere.
+    let staging = Store::in_memory().snap_staging();
+    let (hash, root) = pivot(&a1);
+    staging.begin(hash, root).unwrap();
+    let r1 = full_state(a1.store());
+    let accounts: Vec<(B256, AccountState)> = r1.accounts.into_iter().collect();
+    staging.put_accounts(0, &accounts, None).unwrap();
+    for slice in 1..16 {
+        staging.put_accounts(slice, &[], None).unwrap();
+    }
+    let (healed, counters) = sync_r2(&a2, &staging, vec![connect(&a2, &a2).await]).await;
+    assert_is_r2(&healed.unwrap(), &a2);
+    // The big storage came through healing, node by node.
+    assert!(
+        counters.healed() > SLOTS / 16,
+        "{} nodes healed",
+        counters.healed()
+    );
+}
+
 /// What a scripted snap peer does with GetTrieNodes (everything else is served honestly).
 #[derive(Clone, Copy)]
 enum TrieNodesScript {

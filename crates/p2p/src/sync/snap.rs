@@ -133,9 +133,12 @@ pub(super) async fn download_state(
     let accounts = staging.load()?.accounts;
     tracing::info!("snap sync: {} accounts", accounts.len());
     download_storage(peers, staging, root, &accounts).await?;
-    download_codes(peers, staging, &accounts).await?;
     if staging.mixed {
+        // Healing fetches the codes of the healed accounts: a stale account's code may be
+        // served by no one.
         heal::heal(peers, staging, root).await?;
+    } else {
+        download_codes(peers, staging, &accounts).await?;
     }
     let state = staging.load()?;
     let slots: usize = state.storage.values().map(BTreeMap::len).sum();
