@@ -376,6 +376,37 @@ fn deploy_to_an_unreachable_l1_fails_naming_it() {
 }
 
 #[test]
+fn deploy_from_an_unfunded_account_fails_saying_so() {
+    let l1 = ETHREX.start(&["--dev", "--datadir", "memory"]);
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    let url = format!("http://{}", l1.http);
+    let genesis = l2_genesis_path();
+    let out = ethrex(&[
+        "l2",
+        "deploy",
+        "--eth-rpc-url",
+        &url,
+        "--private-key",
+        "0x0101010101010101010101010101010101010101010101010101010101010101",
+        "--genesis-l2-path",
+        genesis.to_str().unwrap(),
+        "--committer.l1-address",
+        "0x0000000000000000000000000000000000000001",
+        "--proof-sender.l1-address",
+        "0x0000000000000000000000000000000000000002",
+        "--env-file-path",
+        env_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("insufficient funds"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(!env_file.exists());
+    assert_eq!(l1.result("eth_blockNumber", json!([])), "0x0");
+}
+
+#[test]
 fn deploy_refuses_a_required_proof_without_its_verifier_and_bad_keys() {
     let cases: [(&[&str], &str); 3] = [
         (&["--sp1", "true"], "--sp1.verifier-address"),
