@@ -27,7 +27,7 @@ use ethrex_vm::{Database, StateChanges};
 
 use crate::{
     BlockError, Result, StateRootFn,
-    execution::{BodyInput, OnInvalidTx, logs_bloom, run_block},
+    execution::{BodyInput, OnInvalidTx, Rules, logs_bloom, run_block},
     header::{fork_of, next_base_fee, next_excess_blob_gas, validate_header},
 };
 
@@ -113,10 +113,33 @@ pub fn build_block(
     candidates: impl Into<Candidates>,
     state_root: StateRootFn<'_>,
 ) -> Result<BuiltBlock> {
+    let candidates = candidates.into();
+    build_block_with_rules(
+        config,
+        parent,
+        db,
+        attributes,
+        candidates,
+        state_root,
+        Rules::Ethereum,
+    )
+}
+
+/// [`build_block`] under `rules` (a rollup block: its fee parameters; its privileged
+/// transactions come first among the candidates).
+pub fn build_block_with_rules(
+    config: &ChainConfig,
+    parent: &Header,
+    db: &dyn Database,
+    attributes: BlockAttributes,
+    candidates: Candidates,
+    state_root: StateRootFn<'_>,
+    rules: Rules,
+) -> Result<BuiltBlock> {
     let Candidates {
         transactions,
         mut senders,
-    } = candidates.into();
+    } = candidates;
     senders.resize(transactions.len(), None);
     let mut header = header_before_execution(config, parent, &attributes)?;
     let withdrawals = attributes.withdrawals;
@@ -126,7 +149,15 @@ pub fn build_block(
         ommers: &[],
         withdrawals: withdrawals.as_deref(),
     };
-    let run = run_block(config, &header, body, db, state_root, OnInvalidTx::Skip)?;
+    let run = run_block(
+        config,
+        &header,
+        body,
+        db,
+        state_root,
+        OnInvalidTx::Skip,
+        rules,
+    )?;
 
     let mut reasons = run.skipped.into_iter().peekable();
     let mut included = Vec::with_capacity(run.receipts.len());

@@ -21,9 +21,9 @@ use ethrex_common::{
 use ethrex_storage::{ForkChoice, StateReader, Store, StoreError};
 
 use crate::{
-    BlockError, BlockOutcome,
+    BlockError, BlockOutcome, Rules,
     exec_db::{Ancestry, exec_db},
-    execute_block_with_senders,
+    execute_block_with_rules,
     ommers::validate_ommers,
 };
 
@@ -70,6 +70,8 @@ pub enum ChainError {
     NoStateBelowHead { head: u64, depth: u64 },
     #[error("the store has no chain config: initialise it with a genesis first")]
     NoChainConfig,
+    #[error("rollup block #{number} {hash} has no recorded fee parameters")]
+    MissingFeeConfig { number: u64, hash: B256 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -148,6 +150,8 @@ pub struct Blockchain {
     store: Store,
     config: ChainConfig,
     recovered: u64,
+    /// A rollup chain: blocks run under [`Rules::Rollup`] with their recorded fee parameters.
+    rollup: bool,
 }
 
 impl std::fmt::Debug for Blockchain {
@@ -161,14 +165,45 @@ impl Blockchain {
     /// state is not held (the process stopped before writing it), re-executes the canonical
     /// blocks above the last stored state.
     pub fn new(store: Store) -> Result<Self, ChainError> {
+        Self::open(store, false)
+    }
+
+    /// The chain of a rollup (an L2): every block runs under the rollup's rules with the fee
+    /// parameters recorded for it ([`Store::set_fee_config`], before the block is added).
+    pub fn new_rollup(store: Store) -> Result<Self, ChainError> {
+        Self::open(store, true)
+    }
+
+    fn open(store: Store, rollup: bool) -> Result<Self, ChainError> {
         let config = store.chain_config()?.ok_or(ChainError::NoChainConfig)?;
         let mut chain = Blockchain {
             store,
             config,
             recovered: 0,
+            rollup,
         };
         chain.recovered = chain.recover_head_state()?;
         Ok(chain)
+    }
+
+    /// Whether this is a rollup chain ([`Blockchain::new_rollup`]).
+    pub fn is_rollup(&self) -> bool {
+        self.rollup
+    }
+
+    /// The rules the block of `header` runs under.
+    pub fn rules_for(&self, header: &Header) -> Result<Rules, ChainError> {
+        if !self.rollup {
+            return Ok(Rules::Ethereum);
+        }
+        let hash = header.hash_slow();
+        match self.store.fee_config(&hash)? {
+            Some(fees) => Ok(Rules::Rollup(fees)),
+            None => Err(ChainError::MissingFeeConfig {
+                number: header.number,
+                hash,
+            }),
+        }
     }
 
     /// How many blocks [`Blockchain::new`] re-executed to bring back the head's state.
@@ -351,8 +386,17 @@ impl Blockchain {
                 .apply(changes)
                 .map_err(|e| BlockError::StateRoot(e.to_string()))
         };
-        execute_block_with_senders(&self.config, block, parent, &db, &root_after, senders)
-            .map_err(invalid)
+        let rules = self.rules_for(&block.header)?;
+        execute_block_with_rules(
+            &self.config,
+            block,
+            parent,
+            &db,
+            &root_after,
+            senders,
+            rules,
+        )
+        .map_err(invalid)
     }
 
     /// Applies `changes` to the state `parent_root`, checks the root against `header`, and

@@ -16,7 +16,7 @@
 
 use alloy_primitives::{Address, address};
 use ethrex_common::{ChainConfig, types::Header};
-use ethrex_vm::Evm;
+use ethrex_vm::{Evm, Hook};
 
 use crate::{BlockError, Result};
 
@@ -156,10 +156,10 @@ fn fork_block(config: &ChainConfig) -> Option<u64> {
 
 /// Applies the state change if block `number` is the DAO fork block; call before the block's
 /// transactions.
-pub(crate) fn apply_if_fork_block(
+pub(crate) fn apply_if_fork_block<H: Hook>(
     config: &ChainConfig,
     number: u64,
-    evm: &mut Evm<'_>,
+    evm: &mut Evm<'_, H>,
 ) -> Result<()> {
     if fork_block(config) == Some(number) {
         evm.drain(&DRAIN_LIST, REFUND_CONTRACT)?;

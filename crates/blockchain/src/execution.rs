@@ -20,11 +20,11 @@ use ethrex_common::{
         MAINNET_DEPOSIT_CONTRACT, WITHDRAWAL_REQUEST_ADDRESS,
     },
     types::{
-        Block, BlockBody, Header, Receipt, Transaction, TxType, Withdrawal, receipts_root,
-        transactions_root, withdrawals_root,
+        Block, BlockBody, FeeConfig, Header, Receipt, Transaction, TxType, Withdrawal,
+        receipts_root, transactions_root, withdrawals_root,
     },
 };
-use ethrex_vm::{BlockEnv, Database, Evm, StateChanges, TxError, TxResult};
+use ethrex_vm::{BlockEnv, Database, Evm, Hook, L2Hook, StateChanges, TxError, TxResult};
 
 use crate::{
     BlockError, Result, dao,
@@ -67,6 +67,17 @@ pub fn block_env(config: &ChainConfig, header: &Header) -> BlockEnv {
     }
 }
 
+/// Which transaction rules a block runs under.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Rules {
+    /// Ethereum's ([`ethrex_vm::L1Hook`]).
+    #[default]
+    Ethereum,
+    /// The rollup's, with the block's fee parameters ([`ethrex_vm::L2Hook`]): operator and L1
+    /// data fees, fee vaults, privileged transactions.
+    Rollup(FeeConfig),
+}
+
 /// Computes the state root after the given changes to the parent's state (pre-Byzantium
 /// receipts carry one per transaction).
 pub type StateRootFn<'a> = &'a dyn Fn(&StateChanges) -> Result<B256>;
@@ -99,6 +110,28 @@ pub fn execute_block_with_senders(
     state_root: StateRootFn<'_>,
     senders: Option<&[Option<Address>]>,
 ) -> Result<BlockOutcome> {
+    execute_block_with_rules(
+        config,
+        block,
+        parent,
+        db,
+        state_root,
+        senders,
+        Rules::Ethereum,
+    )
+}
+
+/// [`execute_block_with_senders`] under `rules` (a rollup block runs under its fee
+/// parameters).
+pub fn execute_block_with_rules(
+    config: &ChainConfig,
+    block: &Block,
+    parent: &Header,
+    db: &dyn Database,
+    state_root: StateRootFn<'_>,
+    senders: Option<&[Option<Address>]>,
+    rules: Rules,
+) -> Result<BlockOutcome> {
     let header = &block.header;
     validate_header(config, header, parent)?;
     let fork = fork_of(config, header);
@@ -109,7 +142,15 @@ pub fn execute_block_with_senders(
         ommers: &block.body.ommers,
         withdrawals: block.body.withdrawals.as_deref().map(Vec::as_slice),
     };
-    let run = run_block(config, header, body, db, state_root, OnInvalidTx::Reject)?;
+    let run = run_block(
+        config,
+        header,
+        body,
+        db,
+        state_root,
+        OnInvalidTx::Reject,
+        rules,
+    )?;
     if run.requests_hash.is_some() && header.requests_hash != run.requests_hash {
         return Err(mismatch(
             "requests hash",
@@ -189,10 +230,32 @@ pub(crate) fn run_block(
     db: &dyn Database,
     state_root: StateRootFn<'_>,
     on_invalid: OnInvalidTx,
+    rules: Rules,
+) -> Result<BlockRun> {
+    let env = block_env(config, header);
+    match rules {
+        Rules::Ethereum => {
+            let evm = Evm::new(db, env);
+            run_block_on(config, header, body, evm, state_root, on_invalid)
+        }
+        Rules::Rollup(fees) => {
+            let evm = Evm::with_hook(db, env, L2Hook::new(fees));
+            run_block_on(config, header, body, evm, state_root, on_invalid)
+        }
+    }
+}
+
+/// [`run_block`] over an EVM with the block's transaction hook.
+fn run_block_on<H: Hook>(
+    config: &ChainConfig,
+    header: &Header,
+    body: BodyInput<'_>,
+    mut evm: Evm<'_, H>,
+    state_root: StateRootFn<'_>,
+    on_invalid: OnInvalidTx,
 ) -> Result<BlockRun> {
     let fork = fork_of(config, header);
     let env = block_env(config, header);
-    let mut evm = Evm::new(db, env.clone());
     apply_pre_transactions(config, header, &mut evm)?;
     let mut receipts = Vec::with_capacity(body.transactions.len());
     let mut skipped = Vec::new();
@@ -244,10 +307,10 @@ pub(crate) fn run_block(
 
 /// What precedes a block's transactions: the DAO fork's state change (on that block only) and
 /// the EIP-4788 and EIP-2935 system calls.
-pub(crate) fn apply_pre_transactions(
+pub(crate) fn apply_pre_transactions<H: Hook>(
     config: &ChainConfig,
     header: &Header,
-    evm: &mut Evm<'_>,
+    evm: &mut Evm<'_, H>,
 ) -> Result<()> {
     let fork = fork_of(config, header);
     dao::apply_if_fork_block(config, header.number, evm)?;
@@ -270,8 +333,8 @@ pub(crate) fn apply_pre_transactions(
 /// Executes `tx` as the next transaction of the block, `blob_gas` having been used so far:
 /// the result and the transaction's blob gas. The outer error means the block cannot be
 /// processed (the database failed); the inner one why `tx` cannot be included.
-fn transact(
-    evm: &mut Evm<'_>,
+fn transact<H: Hook>(
+    evm: &mut Evm<'_, H>,
     tx: &Transaction,
     sender: Option<Address>,
     index: usize,
@@ -308,9 +371,9 @@ fn transact(
 }
 
 /// The EIP-7685 requests hash of [`execution_requests`].
-pub(crate) fn requests(
+pub(crate) fn requests<H: Hook>(
     config: &ChainConfig,
-    evm: &mut Evm<'_>,
+    evm: &mut Evm<'_, H>,
     receipts: &[Receipt],
 ) -> Result<B256> {
     execution_requests(config, evm, receipts).map(|requests| requests_hash(&requests))
@@ -319,9 +382,9 @@ pub(crate) fn requests(
 /// The EIP-7685 requests, by type (empty data included): deposits from the receipts' logs
 /// (EIP-6110), then the withdrawal (EIP-7002) and consolidation (EIP-7251) requests their
 /// system calls return.
-pub(crate) fn execution_requests(
+pub(crate) fn execution_requests<H: Hook>(
     config: &ChainConfig,
-    evm: &mut Evm<'_>,
+    evm: &mut Evm<'_, H>,
     receipts: &[Receipt],
 ) -> Result<Vec<(u8, Bytes)>> {
     let deposit_contract = config
@@ -396,8 +459,8 @@ pub fn check_body_commitments(header: &Header, body: &BlockBody) -> Result<()> {
 }
 
 /// Pre-merge block and ommer rewards (5, 3 or 2 ether).
-pub(crate) fn apply_rewards(
-    evm: &mut Evm<'_>,
+pub(crate) fn apply_rewards<H: Hook>(
+    evm: &mut Evm<'_, H>,
     fork: Fork,
     header: &Header,
     ommers: &[Header],

@@ -29,12 +29,15 @@ mod stateless;
 pub mod sync;
 mod witness;
 
-pub use build::{BlockAttributes, BuiltBlock, Candidates, SkippedTransaction, build_block};
+pub use build::{
+    BlockAttributes, BuiltBlock, Candidates, SkippedTransaction, build_block,
+    build_block_with_rules,
+};
 pub use chain::{Blockchain, ChainError, Timings};
 pub use error::{BlockError, Result};
 pub use execution::{
-    BlockOutcome, StateRootFn, block_env, check_body_commitments, execute_block,
-    execute_block_with_senders, recover_senders,
+    BlockOutcome, Rules, StateRootFn, block_env, check_body_commitments, execute_block,
+    execute_block_with_rules, execute_block_with_senders, recover_senders,
 };
 pub use import::{ImportError, ImportStats};
 pub use phases::{

@@ -14,8 +14,8 @@ use ethrex_storage::{ForkChoice, StoreError};
 use ethrex_vm::StateChanges;
 
 use crate::{
-    BlockAttributes, BlockError, Blockchain, BuiltBlock, Candidates, ChainError, Timings,
-    build_block,
+    BlockAttributes, BlockError, Blockchain, BuiltBlock, Candidates, ChainError, Rules, Timings,
+    build_block_with_rules,
     header::{fork_of, next_base_fee},
     mempool::{Mempool, MempoolError},
 };
@@ -94,6 +94,23 @@ pub fn build_on(
     attributes: BlockAttributes,
     candidates: impl Into<Candidates>,
 ) -> Result<BuiltBlock, PayloadError> {
+    build_on_with_rules(
+        chain,
+        parent,
+        attributes,
+        candidates.into(),
+        Rules::Ethereum,
+    )
+}
+
+/// [`build_on`] under `rules` (a rollup's block producer: its fee parameters).
+pub fn build_on_with_rules(
+    chain: &Blockchain,
+    parent: &Header,
+    attributes: BlockAttributes,
+    candidates: Candidates,
+    rules: Rules,
+) -> Result<BuiltBlock, PayloadError> {
     let store = chain.store();
     let state = store.state_at(parent.state_root)?;
     let state_root = |changes: &StateChanges| {
@@ -104,13 +121,14 @@ pub fn build_on(
             .apply(changes)
             .map_err(|e| BlockError::StateRoot(e.to_string()))
     };
-    build_block(
+    build_block_with_rules(
         chain.config(),
         parent,
         &state,
         attributes,
         candidates,
         &state_root,
+        rules,
     )
     .map_err(|source| PayloadError::Build {
         number: parent.number,

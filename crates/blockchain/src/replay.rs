@@ -26,7 +26,7 @@ use ethrex_vm::{BlockEnv, Evm, TxError, TxResult, inspector::Inspector, inspecto
 use crate::{
     BlockError, Blockchain, ChainError,
     exec_db::{Ancestry, ExecDb, exec_db},
-    execution::{BodyInput, OnInvalidTx, apply_pre_transactions, block_env, run_block},
+    execution::{BodyInput, OnInvalidTx, Rules, apply_pre_transactions, block_env, run_block},
 };
 
 /// Most blocks re-executed to rebuild a state that is no longer held.
@@ -277,6 +277,7 @@ fn parent_state(
             &db,
             &no_roots,
             OnInvalidTx::Reject,
+            Rules::Ethereum,
         )
         .map_err(invalid)?;
         diffs.push(Arc::new(StateDiff::new(&run.changes)));

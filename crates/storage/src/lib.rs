@@ -33,6 +33,7 @@ mod error;
 mod genesis;
 mod journal;
 mod layers;
+mod rollup;
 mod snap;
 mod snap_healing;
 mod snap_staging;

@@ -38,13 +38,9 @@ pub enum InvalidTransaction {
     #[error("sender nonce is at the maximum (EIP-2681)")]
     NonceOverflow,
     #[error(
-        "max fee per gas {max_fee} is below the block base fee {base_fee} plus the operator fee {operator_fee}"
+        "max fee per gas {max_fee} is below the block base fee plus the operator fee, {needed}"
     )]
-    FeeBelowBaseAndOperatorFee {
-        max_fee: U256,
-        base_fee: U256,
-        operator_fee: U256,
-    },
+    FeeBelowBaseAndOperatorFee { max_fee: U256, needed: U256 },
     #[error(
         "gas limit {gas_limit} does not cover the intrinsic gas {intrinsic} plus the L1 data fee's {surcharge} gas"
     )]

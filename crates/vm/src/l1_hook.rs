@@ -225,11 +225,7 @@ pub(crate) fn prepare(
             return Err(if surcharge.per_gas.is_zero() {
                 InvalidTransaction::FeeBelowBaseFee { max_fee, base_fee }
             } else {
-                InvalidTransaction::FeeBelowBaseAndOperatorFee {
-                    max_fee,
-                    base_fee,
-                    operator_fee: surcharge.per_gas,
-                }
+                InvalidTransaction::FeeBelowBaseAndOperatorFee { max_fee, needed }
             }
             .into());
         }

@@ -72,8 +72,11 @@ pub fn l1_fee(fees: &FeeConfig, tx_len: usize) -> U256 {
     if fees.l1_fee_vault.is_none() {
         return U256::ZERO;
     }
-    let per_byte = U256::from(fees.l1_fee_per_blob_gas).saturating_mul(U256::from(BLOB_BYTES))
-        / U256::from(BLOB_PAYLOAD_BYTES);
+    // The divisor is a non-zero constant: `checked_div` never returns `None`.
+    let per_byte = U256::from(fees.l1_fee_per_blob_gas)
+        .saturating_mul(U256::from(BLOB_BYTES))
+        .checked_div(U256::from(BLOB_PAYLOAD_BYTES))
+        .unwrap_or_default();
     per_byte.saturating_mul(U256::from(tx_len))
 }
 

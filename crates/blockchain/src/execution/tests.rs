@@ -181,7 +181,15 @@ fn run_in(
         withdrawals: body.withdrawals.as_deref(),
     };
     let root = |_: &StateChanges| Ok(B256::ZERO);
-    run_block(&config(fork), header, input, db, &root, on_invalid)
+    run_block(
+        &config(fork),
+        header,
+        input,
+        db,
+        &root,
+        on_invalid,
+        Rules::Ethereum,
+    )
 }
 
 fn run(fork: Fork, db: &InMemoryDb, body: &Body) -> Result<BlockRun> {
@@ -280,6 +288,7 @@ fn pre_byzantium_receipts_carry_the_state_root_after_each_transaction() {
         &db,
         &root,
         OnInvalidTx::Reject,
+        Rules::Ethereum,
     )
     .unwrap();
     let statuses: Vec<Eip658Value> = run

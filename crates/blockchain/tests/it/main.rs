@@ -12,6 +12,8 @@
 #[cfg(test)]
 mod fork_choice;
 #[cfg(test)]
+mod rollup;
+#[cfg(test)]
 mod witness;
 
 use alloy_primitives::{Address, B256, Bytes};

@@ -159,8 +159,7 @@ fn the_fee_cap_must_cover_base_plus_operator_fee() {
         err,
         TxError::Invalid(InvalidTransaction::FeeBelowBaseAndOperatorFee {
             max_fee: U256::from(1_099),
-            base_fee: U256::from(BASE_FEE),
-            operator_fee: U256::from(100),
+            needed: U256::from(BASE_FEE + 100),
         })
     );
     assert!(evm.into_changes().unwrap().accounts.is_empty());
