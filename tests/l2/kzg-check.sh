@@ -7,12 +7,13 @@
 # byte for byte. Skips, saying so, when pip cannot install ckzg (PyPI unreachable).
 # The trusted setup ckzg loads is the text file shipped in the c-kzg crate's sources (the one
 # our build uses), found with cargo metadata; the script checks it against a known proof first.
+# L2_KZG_VENV overrides the venv folder (with PIP_INDEX_URL on a dead loopback port: the skip).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ethrex-target}"
 CKZG_VERSION=2.1.8
-VENV="$ROOT/target/l2-kzg-venv"
+VENV="${L2_KZG_VENV:-$ROOT/target/l2-kzg-venv}"
 PY="$VENV/bin/python"
 
 installed() { "$PY" -c "import importlib.metadata as m, sys; sys.exit(m.version('ckzg') != '$CKZG_VERSION')" 2>/dev/null; }
