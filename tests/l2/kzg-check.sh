@@ -31,14 +31,14 @@ if ! installed; then
     rm -f "$log"
 fi
 
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+cargo run --quiet -p ethrex-l2-common --example kzg_vectors -- "$WORK/vectors.json"
+# After the build, so that the c-kzg sources are surely unpacked.
 SETUP="$(cargo metadata --format-version 1 2>/dev/null | "$PY" -c '
 import json, os, sys
 m = json.load(sys.stdin)
 print(next(os.path.join(os.path.dirname(p["manifest_path"]), "src", "trusted_setup.txt")
            for p in m["packages"] if p["name"] == "c-kzg"))')"
 [ -f "$SETUP" ] || { echo "l2-kzg-check: FAILED: no trusted setup at $SETUP"; exit 1; }
-
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-cargo run --quiet -p ethrex-l2-common --example kzg_vectors -- "$WORK/vectors.json"
 "$PY" "$ROOT/tests/l2/kzg_check.py" "$WORK/vectors.json" "$SETUP"
