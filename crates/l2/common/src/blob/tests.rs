@@ -55,7 +55,7 @@ fn transfers(sender: usize, nonce: u64, count: u64) -> Vec<Transaction> {
                 .chain_id(L2_CHAIN_ID)
                 .signer(dev_secret(sender))
                 .nonce(n)
-                .to(Address::repeat_byte(0x11 + n as u8))
+                .to(Address::repeat_byte(0x11u8.wrapping_add(n as u8)))
                 .value(1_000_000_000_000 + n)
                 .eip1559()
         })
