@@ -26,7 +26,7 @@
 //! every subtree already right.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, hash_map::Entry},
     sync::{Arc, Mutex, PoisonError},
     time::Instant,
 };
@@ -37,7 +37,9 @@ use ethrex_common::types::AccountState;
 use ethrex_storage::{HealBatch, HealTask};
 use ethrex_trie::{EMPTY_TRIE_ROOT, Nibbles, NodePart, Trie, TrieDB, node_parts};
 
-use super::{Answer, Staging, ask};
+use tokio::task::JoinSet;
+
+use super::{Answer, PeersRef, Staging, ask};
 use crate::{
     peers::PeerHandles,
     snap::{SnapMessage, messages::GetTrieNodes},
@@ -46,6 +48,8 @@ use crate::{
 
 /// Trie nodes asked per GetTrieNodes request.
 pub const HEAL_BATCH: usize = 256;
+/// GetTrieNodes requests in flight per snap peer.
+pub const REQUESTS_PER_PEER: usize = 2;
 /// Rounds (seed the queue, empty it) before healing gives up: the account trie, the storage
 /// tries and a last check take three; more means the state keeps failing to match.
 const MAX_ROUNDS: usize = 8;
@@ -232,7 +236,10 @@ struct Round {
     dropped: u64,
 }
 
-/// Empties the queue (`queue`, and the children its nodes add), answer by answer.
+/// Empties the queue (`queue`, and the children its nodes add), answer by answer, with
+/// [`REQUESTS_PER_PEER`] requests in flight per snap peer. Requests in flight are for disjoint
+/// subtrees (a child is queued only once its parent is handled), so their answers apply in any
+/// order.
 async fn walk(
     peers: &dyn PeerHandles,
     staging: &Staging,
@@ -243,48 +250,48 @@ async fn walk(
     let mut round = Round::default();
     // The nodes of the tries rebuilt from the staged leaves, by trie.
     let mut local: HashMap<Option<B256>, HashMap<Nibbles, B256>> = HashMap::new();
+    let mut requests: JoinSet<Asked> = JoinSet::new();
     let mut turn = 0;
     // Depth first (the queue is a stack), so the children of a node come soon after it.
     queue.reverse();
-    while !queue.is_empty() {
+    loop {
+        let snap_peers = (peers.handles().iter())
+            .filter(|p| p.snap_version().is_some())
+            .count();
+        while requests.len() < snap_peers.max(1) * REQUESTS_PER_PEER && !queue.is_empty() {
+            let wanted = next_request(staging, state, &mut local, &mut queue, &mut round)?;
+            if wanted.is_empty() {
+                continue;
+            }
+            let peers = PeersRef::capture(peers);
+            let response_bytes = staging.response_bytes;
+            let mut first = turn;
+            turn += 1;
+            requests.spawn(async move {
+                let paths = request_paths(&wanted);
+                let nodes = ask(
+                    &peers,
+                    &mut first,
+                    |request_id| {
+                        SnapMessage::GetTrieNodes(GetTrieNodes {
+                            request_id,
+                            root_hash: root,
+                            paths: paths.clone(),
+                            response_bytes,
+                        })
+                    },
+                    |answer| check_nodes(answer, &wanted),
+                )
+                .await;
+                (wanted, nodes)
+            });
+        }
+        let Some(done) = requests.join_next().await else {
+            return Ok(round);
+        };
+        let (mut wanted, nodes) = done.map_err(|e| SyncError::Import(e.to_string()))?;
+        let nodes = nodes?;
         let mut batch = HealBatch::new();
-        let mut wanted: Vec<HealTask> = Vec::new();
-        while wanted.len() < HEAL_BATCH
-            && let Some(task) = queue.pop()
-        {
-            let here = match local.entry(task.owner) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(rebuild(state.trie_leaves(task.owner))?.1)
-                }
-            }
-            .get(&task.path);
-            if here == Some(&task.hash) {
-                batch.finish_task(&task);
-                round.skipped += 1;
-            } else {
-                wanted.push(task);
-            }
-        }
-        if wanted.is_empty() {
-            staging.write_heal(batch)?;
-            continue;
-        }
-        let paths = request_paths(&wanted);
-        let nodes = ask(
-            peers,
-            &mut turn,
-            |request_id| {
-                SnapMessage::GetTrieNodes(GetTrieNodes {
-                    request_id,
-                    root_hash: root,
-                    paths: paths.clone(),
-                    response_bytes: staging.response_bytes,
-                })
-            },
-            |answer| check_nodes(answer, &wanted),
-        )
-        .await?;
         let answered = nodes.len();
         for (task, node) in wanted.iter().zip(nodes) {
             let children = apply(&mut batch, state, task, &node, &mut round)?;
@@ -302,7 +309,41 @@ async fn walk(
         staging.counters.add_healed(answered);
         ethrex_metrics::record_sync_trie_nodes(answered as u64);
     }
-    Ok(round)
+}
+
+/// A request's tasks and the nodes answered for them (a prefix of them, in order).
+type Asked = (Vec<HealTask>, Result<Vec<Vec<u8>>, SyncError>);
+
+/// Takes up to [`HEAL_BATCH`] tasks off the queue to ask for; those whose node the local trie
+/// already has are finished (written) instead.
+fn next_request(
+    staging: &Staging,
+    state: &Leaves,
+    local: &mut HashMap<Option<B256>, HashMap<Nibbles, B256>>,
+    queue: &mut Vec<HealTask>,
+    round: &mut Round,
+) -> Result<Vec<HealTask>, SyncError> {
+    let mut batch = HealBatch::new();
+    let mut wanted: Vec<HealTask> = Vec::new();
+    while wanted.len() < HEAL_BATCH
+        && let Some(task) = queue.pop()
+    {
+        let here = match local.entry(task.owner) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(rebuild(state.trie_leaves(task.owner))?.1),
+        }
+        .get(&task.path);
+        if here == Some(&task.hash) {
+            batch.finish_task(&task);
+            round.skipped += 1;
+        } else {
+            wanted.push(task);
+        }
+    }
+    if !batch.is_empty() {
+        staging.write_heal(batch)?;
+    }
+    Ok(wanted)
 }
 
 /// GetTrieNodes path sets for `tasks`, in their order: one set per account-trie node, one per
