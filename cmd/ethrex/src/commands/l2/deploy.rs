@@ -252,6 +252,53 @@ fn merge_env(existing: &str, lines: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+
+    /// Parses `ethrex l2 deploy <args>` as the binary does.
+    #[derive(Debug, clap::Parser)]
+    struct Deploy {
+        #[command(flatten)]
+        args: DeployArgs,
+    }
+
+    #[test]
+    fn every_flag_has_an_ethrex_environment_variable() {
+        let command = Deploy::command();
+        let mut flags = 0;
+        for arg in command.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if long == "help" {
+                continue;
+            }
+            flags += 1;
+            let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
+            assert!(
+                env.as_deref().is_some_and(|e| e.starts_with("ETHREX_")),
+                "--{long}: {env:?}"
+            );
+        }
+        assert_eq!(flags, 16, "the flags of issue 14's deliverable 8");
+    }
+
+    #[test]
+    fn defaults_follow_the_issue() {
+        let parsed = <Deploy as clap::Parser>::try_parse_from([
+            "deploy",
+            "--private-key",
+            "0x01",
+            "--committer.l1-address",
+            "0x0000000000000000000000000000000000000001",
+            "--proof-sender.l1-address",
+            "0x0000000000000000000000000000000000000002",
+        ])
+        .unwrap()
+        .args;
+        assert_eq!(parsed.inclusion_max_wait, 1800);
+        assert_eq!(parsed.env_file_path, PathBuf::from(".env"));
+        assert!(!parsed.randomize_contract_deployment);
+        assert!(!parsed.sp1 && !parsed.risc0 && !parsed.tdx);
+        assert_eq!(parsed.bridge_owner, None);
+    }
 
     #[test]
     fn env_files_keep_other_lines_and_replace_the_addresses() {
