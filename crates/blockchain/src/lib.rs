@@ -44,5 +44,5 @@ pub use phases::{
     apply_block_prologue, apply_block_rewards, block_requests_hash, transaction_receipt,
 };
 pub use replay::{BlockReplay, MAX_REEXEC, ReplayedTx};
-pub use stateless::{WitnessDb, execute_stateless};
+pub use stateless::{WitnessDb, execute_stateless, execute_stateless_with_rules};
 pub use witness::ExecutionWitness;

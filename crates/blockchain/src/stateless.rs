@@ -22,7 +22,9 @@ use ethrex_common::{
 };
 use ethrex_trie::{EMPTY_TRIE_ROOT, InMemoryTrieDB, NodeSet, Trie, TrieDB, TrieError};
 
-use crate::{BlockError, BlockOutcome, ChainError, ExecutionWitness, execute_block};
+use crate::{
+    BlockError, BlockOutcome, ChainError, ExecutionWitness, Rules, execute_block_with_rules,
+};
 
 /// The parent state and ancestry of a block, as a witness gives them.
 pub struct WitnessDb {
@@ -247,6 +249,16 @@ pub fn execute_stateless(
     block: &Block,
     witness: &ExecutionWitness,
 ) -> Result<BlockOutcome, ChainError> {
+    execute_stateless_with_rules(config, block, witness, Rules::Ethereum)
+}
+
+/// [`execute_stateless`] under `rules` (a rollup block: its fee parameters).
+pub fn execute_stateless_with_rules(
+    config: &ChainConfig,
+    block: &Block,
+    witness: &ExecutionWitness,
+    rules: Rules,
+) -> Result<BlockOutcome, ChainError> {
     let header = &block.header;
     let invalid_witness = |reason: String| ChainError::InvalidWitness {
         number: header.number,
@@ -255,8 +267,9 @@ pub fn execute_stateless(
     let db = WitnessDb::new(witness, header.parent_hash).map_err(invalid_witness)?;
     let root_after =
         |changes: &StateChanges| db.state_root_after(changes).map_err(BlockError::StateRoot);
-    let outcome = execute_block(config, block, db.parent(), &db, &root_after)
-        .map_err(|source| ChainError::invalid_block(header, source))?;
+    let outcome =
+        execute_block_with_rules(config, block, db.parent(), &db, &root_after, None, rules)
+            .map_err(|source| ChainError::invalid_block(header, source))?;
     let root = db
         .state_root_after(&outcome.changes)
         .map_err(invalid_witness)?;

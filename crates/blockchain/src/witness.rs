@@ -38,7 +38,7 @@ use ethrex_trie::NodeSet;
 use crate::{
     BlockError, Blockchain, ChainError,
     exec_db::{Ancestry, exec_db},
-    execute_block,
+    execute_block_with_rules,
 };
 
 /// What a stateless verifier needs to re-execute a block (see the module docs); every item is
@@ -146,8 +146,10 @@ impl Blockchain {
         let root_after = |changes: &StateChanges| {
             merkleize(changes).map_err(|e| BlockError::StateRoot(e.to_string()))
         };
-        let outcome = execute_block(self.config(), block, &parent, &db, &root_after)
-            .map_err(|source| ChainError::invalid_block(header, source))?;
+        let rules = self.rules_for(header)?;
+        let outcome =
+            execute_block_with_rules(self.config(), block, &parent, &db, &root_after, None, rules)
+                .map_err(|source| ChainError::invalid_block(header, source))?;
         ChainError::check_state_root(header, merkleize(&outcome.changes)?)?;
 
         let mut accessed = std::mem::take(&mut *db.accessed());

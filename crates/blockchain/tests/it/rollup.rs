@@ -5,7 +5,8 @@
 
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use ethrex_blockchain::{
-    BlockAttributes, Blockchain, Candidates, ChainError, Rules, payload::build_on_with_rules,
+    BlockAttributes, Blockchain, Candidates, ChainError, Rules, execute_stateless_with_rules,
+    payload::build_on_with_rules,
 };
 use ethrex_common::{
     Fork, Genesis,
@@ -146,4 +147,34 @@ fn a_rollup_block_needs_its_fee_parameters_and_an_ethereum_chain_refuses_it() {
     let ethereum = chain(&genesis, false);
     let err = ethereum.import_block(&block).unwrap_err().to_string();
     assert!(err.contains("only on the rollup"), "{err}");
+}
+
+#[test]
+fn a_rollup_blocks_witness_re_executes_statelessly_under_its_rules() {
+    let genesis = genesis();
+    let chain = chain(&genesis, true);
+    let block = build(&chain, vec![deposit(0, U256::from(GWEI)), transfer(0)]);
+    chain
+        .store()
+        .set_fee_config(&block.header.hash_slow(), &FEES)
+        .unwrap();
+    assert!(chain.import_block(&block).unwrap());
+    let witness = chain.execution_witness(&block).unwrap();
+    let outcome =
+        execute_stateless_with_rules(chain.config(), &block, &witness, Rules::Rollup(FEES))
+            .unwrap();
+    assert_eq!(outcome.gas_used, block.header.gas_used);
+    // Other fee parameters give other balances, hence another state root (or gas used).
+    let other = FeeConfig {
+        operator_fee_per_gas: 1,
+        ..FEES
+    };
+    assert!(
+        execute_stateless_with_rules(chain.config(), &block, &witness, Rules::Rollup(other))
+            .is_err()
+    );
+    // Ethereum's rules refuse the privileged transaction.
+    assert!(
+        execute_stateless_with_rules(chain.config(), &block, &witness, Rules::Ethereum).is_err()
+    );
 }

@@ -15,6 +15,8 @@
 //!   [`BatchMessages`]: their withdrawal leaves, Merkle root and proofs, built with
 //!   `ethrex_l2_contracts::hashes` (so they are the contracts' by construction).
 //!
+//! - [`protocol`]: the proof coordinator ⇄ prover wire messages and the prover's input.
+//!
 //! Where to start reading: [`blob::encode_batch`] and [`blob::decode_batch`], then
 //! [`BatchBlob::new`], then [`messages::block_l1_messages`].
 //!
@@ -24,6 +26,7 @@
 pub mod blob;
 pub mod commitment;
 pub mod messages;
+pub mod protocol;
 
 pub use blob::{Blob, decode_batch, encode_batch};
 pub use commitment::{BatchBlob, BlobProofs, SidecarVersion};
