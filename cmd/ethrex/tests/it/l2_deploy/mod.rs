@@ -6,12 +6,15 @@
 //!   deployment, a random salt with an ownership hand-over and a required SP1 proof;
 //! - `anvil`: the same addresses on npm anvil (skips, saying so, when `make l2-anvil` has not
 //!   installed it);
-//! - `input`: bad flags, an unreachable L1, an unfunded deployer: exit status 1 and a message.
+//! - `input`: bad flags, an unreachable L1, an unfunded deployer: exit status 1 and a message;
+//! - `client`: `ethrex_l2_sdk` itself (reads, a transfer, the library deployment, logs, a
+//!   revert's reason) against a dev node.
 //!
 //! Accounts: rich accounts #189 (deployer, owners, committer) and #190 (proof sender) of
 //! `dev-keys.txt`, counted from 0 over the key lines (`ethrex_common::dev::dev_accounts`).
 
 mod anvil;
+mod client;
 mod dev;
 mod input;
 
