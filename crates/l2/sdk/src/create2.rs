@@ -6,6 +6,8 @@
 //! [`ensure_deployer`] installs it with its published one-time transaction: a pre-EIP-155
 //! (no chain id) legacy transaction at 100 gwei signed by a key nobody holds, from
 //! [`PROXY_SIGNER`], whose nonce 0 it uses. The funder first pays that account its gas.
+//! ethrex's own `eth_sendRawTransaction` accepts that unprotected transaction (the `ethrex`
+//! binary's `l2_deploy` tests install the proxy on `ethrex --dev` this way).
 //!
 //! Guarantee: [`deploy`] refuses (with [`SdkError::AlreadyDeployed`]) to send anything when the
 //! target address already has code; it never silently reuses a deployment.
