@@ -3,6 +3,10 @@
 //!
 //! Stored in [`Table::Misc`] under `rollup/fee_config/<block hash>`, RLP-encoded; written before
 //! the block itself, so a stored rollup block always has its fee parameters.
+//!
+//! The sequencer's own records (batches, queued privileged transactions, witnesses, proofs)
+//! are opaque values under `rollup/seq/<key>` ([`Store::rollup_value`],
+//! [`Store::write_rollup_values`]): the storage does not know their types.
 
 use alloy_primitives::B256;
 use alloy_rlp::Decodable;
@@ -11,12 +15,32 @@ use ethrex_common::types::FeeConfig;
 use crate::{Result, Store, StoreError, backend::WriteBatch, tables::Table};
 
 const FEE_CONFIG_PREFIX: &[u8] = b"rollup/fee_config/";
+const SEQUENCER_PREFIX: &[u8] = b"rollup/seq/";
 
 fn fee_config_key(block_hash: &B256) -> Vec<u8> {
     [FEE_CONFIG_PREFIX, block_hash.as_slice()].concat()
 }
 
 impl Store {
+    /// The sequencer's value under `key`, if any.
+    pub fn rollup_value(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.backend
+            .get(Table::Misc, &[SEQUENCER_PREFIX, key].concat())
+    }
+
+    /// Writes (`Some`) or deletes (`None`) the sequencer's values, all in one atomic write.
+    pub fn write_rollup_values(&self, writes: &[(&[u8], Option<&[u8]>)]) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        for (key, value) in writes {
+            let key = [SEQUENCER_PREFIX, key].concat();
+            match value {
+                Some(value) => batch.put(Table::Misc, key, value.to_vec()),
+                None => batch.delete(Table::Misc, key),
+            }
+        }
+        self.backend.write(batch)
+    }
+
     /// Records the fee parameters of the rollup block `block_hash`.
     pub fn set_fee_config(&self, block_hash: &B256, config: &FeeConfig) -> Result<()> {
         let mut batch = WriteBatch::new();
@@ -59,5 +83,22 @@ mod tests {
         store.set_fee_config(&hash, &config).unwrap();
         assert_eq!(store.fee_config(&hash).unwrap(), Some(config));
         assert_eq!(store.fee_config(&B256::repeat_byte(8)).unwrap(), None);
+    }
+
+    #[test]
+    fn sequencer_values_are_written_together_and_deleted() {
+        let store = Store::in_memory();
+        store
+            .write_rollup_values(&[(b"a", Some(b"1")), (b"b", Some(b"2"))])
+            .unwrap();
+        assert_eq!(store.rollup_value(b"a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(store.rollup_value(b"b").unwrap(), Some(b"2".to_vec()));
+        store
+            .write_rollup_values(&[(b"a", None), (b"b", Some(b"3"))])
+            .unwrap();
+        assert_eq!(store.rollup_value(b"a").unwrap(), None);
+        assert_eq!(store.rollup_value(b"b").unwrap(), Some(b"3".to_vec()));
+        // Not the fee configs' namespace.
+        assert_eq!(store.fee_config(&B256::ZERO).unwrap(), None);
     }
 }
