@@ -2,9 +2,10 @@
 //! healed to another (R2) that differs in accounts (changed, deleted, added), storage slots
 //! (changed, deleted, added), a deleted contract and a new code — exactly R2 afterwards, for a
 //! small fraction of a full download; healing stopped part way continues after a restart
-//! without refetching what it did; a peer answering GetTrieNodes with wrong nodes is
-//! disconnected; and a whole snap sync whose staged pivot left the window re-pivots, keeps
-//! what it had and heals.
+//! without refetching what it did, and healing cut by a stale pivot heals towards the next
+//! one; storage that changed or vanished since its account was staged is left to healing; a
+//! peer answering GetTrieNodes with wrong nodes is disconnected; and a whole snap sync whose
+//! staged pivot left the window re-pivots, keeps what it had and heals.
 //!
 //! R1 and R2 are the genesis states of two stores (A1, A2), served by their own sessions; the
 //! staging area is a third store's.
@@ -247,8 +248,9 @@ async fn storage_that_changed_or_vanished_since_the_accounts_were_staged_is_left
 enum TrieNodesScript {
     /// Every node with its last byte changed.
     Wrong,
-    /// Honest answers to the first `n` requests, then empty ones (the root is gone).
-    StopAfter(usize),
+    /// Honest answers of at most `nodes` nodes (a prefix, as a byte limit would cut) to the
+    /// first `answers` requests, then empty ones (the root is gone).
+    StopAfter { answers: usize, nodes: usize },
 }
 
 /// A snap peer over `server`'s store following `script`; the flag is set when the client
@@ -303,13 +305,15 @@ async fn scripted_peer(server: &Blockchain, script: TrieNodesScript) -> (EthPeer
                                 *node = bytes.into();
                             }
                         }
-                        TrieNodesScript::StopAfter(n) if answered > n => {
+                        TrieNodesScript::StopAfter { answers, .. } if answered > answers => {
                             nodes = TrieNodes {
                                 request_id: nodes.request_id,
                                 nodes: Vec::new(),
                             };
                         }
-                        TrieNodesScript::StopAfter(_) => {}
+                        TrieNodesScript::StopAfter { nodes: most, .. } => {
+                            nodes.nodes.truncate(most);
+                        }
                     }
                     SnapMessage::TrieNodes(nodes)
                 }
@@ -346,9 +350,17 @@ async fn healing_stopped_part_way_continues_after_a_restart_without_refetching()
     healed.unwrap();
     let whole = counters.healed();
 
-    // The same, but the only peer stops serving the root after three answers.
+    // The same, but the only peer answers 10 nodes at a time and stops serving the root after
+    // 12 answers.
     let staging = staged_r1(&a1).await;
-    let (peer, _) = scripted_peer(&a2, TrieNodesScript::StopAfter(3)).await;
+    let (peer, _) = scripted_peer(
+        &a2,
+        TrieNodesScript::StopAfter {
+            answers: 12,
+            nodes: 10,
+        },
+    )
+    .await;
     let (stopped, first) = sync_r2(&a2, &staging, vec![peer]).await;
     assert!(
         matches!(stopped, Err(SyncError::StateUnavailable)),
@@ -372,6 +384,40 @@ async fn healing_stopped_part_way_continues_after_a_restart_without_refetching()
         first.healed(),
         second.healed()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healing_cut_by_a_stale_pivot_heals_towards_the_next_pivot_instead() {
+    let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
+    let staging = staged_r1(&a1).await;
+    // Healing towards R2 stops part way: R2 left the peer's window.
+    let (peer, _) = scripted_peer(
+        &a2,
+        TrieNodesScript::StopAfter {
+            answers: 12,
+            nodes: 10,
+        },
+    )
+    .await;
+    let (stopped, _) = sync_r2(&a2, &staging, vec![peer]).await;
+    assert!(matches!(stopped, Err(SyncError::StateUnavailable)));
+    assert!(!staging.heal_queue().unwrap().is_empty());
+    let half = staging.load().unwrap();
+    let expected = full_state(a1.store());
+    assert_ne!(half.accounts, expected.accounts, "some leaves were healed");
+    assert_ne!(half.accounts, full_state(a2.store()).accounts, "not all");
+    // The next pivot's root is R1 again (any other root would do): its own healing starts
+    // from the half-healed leaves and ends exactly at it.
+    let (hash, root) = pivot(&a1);
+    let peers = Peers(vec![connect(&a1, &a1).await]);
+    let counters = Arc::new(StateCounters::default());
+    let healed = snap::download_state(&peers, &staging, hash, root, &counters, RESPONSE_BYTES)
+        .await
+        .unwrap();
+    assert_eq!(healed.accounts, expected.accounts);
+    assert_eq!(healed.storage, expected.storage);
+    assert!(counters.healed() > 0);
+    assert!(staging.heal_queue().unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
