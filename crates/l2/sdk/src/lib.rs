@@ -17,6 +17,7 @@
 //!
 //! Where to start reading: [`deploy::deploy`], which uses everything else.
 
+pub mod blob_tx;
 pub mod calls;
 pub mod client;
 pub mod create2;
