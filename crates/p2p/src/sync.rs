@@ -212,6 +212,7 @@ impl SyncHandoff for Handoff {
 pub struct FullSync {
     shared: Arc<Shared>,
     task: JoinHandle<()>,
+    snap: bool,
 }
 
 impl FullSync {
@@ -227,7 +228,13 @@ impl FullSync {
         Self {
             shared,
             task: tokio::spawn(syncer.run()),
+            snap: config.snap,
         }
+    }
+
+    /// How this node syncs (as `eth_syncing` names it): `snap` or `full`.
+    pub fn mode(&self) -> &'static str {
+        if self.snap { "snap" } else { "full" }
     }
 
     /// The hand-off to give the Engine API.

@@ -100,12 +100,18 @@ pub struct SyncReport {
     pub current_block: u64,
     /// The block the sync is heading to (0 until its header is known).
     pub highest_block: u64,
-    /// What the sync is doing: `headers` or `blocks`.
+    /// How the node syncs: `full` or `snap`.
+    pub sync_mode: &'static str,
+    /// What the sync is doing: `headers`, `state`, `healing` or `blocks`.
     pub phase: &'static str,
     /// Headers downloaded for the current target.
     pub headers_downloaded: u64,
     /// Blocks executed and committed for the current target.
     pub blocks_imported: u64,
+    /// Snap sync: state items (accounts, slots, codes, trie nodes) downloaded.
+    pub state_items: u64,
+    /// Snap sync: trie nodes fetched by healing.
+    pub trie_nodes_healed: u64,
 }
 
 /// The node's sync, as the RPC sees it (implemented by the binary over the p2p syncer).

@@ -198,9 +198,12 @@ impl SyncView for RpcSync {
             starting_block: progress.starting,
             current_block: current,
             highest_block: progress.highest.unwrap_or(0),
+            sync_mode: self.0.mode(),
             phase: progress.phase.name(),
             headers_downloaded: progress.headers,
             blocks_imported: progress.imported,
+            state_items: progress.state_items,
+            trie_nodes_healed: progress.healed_nodes,
         })
     }
 }

@@ -24,7 +24,8 @@ pub fn chain_id(ctx: &RpcContext) -> Result<Value, RpcError> {
 }
 
 /// `eth_syncing`: `false`, or geth's object (`startingBlock`, `currentBlock`, `highestBlock`,
-/// hex) plus ours: `syncMode`, `phase`, `headersDownloaded`, `blocksImported`.
+/// hex) plus ours: `syncMode`, `phase`, `headersDownloaded`, `blocksImported`,
+/// `stateItemsDownloaded`, `trieNodesHealed`.
 pub fn syncing(ctx: &RpcContext) -> Value {
     let Some(report) = ctx.sync.as_ref().and_then(|sync| sync.report()) else {
         return Value::Bool(false);
@@ -33,10 +34,12 @@ pub fn syncing(ctx: &RpcContext) -> Value {
         "startingBlock": format!("{:#x}", report.starting_block),
         "currentBlock": format!("{:#x}", report.current_block),
         "highestBlock": format!("{:#x}", report.highest_block),
-        "syncMode": "full",
+        "syncMode": report.sync_mode,
         "phase": report.phase,
         "headersDownloaded": format!("{:#x}", report.headers_downloaded),
         "blocksImported": format!("{:#x}", report.blocks_imported),
+        "stateItemsDownloaded": format!("{:#x}", report.state_items),
+        "trieNodesHealed": format!("{:#x}", report.trie_nodes_healed),
     })
 }
 
@@ -77,9 +80,12 @@ mod tests {
             starting_block: 10,
             current_block: 300,
             highest_block: 3000,
-            phase: "blocks",
+            sync_mode: "snap",
+            phase: "healing",
             headers_downloaded: 2990,
             blocks_imported: 290,
+            state_items: 5000,
+            trie_nodes_healed: 255,
         });
         assert_eq!(
             syncing(&ctx),
@@ -87,10 +93,12 @@ mod tests {
                 "startingBlock": "0xa",
                 "currentBlock": "0x12c",
                 "highestBlock": "0xbb8",
-                "syncMode": "full",
-                "phase": "blocks",
+                "syncMode": "snap",
+                "phase": "healing",
                 "headersDownloaded": "0xbae",
                 "blocksImported": "0x122",
+                "stateItemsDownloaded": "0x1388",
+                "trieNodesHealed": "0xff",
             })
         );
     }
