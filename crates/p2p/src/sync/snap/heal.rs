@@ -50,6 +50,8 @@ use crate::{
 pub const HEAL_BATCH: usize = 256;
 /// GetTrieNodes requests in flight per snap peer.
 pub const REQUESTS_PER_PEER: usize = 2;
+/// How often a long healing round logs its progress.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 /// Rounds (seed the queue, empty it) before healing gives up: the account trie, the storage
 /// tries and a last check take three; more means the state keeps failing to match.
 const MAX_ROUNDS: usize = 8;
@@ -252,6 +254,7 @@ async fn walk(
     let mut local: HashMap<Option<B256>, HashMap<Nibbles, B256>> = HashMap::new();
     let mut requests: JoinSet<Asked> = JoinSet::new();
     let mut turn = 0;
+    let (started, mut logged) = (Instant::now(), Instant::now());
     // Depth first (the queue is a stack), so the children of a node come soon after it.
     queue.reverse();
     loop {
@@ -308,6 +311,17 @@ async fn walk(
         staging.count(answered);
         staging.counters.add_healed(answered);
         ethrex_metrics::record_sync_trie_nodes(answered as u64);
+        if logged.elapsed() >= PROGRESS_EVERY {
+            logged = Instant::now();
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            tracing::info!(
+                "snap sync: healing: {} nodes fetched ({:.0}/s), {} already here, {} queued",
+                round.fetched,
+                round.fetched as f64 / secs,
+                round.skipped,
+                queue.len()
+            );
+        }
     }
 }
 
