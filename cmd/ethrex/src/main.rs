@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         }
         Some(cli::Command::Removedb) => commands::removedb::run(&cli.node.datadir, cli.node.force),
         Some(cli::Command::Export(args)) => commands::export::run(&cli.node, args),
-        Some(cli::Command::L2(args)) => commands::l2::run(args),
+        Some(cli::Command::L2(args)) => commands::l2::run(&cli, args),
         None => commands::node::run(&cli),
     };
     match result {

@@ -202,7 +202,7 @@ async fn start_metrics(cli: &Cli) -> Result<(), CliError> {
 /// SIGINT (Ctrl-C) and SIGTERM, caught from the moment this is made: made before anything is
 /// announced, so a signal sent as soon as the servers' addresses are logged stops the node
 /// cleanly instead of killing it (registering only when waiting raced with that).
-struct Shutdown {
+pub(crate) struct Shutdown {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -210,7 +210,7 @@ struct Shutdown {
 }
 
 impl Shutdown {
-    fn listen() -> Result<Self, CliError> {
+    pub(crate) fn listen() -> Result<Self, CliError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -226,7 +226,7 @@ impl Shutdown {
     }
 
     /// Waits for either signal.
-    async fn wait(self) {
+    pub(crate) async fn wait(self) {
         #[cfg(unix)]
         {
             let Self {

@@ -22,6 +22,8 @@ mod import;
 #[cfg(test)]
 mod l2_deploy;
 #[cfg(test)]
+mod l2_dev;
+#[cfg(test)]
 mod l2_genesis;
 #[cfg(test)]
 mod metrics;

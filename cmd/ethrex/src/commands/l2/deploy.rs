@@ -210,7 +210,7 @@ fn verifier(name: &str, required: bool, address: Option<Address>) -> Result<Veri
 
 /// Sets `lines` (`KEY=value` each) in the env file at `path`: a line with the same key is
 /// replaced, a new key appended, every other line kept.
-fn write_env_file(path: &Path, lines: &str) -> Result<(), CliError> {
+pub(super) fn write_env_file(path: &Path, lines: &str) -> Result<(), CliError> {
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
