@@ -267,3 +267,31 @@ fn check_blob(
     }
     Ok(kzg::kzg_commitment_to_versioned_hash(&commitment))
 }
+
+#[cfg(test)]
+mod tests {
+    use ethrex_blockchain::header::next_base_fee;
+    use ethrex_common::Fork;
+
+    use super::*;
+
+    /// The header rules keep the base fee at `gas_limit / ELASTICITY_MULTIPLIER` gas used, raise
+    /// it above and lower it below: the multiplier is theirs.
+    #[test]
+    fn the_elasticity_multiplier_is_the_header_rules() {
+        let base_fee = 1_000_000_000;
+        let at = |gas_used| {
+            let parent = Header {
+                gas_limit: 30_000_000,
+                gas_used,
+                base_fee_per_gas: Some(base_fee),
+                ..Default::default()
+            };
+            next_base_fee(&parent, Fork::Osaka)
+        };
+        let target = 30_000_000 / ELASTICITY_MULTIPLIER;
+        assert_eq!(at(target), base_fee);
+        assert!(at(target + 1) > base_fee);
+        assert!(at(target - 1) < base_fee);
+    }
+}

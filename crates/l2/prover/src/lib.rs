@@ -24,9 +24,10 @@ pub mod guest;
 pub mod input;
 
 use alloy_primitives::B256;
-use ethrex_l2_common::protocol::{ProtocolError, ProverType};
+use ethrex_l2_common::protocol::ProtocolError;
 
 pub use client::{ClientConfig, Coordinator, PollOutcome, ProverClient};
+pub use ethrex_l2_common::protocol::ProverType;
 pub use guest::{GuestError, execute_batch};
 pub use input::{Witnesses, build_input};
 
