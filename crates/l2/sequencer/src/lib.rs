@@ -10,13 +10,21 @@
 //!   id (at most [`MAX_PRIVILEGED_PER_BLOCK`]), then the mempool's, under the rollup's rules
 //!   with the current [`FeeConfig`]; records each block's fee config, next privileged id and
 //!   execution witness.
-//! - `committer`, `proof_coordinator`, `proof_sender`: seal batches and commit them to L1 with
-//!   their blob, hand them to provers, and send `verifyBatch` once proven.
+//! - [`committer`]: every `commit_time` seals the next batch (the blocks after the last one,
+//!   within the batch gas limit, one blob and [`MAX_PRIVILEGED_PER_BLOCK`] privileged
+//!   transactions; privileged-only blocks while an overdue deposit would still pend) and
+//!   commits it with its blob; a sealed batch not yet on L1 is re-sent, never sealed again.
+//! - `proof_coordinator`: hands sealed batches to provers.
+//! - [`proof_sender`]: sends `verifyBatch` for the next batch to verify, in order, once its
+//!   proof is stored (exec proofs only while the contract requires no verifier).
 //!
 //! Where to start reading: [`SequencerConfig`], then [`state::RollupState`] (what is kept, and
 //! what survives a restart), then each service's module docs.
 
 pub mod block_producer;
+pub mod committer;
+mod l1;
+pub mod proof_sender;
 pub mod state;
 pub mod watcher;
 
