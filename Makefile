@@ -203,7 +203,7 @@ import-bench: deps
 		--blocks 1000 --gas-limit 60000000 --senders 2000 --out $(BENCH_CHAIN)
 	cargo run --release -p ethrex -- --network $(BENCH_CHAIN)/genesis.json import-bench $(BENCH_CHAIN)/chain.rlp
 
-## cli-docs: regenerate docs/CLI.md from `ethrex --help` and `ethrex l2 deploy --help`.
+## cli-docs: regenerate docs/CLI.md from `ethrex --help`, `ethrex l2 deploy --help` and `ethrex l2 prover --help`.
 cli-docs:
 	cargo build --quiet --bin ethrex
 	@{ echo '# ethrex command line'; echo; \
@@ -211,4 +211,6 @@ cli-docs:
 	   echo 'Every flag can also be set through the environment variable shown in brackets.'; echo; \
 	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex --help; echo '```'; echo; \
 	   echo '## ethrex l2 deploy'; echo; \
-	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex l2 deploy --help; echo '```'; } > docs/CLI.md
+	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex l2 deploy --help; echo '```'; echo; \
+	   echo '## ethrex l2 prover'; echo; \
+	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex l2 prover --help; echo '```'; } > docs/CLI.md

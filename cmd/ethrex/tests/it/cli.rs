@@ -1,5 +1,6 @@
-//! The commands of the `ethrex` binary: `compute-state-root`, `--version`, `--help` and
-//! `l2 deploy --help` (against docs/CLI.md), `import` of the execution-apis chain, `removedb` and `export`.
+//! The commands of the `ethrex` binary: `compute-state-root`, `--version`, `--help`,
+//! `l2 deploy --help` and `l2 prover --help` (against docs/CLI.md), `l2 prover` with an absent
+//! backend, `import` of the execution-apis chain, `removedb` and `export`.
 
 use std::{path::Path, process::Output};
 
@@ -93,8 +94,31 @@ fn version_flag_prints_the_version() {
     );
 }
 
+/// `ethrex l2 prover` with a backend this build lacks exits non-zero saying so, before any
+/// connection (the coordinator URL names a closed port).
+#[test]
+fn l2_prover_refuses_a_backend_this_build_lacks() {
+    for backend in ["sp1", "risc0", "tdx"] {
+        let out = ethrex(&[
+            "l2",
+            "prover",
+            "--backend",
+            backend,
+            "--proof-coordinators",
+            "tcp://127.0.0.1:1",
+        ]);
+        assert!(!out.status.success(), "{backend}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{backend} is not available in this build")),
+            "{backend}: {err}"
+        );
+    }
+}
+
 /// docs/CLI.md is generated from `--help` (`make cli-docs`); this fails when they drift. Its
-/// ```text blocks are, in order, `ethrex --help` and `ethrex l2 deploy --help`.
+/// ```text blocks are, in order, `ethrex --help`, `ethrex l2 deploy --help` and
+/// `ethrex l2 prover --help`.
 #[test]
 fn cli_reference_matches_help_output() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/CLI.md");
@@ -104,7 +128,11 @@ fn cli_reference_matches_help_output() {
         .skip(1)
         .filter_map(|rest| rest.split("```").next())
         .collect();
-    let commands: [&[&str]; 2] = [&["--help"], &["l2", "deploy", "--help"]];
+    let commands: [&[&str]; 3] = [
+        &["--help"],
+        &["l2", "deploy", "--help"],
+        &["l2", "prover", "--help"],
+    ];
     assert_eq!(
         blocks.len(),
         commands.len(),
