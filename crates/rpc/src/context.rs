@@ -120,6 +120,29 @@ pub trait SyncView: Send + Sync {
     fn report(&self) -> Option<SyncReport>;
 }
 
+/// Methods of another namespace, served on the public ports next to the node's own: the
+/// rollup's `ethrex_*` methods, implemented by the sequencer crate (so this crate knows nothing
+/// of batches or withdrawals). [`crate::methods::call`] consults it only for a method the node
+/// does not know, just before answering -32601: it can add methods, never replace one.
+///
+/// On a rollup chain it also tells `eth_call`, `eth_estimateGas` and `eth_gasPrice` the fee
+/// parameters calls are priced at ([`ExtraMethods::fee_config`]).
+pub trait ExtraMethods: Send + Sync {
+    /// Runs `method` with `params` (the positional params as sent, a JSON array): `None` when
+    /// `method` is not one of these.
+    fn call(
+        &self,
+        method: &str,
+        params: &serde_json::Value,
+    ) -> Option<Result<serde_json::Value, crate::RpcError>>;
+
+    /// The fee parameters the next rollup block will be built with. `None` (the default): the
+    /// node uses those recorded for the head block.
+    fn fee_config(&self) -> Option<ethrex_common::types::FeeConfig> {
+        None
+    }
+}
+
 /// Called when a transaction entered the mempool (the dev producer builds a block).
 pub type TxListener = Arc<dyn Fn() + Send + Sync>;
 
@@ -149,6 +172,8 @@ pub struct RpcContext {
     pub engine: Arc<crate::engine::Engine>,
     /// The sync's progress (`eth_syncing`); `None`: the node never syncs (false).
     pub sync: Option<Arc<dyn SyncView>>,
+    /// Another namespace's methods (the rollup's `ethrex_*`); `None`: the node's only.
+    pub extra: Option<Arc<dyn ExtraMethods>>,
 }
 
 impl std::fmt::Debug for RpcContext {
@@ -174,6 +199,7 @@ impl RpcContext {
             td_cache: Arc::default(),
             engine: Arc::default(),
             sync: None,
+            extra: None,
         }
     }
 }

@@ -26,7 +26,8 @@ mod ws;
 
 pub use auth::{JwtError, JwtSecret, SecretOrigin};
 pub use context::{
-    Events, NewHead, NodeIdentity, PeerInfo, PeerView, RpcContext, SyncReport, SyncView,
+    Events, ExtraMethods, NewHead, NodeIdentity, PeerInfo, PeerView, RpcContext, SyncReport,
+    SyncView,
 };
 pub use error::{RpcError, ServerError};
 pub use server::{AuthConfig, RunningServers, ServerConfig, start, start_auth};

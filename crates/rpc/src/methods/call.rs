@@ -1,14 +1,17 @@
 //! `eth_call`, and what every method that runs a call shares: [`Call`] (a call object resolved
 //! at a block: sender, nonce, fees, environment) run through the VM in call mode
-//! ([`ethrex_vm::CallHook`]), and geth's error messages for invalid calls, halts and reverts.
+//! ([`ethrex_vm::CallHook`]; on a rollup [`ethrex_vm::L2Hook::for_calls`] with the current fee
+//! parameters, see [`super::rollup_fees`]), and geth's error messages for invalid calls, halts
+//! and reverts.
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_rpc_types_eth::BlockId;
-use ethrex_common::types::{Header, Transaction, TxFees};
+use ethrex_common::types::{FeeConfig, Header, Transaction, TxFees};
 use ethrex_common::validation::TxValidityError;
 use ethrex_storage::StateReader;
 use ethrex_vm::{
-    BlockEnv, CallHook, Database, Evm, Halt, InvalidTransaction, StateChanges, TxError, TxResult,
+    BlockEnv, CallHook, Database, Evm, Halt, Hook, InvalidTransaction, L2Hook, StateChanges,
+    TxError, TxResult,
     inspector::{Inspector, NoopInspector},
     opcode,
     precompiles::PrecompileTable,
@@ -19,6 +22,7 @@ use super::{
     call_args::{BlockOverrides, CallArgs, call_env},
     overlay::{StateOverride, precompile_table, with_overrides},
     params::{Params, existing_block},
+    rollup_fees::{ROLLUP_CALL_SIGNATURE, current_fee_config},
 };
 use crate::{RpcContext, RpcError};
 
@@ -33,6 +37,9 @@ pub struct Call {
     pub env: BlockEnv,
     /// The precompiles when state overrides moved or replaced some (`None`: the fork's).
     pub precompiles: Option<PrecompileTable>,
+    /// On a rollup, the fee parameters the call runs under ([`L2Hook::for_calls`]); `None` on
+    /// an Ethereum chain ([`CallHook`]).
+    pub rollup_fees: Option<FeeConfig>,
 }
 
 impl Call {
@@ -59,6 +66,7 @@ impl Call {
             fees,
             env,
             precompiles: None,
+            rollup_fees: current_fee_config(ctx)?,
         })
     }
 
@@ -75,8 +83,14 @@ impl Call {
 
     /// The call as a transaction with `gas`.
     pub fn transaction(&self, gas: u64) -> Result<Transaction, RpcError> {
-        self.args
-            .to_transaction(self.fees, self.nonce, gas, self.env.chain_id)
+        let tx = self
+            .args
+            .to_transaction(self.fees, self.nonce, gas, self.env.chain_id)?;
+        if self.rollup_fees.is_none() {
+            return Ok(tx);
+        }
+        tx.with_signature(ROLLUP_CALL_SIGNATURE)
+            .map_err(|e| RpcError::invalid_params(e.to_string()))
     }
 
     /// Runs the call with `gas` over `db`, reporting to `inspector`: its result and changes,
@@ -87,9 +101,22 @@ impl Call {
         gas: u64,
         inspector: &mut I,
     ) -> Result<Result<CallOutput, InvalidTransaction>, RpcError> {
+        match self.rollup_fees {
+            None => self.run_with(db, gas, inspector, CallHook::default()),
+            Some(fees) => self.run_with(db, gas, inspector, L2Hook::for_calls(fees)),
+        }
+    }
+
+    fn run_with<I: Inspector, H: Hook>(
+        &self,
+        db: &dyn Database,
+        gas: u64,
+        inspector: &mut I,
+        hook: H,
+    ) -> Result<Result<CallOutput, InvalidTransaction>, RpcError> {
         let tx = self.transaction(gas)?;
-        let mut evm = Evm::with_hook(db, self.env.clone(), CallHook::default())
-            .with_precompiles(self.precompiles.as_ref());
+        let mut evm =
+            Evm::with_hook(db, self.env.clone(), hook).with_precompiles(self.precompiles.as_ref());
         match evm.transact_with(&tx, self.from, inspector) {
             Ok(mut result) => {
                 let changes = evm.into_changes().map_err(vm_error)?;

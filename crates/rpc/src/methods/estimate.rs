@@ -1,7 +1,9 @@
 //! `eth_estimateGas`: the least gas limit with which a call succeeds, by geth's search — a run
 //! at the highest allowed limit (its failure is the answer), a plain transfer tried at 21000
 //! first, an optimistic guess, then bisection. Unlike geth, the search is exact (no error
-//! ratio): the estimate succeeds and one gas less does not.
+//! ratio): the estimate succeeds and one gas less does not. On a rollup the call runs under the
+//! rollup's rules ([`super::rollup_fees`]): the gas it needs includes its L1 data gas, and a
+//! limit that cannot cover that gas fails like one below the intrinsic gas.
 
 use alloy_primitives::U256;
 use ethrex_common::{
@@ -42,6 +44,7 @@ fn succeeds(call: &Call, db: &dyn Database, gas: u64) -> Result<bool, RpcError> 
     Ok(match call.run(db, gas, &mut NoopInspector)? {
         Ok(out) => out.result.success,
         Err(InvalidTransaction::Stateless(TxValidityError::IntrinsicGasTooLow { .. })) => false,
+        Err(InvalidTransaction::SurchargeGasAboveLimit { .. }) => false,
         Err(invalid) => return Err(RpcError::server(invalid_message(&invalid, call.from))),
     })
 }
@@ -103,7 +106,10 @@ pub fn estimate(call: &Call, db: &dyn Database) -> Result<u64, RpcError> {
     }
     let exceeds = || RpcError::server(format!("gas required exceeds allowance ({hi})"));
     let used = match call.run(db, hi, &mut NoopInspector)? {
-        Err(InvalidTransaction::Stateless(TxValidityError::IntrinsicGasTooLow { .. })) => {
+        Err(
+            InvalidTransaction::Stateless(TxValidityError::IntrinsicGasTooLow { .. })
+            | InvalidTransaction::SurchargeGasAboveLimit { .. },
+        ) => {
             return Err(exceeds());
         }
         Err(invalid) => return Err(RpcError::server(invalid_message(&invalid, call.from))),

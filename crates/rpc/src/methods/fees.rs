@@ -4,8 +4,10 @@
 //! The suggested tip is the [`TIP_PERCENTILE`]th percentile of the [`TIP_SAMPLES`] cheapest
 //! effective tips of each of the last [`TIP_BLOCKS`] blocks (tips under [`MIN_SAMPLED_TIP`] wei
 //! ignored, at most [`MAX_TIP`]); [`FALLBACK_TIP`] when those blocks hold no transaction.
-//! `eth_gasPrice` adds the next block's base fee. Fees of "the next block" assume it keeps the
-//! head's fork (its timestamp is not known yet).
+//! `eth_gasPrice` adds the next block's base fee (on a rollup, and the operator fee: see
+//! [`super::rollup_fees`]; a rollup block's tips are its priority fees under its recorded fee
+//! parameters). Fees of "the next block" assume it keeps the head's fork (its timestamp is not
+//! known yet).
 
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::BlockNumberOrTag;
@@ -15,7 +17,10 @@ use ethrex_common::{Fork, types::Header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::params::{Params, block_number};
+use super::{
+    params::{Params, block_number},
+    rollup_fees::{current_fee_config, priority_fee},
+};
 use crate::{RpcContext, RpcError, types::effective_gas_price};
 
 /// Blocks sampled for the suggested tip.
@@ -47,7 +52,10 @@ pub fn gas_price(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
     p.at_most(0)?;
     let head = head(ctx)?;
     let base_fee = next_block_base_fee(ctx, &head).unwrap_or(0);
-    Ok(hex(suggested_tip(ctx, &head)? + U256::from(base_fee)))
+    let operator_fee = current_fee_config(ctx)?.map_or(0, |fees| fees.operator_fee());
+    Ok(hex(suggested_tip(ctx, &head)?
+        + U256::from(base_fee)
+        + U256::from(operator_fee)))
 }
 
 pub fn max_priority_fee(ctx: &RpcContext, p: &Params) -> Result<Value, RpcError> {
@@ -120,11 +128,22 @@ fn suggested_tip(ctx: &RpcContext, head: &Header) -> Result<U256, RpcError> {
             continue;
         };
         let base_fee = block.header.base_fee_per_gas;
+        let rollup_fees = match ctx.chain.is_rollup() {
+            true => Some(
+                ctx.store
+                    .fee_config(&block.header.hash_slow())?
+                    .unwrap_or_default(),
+            ),
+            false => None,
+        };
         let mut tips: Vec<U256> = block
             .body
             .transactions
             .iter()
-            .map(|tx| effective_tip(tx, base_fee))
+            .map(|tx| match &rollup_fees {
+                Some(fees) => priority_fee(tx, base_fee, fees),
+                None => effective_tip(tx, base_fee),
+            })
             .filter(|tip| *tip >= U256::from(MIN_SAMPLED_TIP))
             .collect();
         tips.sort_unstable();

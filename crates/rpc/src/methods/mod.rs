@@ -29,6 +29,7 @@ mod call;
 mod call_args;
 mod estimate;
 mod overlay;
+mod rollup_fees;
 mod sim_tracer;
 mod simulate;
 mod trace;
@@ -146,6 +147,15 @@ fn value_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Valu
         "admin_nodeInfo" => admin::node_info(ctx, p),
         "admin_peers" => peers::admin_peers(ctx, p),
         "admin_addPeer" => peers::add_peer(ctx, p),
-        _ => Err(RpcError::method_not_found(method)),
+        _ => extra_call(ctx, method, p),
     }
+}
+
+/// A method the node does not know: the extra namespace's ([`crate::ExtraMethods`]), or
+/// -32601.
+fn extra_call(ctx: &RpcContext, method: &str, p: &params::Params) -> Result<Value, RpcError> {
+    ctx.extra
+        .as_ref()
+        .and_then(|extra| extra.call(method, &p.to_value()))
+        .unwrap_or_else(|| Err(RpcError::method_not_found(method)))
 }

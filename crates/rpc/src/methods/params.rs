@@ -34,6 +34,11 @@ impl Params {
         }
     }
 
+    /// All the params as sent, a JSON array.
+    pub fn to_value(&self) -> Value {
+        Value::Array(self.values.clone())
+    }
+
     /// Parameter `index` as sent (`None` when absent; JSON `null` is `Some(Value::Null)`).
     pub fn raw(&self, index: usize) -> Option<&Value> {
         self.values.get(index)

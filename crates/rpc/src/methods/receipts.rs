@@ -1,6 +1,8 @@
 //! Receipts: `eth_getTransactionReceipt` and `eth_getBlockReceipts`, in geth's JSON
 //! ([`crate::types::receipt_json`]): each receipt's own gas is its cumulative gas minus the
-//! previous one's, and logs are numbered across the block.
+//! previous one's, and logs are numbered across the block. On a rollup, `effectiveGasPrice`
+//! follows the rollup's rule with the block's recorded fee parameters
+//! ([`super::rollup_fees::effective_gas_price`]).
 
 use alloy_rpc_types_eth::BlockId;
 use ethrex_common::types::Block;
@@ -9,6 +11,7 @@ use serde_json::Value;
 use super::{
     fees::blob_base_fee,
     params::Params,
+    rollup_fees::{block_fee_config, effective_gas_price},
     transactions::{block, sender},
 };
 use crate::{
@@ -60,6 +63,7 @@ fn receipts_json(
         )));
     }
     let blob_gas_price = blob_base_fee(ctx, header);
+    let rollup_fees = block_fee_config(ctx, &hash, header.number)?;
     let mut out = Vec::new();
     let (mut previous_gas, mut first_log_index) = (0u64, 0u64);
     for (index, (receipt, tx)) in receipts.iter().zip(transactions).enumerate() {
@@ -75,7 +79,15 @@ fn receipts_json(
                 base_fee: header.base_fee_per_gas,
                 blob_gas_price,
             };
-            out.push(receipt_json(receipt, tx, sender(tx)?, at));
+            let mut json = receipt_json(receipt, tx, sender(tx)?, at);
+            if let (Some(fees), Some(object)) = (&rollup_fees, json.as_object_mut()) {
+                let price = effective_gas_price(tx, header.base_fee_per_gas, fees);
+                object.insert(
+                    "effectiveGasPrice".into(),
+                    Value::String(format!("{price:#x}")),
+                );
+            }
+            out.push(json);
         }
         previous_gas = cumulative;
         first_log_index += receipt.logs().len() as u64;
