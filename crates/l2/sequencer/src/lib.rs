@@ -14,7 +14,12 @@
 //!   within the batch gas limit, one blob and [`MAX_PRIVILEGED_PER_BLOCK`] privileged
 //!   transactions; privileged-only blocks while an overdue deposit would still pend) and
 //!   commits it with its blob; a sealed batch not yet on L1 is re-sent, never sealed again.
-//! - `proof_coordinator`: hands sealed batches to provers.
+//! - [`proof_coordinator`]: a TCP server handing the lowest committed, unproven batch to
+//!   provers with its input, and storing a submitted proof only when its public values equal
+//!   those recomputed from the batch's records.
+//! - [`rpc`]: the rollup's `ethrex_*` JSON-RPC methods (batches, withdrawal proofs, fee
+//!   parameters), served by the node's RPC as its extra namespace, and the fee parameters its
+//!   `eth_call`, `eth_estimateGas` and `eth_gasPrice` price calls at.
 //! - [`proof_sender`]: sends `verifyBatch` for the next batch to verify, in order, once its
 //!   proof is stored (exec proofs only while the contract requires no verifier).
 //!
@@ -24,7 +29,9 @@
 pub mod block_producer;
 pub mod committer;
 mod l1;
+pub mod proof_coordinator;
 pub mod proof_sender;
+pub mod rpc;
 pub mod state;
 pub mod watcher;
 
