@@ -15,13 +15,17 @@
 //! no HTTP is spoken).
 
 use std::{
-    io::BufReader,
+    io::{BufReader, ErrorKind, Read},
     net::{SocketAddr, TcpStream, ToSocketAddrs},
     sync::atomic::{AtomicBool, Ordering},
     time::{Duration, Instant},
 };
 
-use ethrex_l2_common::protocol::{Message, ProtocolError, ProverType, read_message, write_message};
+use alloy_rlp::Decodable;
+use ethrex_common::types::Block;
+use ethrex_l2_common::protocol::{
+    Message, ProtocolError, ProverInput, ProverType, read_message, write_message,
+};
 use tracing::{debug, error, info, warn};
 
 use crate::{Error, Result, backend};
@@ -32,6 +36,8 @@ pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
 pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(120);
 /// How often a wait looks at the stop flag.
 const STOP_CHECK: Duration = Duration::from_millis(20);
+/// How often waiting for an answer looks at the stop flag.
+const READ_SLICE: Duration = Duration::from_millis(100);
 
 /// A proof coordinator's address, from its URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +97,8 @@ pub enum PollOutcome {
         batch_number: u64,
         /// How long proving took.
         proving: Duration,
+        /// The gas the batch's blocks used.
+        gas_used: u64,
     },
 }
 
@@ -116,7 +124,13 @@ impl ProverClient {
     }
 
     /// One exchange with `coordinator`: sends `message`, returns its answer.
-    fn exchange(&self, coordinator: &Coordinator, message: &Message) -> Result<Message> {
+    /// Waiting for the answer ends early when `stop` is set.
+    fn exchange(
+        &self,
+        coordinator: &Coordinator,
+        message: &Message,
+        stop: &AtomicBool,
+    ) -> Result<Message> {
         let down = |source: std::io::Error| Error::Unreachable {
             url: coordinator.url.clone(),
             source,
@@ -143,12 +157,18 @@ impl ProverClient {
             source,
         };
         stream
-            .set_read_timeout(Some(self.config.io_timeout))
+            .set_read_timeout(Some(READ_SLICE))
             .and_then(|()| stream.set_write_timeout(Some(self.config.io_timeout)))
             .map_err(|e| protocol(e.into()))?;
         let mut writer = &stream;
         write_message(&mut writer, message).map_err(protocol)?;
-        read_message(&mut BufReader::new(&stream)).map_err(protocol)
+        let reader = PatientReader {
+            stream: &stream,
+            stop,
+            deadline: Instant::now() + self.config.io_timeout,
+            timeout: self.config.io_timeout,
+        };
+        read_message(&mut BufReader::new(reader)).map_err(protocol)
     }
 
     fn unexpected(coordinator: &Coordinator, expected: &'static str, got: &Message) -> Error {
@@ -161,10 +181,15 @@ impl ProverClient {
 
     /// Polls `coordinator` once (see the module docs).
     pub fn poll(&self, coordinator: &Coordinator) -> Result<PollOutcome> {
+        self.poll_until(coordinator, &AtomicBool::new(false))
+    }
+
+    /// [`Self::poll`], giving up waiting for an answer once `stop` is set.
+    fn poll_until(&self, coordinator: &Coordinator, stop: &AtomicBool) -> Result<PollOutcome> {
         let request = Message::Request {
             prover_type: self.config.prover_type,
         };
-        let (batch_number, input) = match self.exchange(coordinator, &request)? {
+        let (batch_number, input) = match self.exchange(coordinator, &request, stop)? {
             Message::Response {
                 batch_number: None, ..
             } => return Ok(PollOutcome::Idle),
@@ -190,12 +215,13 @@ impl ProverClient {
             batch_number,
             proof,
         };
-        match self.exchange(coordinator, &submit)? {
+        match self.exchange(coordinator, &submit, stop)? {
             Message::SubmitAck {
                 batch_number: acked,
             } if acked == batch_number => Ok(PollOutcome::Submitted {
                 batch_number,
                 proving,
+                gas_used: gas_used(&input),
             }),
             other => Err(Self::unexpected(coordinator, "SubmitAck", &other)),
         }
@@ -211,7 +237,8 @@ impl ProverClient {
                 if stop.load(Ordering::Relaxed) {
                     return submitted;
                 }
-                submitted = submitted.saturating_add(u64::from(self.poll_and_log(coordinator)));
+                submitted =
+                    submitted.saturating_add(u64::from(self.poll_and_log(coordinator, stop)));
             }
             wait(interval, stop);
         }
@@ -219,9 +246,9 @@ impl ProverClient {
     }
 
     /// [`Self::poll`], its outcome logged; whether a proof was acknowledged.
-    fn poll_and_log(&self, coordinator: &Coordinator) -> bool {
+    fn poll_and_log(&self, coordinator: &Coordinator, stop: &AtomicBool) -> bool {
         let url = &coordinator.url;
-        match self.poll(coordinator) {
+        match self.poll_until(coordinator, stop) {
             Ok(PollOutcome::Idle) => {
                 debug!(coordinator = %url, "no batch to prove");
                 false
@@ -229,11 +256,15 @@ impl ProverClient {
             Ok(PollOutcome::Submitted {
                 batch_number,
                 proving,
+                gas_used,
             }) => {
+                let seconds = proving.as_secs_f64();
                 info!(
                     batch_number,
                     coordinator = %url,
-                    proving_s = proving.as_secs_f64(),
+                    proving_s = seconds,
+                    gas_used,
+                    mgas_per_s = gas_used as f64 / seconds.max(1e-9) / 1e6,
                     "batch proved and submitted"
                 );
                 true
@@ -252,6 +283,47 @@ impl ProverClient {
             Err(e) => {
                 warn!("skipped: {e}");
                 false
+            }
+        }
+    }
+}
+
+/// The gas the blocks of `input` used, from their headers (blocks that do not decode count 0:
+/// they did not prove either).
+fn gas_used(input: &ProverInput) -> u64 {
+    input
+        .blocks
+        .iter()
+        .filter_map(|rlp| Block::decode(&mut rlp.as_ref()).ok())
+        .map(|block| block.header.gas_used)
+        .fold(0, u64::saturating_add)
+}
+
+/// A reader of a stream whose reads time out every [`READ_SLICE`]: it keeps reading until
+/// `deadline`, or until `stop` is set.
+struct PatientReader<'a> {
+    stream: &'a TcpStream,
+    stop: &'a AtomicBool,
+    deadline: Instant,
+    timeout: Duration,
+}
+
+impl Read for PatientReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match (&mut &*self.stream).read(buf) {
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if self.stop.load(Ordering::Relaxed) {
+                        return Err(std::io::Error::other("the prover is stopping"));
+                    }
+                    if Instant::now() >= self.deadline {
+                        return Err(std::io::Error::new(
+                            ErrorKind::TimedOut,
+                            format!("no answer within {} s", self.timeout.as_secs_f64()),
+                        ));
+                    }
+                }
+                other => return other,
             }
         }
     }

@@ -131,6 +131,10 @@ fn free_listener() -> TcpListener {
 }
 
 fn client(urls: &[String]) -> ProverClient {
+    client_with_timeout(urls, Duration::from_secs(30))
+}
+
+fn client_with_timeout(urls: &[String], io_timeout: Duration) -> ProverClient {
     ProverClient::new(ClientConfig {
         prover_type: ProverType::Exec,
         coordinators: urls
@@ -138,7 +142,7 @@ fn client(urls: &[String]) -> ProverClient {
             .map(|u| Coordinator::parse(u).unwrap())
             .collect(),
         proving_time: Duration::from_millis(50),
-        io_timeout: Duration::from_secs(30),
+        io_timeout,
     })
     .unwrap()
 }
@@ -209,10 +213,19 @@ fn the_client_proves_the_coordinators_batch_and_submits_its_public_values() {
     let coordinator = TestCoordinator::serve(free_listener(), input, vec![]);
     let client = client(&[coordinator.url()]);
     let target = Coordinator::parse(&coordinator.url()).unwrap();
-    let PollOutcome::Submitted { batch_number, .. } = client.poll(&target).unwrap() else {
+    let PollOutcome::Submitted {
+        batch_number,
+        gas_used,
+        ..
+    } = client.poll(&target).unwrap()
+    else {
         panic!("the coordinator had a batch");
     };
     assert_eq!(batch_number, 7);
+    let (_, blocks) = sample_batch();
+    let gas: u64 = blocks.iter().map(|b| b.header.gas_used).sum();
+    assert!(gas > 0);
+    assert_eq!(gas_used, gas);
     let (number, values) = coordinator.wait_for_submission();
     assert_eq!(number, 7);
     assert_public_values(&values, words);
@@ -288,4 +301,30 @@ fn a_coordinator_that_is_down_is_retried_until_it_comes_up() {
     assert_eq!(number, 7);
     assert_public_values(&values, words);
     assert_eq!(running.stop(), 1);
+}
+
+#[test]
+fn a_coordinator_that_never_answers_times_out_and_does_not_delay_stopping() {
+    // Connections complete in the listener's backlog, but nothing is ever read or answered.
+    let listener = free_listener();
+    let url = format!("tcp://{}", listener.local_addr().unwrap());
+    let quick = client_with_timeout(std::slice::from_ref(&url), Duration::from_millis(300));
+    let started = Instant::now();
+    let err = quick
+        .poll(&Coordinator::parse(&url).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no answer within 0.3 s"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A client waiting ten minutes for an answer still stops at once (Running::stop bounds it).
+    let patient = client_with_timeout(&[url], Duration::from_secs(600));
+    let running = Running::start(patient);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(running.stop(), 0);
+    drop(listener);
 }
