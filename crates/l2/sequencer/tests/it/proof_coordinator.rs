@@ -229,3 +229,33 @@ fn junk_oversized_silent_and_unknown_are_survived() {
     l2.shared.stop();
     coordinator.join();
 }
+
+#[test]
+fn the_prover_client_proves_every_committed_batch() {
+    use ethrex_l2_prover::{ClientConfig, Coordinator, PollOutcome, ProverClient};
+
+    let (l2, _) = sample();
+    l2.seal(1, 1, true);
+    l2.seal(2, 3, true);
+    let coordinator = start(&l2, Duration::from_secs(10));
+    let url = format!("tcp://{}", coordinator.local_addr());
+    let client = ProverClient::new(ClientConfig {
+        prover_type: ProverType::Exec,
+        coordinators: vec![Coordinator::parse(&url).unwrap()],
+        proving_time: Duration::from_millis(100),
+        io_timeout: Duration::from_secs(30),
+    })
+    .unwrap();
+    let target = &client.config().coordinators[0];
+    for expected in [1, 2] {
+        match client.poll(target).unwrap() {
+            PollOutcome::Submitted { batch_number, .. } => assert_eq!(batch_number, expected),
+            PollOutcome::Idle => panic!("batch {expected} was not handed out"),
+        }
+        assert!(l2.state.proof(expected).unwrap().is_some());
+    }
+    assert_eq!(client.poll(target).unwrap(), PollOutcome::Idle);
+
+    l2.shared.stop();
+    coordinator.join();
+}
