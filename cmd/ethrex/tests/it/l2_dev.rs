@@ -43,13 +43,13 @@ fn start(extra: &[&str]) -> Rollup {
     let dir = tempfile::tempdir().unwrap();
     let env_file = dir.path().join(".env");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ethrex"))
-        .args(["l2", "--dev", "--http.port", "0", "--dev.l1-http-port", "0"])
+        .args(["--log.color", "never", "l2", "--dev"])
+        .args(["--http.port", "0", "--dev.l1-http-port", "0"])
         .args(["--block-producer.block-time", "500"])
         .args(["--watcher.watch-interval", "300"])
         .arg("--env-file-path")
         .arg(&env_file)
         .args(extra)
-        .args(["--log.color", "never"])
         .env_clear()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

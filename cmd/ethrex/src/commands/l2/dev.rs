@@ -34,6 +34,8 @@ pub const DEV_INCLUSION_MAX_WAIT: u64 = 300;
 /// The in-process L1 (stopped with the sequencer).
 pub struct L1Node {
     producer: l1_dev::Producer,
+    /// Where its JSON-RPC listens (the port bound, when 0 was asked).
+    http: SocketAddr,
 }
 
 impl L1Node {
@@ -61,7 +63,10 @@ async fn start_l1(addr: SocketAddr) -> Result<L1Node, CliError> {
         .await
         .map_err(|e| CliError::Io(format!("the in-process L1: {e}")))?;
     tracing::info!("L1 JSON-RPC on http://{}", servers.http);
-    Ok(L1Node { producer })
+    Ok(L1Node {
+        producer,
+        http: servers.http,
+    })
 }
 
 /// The L1 of `ethrex l2 --dev` (started here unless `--eth.rpc-url`) with the contracts
@@ -76,7 +81,7 @@ pub async fn prepare_l1(
         None => {
             let addr = SocketAddr::new(args.http_addr, args.dev_l1_http_port);
             let node = start_l1(addr).await?;
-            (format!("http://{addr}"), Some(node))
+            (format!("http://{}", node.http), Some(node))
         }
     };
     let accounts = dev_accounts()?;
