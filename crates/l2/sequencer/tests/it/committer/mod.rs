@@ -1,9 +1,15 @@
 //! The committer and the proof sender against a real L1 (`ethrex --dev`, contracts deployed by
 //! the SDK) over an in-process rollup chain: batches committed with their blob and the values
 //! `commitBatch` checks, a restart between sealing and sending, an L1 that fails and comes back,
-//! and `verifyBatch` sent for a stored exec proof (and not for a wrong one).
+//! and `verifyBatch` sent for a stored exec proof (and not for a wrong one). `limits`: what
+//! goes into a batch (gas, privileged count, one blob), in process; `rules`: forced inclusion
+//! and the proof requirement, against the real contracts.
+// Test code: `cfg(test)` lets clippy's test allowances (unwrap, expect) apply to the helpers.
+#![cfg(test)]
 
+mod limits;
 mod proxy;
+mod rules;
 mod setup;
 
 use std::time::Instant;

@@ -9,7 +9,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use alloy_primitives::{Address, B256, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_sol_types::SolCall;
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::{
@@ -83,11 +83,17 @@ pub struct L1 {
 }
 
 impl L1 {
-    /// Starts `ethrex --dev --datadir memory` and deploys the contracts (no proof required).
+    /// Starts `ethrex --dev --datadir memory` and deploys the contracts (no proof required,
+    /// 1800 s of inclusion wait).
     pub fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    /// [`L1::start`] with the deploy options changed by `change`.
+    pub fn start_with(change: impl FnOnce(&mut DeployOptions)) -> Self {
         let node = Node::start(&ethrex_binary(), &["--dev", "--datadir", "memory"]);
         let client = EthClient::new(&format!("http://{}", node.http)).unwrap();
-        let options = DeployOptions {
+        let mut options = DeployOptions {
             deployer: Signer::new(dev_secret(COMMITTER)).unwrap(),
             l2_genesis: l2_genesis(),
             bridge_owner: dev_address(COMMITTER),
@@ -101,6 +107,7 @@ impl L1 {
             tdx: Default::default(),
             receipt_timeout: RECEIPT_TIMEOUT,
         };
+        change(&mut options);
         let deployed = deploy(&client, &options, &mut |_| {}).unwrap();
         L1 {
             node,
@@ -129,15 +136,33 @@ impl L1 {
 
     /// A view call of the `OnChainProposer`.
     pub fn proposer<C: SolCall>(&self, call: C) -> C::Return {
+        self.view(self.deployed.on_chain_proposer, call)
+    }
+
+    /// A view call of the `CommonBridge`.
+    pub fn bridge<C: SolCall>(&self, call: C) -> C::Return {
+        self.view(self.deployed.bridge, call)
+    }
+
+    fn view<C: SolCall>(&self, to: Address, call: C) -> C::Return {
         let answer = self
             .client
             .call(&ethrex_l2_sdk::client::CallRequest {
-                to: Some(self.deployed.on_chain_proposer),
+                to: Some(to),
                 data: call.abi_encode().into(),
                 ..Default::default()
             })
             .unwrap();
         C::abi_decode_returns(&answer).unwrap()
+    }
+
+    /// A plain L1 transfer: a new L1 block, with the current time.
+    pub fn new_block(&self) {
+        let signer = Signer::new(dev_secret(DEPOSITOR)).unwrap();
+        let call = Call::transfer(Address::repeat_byte(0x99), U256::from(1));
+        self.client
+            .send_and_wait(&signer, "transfer", &call, RECEIPT_TIMEOUT)
+            .unwrap();
     }
 
     pub fn last_committed(&self) -> u64 {
@@ -182,11 +207,28 @@ pub struct L2 {
     pub mempool: Arc<Mempool>,
     pub shared: Arc<Shared>,
     producer: BlockProducer,
-    watcher: Watcher,
+    watcher: Option<Watcher>,
 }
 
 impl L2 {
+    /// A rollup chain whose deposits a watcher of `l1` queues.
     pub fn new(l1: &L1) -> Self {
+        let mut l2 = Self::local();
+        l2.watcher = Some(Watcher::new(
+            l1.client.clone(),
+            l1.deployed.bridge,
+            L2_CHAIN_ID,
+            WatcherConfig {
+                block_delay: 0,
+                ..WatcherConfig::default()
+            },
+            l2.state.clone(),
+        ));
+        l2
+    }
+
+    /// A rollup chain without an L1 (deposits queued by hand).
+    pub fn local() -> Self {
         let store = Store::in_memory();
         store.init_genesis(&l2_genesis()).unwrap();
         let chain = Arc::new(Blockchain::new_rollup(store.clone()).unwrap());
@@ -206,29 +248,20 @@ impl L2 {
             state.clone(),
             config,
         );
-        let watcher = Watcher::new(
-            l1.client.clone(),
-            l1.deployed.bridge,
-            L2_CHAIN_ID,
-            WatcherConfig {
-                block_delay: 0,
-                ..WatcherConfig::default()
-            },
-            state.clone(),
-        );
         L2 {
             chain,
             state,
             mempool,
             shared,
             producer,
-            watcher,
+            watcher: None,
         }
     }
 
     /// One watcher round: how many deposits it queued.
     pub fn watch(&mut self) -> usize {
-        self.watcher.step(&self.shared).unwrap()
+        let watcher = self.watcher.as_mut().expect("a rollup chain with an L1");
+        watcher.step(&self.shared).unwrap()
     }
 
     /// Produces a block with what is queued and `txs` (through the mempool); returns its
@@ -248,14 +281,27 @@ impl L2 {
 
 /// An L2 transfer of `value` wei from dev account `from`.
 pub fn transfer(from: usize, nonce: u64, to: Address, value: u64) -> Transaction {
+    l2_tx(from, nonce, to, value, Bytes::new(), 21_000)
+}
+
+/// An L2 EIP-1559 transaction from dev account `from` (1 gwei tip, 10 gwei cap).
+pub fn l2_tx(
+    from: usize,
+    nonce: u64,
+    to: Address,
+    value: u64,
+    data: Bytes,
+    gas_limit: u64,
+) -> Transaction {
     let tx = Transaction::Eip1559(Eip1559Tx {
         chain_id: L2_CHAIN_ID,
         nonce,
         max_priority_fee_per_gas: U256::from(GWEI),
         max_fee_per_gas: U256::from(10 * GWEI),
-        gas_limit: 21_000,
+        gas_limit,
         to: TxKind::Call(to),
         value: U256::from(value),
+        data,
         ..Default::default()
     });
     sign(tx, &dev_secret(from))
