@@ -325,16 +325,21 @@ fn quantity(value: &Value, index: usize) -> Result<u64, RpcError> {
 
 /// The block a fee method names: `{"block_number": N}`, a number, or `"latest"` (`None`).
 fn block_param(value: Option<&Value>) -> Result<Option<u64>, RpcError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
+    let value = match value {
+        None | Some(Value::Null) => return Ok(None),
         Some(Value::Object(object)) => match object.get("block_number") {
-            Some(value) if object.len() == 1 => block_param(Some(value)),
-            _ => Err(RpcError::invalid_params(
-                "invalid argument 0: want {\"block_number\": N}",
-            )),
+            Some(inner @ (Value::Number(_) | Value::String(_))) if object.len() == 1 => inner,
+            _ => {
+                return Err(RpcError::invalid_params(
+                    "invalid argument 0: want {\"block_number\": N}",
+                ));
+            }
         },
-        Some(Value::String(tag)) if tag == "latest" => Ok(None),
-        Some(value) => quantity(value, 0).map(Some),
+        Some(value) => value,
+    };
+    match value {
+        Value::String(tag) if tag == "latest" => Ok(None),
+        value => quantity(value, 0).map(Some),
     }
 }
 
@@ -381,6 +386,7 @@ mod tests {
         assert_eq!(block_param(Some(&json!("latest"))).unwrap(), None);
         assert_eq!(block_param(None).unwrap(), None);
         assert!(block_param(Some(&json!({"number": 5}))).is_err());
+        assert!(block_param(Some(&json!({"block_number": {"block_number": 5}}))).is_err());
         let hash = format!("0x{}", "ab".repeat(32));
         assert_eq!(
             tx_hash(Some(&json!(hash))).unwrap(),

@@ -297,3 +297,43 @@ fn the_extra_namespace_only_adds_methods() {
         21_000
     );
 }
+
+#[test]
+fn malformed_params_never_panic() {
+    let (l2, _) = sample();
+    l2.seal(1, 3, true);
+    let ctx = context(&l2, producer_config());
+    let methods = [
+        "ethrex_batchNumber",
+        "ethrex_getBatchByNumber",
+        "ethrex_getWithdrawalProof",
+        "ethrex_getBaseFeeVaultAddress",
+        "ethrex_getOperatorFeeVaultAddress",
+        "ethrex_getOperatorFee",
+        "ethrex_getL1BlobBaseFee",
+    ];
+    let junk = [
+        json!(null),
+        json!({}),
+        json!("0x1"),
+        json!([null]),
+        json!([{}]),
+        json!([[]]),
+        json!(["0xffffffffffffffffff"]),
+        json!([u64::MAX]),
+        json!([-1]),
+        json!([1.5]),
+        json!(["0x1", "yes"]),
+        json!(["0x1", true, 3]),
+        json!([{"block_number": {"block_number": 1}}]),
+        json!([{"block_number": 1, "extra": 2}]),
+    ];
+    for method in methods {
+        for params in &junk {
+            match call(&ctx, method, params.clone()) {
+                Ok(_) => {}
+                Err(e) => assert!([-32602, -32000].contains(&e.code), "{method} {params}: {e}"),
+            }
+        }
+    }
+}
