@@ -107,3 +107,82 @@ pub fn run(args: &ProverArgs) -> Result<(), CliError> {
     client.run(&AtomicBool::new(false));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Prover {
+        #[command(flatten)]
+        args: ProverArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ProverArgs, clap::Error> {
+        Prover::try_parse_from(std::iter::once("prover").chain(args.iter().copied()))
+            .map(|p| p.args)
+    }
+
+    #[test]
+    fn defaults_are_the_issues() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.backend, Backend::Exec);
+        assert_eq!(args.proof_coordinators, vec!["tcp://127.0.0.1:3900"]);
+        assert_eq!(args.proving_time, 5000);
+        let config = args.client_config().unwrap();
+        assert_eq!(config.prover_type, ProverType::Exec);
+        assert_eq!(config.coordinators[0].address, "127.0.0.1:3900");
+        assert_eq!(config.proving_time, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn every_flag_has_its_prover_client_variable() {
+        let command = Prover::command();
+        let envs: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|arg| {
+                Some((
+                    arg.get_long()?.to_string(),
+                    arg.get_env()?.to_string_lossy().into_owned(),
+                ))
+            })
+            .collect();
+        let expected = [
+            ("backend", "PROVER_CLIENT_BACKEND"),
+            ("proof-coordinators", "PROVER_CLIENT_PROOF_COORDINATOR_URL"),
+            ("proving-time", "PROVER_CLIENT_PROVING_TIME"),
+        ];
+        assert_eq!(envs.len(), expected.len(), "{envs:?}");
+        for (flag, env) in expected {
+            assert!(
+                envs.contains(&(flag.to_string(), env.to_string())),
+                "--{flag} ↔ {env}: {envs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn several_coordinators_and_bad_urls() {
+        let args = parse(&[
+            "--proof-coordinators",
+            "tcp://127.0.0.1:1",
+            "http://localhost:2",
+            "--backend",
+            "sp1",
+        ])
+        .unwrap();
+        assert_eq!(args.backend, Backend::Sp1);
+        assert_eq!(args.client_config().unwrap().coordinators.len(), 2);
+        let args = parse(&["--proof-coordinators", "tcp://a:1,tcp://b:2"]).unwrap();
+        assert_eq!(args.proof_coordinators, vec!["tcp://a:1", "tcp://b:2"]);
+        let err = parse(&["--proof-coordinators", "127.0.0.1:3900"])
+            .unwrap()
+            .client_config()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("--proof-coordinators: "), "{err}");
+        assert!(parse(&["--backend", "zisk"]).is_err());
+    }
+}
