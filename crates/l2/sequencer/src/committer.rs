@@ -96,6 +96,8 @@ pub struct Committer {
     recorded: Option<u64>,
     /// A commit sent whose receipt has not been seen: (batch number, L1 tx hash).
     in_flight: Option<(u64, B256)>,
+    /// The stop flag, once spawned: receipt waits end when it is set.
+    shared: Option<Arc<Shared>>,
 }
 
 impl Committer {
@@ -116,6 +118,7 @@ impl Committer {
             receipt_timeout: DEFAULT_RECEIPT_TIMEOUT,
             recorded: None,
             in_flight: None,
+            shared: None,
         })
     }
 
@@ -132,6 +135,7 @@ impl Committer {
 
     /// Runs [`Committer::step`] every `commit_time` on a thread named `committer`.
     pub fn spawn(mut self, shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
+        self.shared = Some(Arc::clone(&shared));
         let period = Duration::from_millis(self.config.commit_time_ms);
         spawn_service("committer", shared, period, move || self.step().map(|_| ()))
     }
@@ -360,10 +364,8 @@ impl Committer {
     /// Waits for the receipt of commit `hash` of `batch` and records it.
     fn wait(&mut self, mut batch: Batch, hash: B256) -> Result<(), SequencerError> {
         let what = format!("commitBatch({})", batch.number);
-        match self
-            .client
-            .wait_for_success(hash, &what, self.receipt_timeout)
-        {
+        let shared = self.shared.as_deref();
+        match l1::wait_for_success(&self.client, hash, &what, self.receipt_timeout, shared) {
             Ok(_) => {}
             Err(e @ SdkError::Reverted { .. }) => {
                 self.in_flight = None;

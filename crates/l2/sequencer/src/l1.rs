@@ -1,5 +1,8 @@
-//! Small helpers the committer and the proof sender share to read the L1 contracts: a view
-//! call decoded with its `sol!` return type, and the `BatchCommitted` log of a batch.
+//! Small helpers the committer and the proof sender share: a view call of an L1 contract
+//! decoded with its `sol!` return type, the `BatchCommitted` log of a batch, and a receipt
+//! wait that gives up when the sequencer stops.
+
+use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent};
@@ -9,7 +12,7 @@ use ethrex_l2_sdk::{
     client::{CallRequest, LogFilter},
 };
 
-use crate::SequencerError;
+use crate::{SequencerError, Shared};
 
 /// How many L1 blocks back [`find_commit_tx`] looks.
 pub const COMMIT_LOOKBACK: u64 = 5_000;
@@ -57,4 +60,41 @@ pub fn find_commit_tx(
         .iter()
         .find(|log| log.topics.get(1) == Some(&topic))
         .and_then(|log| log.transaction_hash))
+}
+
+/// How often [`wait_for_success`] asks for a receipt.
+const RECEIPT_POLL: Duration = Duration::from_millis(200);
+
+/// Waits at most `timeout` for the receipt of `hash`, giving up early when `shared` says stop
+/// (a [`SdkError::Timeout`] either way); a revert is [`SdkError::Reverted`] naming `what`.
+pub fn wait_for_success(
+    client: &EthClient,
+    hash: B256,
+    what: &str,
+    timeout: Duration,
+    shared: Option<&Shared>,
+) -> Result<(), SdkError> {
+    let started = Instant::now();
+    loop {
+        if let Some(receipt) = client.receipt(hash)? {
+            if receipt.succeeded() {
+                return Ok(());
+            }
+            return Err(SdkError::Reverted {
+                what: what.to_string(),
+                hash,
+            });
+        }
+        let stopping = shared.is_some_and(Shared::stopped);
+        if stopping || started.elapsed() >= timeout {
+            return Err(SdkError::Timeout {
+                what: format!(
+                    "the receipt of {what} {hash}{}",
+                    if stopping { " (stopping)" } else { "" }
+                ),
+                waited: started.elapsed(),
+            });
+        }
+        std::thread::sleep(RECEIPT_POLL);
+    }
 }

@@ -86,6 +86,8 @@ pub struct ProofSender {
     warned: Option<u64>,
     /// A `verifyBatch` sent whose receipt has not been seen: (batch number, L1 tx hash).
     in_flight: Option<(u64, B256)>,
+    /// The stop flag, once spawned: receipt waits end when it is set.
+    shared: Option<Arc<Shared>>,
 }
 
 impl ProofSender {
@@ -108,6 +110,7 @@ impl ProofSender {
             requirements: None,
             warned: None,
             in_flight: None,
+            shared: None,
         })
     }
 
@@ -119,6 +122,7 @@ impl ProofSender {
 
     /// Runs [`ProofSender::step`] every `send_interval` on a thread named `proof-sender`.
     pub fn spawn(mut self, shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
+        self.shared = Some(Arc::clone(&shared));
         let period = self.send_interval;
         spawn_service("proof-sender", shared, period, move || {
             self.step().map(|_| ())
@@ -238,10 +242,8 @@ impl ProofSender {
     /// Waits for `verifyBatch` transaction `hash` of batch `number` and records it.
     fn wait(&mut self, number: u64, hash: B256) -> Result<Next, SequencerError> {
         let what = format!("verifyBatch({number})");
-        match self
-            .client
-            .wait_for_success(hash, &what, self.receipt_timeout)
-        {
+        let shared = self.shared.as_deref();
+        match l1::wait_for_success(&self.client, hash, &what, self.receipt_timeout, shared) {
             Ok(_) => {}
             Err(e @ SdkError::Reverted { .. }) => {
                 self.in_flight = None;

@@ -281,3 +281,48 @@ fn a_commit_while_the_l1_fails_is_retried_and_lands_later() {
     check_commitment(&l1, &batch1);
     check_commitment(&l1, &l2.state.batch(2).unwrap().unwrap());
 }
+
+#[test]
+fn spawned_services_commit_and_verify_until_stopped() {
+    let l1 = L1::start();
+    let l2 = L2::new(&l1);
+    assert_eq!(l2.produce(vec![transfer(14, 0, ALICE, 3)]), (1, 0));
+    let shared = l2.shared.clone();
+    let committer = l1
+        .committer(&l1.url(), &l2.state, None)
+        .spawn(shared.clone())
+        .unwrap();
+    let sender = ProofSender::new(
+        l1.client.clone(),
+        l2.state.clone(),
+        l1.deployed.on_chain_proposer,
+        dev_secret(PROOF_SENDER),
+        200,
+    )
+    .unwrap()
+    .spawn(shared.clone())
+    .unwrap();
+    let limit = std::time::Duration::from_secs(60);
+    ethrex_test_utils::node::wait_for(limit, "batch 1 committed", || {
+        (l1.last_committed() == 1).then_some(())
+    });
+    let batch = l2.state.batch(1).unwrap().unwrap();
+    l2.state
+        .set_proof(1, &exec_proof(&l1, l1.deployed.genesis_state_root, &batch))
+        .unwrap();
+    ethrex_test_utils::node::wait_for(limit, "batch 1 verified", || {
+        (l1.last_verified() == 1).then_some(())
+    });
+    shared.stop();
+    let stopping = Instant::now();
+    for service in [committer, sender] {
+        while !service.is_finished() {
+            assert!(
+                stopping.elapsed() < std::time::Duration::from_secs(10),
+                "a service did not stop"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        service.join().unwrap();
+    }
+}
