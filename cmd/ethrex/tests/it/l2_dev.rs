@@ -9,14 +9,31 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{Address, U256};
-use alloy_sol_types::SolCall;
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, sol};
 use ethrex_common::dev::dev_accounts;
 use ethrex_l2_sdk::{
     EthClient,
     calls::ICommonBridge,
     tx::{Call, Signer},
 };
+
+sol! {
+    function withdraw(address _receiverOnL1) external payable;
+    function claimWithdrawal(
+        bytes32 l2WithdrawalTxHash,
+        uint256 claimedAmount,
+        uint256 withdrawalBatchNumber,
+        uint256 withdrawalMessageId,
+        bytes32[] withdrawalProof
+    ) external;
+    function lastVerifiedBatch() external view returns (uint256);
+}
+
+/// The L2 bridge (`CommonBridgeL2`, genesis code).
+const L2_BRIDGE: Address = Address::new([
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+]);
 
 /// A running `ethrex l2 --dev`, killed when dropped.
 struct Rollup {
@@ -47,6 +64,9 @@ fn start(extra: &[&str]) -> Rollup {
         .args(["--http.port", "0", "--dev.l1-http-port", "0"])
         .args(["--block-producer.block-time", "500"])
         .args(["--watcher.watch-interval", "300"])
+        .args(["--committer.commit-time", "1000"])
+        .args(["--proof-coordinator.port", "0"])
+        .args(["--proof-coordinator.send-interval", "500"])
         .arg("--env-file-path")
         .arg(&env_file)
         .args(extra)
@@ -97,8 +117,17 @@ fn wait_until(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) ->
     started.elapsed()
 }
 
+fn env_address(rollup: &Rollup, key: &str) -> Address {
+    let env = std::fs::read_to_string(&rollup.env_file).unwrap();
+    env.lines()
+        .find_map(|line| line.strip_prefix(key))
+        .unwrap_or_else(|| panic!("{key} in the env file: {env}"))
+        .parse()
+        .unwrap()
+}
+
 #[test]
-fn a_deposit_reaches_the_l2_and_an_l2_transfer_is_mined() {
+fn deposit_transfer_withdraw_and_claim() {
     let rollup = start(&[]);
     let env = std::fs::read_to_string(&rollup.env_file).unwrap();
     let bridge: Address = env
@@ -144,6 +173,101 @@ fn a_deposit_reaches_the_l2_and_an_l2_transfer_is_mined() {
 
     let log = rollup.log.lock().unwrap().join("\n");
     assert!(log.contains("privileged transaction 0"), "{log}");
+
+    // Withdraw 0.1 ETH of account 6 to its own L1 address, then claim it there.
+    let amount = U256::from(10u64).pow(U256::from(17));
+    let call = Call::new(
+        L2_BRIDGE,
+        withdrawCall {
+            _receiverOnL1: sender.address(),
+        }
+        .abi_encode(),
+    )
+    .with_value(amount);
+    let withdrawal = l2
+        .send_and_wait(&sender, "withdraw", &call, Duration::from_secs(30))
+        .unwrap();
+    let tx_hash = withdrawal.transaction_hash;
+    let mut proof = serde_json::Value::Null;
+    let took = wait_until(Duration::from_secs(60), "the withdrawal proof", || {
+        proof = l2
+            .request("ethrex_getWithdrawalProof", serde_json::json!([tx_hash]))
+            .unwrap();
+        !proof.is_null()
+    });
+    let message = &proof[0];
+    let batch = message["batch_number"].as_u64().unwrap();
+    let message_id = message["message_id"].as_u64().unwrap();
+    let path: Vec<B256> = serde_json::from_value(message["merkle_proof"].clone()).unwrap();
+    let proposer = env_address(&rollup, "ETHREX_COMMITTER_ON_CHAIN_PROPOSER_ADDRESS=");
+    let verified = || {
+        let data = l1
+            .call(&ethrex_l2_sdk::client::CallRequest {
+                to: Some(proposer),
+                data: lastVerifiedBatchCall {}.abi_encode().into(),
+                ..Default::default()
+            })
+            .unwrap();
+        U256::from_be_slice(&data)
+    };
+    let took_verify = wait_until(Duration::from_secs(90), "the batch verified on L1", || {
+        verified() >= U256::from(batch)
+    });
+    eprintln!(
+        "withdrawal → proof {:.1} s, → verified batch {batch} {:.1} s more",
+        took.as_secs_f64(),
+        took_verify.as_secs_f64()
+    );
+    let claim = |proof: Vec<B256>| {
+        let call = Call::new(
+            bridge,
+            claimWithdrawalCall {
+                l2WithdrawalTxHash: tx_hash,
+                claimedAmount: amount,
+                withdrawalBatchNumber: U256::from(batch),
+                withdrawalMessageId: U256::from(message_id),
+                withdrawalProof: proof,
+            }
+            .abi_encode(),
+        );
+        // A fixed limit: a reverting claim is sent (not refused by the estimate) and reverts.
+        Call {
+            gas_limit: Some(200_000),
+            ..call
+        }
+    };
+    let before = l1.balance(sender.address()).unwrap();
+    let receipt = l1
+        .send_and_wait(
+            &sender,
+            "claim",
+            &claim(path.clone()),
+            Duration::from_secs(30),
+        )
+        .unwrap();
+    let raw: serde_json::Value = l1
+        .request(
+            "eth_getTransactionReceipt",
+            serde_json::json!([receipt.transaction_hash]),
+        )
+        .unwrap();
+    let price: U256 = serde_json::from_value(raw["effectiveGasPrice"].clone()).unwrap();
+    let gas = U256::from(receipt.gas_used.to::<u64>());
+    assert_eq!(
+        l1.balance(sender.address()).unwrap(),
+        before + amount - gas * price,
+        "the claim pays exactly the withdrawn amount"
+    );
+    // A second claim of the same message reverts.
+    assert!(
+        l1.send_and_wait(
+            &sender,
+            "claim again",
+            &claim(path),
+            Duration::from_secs(30)
+        )
+        .is_err()
+    );
     terminate(rollup);
 }
 

@@ -15,10 +15,18 @@ use std::{net::SocketAddr, sync::Arc, thread::JoinHandle, time::Duration};
 
 use ethrex_blockchain::{Blockchain, mempool::Mempool};
 use ethrex_common::{Address, B256, Genesis};
+use ethrex_l2_prover::{ClientConfig, Coordinator, ProverClient, ProverType};
 use ethrex_l2_sdk::EthClient;
 use ethrex_l2_sequencer::{
     BlockProducerConfig, CommitterConfig, ProofCoordinatorConfig, SequencerConfig, Shared,
-    WatcherConfig, block_producer::BlockProducer, spawn_service, state::RollupState,
+    WatcherConfig,
+    block_producer::BlockProducer,
+    committer::Committer,
+    proof_coordinator::{CoordinatorOptions, ProofCoordinator},
+    proof_sender::ProofSender,
+    rpc::L2Rpc,
+    spawn_service,
+    state::RollupState,
     watcher::Watcher,
 };
 use ethrex_rpc::{RpcContext, ServerConfig};
@@ -173,7 +181,13 @@ async fn serve(cli: &Cli, args: &SequencerArgs) -> Result<(), CliError> {
         head.hash_slow()
     );
     let mempool = Arc::new(Mempool::new(cli.node.mempool_max_size));
-    let ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
+    let shared = Shared::new();
+    let state = RollupState::new(store);
+    let mut ctx = RpcContext::new(Arc::clone(&chain), Arc::clone(&mempool), client_version());
+    let l2_rpc = L2Rpc::new(Arc::clone(&chain), state.clone())
+        .with_mempool(Arc::clone(&mempool))
+        .with_block_producer(config.block_producer.clone(), Arc::clone(&shared));
+    ctx.extra = Some(Arc::new(l2_rpc));
     let server = ServerConfig {
         http: SocketAddr::new(args.http_addr, args.http_port),
         ws: None,
@@ -184,22 +198,70 @@ async fn serve(cli: &Cli, args: &SequencerArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Io(e.to_string()))?;
     tracing::info!("L2 HTTP JSON-RPC on http://{}", servers.http);
 
-    let shared = Shared::new();
-    let state = RollupState::new(store);
     let services = start_services(&config, &chain, &mempool, &state, &shared)?;
+    let prover = if args.dev && !args.dev_no_prover {
+        Some(start_prover(services.coordinator.local_addr(), &shared)?)
+    } else {
+        None
+    };
     tracing::info!("sequencer started");
     shutdown.wait().await;
     tracing::info!("shutting down the sequencer");
     shared.stop();
-    for service in services {
-        let _ = tokio::task::spawn_blocking(move || service.join()).await;
+    let Services {
+        threads,
+        coordinator,
+    } = services;
+    for thread in threads.into_iter().chain(prover) {
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
     }
+    let _ = tokio::task::spawn_blocking(move || coordinator.join()).await;
     if let Some(node) = l1_node {
         node.stop().await;
     }
     chain.store().journal_layers()?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The running services.
+struct Services {
+    threads: Vec<JoinHandle<()>>,
+    coordinator: ProofCoordinator,
+}
+
+fn sequencer_error(e: ethrex_l2_sequencer::SequencerError) -> CliError {
+    CliError::Io(format!("sequencer: {e}"))
+}
+
+/// The in-process exec prover of `--dev`, polling the coordinator at `addr` every second.
+fn start_prover(addr: SocketAddr, shared: &Arc<Shared>) -> Result<JoinHandle<()>, CliError> {
+    let url = format!("tcp://{addr}");
+    let coordinator = Coordinator::parse(&url).map_err(|e| CliError::Io(format!("prover: {e}")))?;
+    let client = ProverClient::new(ClientConfig {
+        prover_type: ProverType::Exec,
+        coordinators: vec![coordinator],
+        proving_time: Duration::from_millis(1_000),
+        io_timeout: ethrex_l2_prover::client::DEFAULT_IO_TIMEOUT,
+    })
+    .map_err(|e| CliError::Io(format!("prover: {e}")))?;
+    let shared = Arc::clone(shared);
+    tracing::info!("exec prover (in process) polling {url}");
+    std::thread::Builder::new()
+        .name("prover".into())
+        .spawn(move || {
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    while !shared.stopped() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                });
+                client.run(&stop);
+            });
+        })
+        .map_err(|e| CliError::Io(format!("cannot start the prover thread: {e}")))
 }
 
 /// Starts the sequencer's services on their threads.
@@ -209,7 +271,7 @@ fn start_services(
     mempool: &Arc<Mempool>,
     state: &RollupState,
     shared: &Arc<Shared>,
-) -> Result<Vec<JoinHandle<()>>, CliError> {
+) -> Result<Services, CliError> {
     let io = |e: std::io::Error| CliError::Io(format!("cannot start a sequencer thread: {e}"));
     let client = EthClient::new(&config.l1_rpc_url)?;
     let mut handles = Vec::new();
@@ -248,7 +310,50 @@ fn start_services(
         )
         .map_err(io)?,
     );
-    Ok(handles)
+
+    let mut committer = Committer::new(
+        client.clone(),
+        state.clone(),
+        config.bridge_address,
+        config.on_chain_proposer_address,
+        config.committer.clone(),
+    )
+    .map_err(sequencer_error)?;
+    handles.push(
+        spawn_service(
+            "committer",
+            Arc::clone(shared),
+            Duration::from_millis(config.committer.commit_time_ms),
+            move || committer.step().map(|_| ()),
+        )
+        .map_err(io)?,
+    );
+
+    let coordinator = ProofCoordinator::start(
+        &config.proof_coordinator,
+        Arc::clone(chain),
+        state.clone(),
+        CoordinatorOptions {
+            elasticity_multiplier: config.elasticity_multiplier,
+            ..CoordinatorOptions::default()
+        },
+        Arc::clone(shared),
+    )
+    .map_err(sequencer_error)?;
+
+    let sender = ProofSender::new(
+        client,
+        state.clone(),
+        config.on_chain_proposer_address,
+        config.proof_coordinator.l1_private_key,
+        config.proof_coordinator.send_interval_ms,
+    )
+    .map_err(sequencer_error)?;
+    handles.push(sender.spawn(Arc::clone(shared)).map_err(io)?);
+    Ok(Services {
+        threads: handles,
+        coordinator,
+    })
 }
 
 fn unix_now() -> u64 {
