@@ -25,6 +25,10 @@ pub struct L2Args {
 
 /// The subcommands of `ethrex l2`.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at startup: boxing the deploy flags would save nothing that matters"
+)]
 pub enum L2Command {
     /// Deploy the rollup's L1 contracts (OnChainProposer and CommonBridge, each behind an
     /// ERC1967Proxy, initialized) and write their addresses to an env file.
