@@ -15,9 +15,13 @@ mod setup;
 use std::time::Instant;
 
 use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::{SolCall, sol};
 use ethrex_common::types::Transaction;
 use ethrex_l2_common::protocol::{BatchProof, ProverType};
-use ethrex_l2_contracts::hashes::{PublicInputs, rolling_hash};
+use ethrex_l2_contracts::{
+    ETH_TOKEN_ADDRESS, L2_BRIDGE_ADDRESS,
+    hashes::{PublicInputs, rolling_hash, withdrawal_data_hash, withdrawal_leaf},
+};
 use ethrex_l2_sdk::calls::IOnChainProposer;
 use ethrex_l2_sequencer::{
     committer::CommitReport,
@@ -30,6 +34,12 @@ use serde_json::json;
 use proxy::{Mode, Proxy};
 use setup::*;
 
+sol! {
+    function withdraw(address _receiverOnL1) payable;
+    function batchWithdrawalLogsMerkleRoots(uint256 batchNumber) view returns (bytes32);
+}
+
+const L1_RECEIVER: Address = Address::repeat_byte(0x1e);
 const ALICE: Address = Address::repeat_byte(0xa1);
 const BOB: Address = Address::repeat_byte(0xb0);
 
@@ -140,15 +150,45 @@ fn batches_are_committed_with_their_blob_and_verified_once_proven() {
     // Nothing new: nothing sealed, nothing sent.
     assert_eq!(committer.step().unwrap(), CommitReport::default());
 
-    // A second batch: block 3 with another transfer.
-    assert_eq!(l2.produce(vec![transfer(3, 1, ALICE, 5)]), (3, 0));
+    // A second batch: block 3 with a withdrawal, whose L1 message root L1 publishes.
+    let withdrawal = l2_tx(
+        3,
+        1,
+        L2_BRIDGE_ADDRESS,
+        5_000,
+        withdrawCall {
+            _receiverOnL1: L1_RECEIVER,
+        }
+        .abi_encode()
+        .into(),
+        200_000,
+    );
+    let withdrawal_hash = withdrawal.hash();
+    assert_eq!(l2.produce(vec![withdrawal]), (3, 0));
     let report = committer.step().unwrap();
     assert_eq!(report.sealed, Some(2));
     assert_eq!(l1.last_committed(), 2);
     let batch2 = l2.state.batch(2).unwrap().unwrap();
     assert_eq!((batch2.first_block, batch2.last_block), (3, 3));
     assert_eq!(batch2.privileged_transactions_hash, B256::ZERO);
+    let data = withdrawal_data_hash(
+        ETH_TOKEN_ADDRESS,
+        ETH_TOKEN_ADDRESS,
+        L1_RECEIVER,
+        U256::from(5_000),
+    );
+    let leaf = withdrawal_leaf(withdrawal_hash, data, U256::from(1));
+    assert_eq!(
+        batch2.l1_messages_merkle_root, leaf,
+        "one message: the root is its leaf"
+    );
     check_commitment(&l1, &batch2);
+    assert_eq!(
+        l1.bridge(batchWithdrawalLogsMerkleRootsCall {
+            batchNumber: U256::from(2)
+        }),
+        leaf
+    );
 
     // The proof sender: nothing stored, nothing sent.
     let mut sender = ProofSender::new(
