@@ -158,16 +158,17 @@ fn spawn_connection(coordinator: &Arc<Coordinator>, stream: TcpStream, peer: Soc
         tracing::warn!("proof coordinator: {peer} refused, {busy} connections being served");
         return;
     }
-    let coordinator = Arc::clone(coordinator);
+    let serving = Arc::clone(coordinator);
     let spawned = thread::Builder::new()
         .name("proof_coordinator_conn".into())
         .spawn(move || {
-            if let Err(e) = serve(&coordinator, stream) {
+            if let Err(e) = serve(&serving, stream) {
                 tracing::debug!("proof coordinator: connection from {peer}: {e}");
             }
-            coordinator.connections.fetch_sub(1, Ordering::SeqCst);
+            serving.connections.fetch_sub(1, Ordering::SeqCst);
         });
     if let Err(e) = spawned {
+        coordinator.connections.fetch_sub(1, Ordering::SeqCst);
         tracing::warn!("proof coordinator: cannot serve {peer}: {e}");
     }
 }

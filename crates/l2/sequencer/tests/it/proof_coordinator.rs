@@ -259,3 +259,28 @@ fn the_prover_client_proves_every_committed_batch() {
     l2.shared.stop();
     coordinator.join();
 }
+
+#[test]
+fn connections_beyond_the_cap_are_closed_and_serving_resumes() {
+    use ethrex_l2_sequencer::proof_coordinator::MAX_CONNECTIONS;
+
+    let l2 = crate::l2_chain::L2::new();
+    let deadline = Duration::from_secs(3);
+    let coordinator = start(&l2, deadline);
+    let addr = coordinator.local_addr();
+    let silent: Vec<TcpStream> = (0..MAX_CONNECTIONS).map(|_| connect(addr)).collect();
+    // Accepted after the silent ones, while they hold every slot: closed without an answer.
+    let request_line = b"{\"type\":\"Request\",\"prover_type\":\"exec\"}\n";
+    assert_eq!(raw_exchange(addr, request_line), None);
+    // Once their read deadline passes, their slots are free again.
+    std::thread::sleep(deadline + Duration::from_millis(500));
+    let idle = Message::Response {
+        batch_number: None,
+        input: None,
+    };
+    assert_eq!(request(addr), idle);
+    drop(silent);
+
+    l2.shared.stop();
+    coordinator.join();
+}
