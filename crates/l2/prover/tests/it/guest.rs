@@ -136,3 +136,28 @@ fn the_input_builder_refuses_what_it_cannot_build() {
     assert!(err.to_string().contains("block #0"), "{err}");
     assert!(err.to_string().contains("no recorded fee config"), "{err}");
 }
+
+/// 130 blocks: past the 128 states the store keeps, the early blocks' witnesses cannot be
+/// computed any more, but the ones recorded as each block was produced still prove the batch.
+#[test]
+fn a_batch_longer_than_the_state_window_proves_with_recorded_witnesses() {
+    const BLOCKS: u64 = 130;
+    let chain = crate::batch::rollup_chain();
+    let mut blocks = Vec::new();
+    let mut recorded = Vec::new();
+    for nonce in 0..BLOCKS {
+        let transfer = crate::batch::transfer(7, nonce, DEPOSIT_RECIPIENTS[1], 1);
+        let block = crate::batch::produce(&chain, vec![transfer], FEES);
+        recorded.push(chain.execution_witness(&block).unwrap());
+        blocks.push(block);
+    }
+    let blob = batch_blob(&blocks);
+    let err = build_input(&chain, 1..=BLOCKS, Witnesses::Compute, &blob).unwrap_err();
+    assert!(err.to_string().contains("no longer available"), "{err}");
+    let input = build_input(&chain, 1..=BLOCKS, Witnesses::Given(&recorded), &blob).unwrap();
+    let public = execute_batch(&input).unwrap();
+    let genesis = chain.store().header_by_number(0).unwrap().unwrap();
+    assert_eq!(public.initial_state_root, genesis.state_root);
+    assert_eq!(public.final_state_root, blocks[129].header.state_root);
+    assert_eq!(public.non_privileged_transactions, U256::from(BLOCKS));
+}
