@@ -210,6 +210,8 @@ cli-docs:
 	   echo 'Generated from `ethrex --help` by `make cli-docs`; a test fails when it is stale.'; \
 	   echo 'Every flag can also be set through the environment variable shown in brackets.'; echo; \
 	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex --help; echo '```'; echo; \
+	   echo '## ethrex l2'; echo; \
+	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex l2 --help; echo '```'; echo; \
 	   echo '## ethrex l2 deploy'; echo; \
 	   echo '```text'; env -i $(CARGO_TARGET_DIR)/debug/ethrex l2 deploy --help; echo '```'; echo; \
 	   echo '## ethrex l2 prover'; echo; \

@@ -65,8 +65,11 @@ pub enum Command {
     },
     /// Export canonical blocks as consecutive RLP-encoded blocks, the format `import` reads.
     Export(ExportArgs),
-    /// The rollup: deploy its L1 contracts (`ethrex l2 deploy`).
-    L2(crate::commands::l2::L2Args),
+    /// The rollup: its node and sequencer (`ethrex l2`, `ethrex l2 --dev` for a whole local
+    /// rollup), its L1 contracts (`ethrex l2 deploy`) and its prover (`ethrex l2 prover`). For
+    /// `ethrex l2`, --network defaults to the built-in L2 genesis (fixtures/genesis/l2.json) and
+    /// --datadir to ~/.local/share/ethrex-l2 (memory with --dev).
+    L2(Box<crate::commands::l2::L2Args>),
 }
 
 /// What `ethrex export` writes: the file and the block range.

@@ -117,8 +117,8 @@ fn l2_prover_refuses_a_backend_this_build_lacks() {
 }
 
 /// docs/CLI.md is generated from `--help` (`make cli-docs`); this fails when they drift. Its
-/// ```text blocks are, in order, `ethrex --help`, `ethrex l2 deploy --help` and
-/// `ethrex l2 prover --help`.
+/// ```text blocks are, in order, `ethrex --help`, `ethrex l2 --help`, `ethrex l2 deploy --help`
+/// and `ethrex l2 prover --help`.
 #[test]
 fn cli_reference_matches_help_output() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/CLI.md");
@@ -128,8 +128,9 @@ fn cli_reference_matches_help_output() {
         .skip(1)
         .filter_map(|rest| rest.split("```").next())
         .collect();
-    let commands: [&[&str]; 3] = [
+    let commands: [&[&str]; 4] = [
         &["--help"],
+        &["l2", "--help"],
         &["l2", "deploy", "--help"],
         &["l2", "prover", "--help"],
     ];
