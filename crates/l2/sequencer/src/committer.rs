@@ -22,20 +22,26 @@
 //! - L1 errors fail the tick (logged by [`crate::spawn_service`]) and are retried at the next.
 //!
 //! Forced inclusion. `commitBatch` reverts when `nonPrivilegedTransactions > 0` while, after
-//! the batch's privileged transactions are consumed, the oldest still pending on the bridge is
-//! past its deadline (`hasExpiredPrivilegedTransactions()` after consuming). So before sealing a
-//! batch that has non-privileged transactions, when the bridge reports expired transactions
-//! (or the one that would remain oldest expires within [`DEADLINE_MARGIN_SECS`] of the L1's
-//! time), the committer checks the exact rule: the oldest pending transaction left after this
-//! batch (`pendingTxIndex() + consumed`, if any remains) must not be due within the margin. If
-//! it is, the batch is cut to its longest prefix of privileged-only blocks (catch-up batches,
-//! accepted whatever pends); when even that is empty, nothing is sealed this tick and the
-//! committer waits for the block producer (which puts queued privileged transactions first) to
-//! include the overdue ones. Known limit: if more blocks with non-privileged transactions
-//! precede the block including an overdue transaction than one batch holds, the chain cannot
-//! commit them (the contract's rule, not the committer's); with the producer's
-//! privileged-first rule this needs an L1 outage or a stopped committer longer than the
-//! inclusion wait.
+//! the batch's privileged transactions are consumed, the oldest one still pending on the
+//! bridge is past its deadline. The committer applies that exact rule before sealing: for a
+//! batch with non-privileged transactions that would leave privileged transactions pending
+//! (`getPendingTransactionHashes()` holds more than the batch consumes), it reads the deadline
+//! of the oldest one left (`privilegedTxDeadline(pendingTxIndex() + consumed)`); if that is
+//! within [`DEADLINE_MARGIN_SECS`] of the L1's latest block time (the commit lands a little
+//! later), the batch is cut to its longest prefix of privileged-only blocks — catch-up batches,
+//! which L1 accepts whatever pends. When even that prefix is empty nothing is sealed this tick:
+//! the block producer puts queued privileged transactions first, so the overdue ones come in
+//! the next blocks, and the batch that consumes them may carry transfers again. This is
+//! `hasExpiredPrivilegedTransactions()` evaluated *after* the batch, as the contract does:
+//! testing it before (privileged-only batches whenever it is true) would also hold back the
+//! batch that includes the overdue deposit together with the transfers of its block, which
+//! L1 accepts, and the chain would never catch up. Known limit: if more blocks with
+//! non-privileged transactions precede the block including an overdue transaction than one
+//! batch holds, they cannot be committed (the contract's rule); with the producer's
+//! privileged-first rule this needs the committer to be stopped, or the L1 down, for longer
+//! than the inclusion wait while blocks are produced. Likewise a batch sealed with transfers
+//! whose commit is delayed (L1 down) past the deadline of a deposit it leaves pending is
+//! refused at every re-send (the gas estimate says why): sealed batches are never re-cut.
 //!
 //! One log line per committed batch: number, blocks, gas, blob payload bytes, L1 tx hash.
 
