@@ -20,6 +20,7 @@ pub use block::{Block, BlockBody, Header, decode_block, transactions_root, withd
 pub use fee_config::FeeConfig;
 pub use receipt::{Log, Receipt, ReceiptData, receipts_root};
 pub use transaction::{
-    BlobFields, Eip1559Tx, L2_BRIDGE_ADDRESS, PRIVILEGED_TX_TYPE, PrivilegedL2Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx, PLACEHOLDER_SIGNATURE,
-    Transaction, TxFees, TxFields, TxType, decode_transaction, decode_transaction_2718,
+    BlobFields, Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, L2_BRIDGE_ADDRESS, LegacyTx,
+    PLACEHOLDER_SIGNATURE, PRIVILEGED_TX_TYPE, PrivilegedL2Tx, Transaction, TxFees, TxFields,
+    TxType, decode_transaction, decode_transaction_2718, privileged_tx_hash,
 };

@@ -24,14 +24,14 @@ impl PrivilegedTx<'_> {
     /// bytes20(to) ‖ bytes32(transactionId) ‖ bytes32(value) ‖ bytes32(gasLimit) ‖
     /// keccak256(data)).
     pub fn hash(&self) -> B256 {
-        let mut buf = Vec::with_capacity(20 + 20 + 32 * 4);
-        buf.extend_from_slice(self.from.as_slice());
-        buf.extend_from_slice(self.to.as_slice());
-        buf.extend_from_slice(&self.transaction_id.to_be_bytes::<32>());
-        buf.extend_from_slice(&self.value.to_be_bytes::<32>());
-        buf.extend_from_slice(&self.gas_limit.to_be_bytes::<32>());
-        buf.extend_from_slice(keccak256(self.data).as_slice());
-        keccak256(buf)
+        ethrex_common::types::privileged_tx_hash(
+            self.from,
+            self.to,
+            self.transaction_id,
+            self.value,
+            self.gas_limit,
+            self.data,
+        )
     }
 }
 

@@ -139,7 +139,7 @@ pub const ALL: [Contract; 5] = [
 
 /// `CommonBridgeL2`'s L2 genesis address; also the `from` and `to` of deposits and the sender
 /// of every L1 message.
-pub const L2_BRIDGE_ADDRESS: Address = address!("0x000000000000000000000000000000000000ffff");
+pub use ethrex_common::types::L2_BRIDGE_ADDRESS;
 /// `Messenger`'s L2 genesis address.
 pub const MESSENGER_ADDRESS: Address = address!("0x000000000000000000000000000000000000fffe");
 /// Stands for ETH in token pairs and withdrawal data.

@@ -28,7 +28,7 @@ use ethrex_crypto::RecoverableSig;
 
 pub use fields::{BlobFields, PLACEHOLDER_SIGNATURE, TxFees, TxFields};
 pub use kinds::{Eip1559Tx, Eip2930Tx, Eip4844Tx, Eip7702Tx, LegacyTx};
-pub use privileged::{L2_BRIDGE_ADDRESS, PRIVILEGED_TX_TYPE, PrivilegedL2Tx};
+pub use privileged::{L2_BRIDGE_ADDRESS, PRIVILEGED_TX_TYPE, PrivilegedL2Tx, privileged_tx_hash};
 
 use crate::{CommonError, Result};
 

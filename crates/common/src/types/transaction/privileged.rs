@@ -24,6 +24,27 @@ pub const L2_BRIDGE_ADDRESS: Address = Address::new([
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
 ]);
 
+/// The L1 bridge's hash of a privileged transaction: `keccak256(bytes20(from) ‖ bytes20(to) ‖
+/// bytes32(transactionId) ‖ bytes32(value) ‖ bytes32(gasLimit) ‖ keccak256(data))` — what
+/// `CommonBridge` stores and the L2 transaction's hash.
+pub fn privileged_tx_hash(
+    from: Address,
+    to: Address,
+    transaction_id: U256,
+    value: U256,
+    gas_limit: U256,
+    data: &[u8],
+) -> B256 {
+    let mut buf = Vec::with_capacity(20 + 20 + 32 * 4);
+    buf.extend_from_slice(from.as_slice());
+    buf.extend_from_slice(to.as_slice());
+    buf.extend_from_slice(&transaction_id.to_be_bytes::<32>());
+    buf.extend_from_slice(&value.to_be_bytes::<32>());
+    buf.extend_from_slice(&gas_limit.to_be_bytes::<32>());
+    buf.extend_from_slice(keccak256(data).as_slice());
+    keccak256(buf)
+}
+
 /// A privileged L1 → L2 transaction, fields in wire order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, RlpEncodable, RlpDecodable)]
 pub struct PrivilegedL2Tx {
@@ -70,14 +91,14 @@ impl PrivilegedL2Tx {
 
     /// The bridge's hash, which is the transaction hash (see the module docs).
     pub fn hash(&self) -> B256 {
-        let mut buf = Vec::with_capacity(20 + 20 + 32 * 4);
-        buf.extend_from_slice(self.from.as_slice());
-        buf.extend_from_slice(self.to.as_slice());
-        buf.extend_from_slice(&U256::from(self.transaction_id).to_be_bytes::<32>());
-        buf.extend_from_slice(&self.value.to_be_bytes::<32>());
-        buf.extend_from_slice(&U256::from(self.gas_limit).to_be_bytes::<32>());
-        buf.extend_from_slice(keccak256(&self.data).as_slice());
-        keccak256(buf)
+        privileged_tx_hash(
+            self.from,
+            self.to,
+            U256::from(self.transaction_id),
+            self.value,
+            U256::from(self.gas_limit),
+            &self.data,
+        )
     }
 
     /// Why a decoded privileged transaction is malformed: non-zero fees or an access list.
