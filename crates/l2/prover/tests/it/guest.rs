@@ -7,7 +7,7 @@ use ethrex_crypto::kzg;
 use ethrex_l2_common::encode_batch;
 use ethrex_l2_contracts::{
     ETH_TOKEN_ADDRESS, L2_BRIDGE_ADDRESS,
-    hashes::{PrivilegedTx, rolling_hash, withdrawal_data_hash, withdrawal_leaf},
+    hashes::{rolling_hash, withdrawal_data_hash, withdrawal_leaf},
 };
 use ethrex_l2_prover::{Witnesses, backend, build_input, execute_batch};
 
@@ -15,21 +15,22 @@ use crate::batch::{
     DEPOSIT_RECIPIENTS, FEES, GWEI, L1_RECEIVER, WITHDRAWN, batch_blob, sample_batch, witnesses,
 };
 
-/// The bridge's hash of deposit `id` (of `(id + 1)` gwei to `DEPOSIT_RECIPIENTS[id]`), from its
-/// fields: not from the transaction.
+/// The bridge's hash of deposit `id` (of `(id + 1)` gwei to `DEPOSIT_RECIPIENTS[id]`), written
+/// out from the formula: keccak256(bytes20(from) ‖ bytes20(to) ‖ bytes32(transactionId)
+/// ‖ bytes32(value) ‖ bytes32(gasLimit) ‖ keccak256(data)), from and to being 0x…ffff.
 fn deposit_hash(id: usize) -> B256 {
     let mut data = keccak256("mintETH(address)")[..4].to_vec();
     data.extend_from_slice(&[0; 12]);
     data.extend_from_slice(DEPOSIT_RECIPIENTS[id].as_slice());
-    PrivilegedTx {
-        from: L2_BRIDGE_ADDRESS,
-        to: L2_BRIDGE_ADDRESS,
-        transaction_id: U256::from(id),
-        value: U256::from((id as u64 + 1) * GWEI),
-        gas_limit: U256::from(100_000),
-        data: &data,
-    }
-    .hash()
+    let word = |n: u64| U256::from(n).to_be_bytes::<32>();
+    let mut preimage = Vec::new();
+    preimage.extend_from_slice(L2_BRIDGE_ADDRESS.as_slice());
+    preimage.extend_from_slice(L2_BRIDGE_ADDRESS.as_slice());
+    preimage.extend_from_slice(&word(id as u64));
+    preimage.extend_from_slice(&word((id as u64 + 1) * GWEI));
+    preimage.extend_from_slice(&word(100_000));
+    preimage.extend_from_slice(keccak256(&data).as_slice());
+    keccak256(preimage)
 }
 
 fn withdrawal_tx_hash(blocks: &[Block]) -> B256 {
