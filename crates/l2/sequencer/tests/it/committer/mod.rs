@@ -252,6 +252,14 @@ fn a_committer_restarted_after_sealing_resends_and_does_not_seal_again() {
     // The process stops here; a new committer finds the sealed batch.
     assert_eq!(l1.last_committed(), 0);
     let mut restarted = l1.committer(&l1.url(), &l2.state, osaka_ahead);
+    // A record whose blob the blocks no longer give is an error, never another commit.
+    let mut tampered = sealed.clone();
+    tampered.blob_versioned_hash.0[31] ^= 1;
+    l2.state.update_batch(&tampered).unwrap();
+    let err = restarted.step().unwrap_err().to_string();
+    assert!(err.contains("batch 1 re-encodes to blob"), "{err}");
+    assert_eq!(l1.last_committed(), 0);
+    l2.state.update_batch(&sealed).unwrap();
     let report = restarted.step().unwrap();
     assert_eq!(
         report,
