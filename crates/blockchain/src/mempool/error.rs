@@ -58,6 +58,8 @@ pub enum MempoolError {
     SenderNotEoa(Address),
     #[error("missing sidecar in blob transaction")]
     MissingSidecar,
+    #[error("blob transactions are not accepted on the rollup")]
+    BlobOnRollup,
     #[error("invalid blob sidecar: {0}")]
     InvalidSidecar(String),
     /// Another stateless rule of the fork (type not yet supported, priority fee above the fee

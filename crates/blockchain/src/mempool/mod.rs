@@ -235,7 +235,17 @@ impl Mempool {
             header: &header,
             state: &state,
         };
-        Ok(txs.into_iter().map(|tx| self.add(&head, tx)).collect())
+        let rollup = chain.is_rollup();
+        Ok(txs
+            .into_iter()
+            .map(|tx| {
+                // The rollup's blocks take no blob transactions (no blob market on the L2).
+                if rollup && matches!(tx, Transaction::Eip4844(..)) {
+                    return Err(MempoolError::BlobOnRollup);
+                }
+                self.add(&head, tx)
+            })
+            .collect())
     }
 
     /// Validates `tx` against `head` and adds it; returns its hash.

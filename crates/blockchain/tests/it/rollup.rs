@@ -178,3 +178,23 @@ fn a_rollup_blocks_witness_re_executes_statelessly_under_its_rules() {
         execute_stateless_with_rules(chain.config(), &block, &witness, Rules::Ethereum).is_err()
     );
 }
+
+#[test]
+fn a_rollup_mempool_refuses_blob_transactions() {
+    let genesis = genesis();
+    let blob = ethrex_test_utils::TxBuilder::new()
+        .chain_id(CHAIN_ID)
+        .eip4844_with_sidecar(b"rollup", true, 1_000_000_000);
+    let rollup = chain(&genesis, true);
+    let pool = ethrex_blockchain::mempool::Mempool::new(10);
+    assert_eq!(
+        pool.add_transaction(&rollup, blob.clone()),
+        Err(ethrex_blockchain::mempool::MempoolError::BlobOnRollup)
+    );
+    // The same transaction is fine on an Ethereum chain with the same genesis.
+    let ethereum = chain(&genesis, false);
+    pool.add_transaction(&ethereum, blob).unwrap();
+    // Ordinary transactions are fine on the rollup.
+    let rollup_pool = ethrex_blockchain::mempool::Mempool::new(10);
+    rollup_pool.add_transaction(&rollup, transfer(0)).unwrap();
+}
