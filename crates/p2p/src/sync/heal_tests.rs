@@ -21,7 +21,9 @@ use tokio::net::TcpListener;
 
 use super::{
     snap::{RESPONSE_BYTES, StateCounters},
-    tests::{Peers, WAIT, chain_from, config, connect, produce, wait_until_synced},
+    tests::{
+        Peers, WAIT, chain_from, config, connect, produce, wait_until_dropped, wait_until_synced,
+    },
     *,
 };
 use crate::{eth::EthContext, rlpx::Connection};
@@ -244,8 +246,10 @@ async fn storage_that_changed_or_vanished_since_the_accounts_were_staged_is_left
 }
 
 /// What a scripted snap peer does with GetTrieNodes (everything else is served honestly).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum TrieNodesScript {
+    /// Everything honest, but no snap request is answered while the flag is set.
+    Paused(Arc<AtomicBool>),
     /// Every node with its last byte changed.
     Wrong,
     /// Honest answers of at most `nodes` nodes (a prefix, as a byte limit would cut) to the
@@ -256,7 +260,7 @@ enum TrieNodesScript {
 /// A snap peer over `server`'s store following `script`; the flag is set when the client
 /// disconnects it for a breach of protocol.
 async fn scripted_peer(server: &Blockchain, script: TrieNodesScript) -> (EthPeer, Arc<AtomicBool>) {
-    use crate::eth::{EthMessage, EthVersion, LocalChain};
+    use crate::eth::{EthMessage, EthVersion, LocalChain, serve};
     use crate::snap::{SnapMessage, messages::TrieNodes, serve as snap_serve};
     let (client_config, server_config) = (config(), config());
     let server_id = server_config.key.public_key();
@@ -284,18 +288,49 @@ async fn scripted_peer(server: &Blockchain, script: TrieNodesScript) -> (EthPeer
                 }
                 Err(_) => return,
             };
+            let Some(relative) = message.id.checked_sub(offset) else {
+                continue;
+            };
             // eth/69 uses 18 ids; snap/1 follows.
-            let Some(snap_id) = message.id.checked_sub(offset + 18) else {
+            let Some(snap_id) = relative.checked_sub(18) else {
+                let Ok(request) = EthMessage::decode(version, relative, &message.payload) else {
+                    continue;
+                };
+                let answer = match request {
+                    EthMessage::GetBlockHeaders(request) => {
+                        EthMessage::BlockHeaders(serve::serve_headers(&store, &request).unwrap())
+                    }
+                    EthMessage::GetBlockBodies(request) => {
+                        EthMessage::BlockBodies(serve::serve_bodies(&store, &request).unwrap())
+                    }
+                    EthMessage::GetReceipts(request) => EthMessage::Receipts(
+                        serve::serve_receipts(&store, &request, version).unwrap(),
+                    ),
+                    _ => continue,
+                };
+                if (conn
+                    .send(offset + answer.id(), &answer.encode(version))
+                    .await)
+                    .is_err()
+                {
+                    return;
+                }
                 continue;
             };
             let Ok(request) = SnapMessage::decode(snap_id, &message.payload) else {
                 continue;
             };
+            if let TrieNodesScript::Paused(paused) = &script {
+                while paused.load(Ordering::SeqCst) {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
             let answer = match request {
                 SnapMessage::GetTrieNodes(request) => {
                     let mut nodes = snap_serve::serve_trie_nodes(&store, &request).unwrap();
                     answered += 1;
-                    match script {
+                    match &script {
+                        TrieNodesScript::Paused(_) => {}
                         TrieNodesScript::Wrong => {
                             for node in &mut nodes.nodes {
                                 let mut bytes = node.to_vec();
@@ -305,14 +340,14 @@ async fn scripted_peer(server: &Blockchain, script: TrieNodesScript) -> (EthPeer
                                 *node = bytes.into();
                             }
                         }
-                        TrieNodesScript::StopAfter { answers, .. } if answered > answers => {
+                        TrieNodesScript::StopAfter { answers, .. } if answered > *answers => {
                             nodes = TrieNodes {
                                 request_id: nodes.request_id,
                                 nodes: Vec::new(),
                             };
                         }
                         TrieNodesScript::StopAfter { nodes: most, .. } => {
-                            nodes.nodes.truncate(most);
+                            nodes.nodes.truncate(*most);
                         }
                     }
                     SnapMessage::TrieNodes(nodes)
@@ -425,15 +460,12 @@ async fn a_peer_answering_trie_nodes_that_do_not_hash_right_is_disconnected() {
     let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
     let staging = staged_r1(&a1).await;
     let (liar, disconnected) = scripted_peer(&a2, TrieNodesScript::Wrong).await;
+    let liar_handle = liar.clone();
     // The liar first: it gets the first request.
     let peers = vec![liar, connect(&a2, &a2).await];
     let (healed, _) = sync_r2(&a2, &staging, peers).await;
     assert_is_r2(&healed.unwrap(), &a2);
-    let deadline = Instant::now() + WAIT;
-    while !disconnected.load(Ordering::SeqCst) {
-        assert!(Instant::now() < deadline, "the liar was not disconnected");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_dropped(&liar_handle, &disconnected).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -522,4 +554,86 @@ async fn a_snap_sync_whose_pivot_left_the_window_re_pivots_keeping_what_it_downl
         "the new pivot needed healing"
     );
     second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pivot_that_goes_stale_mid_download_is_replaced_keeping_the_downloaded_ranges() {
+    let big = Address::repeat_byte(0xb3);
+    let genesis = || {
+        GenesisBuilder::new(Fork::Prague).contract(
+            big,
+            vec![0x60, 0x00, 0x54],
+            (1..=20_000u64).map(|i| (U256::from(i), U256::from(i))),
+        )
+    };
+    let (a, b) = (chain_from(genesis()), chain_from(genesis()));
+    produce(&a, 30, 0);
+    let paused = Arc::new(AtomicBool::new(false));
+    let (peer, _) = scripted_peer(&a, TrieNodesScript::Paused(Arc::clone(&paused))).await;
+    let config = SyncConfig {
+        snap: true,
+        pivot_distance: 5,
+        snap_min_blocks: 10,
+        snap_response_bytes: 8 * 1024,
+        ..SyncConfig::default()
+    };
+    let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(vec![peer])), config);
+    sync.handoff()
+        .sync_to(a.store().head_hash().unwrap().unwrap());
+    // Once 8,000 of the big storage's slots are staged, the peer holds its answers while the
+    // chain moves on 150 blocks: the pivot (#25) leaves A's 128 states mid-download.
+    let staging = b.store().snap_staging();
+    let big_hash = keccak256(big);
+    let deadline = Instant::now() + WAIT;
+    while (staging.load().unwrap().storage.get(&big_hash)).is_none_or(|s| s.len() < 8_000) {
+        assert!(
+            Instant::now() < deadline,
+            "the download never got to 8,000 slots"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    paused.store(true, Ordering::SeqCst);
+    let (old_pivot, _) = staging.pivot().unwrap().unwrap();
+    produce(&a, 150, 30);
+    let old_root = a
+        .store()
+        .header_by_hash(&old_pivot)
+        .unwrap()
+        .unwrap()
+        .state_root;
+    assert!(
+        !a.store().has_state(&old_root),
+        "A no longer serves the pivot"
+    );
+    let a_head = a.store().head_header().unwrap().unwrap();
+    // The consensus client names the new head; the held answers (empty now) go out.
+    sync.handoff().sync_to(a_head.hash_slow());
+    paused.store(false, Ordering::SeqCst);
+    wait_until_synced(&sync, &b, a_head.hash_slow()).await;
+    assert_eq!(
+        b.store().head_header().unwrap().unwrap().state_root,
+        a_head.state_root
+    );
+    assert_eq!(sync.progress().imported, 5, "the state came by snap");
+    let reader = b.store().state_at(a_head.state_root).unwrap();
+    for slot in [1u64, 7_999, 20_000] {
+        assert_eq!(
+            reader.storage_value(&big, &U256::from(slot)).unwrap(),
+            U256::from(slot)
+        );
+    }
+    // The whole sync fetched the state about once: the 8,000 slots staged for the stale pivot
+    // were kept (starting over would have fetched them twice, 28,000 items and more).
+    let progress = sync.progress();
+    eprintln!(
+        "stale pivot mid-download: {} items fetched in all ({} trie nodes)",
+        progress.state_items, progress.healed_nodes
+    );
+    assert!(
+        progress.state_items < 22_000,
+        "fetched {} items",
+        progress.state_items
+    );
+    assert!(progress.healed_nodes > 0, "the new pivot needed healing");
+    sync.stop().await;
 }

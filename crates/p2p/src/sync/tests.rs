@@ -297,12 +297,40 @@ async fn lying_peer(
     (peer, disconnected)
 }
 
+/// Waits until the client dropped `liar`: the scripted peer read the Disconnect with
+/// BreachOfProtocol (`seen`), or the client's session with it is gone — closing with the
+/// liar's answers still unread, the client resets the connection, and the reset can discard
+/// the Disconnect frame before the liar reads it. The client closes no honest session.
+pub(super) async fn wait_until_dropped(liar: &EthPeer, seen: &AtomicBool) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if seen.load(Ordering::SeqCst) {
+            return;
+        }
+        let query = HeadersQuery {
+            origin: HashOrNumber::Number(0),
+            amount: 1,
+            skip: 0,
+            reverse: false,
+        };
+        if liar.request_headers(query).await.is_err() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the lying peer was not disconnected"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_sending_wrong_bodies_is_disconnected_and_the_sync_completes_from_another() {
     let (a, b) = (new_chain(), new_chain());
     produce(&a, 12, 0);
     let a_head = a.store().head_hash().unwrap().unwrap();
     let (liar, disconnected) = lying_peer(&b, &a, Lie::Bodies).await;
+    let liar_handle = liar.clone();
     let honest = connect(&b, &a).await;
     let config = SyncConfig {
         header_batch: 64,
@@ -319,14 +347,7 @@ async fn a_peer_sending_wrong_bodies_is_disconnected_and_the_sync_completes_from
         b.store().head_header().unwrap().unwrap().state_root,
         a.store().head_header().unwrap().unwrap().state_root
     );
-    let deadline = Instant::now() + WAIT;
-    while !disconnected.load(Ordering::SeqCst) {
-        assert!(
-            Instant::now() < deadline,
-            "the lying peer was not disconnected"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_dropped(&liar_handle, &disconnected).await;
     sync.stop().await;
 }
 
@@ -554,6 +575,7 @@ async fn a_peer_serving_account_ranges_that_do_not_verify_is_disconnected_during
     produce(&a, 30, 0);
     let a_head = a.store().head_header().unwrap().unwrap();
     let (liar, disconnected) = lying_peer(&b, &a, Lie::AccountRanges).await;
+    let liar_handle = liar.clone();
     let honest = connect(&b, &a).await;
     let config = SyncConfig {
         snap: true,
@@ -569,13 +591,6 @@ async fn a_peer_serving_account_ranges_that_do_not_verify_is_disconnected_during
         a_head.state_root
     );
     assert_eq!(sync.progress().imported, 5, "the state came by snap");
-    let deadline = Instant::now() + WAIT;
-    while !disconnected.load(Ordering::SeqCst) {
-        assert!(
-            Instant::now() < deadline,
-            "the lying peer was not disconnected"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_dropped(&liar_handle, &disconnected).await;
     sync.stop().await;
 }
