@@ -374,3 +374,36 @@ fn spawned_services_commit_and_verify_until_stopped() {
         service.join().unwrap();
     }
 }
+
+#[test]
+fn a_commit_slow_to_be_mined_is_waited_for_not_sent_twice() {
+    // L1 blocks every 2 s; the committer waits 100 ms per tick for a receipt.
+    let l1 = L1::start_node(&["--dev.block-time", "2000"], |_| {});
+    let l2 = L2::new(&l1);
+    assert_eq!(l2.produce(vec![transfer(15, 0, ALICE, 1)]), (1, 0));
+    let mut committer = l1
+        .committer(&l1.url(), &l2.state, None)
+        .with_receipt_timeout(std::time::Duration::from_millis(100));
+    let nonce = l1.client.pending_nonce(committer.address()).unwrap();
+    let first = committer.step().unwrap_err().to_string();
+    assert!(first.contains("timed out"), "{first}");
+    assert_eq!(
+        l1.client.pending_nonce(committer.address()).unwrap(),
+        nonce + 1
+    );
+    // Still pending: waited for again, nothing new sent.
+    if l1.last_committed() == 0 {
+        let again = committer.step().unwrap_err().to_string();
+        assert!(again.contains("timed out"), "{again}");
+    }
+    ethrex_test_utils::node::wait_for(RECEIPT_TIMEOUT, "batch 1 committed", || {
+        (l1.last_committed() == 1).then_some(())
+    });
+    let report = committer.step().unwrap();
+    assert_eq!(report.committed, vec![1]);
+    assert_eq!(
+        l1.client.pending_nonce(committer.address()).unwrap(),
+        nonce + 1
+    );
+    check_commitment(&l1, &l2.state.batch(1).unwrap().unwrap());
+}

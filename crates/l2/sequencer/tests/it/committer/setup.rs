@@ -91,7 +91,14 @@ impl L1 {
 
     /// [`L1::start`] with the deploy options changed by `change`.
     pub fn start_with(change: impl FnOnce(&mut DeployOptions)) -> Self {
-        let node = Node::start(&ethrex_binary(), &["--dev", "--datadir", "memory"]);
+        Self::start_node(&[], change)
+    }
+
+    /// [`L1::start_with`], the node also given `extra` arguments.
+    pub fn start_node(extra: &[&str], change: impl FnOnce(&mut DeployOptions)) -> Self {
+        let mut args = vec!["--dev", "--datadir", "memory"];
+        args.extend_from_slice(extra);
+        let node = Node::start(&ethrex_binary(), &args);
         let client = EthClient::new(&format!("http://{}", node.http)).unwrap();
         let mut options = DeployOptions {
             deployer: Signer::new(dev_secret(COMMITTER)).unwrap(),
