@@ -83,7 +83,7 @@ fn check_commitment(l1: &L1, batch: &Batch) {
 }
 
 /// The exec proof of committed `batch`: its public inputs.
-fn exec_proof(l1: &L1, previous_root: B256, batch: &Batch) -> BatchProof {
+fn exec_proof(previous_root: B256, batch: &Batch) -> BatchProof {
     let inputs = PublicInputs {
         initial_state_root: previous_root,
         final_state_root: batch.state_root,
@@ -94,7 +94,6 @@ fn exec_proof(l1: &L1, previous_root: B256, batch: &Batch) -> BatchProof {
         chain_id: U256::from(L2_CHAIN_ID),
         non_privileged_transactions: U256::from(batch.non_privileged_transactions),
     };
-    let _ = l1;
     BatchProof {
         prover_type: ProverType::Exec,
         public_values: Bytes::copy_from_slice(&inputs.encode()),
@@ -206,9 +205,9 @@ fn batches_are_committed_with_their_blob_and_verified_once_proven() {
     // A proof of batch 1 is sent; a wrong one of batch 2 is not.
     let genesis_root = l1.deployed.genesis_state_root;
     l2.state
-        .set_proof(1, &exec_proof(&l1, genesis_root, &batch1))
+        .set_proof(1, &exec_proof(genesis_root, &batch1))
         .unwrap();
-    let mut wrong = exec_proof(&l1, batch1.state_root, &batch2);
+    let mut wrong = exec_proof(batch1.state_root, &batch2);
     let mut values = wrong.public_values.to_vec();
     values[255] ^= 1;
     wrong.public_values = values.into();
@@ -226,7 +225,7 @@ fn batches_are_committed_with_their_blob_and_verified_once_proven() {
 
     // The right proof of batch 2 goes through.
     l2.state
-        .set_proof(2, &exec_proof(&l1, batch1.state_root, &batch2))
+        .set_proof(2, &exec_proof(batch1.state_root, &batch2))
         .unwrap();
     assert_eq!(sender.step().unwrap().verified, vec![2]);
     assert_eq!(l1.last_verified(), 2);
@@ -356,7 +355,7 @@ fn spawned_services_commit_and_verify_until_stopped() {
     });
     let batch = l2.state.batch(1).unwrap().unwrap();
     l2.state
-        .set_proof(1, &exec_proof(&l1, l1.deployed.genesis_state_root, &batch))
+        .set_proof(1, &exec_proof(l1.deployed.genesis_state_root, &batch))
         .unwrap();
     ethrex_test_utils::node::wait_for(limit, "batch 1 verified", || {
         (l1.last_verified() == 1).then_some(())

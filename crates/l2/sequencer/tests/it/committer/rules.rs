@@ -121,7 +121,7 @@ fn an_exec_proof_is_not_sent_when_a_verifier_is_required() {
     assert_eq!(committer.step().unwrap().committed, vec![1]);
     let batch = l2.state.batch(1).unwrap().unwrap();
     l2.state
-        .set_proof(1, &exec_proof(&l1, l1.deployed.genesis_state_root, &batch))
+        .set_proof(1, &exec_proof(l1.deployed.genesis_state_root, &batch))
         .unwrap();
     let mut sender = ProofSender::new(
         l1.client.clone(),
