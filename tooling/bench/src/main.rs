@@ -8,6 +8,7 @@
 mod dev;
 mod engine;
 mod evm;
+mod l2;
 mod p2p;
 mod stats;
 mod trie;
@@ -38,6 +39,9 @@ enum Command {
     /// Headers+bodies served per second by an ethrex session against geth over loopback RLPx,
     /// and snap AccountRange throughput over a generated state.
     P2p(p2p::P2pArgs),
+    /// `ethrex l2 --dev` against `ethrex --dev`: transfer throughput, transfers per blob,
+    /// deposit and withdrawal latency, exec proving.
+    L2(l2::L2Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Command::Dev(args) => dev::run(&args),
         Command::Engine(args) => engine::run(&args),
         Command::P2p(args) => p2p::run(&args),
+        Command::L2(args) => l2::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,10 +14,10 @@
 //!
 //! Where to start reading: [`run`], then [`cases`].
 
-mod cases;
-mod node;
+pub(crate) mod cases;
+pub(crate) mod node;
 pub(crate) mod rpc;
-mod txs;
+pub(crate) mod txs;
 
 use std::{path::PathBuf, time::Duration};
 

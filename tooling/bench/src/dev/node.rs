@@ -32,6 +32,11 @@ pub struct Node {
 impl Node {
     /// `ethrex --dev` with an in-memory chain.
     pub fn start_ethrex(binary: &Path) -> Result<Node, String> {
+        Node::start_ethrex_with(binary, &[])
+    }
+
+    /// `ethrex --dev` with an in-memory chain and `extra` flags (e.g. `--dev.block-time`).
+    pub fn start_ethrex_with(binary: &Path, extra: &[&str]) -> Result<Node, String> {
         let port = free_port()?;
         let mut command = Command::new(binary);
         command.args(["--dev", "--datadir", "memory", "--http.addr", "127.0.0.1"]);
@@ -41,7 +46,8 @@ impl Node {
         command
             .args(["--authrpc.port", "0"])
             .arg("--authrpc.jwtsecret")
-            .arg(secret);
+            .arg(secret)
+            .args(extra);
         Node::start("ethrex", command, port)
     }
 
@@ -61,11 +67,21 @@ impl Node {
 
     /// Spawns `command` (its output discarded, warnings and errors shown) and waits until the
     /// node answers `eth_chainId` on `port`.
-    fn start(name: &'static str, mut command: Command, port: u16) -> Result<Node, String> {
+    fn start(name: &'static str, command: Command, port: u16) -> Result<Node, String> {
+        Node::start_logging(name, command, port, Stdio::inherit())
+    }
+
+    /// [`Node::start`] with the node's stderr sent to `stderr` (e.g. a log file).
+    pub fn start_logging(
+        name: &'static str,
+        mut command: Command,
+        port: u16,
+        stderr: Stdio,
+    ) -> Result<Node, String> {
         let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .map_err(|e| format!("cannot start {name} ({:?}): {e}", command.get_program()))?;
         let mut node = Node {
@@ -113,7 +129,7 @@ impl Drop for Node {
 }
 
 /// A port nothing listens on now (the OS's choice for port 0).
-fn free_port() -> Result<u16, String> {
+pub fn free_port() -> Result<u16, String> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
