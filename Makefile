@@ -149,6 +149,15 @@ bench:
 bench-p2p:
 	cargo run -p ethrex-bench -- p2p
 
+## bench-l2: `ethrex l2 --dev` against `ethrex --dev` in one run: 20,000 transfers from 100 dev
+## accounts on each (block time 1000 ms on both), tx/s and their ratio; transfers per full
+## blob; deposit → L2 balance and withdrawal → claimable (medians of 5 and 3, dev defaults);
+## exec proving s/batch and Mgas/s (~4 minutes). Dev profile. Flags through BENCH_L2_FLAGS
+## (e.g. BENCH_L2_FLAGS="--window 1000"; `ethrex-bench l2 --help`).
+bench-l2:
+	cargo build -p ethrex -p ethrex-bench
+	$(CARGO_TARGET_DIR)/debug/ethrex-bench l2 $(BENCH_L2_FLAGS)
+
 ## rpc-compat: replay the execution-apis JSON-RPC suite against the real binary.
 rpc-compat: deps
 	cargo build -p ethrex -p rpc-compat
