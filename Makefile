@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check l2-genesis l2-anvil l2-kzg-check l2-e2e devp2p-peers devp2p-sync
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check l2-genesis l2-anvil l2-kzg-check l2-e2e mpt-cross-check devp2p-peers devp2p-sync
 
 all: build
 
@@ -52,7 +52,7 @@ clean-fixtures:
 ## the Cancun/Prague/Osaka blockchain tests, the execution-apis JSON-RPC suite against the real
 ## binary, real clients against `ethrex --dev`, the CL mock with geth and ethereumjs, and geth's
 ## devp2p discv4, eth and snap suites, geth and ethereumjs as real peers, and sync with them.
-test: deps lint contracts-check l2-anvil l2-kzg-check unit l2-e2e ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers devp2p-sync
+test: deps lint contracts-check l2-anvil l2-kzg-check mpt-cross-check unit l2-e2e ef-tests engine-replay-ci rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx devp2p-peers devp2p-sync
 
 ## contracts: the rollup's Solidity contracts (crates/l2/contracts): installs the pinned npm
 ## solc@0.8.31 and OpenZeppelin 5.7.0 into target/contracts-deps (once) and rewrites the committed
@@ -85,6 +85,24 @@ l2-anvil:
 	else \
 		echo "l2-anvil: SKIPPED: could not install @foundry-rs/anvil@$(ANVIL_VERSION) (npm registry unreachable?)"; \
 	fi
+
+## mpt-cross-check: range proofs as the node serves them over snap/1 (accounts and storage:
+## whole, cut, from between two keys, to the end), and tampered copies, checked by an independent
+## verifier, npm @ethereumjs/mpt's verifyMerkleRangeProof (installed into target/mpt-check,
+## once): it must agree with ethrex on every one (skips, saying so, when npm is unreachable).
+MPT_VERSION := 10.1.0
+mpt-cross-check:
+	@if [ -f target/mpt-check/node_modules/@ethereumjs/mpt/package.json ] && \
+	   grep -q '"version": "$(MPT_VERSION)"' target/mpt-check/node_modules/@ethereumjs/mpt/package.json; then \
+		:; \
+	elif ! npm install --prefix target/mpt-check --no-audit --no-fund --silent --fetch-retries=0 \
+		@ethereumjs/mpt@$(MPT_VERSION) @ethereumjs/util@$(MPT_VERSION) >/dev/null 2>&1; then \
+		echo "mpt-cross-check: SKIPPED: could not install @ethereumjs/mpt@$(MPT_VERSION) (npm registry unreachable?)"; \
+		exit 0; \
+	fi; \
+	ETHREX_RANGE_VECTORS=$(CURDIR)/target/range-vectors.json cargo nextest run --no-fail-fast -p ethrex-p2p \
+		-E 'test(served_ranges_and_tampered_ones_make_cross_check_vectors)' && \
+	node tests/mpt/verify.mjs target/range-vectors.json target/mpt-check/node_modules
 
 ## l2-kzg-check: the batch blobs' KZG commitments, versioned hashes, blob proofs and cell proofs
 ## (ethrex-l2-common) compared byte for byte with PyPI ckzg 2.1.8's, installed into the ignored

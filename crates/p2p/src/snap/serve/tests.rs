@@ -460,3 +460,5 @@ fn trie_nodes_by_path_hash_to_their_roots() {
             .any(|w| w == keccak256(&child.nodes[0]).as_slice())
     );
 }
+
+mod vectors;
