@@ -683,6 +683,8 @@ async fn penalise(peer: &EthPeer, why: &str) {
 
 #[cfg(test)]
 mod heal_tests;
+#[cfg(test)]
+mod scripted_peer;
 pub mod snap;
 #[cfg(test)]
 mod tests;

@@ -17,16 +17,13 @@ use alloy_rlp::Decodable;
 use ethrex_common::{Fork, constants::EMPTY_CODE_HASH, types::AccountState};
 use ethrex_storage::{SnapStaging, Store, SyncedState, TrieOwner};
 use ethrex_test_utils::GenesisBuilder;
-use tokio::net::TcpListener;
 
 use super::{
+    scripted_peer::{Script, scripted_peer, wait_until_dropped},
     snap::{RESPONSE_BYTES, StateCounters},
-    tests::{
-        Peers, WAIT, chain_from, config, connect, produce, wait_until_dropped, wait_until_synced,
-    },
+    tests::{Peers, WAIT, chain_from, connect, produce, wait_until_synced},
     *,
 };
-use crate::{eth::EthContext, rlpx::Connection};
 
 /// Funded accounts besides the dev accounts and system contracts.
 const ACCOUNTS: u64 = 3_000;
@@ -245,137 +242,6 @@ async fn storage_that_changed_or_vanished_since_the_accounts_were_staged_is_left
     );
 }
 
-/// What a scripted snap peer does with GetTrieNodes (everything else is served honestly).
-#[derive(Clone)]
-enum TrieNodesScript {
-    /// Everything honest, but no snap request is answered while the flag is set.
-    Paused(Arc<AtomicBool>),
-    /// Every node with its last byte changed.
-    Wrong,
-    /// Honest answers of at most `nodes` nodes (a prefix, as a byte limit would cut) to the
-    /// first `answers` requests, then empty ones (the root is gone).
-    StopAfter { answers: usize, nodes: usize },
-}
-
-/// A snap peer over `server`'s store following `script`; the flag is set when the client
-/// disconnects it for a breach of protocol.
-async fn scripted_peer(server: &Blockchain, script: TrieNodesScript) -> (EthPeer, Arc<AtomicBool>) {
-    use crate::eth::{EthMessage, EthVersion, LocalChain, serve};
-    use crate::snap::{SnapMessage, messages::TrieNodes, serve as snap_serve};
-    let (client_config, server_config) = (config(), config());
-    let server_id = server_config.key.public_key();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let store = server.store().clone();
-    let network = server.config().chain_id;
-    let disconnected = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&disconnected);
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let mut conn = Connection::accept(stream, &server_config).await.unwrap();
-        let offset = 0x10;
-        let (version, _) = EthVersion::negotiated(conn.shared_capabilities()).unwrap();
-        let local = LocalChain::load(&store, network).unwrap();
-        let status = EthMessage::Status(local.status(version));
-        conn.send(offset, &status.encode(version)).await.unwrap();
-        let mut answered = 0;
-        loop {
-            let message = match conn.recv().await {
-                Ok(message) => message,
-                Err(crate::rlpx::RlpxError::Disconnected(DisconnectReason::BreachOfProtocol)) => {
-                    flag.store(true, Ordering::SeqCst);
-                    return;
-                }
-                Err(_) => return,
-            };
-            let Some(relative) = message.id.checked_sub(offset) else {
-                continue;
-            };
-            // eth/69 uses 18 ids; snap/1 follows.
-            let Some(snap_id) = relative.checked_sub(18) else {
-                let Ok(request) = EthMessage::decode(version, relative, &message.payload) else {
-                    continue;
-                };
-                let answer = match request {
-                    EthMessage::GetBlockHeaders(request) => {
-                        EthMessage::BlockHeaders(serve::serve_headers(&store, &request).unwrap())
-                    }
-                    EthMessage::GetBlockBodies(request) => {
-                        EthMessage::BlockBodies(serve::serve_bodies(&store, &request).unwrap())
-                    }
-                    EthMessage::GetReceipts(request) => EthMessage::Receipts(
-                        serve::serve_receipts(&store, &request, version).unwrap(),
-                    ),
-                    _ => continue,
-                };
-                if (conn
-                    .send(offset + answer.id(), &answer.encode(version))
-                    .await)
-                    .is_err()
-                {
-                    return;
-                }
-                continue;
-            };
-            let Ok(request) = SnapMessage::decode(snap_id, &message.payload) else {
-                continue;
-            };
-            if let TrieNodesScript::Paused(paused) = &script {
-                while paused.load(Ordering::SeqCst) {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            }
-            let answer = match request {
-                SnapMessage::GetTrieNodes(request) => {
-                    let mut nodes = snap_serve::serve_trie_nodes(&store, &request).unwrap();
-                    answered += 1;
-                    match &script {
-                        TrieNodesScript::Paused(_) => {}
-                        TrieNodesScript::Wrong => {
-                            for node in &mut nodes.nodes {
-                                let mut bytes = node.to_vec();
-                                if let Some(last) = bytes.last_mut() {
-                                    *last ^= 1;
-                                }
-                                *node = bytes.into();
-                            }
-                        }
-                        TrieNodesScript::StopAfter { answers, .. } if answered > *answers => {
-                            nodes = TrieNodes {
-                                request_id: nodes.request_id,
-                                nodes: Vec::new(),
-                            };
-                        }
-                        TrieNodesScript::StopAfter { nodes: most, .. } => {
-                            nodes.nodes.truncate(*most);
-                        }
-                    }
-                    SnapMessage::TrieNodes(nodes)
-                }
-                SnapMessage::GetAccountRange(request) => SnapMessage::AccountRange(
-                    snap_serve::serve_account_range(&store, &request).unwrap(),
-                ),
-                SnapMessage::GetStorageRanges(request) => SnapMessage::StorageRanges(
-                    snap_serve::serve_storage_ranges(&store, &request).unwrap(),
-                ),
-                SnapMessage::GetByteCodes(request) => {
-                    SnapMessage::ByteCodes(snap_serve::serve_byte_codes(&store, &request).unwrap())
-                }
-                _ => continue,
-            };
-            if (conn.send(offset + 18 + answer.id(), &answer.encode()).await).is_err() {
-                return;
-            }
-        }
-    });
-    let conn = Connection::connect(addr, server_id, &client_config)
-        .await
-        .unwrap();
-    let client_context = EthContext::new(server.store().clone(), server.config().chain_id);
-    let (peer, _task) = EthPeer::start(conn, client_context).await.unwrap();
-    (peer, disconnected)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healing_stopped_part_way_continues_after_a_restart_without_refetching() {
     let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
@@ -388,14 +254,11 @@ async fn healing_stopped_part_way_continues_after_a_restart_without_refetching()
     // The same, but the only peer answers 10 nodes at a time and stops serving the root after
     // 12 answers.
     let staging = staged_r1(&a1).await;
-    let (peer, _) = scripted_peer(
-        &a2,
-        TrieNodesScript::StopAfter {
-            answers: 12,
-            nodes: 10,
-        },
-    )
-    .await;
+    let stop = Script::TrieNodesStopAfter {
+        answers: 12,
+        nodes: 10,
+    };
+    let (peer, _) = scripted_peer(&a2, &a2, stop).await;
     let (stopped, first) = sync_r2(&a2, &staging, vec![peer]).await;
     assert!(
         matches!(stopped, Err(SyncError::StateUnavailable)),
@@ -426,14 +289,11 @@ async fn healing_cut_by_a_stale_pivot_heals_towards_the_next_pivot_instead() {
     let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
     let staging = staged_r1(&a1).await;
     // Healing towards R2 stops part way: R2 left the peer's window.
-    let (peer, _) = scripted_peer(
-        &a2,
-        TrieNodesScript::StopAfter {
-            answers: 12,
-            nodes: 10,
-        },
-    )
-    .await;
+    let stop = Script::TrieNodesStopAfter {
+        answers: 12,
+        nodes: 10,
+    };
+    let (peer, _) = scripted_peer(&a2, &a2, stop).await;
     let (stopped, _) = sync_r2(&a2, &staging, vec![peer]).await;
     assert!(matches!(stopped, Err(SyncError::StateUnavailable)));
     assert!(!staging.heal_queue().unwrap().is_empty());
@@ -459,7 +319,7 @@ async fn healing_cut_by_a_stale_pivot_heals_towards_the_next_pivot_instead() {
 async fn a_peer_answering_trie_nodes_that_do_not_hash_right_is_disconnected() {
     let (a1, a2) = (chain_from(genesis(false)), chain_from(genesis(true)));
     let staging = staged_r1(&a1).await;
-    let (liar, disconnected) = scripted_peer(&a2, TrieNodesScript::Wrong).await;
+    let (liar, disconnected) = scripted_peer(&a2, &a2, Script::WrongTrieNodes).await;
     let liar_handle = liar.clone();
     // The liar first: it gets the first request.
     let peers = vec![liar, connect(&a2, &a2).await];
@@ -569,7 +429,7 @@ async fn a_pivot_that_goes_stale_mid_download_is_replaced_keeping_the_downloaded
     let (a, b) = (chain_from(genesis()), chain_from(genesis()));
     produce(&a, 30, 0);
     let paused = Arc::new(AtomicBool::new(false));
-    let (peer, _) = scripted_peer(&a, TrieNodesScript::Paused(Arc::clone(&paused))).await;
+    let (peer, _) = scripted_peer(&b, &a, Script::SnapPaused(Arc::clone(&paused))).await;
     let config = SyncConfig {
         snap: true,
         pivot_distance: 5,

@@ -13,7 +13,10 @@ use ethrex_storage::Store;
 use ethrex_test_utils::{GenesisBuilder, TxBuilder};
 use tokio::net::TcpListener;
 
-use super::*;
+use super::{
+    scripted_peer::{Script, scripted_peer, wait_until_dropped},
+    *,
+};
 use crate::{
     NodeKey,
     eth::EthContext,
@@ -177,159 +180,12 @@ fn a_body_must_match_its_header() {
     assert!(!body_matches(&block.header, &other));
 }
 
-/// A scripted peer over `server`'s store: a correct Status and headers, but every body with
-/// its last transaction dropped. Returns the client's handle and a flag set when the scripted
-/// peer saw the client disconnect it.
-/// What a scripted peer lies about.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Lie {
-    /// Every body loses its last transaction.
-    Bodies,
-    /// Every account range has its first account's balance raised by one.
-    AccountRanges,
-}
-
-async fn lying_peer(
-    client: &Blockchain,
-    server: &Blockchain,
-    lie: Lie,
-) -> (EthPeer, Arc<std::sync::atomic::AtomicBool>) {
-    use crate::eth::{EthMessage, EthVersion, LocalChain, messages::BlockBodies, serve};
-    let (client_config, server_config) = (config(), config());
-    let server_id = server_config.key.public_key();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let store = server.store().clone();
-    let network = server.config().chain_id;
-    let disconnected = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = Arc::clone(&disconnected);
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let mut conn = Connection::accept(stream, &server_config).await.unwrap();
-        let offset = 0x10;
-        let (version, _) = EthVersion::negotiated(conn.shared_capabilities()).unwrap();
-        let local = LocalChain::load(&store, network).unwrap();
-        let status = EthMessage::Status(local.status(version));
-        conn.send(offset, &status.encode(version)).await.unwrap();
-        loop {
-            let message = match conn.recv().await {
-                Ok(message) => message,
-                Err(crate::rlpx::RlpxError::Disconnected(DisconnectReason::BreachOfProtocol)) => {
-                    flag.store(true, Ordering::SeqCst);
-                    return;
-                }
-                Err(_) => return,
-            };
-            let Some(relative) = message.id.checked_sub(offset) else {
-                continue;
-            };
-            // eth/69 uses 18 ids; snap/1 follows.
-            if let Some(snap_id) = relative.checked_sub(18) {
-                use crate::snap::{SnapMessage, serve as snap_serve};
-                let Ok(request) = SnapMessage::decode(snap_id, &message.payload) else {
-                    continue;
-                };
-                let answer = match request {
-                    SnapMessage::GetAccountRange(request) => {
-                        let mut range = snap_serve::serve_account_range(&store, &request).unwrap();
-                        if lie == Lie::AccountRanges
-                            && let Some(first) = range.accounts.first_mut()
-                        {
-                            first.account.0.balance += alloy_primitives::U256::from(1);
-                        }
-                        SnapMessage::AccountRange(range)
-                    }
-                    SnapMessage::GetStorageRanges(request) => SnapMessage::StorageRanges(
-                        snap_serve::serve_storage_ranges(&store, &request).unwrap(),
-                    ),
-                    SnapMessage::GetByteCodes(request) => SnapMessage::ByteCodes(
-                        snap_serve::serve_byte_codes(&store, &request).unwrap(),
-                    ),
-                    _ => continue,
-                };
-                if conn
-                    .send(offset + 18 + answer.id(), &answer.encode())
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                continue;
-            }
-            let Ok(request) = EthMessage::decode(version, relative, &message.payload) else {
-                continue;
-            };
-            let answer = match request {
-                EthMessage::GetBlockHeaders(request) => {
-                    EthMessage::BlockHeaders(serve::serve_headers(&store, &request).unwrap())
-                }
-                EthMessage::GetReceipts(request) => {
-                    EthMessage::Receipts(serve::serve_receipts(&store, &request, version).unwrap())
-                }
-                EthMessage::GetBlockBodies(request) => {
-                    let mut bodies = serve::serve_bodies(&store, &request).unwrap();
-                    if lie == Lie::Bodies {
-                        for body in &mut bodies.bodies {
-                            body.transactions.pop();
-                        }
-                    }
-                    EthMessage::BlockBodies(BlockBodies {
-                        request_id: bodies.request_id,
-                        bodies: bodies.bodies,
-                    })
-                }
-                _ => continue,
-            };
-            if conn
-                .send(offset + answer.id(), &answer.encode(version))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-    let conn = Connection::connect(addr, server_id, &client_config)
-        .await
-        .unwrap();
-    let client_context = EthContext::new(client.store().clone(), client.config().chain_id);
-    let (peer, _task) = EthPeer::start(conn, client_context).await.unwrap();
-    (peer, disconnected)
-}
-
-/// Waits until the client dropped `liar`: the scripted peer read the Disconnect with
-/// BreachOfProtocol (`seen`), or the client's session with it is gone — closing with the
-/// liar's answers still unread, the client resets the connection, and the reset can discard
-/// the Disconnect frame before the liar reads it. The client closes no honest session.
-pub(super) async fn wait_until_dropped(liar: &EthPeer, seen: &AtomicBool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if seen.load(Ordering::SeqCst) {
-            return;
-        }
-        let query = HeadersQuery {
-            origin: HashOrNumber::Number(0),
-            amount: 1,
-            skip: 0,
-            reverse: false,
-        };
-        if liar.request_headers(query).await.is_err() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the lying peer was not disconnected"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_sending_wrong_bodies_is_disconnected_and_the_sync_completes_from_another() {
     let (a, b) = (new_chain(), new_chain());
     produce(&a, 12, 0);
     let a_head = a.store().head_hash().unwrap().unwrap();
-    let (liar, disconnected) = lying_peer(&b, &a, Lie::Bodies).await;
+    let (liar, disconnected) = scripted_peer(&b, &a, Script::WrongBodies).await;
     let liar_handle = liar.clone();
     let honest = connect(&b, &a).await;
     let config = SyncConfig {
@@ -574,7 +430,7 @@ async fn a_peer_serving_account_ranges_that_do_not_verify_is_disconnected_during
     let (a, b) = (new_chain(), new_chain());
     produce(&a, 30, 0);
     let a_head = a.store().head_header().unwrap().unwrap();
-    let (liar, disconnected) = lying_peer(&b, &a, Lie::AccountRanges).await;
+    let (liar, disconnected) = scripted_peer(&b, &a, Script::WrongAccountRanges).await;
     let liar_handle = liar.clone();
     let honest = connect(&b, &a).await;
     let config = SyncConfig {
