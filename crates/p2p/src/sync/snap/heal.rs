@@ -36,7 +36,6 @@ use alloy_rlp::Decodable;
 use ethrex_common::types::AccountState;
 use ethrex_storage::{HealBatch, HealTask};
 use ethrex_trie::{EMPTY_TRIE_ROOT, Nibbles, NodePart, Trie, TrieDB, node_parts};
-
 use tokio::task::JoinSet;
 
 use super::{Answer, PeersRef, Staging, ask};
@@ -62,16 +61,24 @@ pub(super) async fn heal(
     staging: &Staging,
     root: B256,
 ) -> Result<(), SyncError> {
-    let mut state = Leaves::load(staging)?;
     staging.counters.set_healing(true);
+    let healed = heal_rounds(peers, staging, root).await;
+    staging.counters.set_healing(false);
+    healed
+}
+
+async fn heal_rounds(
+    peers: &dyn PeerHandles,
+    staging: &Staging,
+    root: B256,
+) -> Result<(), SyncError> {
+    let mut state = Leaves::load(staging)?;
     for round in 1..=MAX_ROUNDS {
         let mut queue = staging.heal_queue()?;
         if queue.is_empty() {
             queue = seed(staging, &mut state, root)?;
             if queue.is_empty() {
-                super::download_codes(peers, staging, &state.accounts).await?;
-                staging.counters.set_healing(false);
-                return Ok(());
+                return super::download_codes(peers, staging, &state.accounts).await;
             }
         }
         let started = Instant::now();
