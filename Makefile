@@ -9,7 +9,7 @@ FIXTURES_DIR := target/fixtures
 NETWORK ?= mainnet
 EF_TESTS := cargo run --quiet -p ef-tests --
 
-.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check l2-genesis l2-anvil l2-kzg-check l2-e2e mpt-cross-check devp2p-peers devp2p-sync
+.PHONY: all deps build run test lint unit ef-tests engine-replay engine-replay-ci fixtures bench bench-p2p bench-sync import-bench rpc-compat clients cl-mock-clients devp2p-discv4 devp2p-rlpx cli-docs clean-fixtures fuzz-p2p contracts contracts-check l2-genesis l2-anvil l2-kzg-check l2-e2e mpt-cross-check devp2p-peers devp2p-sync
 
 all: build
 
@@ -186,6 +186,15 @@ bench:
 ## chaingen state (~8 minutes on 2 cores). Dev profile: the numbers are dev-profile numbers.
 bench-p2p:
 	cargo run -p ethrex-bench -- p2p
+
+## bench-sync: sync over loopback from one ethrex node serving a 2,500-block chaingen chain
+## (~94,000 accounts): a fresh ethrex and a fresh geth v1.17.10 (installed pinned into
+## target/tools; SKIP without Go) each full-sync, then snap-sync, driven through the Engine API;
+## one table of blocks/s, accounts/s and MB/s with the ratio ethrex/geth (~6 min; the chain is
+## generated once into target/bench-sync-chain). Dev profile. Not part of `make test`.
+bench-sync: deps
+	cargo build -p ethrex -p ethrex-chaingen
+	bash tests/devp2p/bench-sync.sh
 
 ## bench-l2: `ethrex l2 --dev` against `ethrex --dev` in one run: 20,000 transfers from 100 dev
 ## accounts on each (block time 1000 ms on both), tx/s and their ratio; transfers per full
