@@ -23,7 +23,7 @@
 #
 # ethrex counts a message's RLP payload (after snappy decompression), geth its size on the wire
 # (compressed, framed): the snap MB columns differ in that; the wire MB column does not.
-# Without Go (or geth) the geth rows say SKIP and ethrex is still measured. Every process is
+# Without Go (or geth), or with SKIP_GETH=1, the geth rows say SKIP and ethrex is still measured. Every process is
 # killed by PID on exit; every wait is bounded. Exits non-zero when a sync fails.
 # KEEP_WORK=1 keeps the nodes' logs and data.
 set -uo pipefail
@@ -46,7 +46,9 @@ command -v ss >/dev/null 2>&1 || { echo "SKIP bench-sync: no ss on PATH (iproute
 [ -x "$ETHREX" ] || { echo "FAIL bench-sync: $ETHREX is not built (cargo build --bin ethrex)"; exit 1; }
 [ -x "$CHAINGEN" ] || { echo "FAIL bench-sync: $CHAINGEN is not built (cargo build -p ethrex-chaingen)"; exit 1; }
 GETH_SKIP=""
-if ! command -v go >/dev/null 2>&1 && [ ! -x "$GETH" ]; then
+if [ -n "${SKIP_GETH:-}" ]; then
+    GETH_SKIP="SKIP_GETH is set"
+elif ! command -v go >/dev/null 2>&1 && [ ! -x "$GETH" ]; then
     GETH_SKIP="no Go toolchain on PATH"
 else
     bash tooling/cl-mock/clients.sh --install-only >/dev/null 2>&1
@@ -255,7 +257,7 @@ print(head)
 times = {}
 for client, mode, status, blocks, secs, accounts, nbytes, wire, samples in rows:
     if status != "ok":
-        note = "SKIP (no geth: see above)" if status == "SKIP" else f"FAIL after {secs} s"
+        note = "SKIP (see below)" if status == "SKIP" else f"FAIL after {secs} s"
         print(f"{client:<7} {mode:<5} {note}")
         continue
     secs_f = float(secs)
