@@ -523,6 +523,63 @@ mod tests {
     }
 
     #[test]
+    fn a_trie_nodes_answer_must_be_a_prefix_of_what_was_asked_each_node_hashing_right() {
+        let nodes: Vec<Vec<u8>> = (0u8..3).map(|i| vec![0xc2, 0x80 + i, 0x80]).collect();
+        let wanted: Vec<HealTask> = (nodes.iter())
+            .map(|n| HealTask {
+                owner: None,
+                path: Nibbles::default(),
+                hash: keccak256(n),
+            })
+            .collect();
+        let answer = |nodes: Vec<Vec<u8>>| {
+            check_nodes(
+                SnapMessage::TrieNodes(crate::snap::messages::TrieNodes {
+                    request_id: 1,
+                    nodes: nodes.into_iter().map(Bytes::from).collect(),
+                }),
+                &wanted,
+            )
+        };
+        let good = |a: Answer<Vec<Vec<u8>>>| match a {
+            Answer::Good(nodes) => Some(nodes),
+            _ => None,
+        };
+        assert_eq!(good(answer(nodes.clone())), Some(nodes.clone()), "all");
+        assert_eq!(
+            good(answer(nodes[..2].to_vec())),
+            Some(nodes[..2].to_vec()),
+            "cut"
+        );
+        let gap = vec![nodes[0].clone(), Vec::new(), nodes[2].clone()];
+        assert_eq!(good(answer(gap)), Some(nodes[..1].to_vec()), "up to a gap");
+        assert!(matches!(answer(Vec::new()), Answer::Lacking), "nothing");
+        assert!(
+            matches!(answer(vec![Vec::new()]), Answer::Lacking),
+            "no first node"
+        );
+        let swapped = vec![nodes[1].clone(), nodes[0].clone()];
+        assert!(
+            matches!(answer(swapped), Answer::Invalid(_)),
+            "out of order"
+        );
+        let mut more = nodes.clone();
+        more.push(nodes[0].clone());
+        assert!(
+            matches!(answer(more), Answer::Invalid(_)),
+            "more than asked"
+        );
+        let not_nodes = SnapMessage::ByteCodes(crate::snap::messages::ByteCodes {
+            request_id: 1,
+            codes: Vec::new(),
+        });
+        assert!(matches!(
+            check_nodes(not_nodes, &wanted),
+            Answer::Invalid(_)
+        ));
+    }
+
+    #[test]
     fn storage_paths_of_one_account_share_a_path_set() {
         let a = B256::repeat_byte(1);
         let task = |owner, nibbles: &[u8]| HealTask {
