@@ -141,3 +141,75 @@ pub fn per_full_blob(blocks: &[L2Block]) -> Result<BlobFill, String> {
 
 /// The blob's payload capacity, for the report.
 pub const CAPACITY: usize = MAX_PAYLOAD_BYTES;
+
+#[cfg(test)]
+mod tests {
+    use ethrex_common::{
+        dev::dev_accounts,
+        types::{BlockBody, Header},
+    };
+
+    use super::*;
+    use crate::dev::txs::{Call, Sender, fresh_address, sign};
+
+    /// A block of `count` signed transfers from dev account #0.
+    fn block(number: u64, first_nonce: u64, count: u64) -> L2Block {
+        let account = dev_accounts().unwrap()[0];
+        let sender = Sender {
+            secret: account.secret,
+            address: account.address,
+        };
+        let transactions = (first_nonce..first_nonce + count)
+            .map(|nonce| {
+                sign(
+                    65_536_999,
+                    &sender,
+                    nonce,
+                    Call::transfer(fresh_address(0, nonce)),
+                )
+                .unwrap()
+            })
+            .collect();
+        let header = Header {
+            number,
+            gas_limit: 30_000_000,
+            ..Default::default()
+        };
+        let body = BlockBody {
+            transactions,
+            ..Default::default()
+        };
+        L2Block {
+            block: Block::new(header, body),
+            fee_config: FeeConfig::default(),
+        }
+    }
+
+    #[test]
+    fn a_blob_is_filled_to_the_last_transfer_that_fits() {
+        let blocks = [block(1, 0, 600), block(2, 600, 600)];
+        let fill = per_full_blob(&blocks).unwrap();
+        assert!(fill.full);
+        assert_eq!(fill.whole_blocks, 1);
+        assert!(fill.transfers > 600 && fill.transfers < 1200);
+        assert!(fill.payload_bytes <= CAPACITY);
+        // One more transfer of the second block would not fit.
+        let mut sizer = BatchSizer::new();
+        sizer
+            .try_push(&blocks[0].block, &blocks[0].fee_config)
+            .unwrap();
+        let mut more = blocks[1].block.clone();
+        more.body.transactions.truncate(fill.transfers - 600 + 1);
+        assert!(!sizer.fits(&more, &blocks[1].fee_config));
+        more.body.transactions.pop();
+        assert!(sizer.fits(&more, &blocks[1].fee_config));
+    }
+
+    #[test]
+    fn blocks_that_do_not_fill_a_blob_say_so() {
+        let fill = per_full_blob(&[block(1, 0, 10)]).unwrap();
+        assert!(!fill.full);
+        assert_eq!((fill.transfers, fill.whole_blocks), (10, 1));
+        assert!(per_full_blob(&[]).is_err());
+    }
+}
