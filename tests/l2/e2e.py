@@ -11,6 +11,8 @@ Steps (each prints what it checked and its time; a failure prints the logs' tail
   8. Bad input to ethrex_getWithdrawalProof (same rollup as step 1).
   4+5. A second rollup with 100 ms blocks and 20 s commits and an external prover: a batch of
      >= 129 blocks, the prover SIGKILLed while it proves it, another prover: verified on L1.
+  1b. On that rollup, whose base fee fell near its floor: step 1's exact fee check again, now
+     with an L1 data fee of several gas (rounded up).
   6. An external `ethrex --dev` L1 (disk), `ethrex l2 deploy`, `ethrex l2` on a disk datadir:
      SIGTERM, a deposit sent while it is down and left past its deadline, restart: the deposit
      is included, nothing before the restart is lost, new batches commit (forced inclusion).
@@ -452,11 +454,13 @@ def eth_send_fee_check(rollup, receipt, vaults, value):
     check(spent == value + gas_used * price,
           f"the sender paid {spent}, expected {value} + {gas_used} x {price}")
     check(sum(expected.values()) == gas_used * price, "the shares add up to what the sender paid")
+    rounded = " (rounded up)" if l1_fee % price else ""
     say(f"fees of the transfer (block {n}): base fee {base}, operator fee {operator}, priority "
         f"{tip}, L1 blob base fee {blob_base_fee}, {raw_len}-byte tx -> L1 fee {l1_fee} wei = "
-        f"{l1_gas} gas at {price}; gasUsed {gas_used} = 21000 + {l1_gas}")
+        f"{l1_gas} gas at {price}{rounded}; gasUsed {gas_used} = 21000 + {l1_gas}")
     say(f"vault deltas exact: base {expected['base']}, operator {expected['operator']}, "
         f"L1 {expected['l1']}, coinbase {expected['coinbase']}; sender paid value + gasUsed x {price}")
+    return l1_gas
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,6 +473,15 @@ VAULTS = {
     "l1": "0x00000000000000000000000000000000000011f0",
 }
 OPERATOR_FEE = 1_000_000
+LOW_OPERATOR_FEE = 5
+
+
+def vault_flags(operator_fee):
+    return ["--block-producer.coinbase-address", VAULTS["coinbase"],
+            "--block-producer.base-fee-vault-address", VAULTS["base"],
+            "--block-producer.operator-fee-vault-address", VAULTS["operator"],
+            "--block-producer.operator-fee-per-gas", operator_fee,
+            "--block-producer.l1-fee-vault-address", VAULTS["l1"]]
 
 
 def step1_dev_round_trip(ctx):
@@ -476,12 +489,7 @@ def step1_dev_round_trip(ctx):
     rollup = Rollup("l2-dev", work, [
         "--block-producer.block-time", "500", "--committer.commit-time", "1500",
         "--watcher.watch-interval", "300", "--proof-coordinator.send-interval", "500",
-        "--block-producer.coinbase-address", VAULTS["coinbase"],
-        "--block-producer.base-fee-vault-address", VAULTS["base"],
-        "--block-producer.operator-fee-vault-address", VAULTS["operator"],
-        "--block-producer.operator-fee-per-gas", OPERATOR_FEE,
-        "--block-producer.l1-fee-vault-address", VAULTS["l1"],
-    ])
+        *vault_flags(OPERATOR_FEE)])
     ctx["dev"] = rollup
     rollup.start()
     L1, L2 = rollup.l1, rollup.l2
@@ -636,8 +644,10 @@ def step45_long_batch_and_killed_prover(ctx):
     rollup = Rollup("l2-long", work, [
         "--dev.no-prover", "--block-producer.block-time", "100",
         "--committer.commit-time", "20000", "--watcher.watch-interval", "1000",
-        "--proof-coordinator.send-interval", "500"])
+        "--proof-coordinator.send-interval", "500", "--watcher.l1-fee-update-interval-ms", "1000",
+        *vault_flags(LOW_OPERATOR_FEE)])
     rollup.start()
+    ctx["long"] = rollup
     say(f"ethrex l2 --dev --dev.no-prover, 100 ms blocks, 20 s commits (L2 {rollup.l2})")
 
     def long_batch():
@@ -677,6 +687,22 @@ def step45_long_batch_and_killed_prover(ctx):
     verify_tx = rollup.batch(number)["verify_tx"]
     check(verify_tx, "ethrex_getBatchByNumber gives the verify transaction")
     second.stop()
+
+
+def step1b_fees_at_a_low_base_fee(ctx):
+    """After 200 empty blocks the L2 base fee is near its floor: a transfer's L1 data fee is then
+    several gas (rounded up), which the fee check of step 1 (1 gas there) cannot show."""
+    rollup = ctx["long"]
+    key, _ = KEYS[8]
+    base = int(rpc(rollup.l2, "eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+    # A 4 wei tip under a fee cap of base + 13: at base + operator 5 + tip 4 per gas the L1 gas
+    # ⌈len/price⌉ rounds up (unless the length happens to be a multiple of the price).
+    receipt = send(rollup.l2, key, "0x00000000000000000000000000000000000000cc", "--value", "5",
+                   "--priority-gas-price", "4", "--gas-price", base + LOW_OPERATOR_FEE + 8)
+    say(f"L2 base fee {base} wei; a transfer with a 4 wei tip and a {LOW_OPERATOR_FEE} wei "
+        f"operator fee")
+    l1_gas = eth_send_fee_check(rollup, receipt, VAULTS, 5)
+    check(l1_gas > 1, f"the L1 data fee is {l1_gas} gas: the base fee did not fall")
     check(rollup.proc.stop() == 0, "SIGTERM: exit 0")
 
 
@@ -947,6 +973,8 @@ def main():
     if wanted("4", "5"):
         run_step("4+5", ">= 129-block batch verified; prover SIGKILLed mid-batch",
                  lambda: step45_long_batch_and_killed_prover(ctx))
+        run_step("1b", "exact fees at a low L2 base fee (same rollup)",
+                 lambda: step1b_fees_at_a_low_base_fee(ctx))
     if wanted("6", "8b"):
         run_step(6, "restart on a disk datadir over an expired deposit", lambda: step6_restart(ctx))
         run_step("8b", "the L1 down under the sequencer, then back", lambda: step8b_l1_down(ctx))
