@@ -4,8 +4,9 @@
 //! small fraction of a full download; healing stopped part way continues after a restart
 //! without refetching what it did, and healing cut by a stale pivot heals towards the next
 //! one; storage that changed or vanished since its account was staged is left to healing; a
-//! peer answering GetTrieNodes with wrong nodes is disconnected; and a whole snap sync whose
-//! staged pivot left the window re-pivots, keeps what it had and heals.
+//! peer answering GetTrieNodes with wrong nodes is disconnected; a whole snap sync whose
+//! staged pivot left the window re-pivots, keeps what it had and heals, whether it was stopped
+//! or still running; and a pivot no peer serves is replaced even when recent.
 //!
 //! R1 and R2 are the genesis states of two stores (A1, A2), served by their own sessions; the
 //! staging area is a third store's.
@@ -495,5 +496,48 @@ async fn a_pivot_that_goes_stale_mid_download_is_replaced_keeping_the_downloaded
         progress.state_items
     );
     assert!(progress.healed_nodes > 0, "the new pivot needed healing");
+    sync.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pivot_no_peer_serves_is_replaced_even_when_it_is_recent() {
+    let (a, b) = (
+        chain_from(GenesisBuilder::new(Fork::Prague)),
+        chain_from(GenesisBuilder::new(Fork::Prague)),
+    );
+    produce(&a, 60, 0);
+    // The peer keeps fewer states than ours: it has forgotten #55's, the first pivot.
+    let forgotten = a.store().header_by_number(55).unwrap().unwrap();
+    let (peer, _) = scripted_peer(&b, &a, Script::ForgetRoot(forgotten.state_root)).await;
+    let config = SyncConfig {
+        snap: true,
+        pivot_distance: 5,
+        snap_min_blocks: 10,
+        ..SyncConfig::default()
+    };
+    let sync = FullSync::start(Arc::clone(&b), Arc::new(Peers(vec![peer])), config);
+    sync.handoff()
+        .sync_to(a.store().head_hash().unwrap().unwrap());
+    let staging = b.store().snap_staging();
+    let deadline = Instant::now() + WAIT;
+    while staging.pivot().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "no pivot staged");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(
+        staging.pivot().unwrap(),
+        Some((forgotten.hash_slow(), forgotten.state_root))
+    );
+    // A newer head 10 blocks on: #55 is within 96 blocks of it, but no peer served it, so the
+    // retry takes #65 instead of resuming #55 forever.
+    produce(&a, 10, 60);
+    let a_head = a.store().head_header().unwrap().unwrap();
+    sync.handoff().sync_to(a_head.hash_slow());
+    wait_until_synced(&sync, &b, a_head.hash_slow()).await;
+    assert_eq!(
+        b.store().head_header().unwrap().unwrap().state_root,
+        a_head.state_root
+    );
+    assert_eq!(sync.progress().imported, 5, "the state of #65 came by snap");
     sync.stop().await;
 }

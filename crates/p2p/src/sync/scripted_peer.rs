@@ -1,7 +1,7 @@
 //! A scripted peer for the sync tests: a real RLPx session on 127.0.0.1 serving a store's chain
 //! and state (headers, bodies, receipts, every snap/1 request) through the node's own serve
 //! functions, except for what its [`Script`] changes: lies (bodies, account ranges, trie nodes),
-//! an end of service (the root leaves its window), or a pause. It records whether the client
+//! an end of service (the root leaves its window), a root it does not keep, or a pause. It records whether the client
 //! disconnected it for a breach of protocol; [`wait_until_dropped`] waits for the client to
 //! have dropped it.
 
@@ -10,7 +10,7 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
 };
 
-use alloy_primitives::U256;
+use alloy_primitives::{B256, U256};
 use tokio::net::TcpListener;
 
 use super::{
@@ -37,6 +37,8 @@ pub(super) enum Script {
     TrieNodesStopAfter { answers: usize, nodes: usize },
     /// Honest, but no snap request is answered while the flag is set.
     SnapPaused(Arc<AtomicBool>),
+    /// Every snap request for this state root is answered empty (the peer keeps fewer states).
+    ForgetRoot(B256),
 }
 
 /// A scripted peer over `server`'s store, the client's end on `client`'s; the flag is set when
@@ -118,6 +120,22 @@ pub(super) async fn scripted_peer(
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
             }
+            // A forgotten root is asked for as an unknown one (one bit flipped): answered empty.
+            let request = match (&script, request) {
+                (Script::ForgetRoot(root), SnapMessage::GetAccountRange(mut r)) => {
+                    r.root_hash.0[0] ^= u8::from(r.root_hash == *root);
+                    SnapMessage::GetAccountRange(r)
+                }
+                (Script::ForgetRoot(root), SnapMessage::GetStorageRanges(mut r)) => {
+                    r.root_hash.0[0] ^= u8::from(r.root_hash == *root);
+                    SnapMessage::GetStorageRanges(r)
+                }
+                (Script::ForgetRoot(root), SnapMessage::GetTrieNodes(mut r)) => {
+                    r.root_hash.0[0] ^= u8::from(r.root_hash == *root);
+                    SnapMessage::GetTrieNodes(r)
+                }
+                (_, request) => request,
+            };
             let answer = match request {
                 SnapMessage::GetAccountRange(request) => {
                     let mut range = snap_serve::serve_account_range(&store, &request).unwrap();
