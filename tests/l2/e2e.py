@@ -116,9 +116,10 @@ def wait_until(what, timeout, poll, interval=0.2, procs=()):
         time.sleep(interval)
 
 
-def run_step(number, title, body, logs=()):
+def run_step(number, title, body):
     """Runs one step: prints its title, its checks (from `body`) and its time. A failure prints
-    the tails of the running processes' logs and stops the script."""
+    the tails of the logs of the processes still running or started by the step, and stops the
+    script."""
     print(f"\n== step {number}: {title}", flush=True)
     started = time.monotonic()
     first_proc = len(PROCS)
@@ -135,8 +136,8 @@ def run_step(number, title, body, logs=()):
         took = time.monotonic() - started
         print(f"   FAILED ({took:.1f} s): {e}", flush=True)
         shown = set()
-        for proc in PROCS[first_proc:]:
-            if proc.log_path not in shown:  # a restarted process shares its log
+        for i, proc in enumerate(PROCS):
+            if (i >= first_proc or proc.p.poll() is None) and proc.log_path not in shown:  # a restarted process shares its log
                 shown.add(proc.log_path)
                 proc.print_tail()
         RESULTS.append((number, title, "FAILED", took))
@@ -269,9 +270,9 @@ def send(rpc_url, key, *args):
     return receipt
 
 
-def send_reverting(rpc_url, key, *args):
-    """Sends with a fixed gas limit (no estimate, which would refuse it) and returns the mined
-    receipt, which must have reverted; and the revert reason eth_call gives."""
+def send_reverting(rpc_url, key, expected_reason, *args):
+    """Sends with a fixed gas limit (no estimate, which would refuse it): the mined receipt must
+    show a revert, and eth_call the expected reason (returned)."""
     tx = cast("send", "--rpc-url", rpc_url, "--private-key", key, "--gas-limit", 500000,
               "--async", *args)
     receipt = wait_until("the receipt", 30, lambda: rpc(rpc_url, "eth_getTransactionReceipt", tx))
@@ -280,6 +281,7 @@ def send_reverting(rpc_url, key, *args):
                           *map(str, args)], capture_output=True, text=True, timeout=30)
     reason = out.stderr.strip().splitlines()[0] if out.returncode else "(the call succeeds now)"
     reason = reason[reason.find("execution reverted"):].split(", data:")[0]
+    check(expected_reason in reason, f"revert reason {reason!r}, expected {expected_reason!r}")
     return receipt, reason
 
 
@@ -532,11 +534,12 @@ def step1_dev_round_trip(ctx):
     claim = ["claimWithdrawal(bytes32,uint256,uint256,uint256,bytes32[])", tx_hash]
     proof_arg = "[" + ",".join(proof["merkle_proof"]) + "]"
 
-    _, why = send_reverting(L1, KEY, rollup.bridge, *claim, "0.6ether", batch, message_id, proof_arg)
+    _, why = send_reverting(L1, KEY, "invalid withdrawal proof", rollup.bridge, *claim, "0.6ether",
+                            batch, message_id, proof_arg)
     say(f"forged claim (0.6 instead of 0.5 ether) reverts: {why}")
     OTHER_KEY, OTHER = KEYS[2]
-    _, why = send_reverting(L1, OTHER_KEY, rollup.bridge, *claim, "0.5ether", batch, message_id,
-                            proof_arg)
+    _, why = send_reverting(L1, OTHER_KEY, "invalid withdrawal proof", rollup.bridge, *claim,
+                            "0.5ether", batch, message_id, proof_arg)
     say(f"forged claim (someone else's withdrawal, claimed by {OTHER}) reverts: {why}")
 
     receipt = send(L1, KEY, rollup.bridge, *claim, "0.5ether", batch, message_id, proof_arg)
@@ -545,7 +548,8 @@ def step1_dev_round_trip(ctx):
     gas_cost = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
     check(change == ETHER // 2 - gas_cost, f"L1 balance change {change} != 0.5 ether - {gas_cost}")
     say(f"claim: L1 balance of {ME} changed by exactly 0.5 ether - gas ({gas_cost} wei)")
-    _, why = send_reverting(L1, KEY, rollup.bridge, *claim, "0.5ether", batch, message_id, proof_arg)
+    _, why = send_reverting(L1, KEY, "already claimed", rollup.bridge, *claim, "0.5ether", batch,
+                            message_id, proof_arg)
     say(f"double claim reverts: {why}")
 
 
