@@ -7,7 +7,9 @@ Steps (each prints what it checked and its time; a failure prints the logs' tail
      contract deployment on the L2, the claim's exact L1 balance change, a double and two forged
      claims reverting.
   2. An L1 contract calling the bridge's sendToL2: the L2 transaction's sender is aliased.
-  3. ERC20 round trip: TestToken on L1, TestTokenL2 on L2, depositERC20, withdrawERC20, claim.
+  3. ERC20 round trip: TestToken on L1, TestTokenL2 on L2, depositERC20, withdrawERC20, claim;
+     and a deposit naming an L2 token that represents another L1 token: refused on the L2, sent
+     back as an L1 message, claimed on L1 with the privileged transaction's proof.
   8. Bad input to ethrex_getWithdrawalProof (same rollup as step 1).
   4+5. A second rollup with 100 ms blocks and 20 s commits and an external prover: a batch of
      >= 129 blocks, the prover SIGKILLed while it proves it, another prover: verified on L1.
@@ -617,6 +619,32 @@ def step3_erc20_round_trip(ctx):
     check(call_uint(L1, token_l1, "balanceOf(address)(uint256)", rollup.bridge) == 0,
           "the bridge released the tokens")
     say(f"claimWithdrawalERC20: L1 balanceOf({user}) back to {after}, the bridge holds 0")
+
+    # A deposit naming an L2 token that does not represent the L1 token: the mint fails on the
+    # L2, which sends the deposit back as an L1 message of the privileged transaction itself.
+    ctor = cast("abi-encode", "constructor(address)", "0x000000000000000000000000000000000000dEaD")[2:]
+    impostor = send(L2, KEYS[5][0], "--create", artifact("TestTokenL2") + ctor)["contractAddress"]
+    back = 777
+    send(L1, key, token_l1, "approve(address,uint256)", rollup.bridge, back)
+    receipt = send(L1, key, rollup.bridge, "depositERC20(address,address,address,uint256)",
+                   token_l1, impostor, user, back)
+    l2_hash, _, _ = privileged_l2_tx(receipt)
+    # Unknown to the L2 (an error) until the watcher has turned the deposit into its tx.
+    l2_receipt = wait_until("the deposit's L2 transaction", 30,
+                            lambda: rpc(L2, "eth_getTransactionReceipt", l2_hash))
+    proof = rollup.withdrawal_proof(l2_hash)
+    check(call_uint(L2, impostor, "balanceOf(address)(uint256)", user) == 0, "nothing minted")
+    check(call_uint(L1, token_l1, "balanceOf(address)(uint256)", user) == after - back,
+          "the deposit left the user's L1 balance")
+    send(L1, key, rollup.bridge,
+         "claimWithdrawalERC20(bytes32,address,address,uint256,uint256,uint256,bytes32[])",
+         l2_hash, token_l1, impostor, back, proof["batch_number"], proof["message_id"],
+         "[" + ",".join(proof["merkle_proof"]) + "]")
+    check(call_uint(L1, token_l1, "balanceOf(address)(uint256)", user) == after,
+          "the refused deposit came back")
+    say(f"depositERC20 to an L2 token whose l1Address() is another: its privileged tx "
+        f"{l2_hash[:14]}… (status {l2_receipt['status']}) minted nothing and sent message "
+        f"{proof['message_id']} back; claimed on L1 with that tx's proof: {back} tokens back")
 
 
 def step8_bad_input(ctx):
