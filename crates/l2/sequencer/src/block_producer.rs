@@ -1,7 +1,10 @@
 //! The block producer: every `block_time` it builds the next L2 block on the head — the queued
 //! privileged transactions first, in id order (at most [`MAX_PRIVILEGED_PER_BLOCK`]), then the
 //! mempool's best (no blob transactions) — under the rollup's rules with the current
-//! [`FeeConfig`](ethrex_common::types::FeeConfig), and imports it as the new head.
+//! [`FeeConfig`](ethrex_common::types::FeeConfig), and imports it as the new head. A block
+//! carries at most [`TRANSACTION_BYTES_PER_BLOCK`] bytes of transactions, so that it fits one
+//! batch blob by itself (checked after building: a block that still does not fit is rebuilt
+//! smaller); what is left waits for the next block.
 //!
 //! Before the block is imported, its fee config (which re-executing it needs) and the id of
 //! the next privileged transaction are recorded under its hash; after, its execution witness
@@ -23,10 +26,16 @@ use ethrex_common::{
 };
 use ethrex_l2_common::protocol::BlockWitness;
 
+use ethrex_l2_common::blob::{BatchSizer, MAX_PAYLOAD_BYTES};
+
 use crate::{
     BlockProducerConfig, MAX_PRIVILEGED_PER_BLOCK, SequencerError, Shared,
     state::{BlockMeta, RollupState},
 };
+
+/// The bytes of transactions a block may carry: one blob's payload less room for the header,
+/// the list headers and the fee config (a header is under 700 bytes).
+pub const TRANSACTION_BYTES_PER_BLOCK: usize = MAX_PAYLOAD_BYTES - 2_048;
 
 /// A block the producer made.
 #[derive(Debug, Clone)]
@@ -87,7 +96,9 @@ impl BlockProducer {
             .privileged_from(next_id, MAX_PRIVILEGED_PER_BLOCK)?;
         let timestamp = now.max(head.timestamp.saturating_add(1));
         let fees = self.config.fee_config(shared.l1_blob_base_fee());
-        let build = |privileged: &[PrivilegedL2Tx]| {
+        // At most `budget` bytes of candidate transactions: a block must fit one batch blob
+        // by itself (the committer could never seal a bigger one).
+        let build = |privileged: &[PrivilegedL2Tx], budget: usize| {
             let attributes = self.attributes(&head, head_hash, timestamp);
             let mut candidates = Candidates {
                 transactions: privileged
@@ -100,6 +111,7 @@ impl BlockProducer {
             let pool = mempool_candidates(&self.chain, &self.mempool, &head, timestamp, Some(0));
             candidates.transactions.extend(pool.transactions);
             candidates.senders.extend(pool.senders);
+            truncate_to_bytes(&mut candidates, budget);
             build_on_with_rules(
                 &self.chain,
                 &head,
@@ -108,7 +120,18 @@ impl BlockProducer {
                 Rules::Rollup(fees),
             )
         };
-        let mut built = build(&privileged)?;
+        let mut budget = TRANSACTION_BYTES_PER_BLOCK;
+        let mut built = build(&privileged, budget)?;
+        // The margin leaves room for the header; should a block still not fit, shrink it.
+        while !BatchSizer::new().fits(&built.block, &fees) {
+            budget /= 2;
+            if budget == 0 {
+                return Err(SequencerError::Other(
+                    "an empty block does not fit a batch blob".into(),
+                ));
+            }
+            built = build(&privileged, budget)?;
+        }
         if let Some(first_left_out) = first_skipped_privileged(&built, next_id) {
             let reason = built
                 .skipped
@@ -121,7 +144,7 @@ impl BlockProducer {
                 next_id.saturating_add(u64::try_from(first_left_out).unwrap_or(u64::MAX))
             );
             privileged.truncate(first_left_out);
-            built = build(&privileged)?;
+            built = build(&privileged, budget)?;
         }
         let included = built
             .block
@@ -188,6 +211,22 @@ impl BlockProducer {
     pub fn coinbase(&self) -> Address {
         self.config.coinbase
     }
+}
+
+/// Keeps the longest prefix of `candidates` whose block-body encodings take at most `budget`
+/// bytes (privileged transactions come first, so they are kept first, in order).
+fn truncate_to_bytes(candidates: &mut Candidates, budget: usize) {
+    let mut used = 0usize;
+    let keep = candidates
+        .transactions
+        .iter()
+        .take_while(|tx| {
+            used = used.saturating_add(alloy_rlp::Encodable::length(*tx));
+            used <= budget
+        })
+        .count();
+    candidates.transactions.truncate(keep);
+    candidates.senders.truncate(keep);
 }
 
 /// The position, among the privileged candidates (ids from `first_id` on), of the first one

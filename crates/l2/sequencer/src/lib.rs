@@ -229,7 +229,8 @@ impl Shared {
 }
 
 /// Runs `step` every `period` on a new thread named `name` until `shared` says stop; a failed
-/// step is logged and retried at the next tick.
+/// step is logged and retried at the next tick. Ticks are at a fixed rate (a step's own time
+/// counts in the period; one longer than the period is followed at once by the next).
 pub fn spawn_service(
     name: &'static str,
     shared: Arc<Shared>,
@@ -238,10 +239,11 @@ pub fn spawn_service(
 ) -> std::io::Result<thread::JoinHandle<()>> {
     thread::Builder::new().name(name.into()).spawn(move || {
         loop {
+            let started = Instant::now();
             if let Err(e) = step() {
                 tracing::warn!("{name}: {e} (retrying in {} ms)", period.as_millis());
             }
-            if !shared.wait(period) {
+            if !shared.wait(period.saturating_sub(started.elapsed())) {
                 break;
             }
         }

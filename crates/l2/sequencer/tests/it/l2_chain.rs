@@ -49,7 +49,7 @@ pub fn fees() -> FeeConfig {
     producer_config().fee_config(L1_BLOB_BASE_FEE)
 }
 
-fn l2_genesis() -> Genesis {
+pub fn l2_genesis() -> Genesis {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../fixtures/genesis/l2.json"

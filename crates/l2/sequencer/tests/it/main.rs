@@ -1,5 +1,7 @@
 //! Integration tests of the sequencer.
 
+#[cfg(test)]
+mod block_producer;
 mod committer;
 #[cfg(test)]
 mod l2_chain;
