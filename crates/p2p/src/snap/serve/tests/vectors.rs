@@ -55,7 +55,7 @@ impl Vector {
         let proof = if self.proof.is_empty() {
             "null".to_string()
         } else {
-            list(&mut self.proof.iter().map(|n| hex::encode_prefixed(n)))
+            list(&mut self.proof.iter().map(hex::encode_prefixed))
         };
         let last = self
             .keys
@@ -67,7 +67,7 @@ impl Vector {
             self.root,
             self.first,
             list(&mut self.keys.iter().map(|k| k.to_string())),
-            list(&mut self.values.iter().map(|v| hex::encode_prefixed(v))),
+            list(&mut self.values.iter().map(hex::encode_prefixed)),
         )
     }
 }
