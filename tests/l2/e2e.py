@@ -391,6 +391,15 @@ class Rollup:
     def batch(self, number):
         return rpc(self.l2, "ethrex_getBatchByNumber", hex(number), False)
 
+    def recorded(self, number, field):
+        """Batch `number` once ethrex_getBatchByNumber gives its `field` (commit_tx, verify_tx):
+        the committer and the proof sender record their transaction after its receipt, so
+        just after the L1 moved."""
+        def poll():
+            batch = self.batch(number)
+            return batch if batch and batch[field] else None
+        return wait_until(f"batch {number}'s {field} recorded", 15, poll, procs=[self.proc])
+
     def wait_l2_balance(self, address, amount, timeout=60):
         return wait_until(f"L2 balance of {address} = {amount}", timeout,
                           lambda: balance(self.l2, address) == amount, procs=[self.proc])
@@ -716,8 +725,7 @@ def step45_long_batch_and_killed_prover(ctx):
     rollup.wait_verified(number, timeout=120, procs=[rollup.proc, second])
     say(f"prover-2 proved it: batch {number} ({size} blocks) verified on L1 "
         f"{time.monotonic() - started:.1f} s after prover-2 started")
-    verify_tx = rollup.batch(number)["verify_tx"]
-    check(verify_tx, "ethrex_getBatchByNumber gives the verify transaction")
+    rollup.recorded(number, "verify_tx")
     second.stop()
 
 
@@ -965,7 +973,7 @@ def step7_anvil(ctx):
     wait_until(f"batch {number} committed on anvil", 60,
                lambda: rollup.last_committed() >= number, procs=[rollup.proc])
     rollup.wait_verified(number, procs=[rollup.proc, the_prover])
-    batch = rollup.batch(number)
+    batch = rollup.recorded(number, "commit_tx")
     commit = rpc(url, "eth_getTransactionByHash", batch["commit_tx"])
     check(commit and commit["type"] == "0x3", f"commit transaction on anvil: {commit}")
     check(len(commit.get("blobVersionedHashes") or []) == 1
