@@ -111,7 +111,12 @@ impl Hook for L2Hook {
                 if price.is_zero() {
                     price = floor.unwrap_or_default();
                 }
-                let gas = l1_gas(l1_fee(&self.fees, tx.encode_2718().len()), price);
+                // Encoding the transaction is only needed when an L1 fee is charged.
+                let gas = if self.fees.l1_fee_vault.is_some() {
+                    l1_gas(l1_fee(&self.fees, tx.encode_2718().len()), price)
+                } else {
+                    0
+                };
                 let surcharge = Surcharge {
                     per_gas: operator,
                     gas,
